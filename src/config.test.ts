@@ -1,0 +1,108 @@
+import { describe, expect, test } from "bun:test";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { ConfigError, decodeKey, parseConfig, resolveSecrets } from "./config.ts";
+import { tempDir } from "./testing/harness.ts";
+
+const problemOf = (env: Record<string, string>) => {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return { variable: error.variable, message: error.message };
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+};
+
+describe("parseConfig", () => {
+  test("defaults match the documented table", () => {
+    const config = parseConfig({});
+    expect(config.port).toBe(3001);
+    expect(config.host).toBe("127.0.0.1");
+    expect(config.databasePath).toBe("./data/oo.db");
+    expect(config.apiBaseUrl).toBe("http://localhost:3001");
+    expect(config.webBaseUrl).toBe("http://localhost:3001");
+    expect(config.secureCookies).toBe(false);
+    expect(config.todoist.apiBaseUrl).toBe("https://api.todoist.com/api/v1");
+    expect(config.todoist.syncIntervalMs).toBe(900_000);
+    expect(config.ml.timeoutMs).toBe(150);
+    expect(config.ml.python).toBe("python3");
+    expect(config.retentionDays).toBe(30);
+    expect(config.logLevel).toBe("info");
+  });
+
+  test("derived values follow their sources", () => {
+    const config = parseConfig({ DATA_DIR: "/srv/oo/", API_BASE_URL: "https://oo.example/", TIP_PROMPT_VERSION: "v1, v2" });
+    expect(config.databasePath).toBe("/srv/oo/oo.db");
+    expect(config.apiBaseUrl).toBe("https://oo.example");
+    expect(config.webBaseUrl).toBe("https://oo.example");
+    expect(config.secureCookies).toBe(true);
+    expect(config.llm.promptVersions).toEqual(["v1", "v2"]);
+    expect(config.vapid.subject).toBe("mailto:admin@oo.example");
+  });
+
+  const badValues: [string, string, RegExp][] = [
+    ["PORT", "abc", /invalid PORT: expected integer \(got "abc"\)/],
+    ["PORT", "70000", /invalid PORT: .*65535/],
+    ["API_BASE_URL", "not a url", /invalid API_BASE_URL: must be an absolute URL/],
+    ["WEB_BASE_URL", "ftp://x", /invalid WEB_BASE_URL: must be an http\(s\) URL/],
+    ["ENCRYPTION_KEY", "short", /invalid ENCRYPTION_KEY: must be 32 bytes/],
+    ["ENCRYPTION_KEYS_OLD", `${"a".repeat(64)},nope`, /invalid ENCRYPTION_KEYS_OLD/],
+    ["ML_TIMEOUT_MS", "0", /invalid ML_TIMEOUT_MS/],
+    ["TODOIST_SYNC_INTERVAL_MS", "1.5", /invalid TODOIST_SYNC_INTERVAL_MS: expected integer/],
+    ["RETENTION_DAYS", "-1", /invalid RETENTION_DAYS/],
+    ["LOG_LEVEL", "loud", /invalid LOG_LEVEL/],
+    ["ML_SERVING_URL", "localhost:8000", /invalid ML_SERVING_URL/],
+  ];
+  for (const [variable, value, message] of badValues) {
+    test(`${variable}=${value} is refused by name`, () => {
+      const problem = problemOf({ [variable]: value });
+      expect(problem.variable).toBe(variable);
+      expect(problem.message).toMatch(message);
+      expect(problem.message).not.toContain("\n");
+    });
+  }
+
+  test("keys are accepted as hex or base64 of 32 bytes only", () => {
+    expect(decodeKey("ab".repeat(32))?.length).toBe(32);
+    expect(decodeKey(Buffer.alloc(32, 1).toString("base64"))?.length).toBe(32);
+    expect(decodeKey(Buffer.alloc(32, 1).toString("base64url"))?.length).toBe(32);
+    expect(decodeKey(Buffer.alloc(31, 1).toString("base64"))).toBeUndefined();
+    expect(decodeKey("zz".repeat(32))).toBeUndefined();
+  });
+});
+
+describe("resolveSecrets", () => {
+  test("generates missing secrets once, stores them 0600, and reuses them", () => {
+    const dir = tempDir();
+    try {
+      const first = resolveSecrets(parseConfig({ DATA_DIR: dir.path }));
+      const file = join(dir.path, "secrets.json");
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(first.sessionSecret.length).toBeGreaterThan(30);
+      expect(decodeKey(first.encryptionKey)?.length).toBe(32);
+      expect(Buffer.from(first.vapid.publicKey, "base64url").length).toBe(65);
+      expect(Buffer.from(first.vapid.privateKey, "base64url").length).toBe(32);
+
+      const second = resolveSecrets(parseConfig({ DATA_DIR: dir.path }));
+      expect(second.sessionSecret).toBe(first.sessionSecret);
+      expect(second.encryptionKey).toBe(first.encryptionKey);
+      expect(second.vapid.publicKey).toBe(first.vapid.publicKey);
+      expect(second.vapid.privateKey).toBe(first.vapid.privateKey);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test("given secrets win over stored ones and are not written to disk", () => {
+    const dir = tempDir();
+    try {
+      const given = "c".repeat(64);
+      const config = resolveSecrets(parseConfig({ DATA_DIR: dir.path, ENCRYPTION_KEY: given }));
+      expect(config.encryptionKey).toBe(given);
+      expect(require("node:fs").readFileSync(join(dir.path, "secrets.json"), "utf8")).not.toContain(given);
+    } finally {
+      dir.cleanup();
+    }
+  });
+});

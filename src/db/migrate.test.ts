@@ -1,0 +1,101 @@
+import { describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { join } from "node:path";
+import { tempDir } from "../testing/harness.ts";
+import { openDatabase } from "./client.ts";
+import { MigrationError, migrate } from "./migrate.ts";
+import { renderEmbeddedMigrations } from "./migrations-manifest.ts";
+import { embeddedMigrations } from "./migrations.gen.ts";
+
+const tables = (sqlite: Database) =>
+  sqlite
+    .query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .all()
+    .map((row) => row.name);
+
+describe("migrate", () => {
+  test("applies every embedded migration to a fresh database, then is a no-op", () => {
+    const database = openDatabase(":memory:");
+    expect(migrate(database.sqlite)).toEqual(embeddedMigrations.map((m) => m.tag));
+    expect(tables(database.sqlite)).toContain("events");
+    expect(migrate(database.sqlite)).toEqual([]);
+  });
+
+  test("the connection has the pragmas oO relies on", () => {
+    const dir = tempDir();
+    try {
+      const database = openDatabase(join(dir.path, "oo.db"));
+      const pragma = (name: string) => Object.values(database.sqlite.query(`PRAGMA ${name}`).get() as object)[0];
+      expect(pragma("journal_mode")).toBe("wal");
+      expect(pragma("synchronous")).toBe(1); // NORMAL
+      expect(pragma("busy_timeout")).toBe(5000);
+      expect(pragma("foreign_keys")).toBe(1);
+      database.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test("a failing migration leaves the database file exactly as it was", () => {
+    const dir = tempDir();
+    try {
+      const path = join(dir.path, "oo.db");
+      const database = openDatabase(path);
+      migrate(database.sqlite);
+      database.sqlite.run("INSERT INTO meta (key, value, updated_at) VALUES ('k', 'v', 1)");
+      const before = tables(database.sqlite);
+      const broken = [
+        ...embeddedMigrations,
+        { tag: "9998_good", sql: "CREATE TABLE first_new (id integer);" },
+        { tag: "9999_bad", sql: "CREATE TABLE second_new (id integer);\n--> statement-breakpoint\nTHIS IS NOT SQL;" },
+      ];
+      expect(() => migrate(database.sqlite, broken)).toThrow(MigrationError);
+      expect(() => migrate(database.sqlite, broken)).toThrow(/migration 9999_bad failed: .*left unchanged/);
+      expect(tables(database.sqlite)).toEqual(before);
+      expect(database.sqlite.query("SELECT value FROM meta WHERE key = 'k'").get()).toEqual({ value: "v" });
+      expect(database.sqlite.query("SELECT count(*) AS n FROM schema_migrations WHERE tag LIKE '999%'").get()).toEqual({ n: 0 });
+      expect(database.sqlite.query("PRAGMA foreign_keys").get()).toEqual({ foreign_keys: 1 });
+      database.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test("a table rebuild does not cascade into child rows (foreign keys off on the connection)", () => {
+    const database = openDatabase(":memory:");
+    const setup = [
+      {
+        tag: "0001_parent_child",
+        sql: "CREATE TABLE parent (id integer PRIMARY KEY, name text);\n--> statement-breakpoint\nCREATE TABLE child (id integer PRIMARY KEY, parent_id integer REFERENCES parent(id) ON DELETE CASCADE);",
+      },
+    ];
+    migrate(database.sqlite, setup);
+    database.sqlite.run("INSERT INTO parent VALUES (1, 'a')");
+    database.sqlite.run("INSERT INTO child VALUES (1, 1)");
+    // The shape drizzle-kit generates when a column changes in SQLite.
+    const rebuild = {
+      tag: "0002_rebuild_parent",
+      sql: [
+        "PRAGMA foreign_keys=OFF;",
+        "CREATE TABLE __new_parent (id integer PRIMARY KEY, name text NOT NULL DEFAULT '');",
+        "INSERT INTO __new_parent(id, name) SELECT id, name FROM parent;",
+        "DROP TABLE parent;",
+        "ALTER TABLE __new_parent RENAME TO parent;",
+        "PRAGMA foreign_keys=ON;",
+      ].join("\n--> statement-breakpoint\n"),
+    };
+    expect(migrate(database.sqlite, [...setup, rebuild])).toEqual(["0002_rebuild_parent"]);
+    expect(database.sqlite.query("SELECT count(*) AS n FROM child").get()).toEqual({ n: 1 });
+  });
+
+  test("a migration edited after it was applied is refused", () => {
+    const database = openDatabase(":memory:");
+    migrate(database.sqlite, [{ tag: "0001_a", sql: "CREATE TABLE a (id integer);" }]);
+    expect(() => migrate(database.sqlite, [{ tag: "0001_a", sql: "CREATE TABLE a (id text);" }])).toThrow(/edited after/);
+  });
+
+  test("the embedded list matches the drizzle-kit journal (run `bun run db:generate`)", () => {
+    const generated = require("node:fs").readFileSync(new URL("./migrations.gen.ts", import.meta.url), "utf8");
+    expect(generated).toBe(renderEmbeddedMigrations());
+  });
+});

@@ -1,0 +1,103 @@
+import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
+import type { TSchema } from "@sinclair/typebox";
+import type { Db } from "../db/client.ts";
+import { events } from "../db/schema.ts";
+import type { Logger } from "../log.ts";
+import { type Payload, type Subject, subjects } from "./subjects.ts";
+
+export interface BusEvent<S extends Subject = Subject> {
+  id: number;
+  subject: S;
+  userId: string | null;
+  payload: Payload<S>;
+  at: number;
+}
+
+export interface TailFilter {
+  subject?: Subject | string;
+  userId?: string;
+  /** Only events with an id above this (for polling). */
+  afterId?: number;
+  limit?: number;
+}
+
+type Handler<S extends Subject> = (event: BusEvent<S>) => void | Promise<void>;
+
+const RING_SIZE = 500;
+
+export class InvalidEventError extends Error {}
+
+const checks = Object.fromEntries(
+  Object.entries(subjects).map(([subject, schema]) => [subject, TypeCompiler.Compile(schema as TSchema)]),
+) as Record<Subject, TypeCheck<TSchema>>;
+
+/**
+ * The in-process event bus. Every publish is validated, persisted to `events` (the durable signal
+ * store), appended to a ring buffer for the live console, then handed to subscribers. A failing
+ * subscriber is logged and never reaches the publisher or the other subscribers.
+ */
+export class EventBus {
+  private readonly ring: BusEvent[] = [];
+  private readonly handlers = new Map<Subject, Set<Handler<Subject>>>();
+  private readonly mirrors = new Set<(event: BusEvent) => void>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly log: Logger,
+  ) {}
+
+  publish<S extends Subject>(subject: S, payload: Payload<S>, userId: string | null = null): BusEvent<S> {
+    const check = checks[subject];
+    if (!check) throw new InvalidEventError(`unknown subject ${subject}`);
+    if (!check.Check(payload)) {
+      const first = check.Errors(payload).First();
+      throw new InvalidEventError(`${subject}: ${first?.path || "payload"} ${first?.message ?? "is invalid"}`);
+    }
+    const at = Date.now();
+    const row = this.db
+      .insert(events)
+      .values({ subject, userId, payload: JSON.stringify(payload), at })
+      .returning({ id: events.id })
+      .get();
+    const event: BusEvent<S> = { id: row.id, subject, userId, payload, at };
+    this.ring.push(event);
+    if (this.ring.length > RING_SIZE) this.ring.shift();
+    for (const mirror of this.mirrors) this.deliver("mirror", () => mirror(event));
+    for (const handler of this.handlers.get(subject) ?? []) this.deliver(subject, () => handler(event));
+    return event;
+  }
+
+  subscribe<S extends Subject>(subject: S, handler: Handler<S>): () => void {
+    let set = this.handlers.get(subject);
+    if (!set) this.handlers.set(subject, (set = new Set()));
+    set.add(handler as Handler<Subject>);
+    return () => set.delete(handler as Handler<Subject>);
+  }
+
+  /** Sees every event after it is stored (the NATS JetStream bridge). */
+  mirror(forward: (event: BusEvent) => void): () => void {
+    this.mirrors.add(forward);
+    return () => this.mirrors.delete(forward);
+  }
+
+  /** Newest-last slice of the ring buffer. */
+  tail(filter: TailFilter = {}): BusEvent[] {
+    const limit = filter.limit ?? RING_SIZE;
+    const matching = this.ring.filter(
+      (event) =>
+        (!filter.subject || event.subject === filter.subject) &&
+        (!filter.userId || event.userId === filter.userId) &&
+        (filter.afterId === undefined || event.id > filter.afterId),
+    );
+    return matching.slice(-limit);
+  }
+
+  private deliver(to: string, call: () => void | Promise<void>) {
+    try {
+      const result = call();
+      if (result instanceof Promise) result.catch((error) => this.log.error({ err: error, subscriber: to }, "event subscriber failed"));
+    } catch (error) {
+      this.log.error({ err: error, subscriber: to }, "event subscriber failed");
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import { type Static, Type } from "@sinclair/typebox";
+
+/**
+ * The closed set of subjects and their payloads. A subject names what happened, in the past
+ * tense; the payload carries ids and counts, never secrets or free text from providers.
+ */
+export const subjects = {
+  "signals.task.synced": Type.Object({
+    provider: Type.String(),
+    total: Type.Integer({ minimum: 0 }),
+    added: Type.Integer({ minimum: 0 }),
+    updated: Type.Integer({ minimum: 0 }),
+    removed: Type.Integer({ minimum: 0 }),
+  }),
+  "signals.tip.served": Type.Object({
+    tipId: Type.String(),
+    candidateId: Type.String(),
+    kind: Type.Union([Type.Literal("todo"), Type.Literal("advice")]),
+    policy: Type.String(),
+    propensity: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
+    scorerStatus: Type.String(),
+  }),
+  "signals.tip.feedback": Type.Object({
+    tipId: Type.String(),
+    action: Type.String(),
+    reward: Type.Number(),
+    source: Type.String(),
+  }),
+  "signals.integration.changed": Type.Object({
+    provider: Type.String(),
+    status: Type.Union([Type.Literal("connected"), Type.Literal("disconnected"), Type.Literal("needs_reconnect")]),
+  }),
+};
+
+export type Subject = keyof typeof subjects;
+export type Payload<S extends Subject> = Static<(typeof subjects)[S]>;
+export const subjectNames = Object.keys(subjects) as Subject[];

@@ -1,0 +1,125 @@
+import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { variables } from "./config.ts";
+import { freePort, tempDir } from "./testing/harness.ts";
+
+const MAIN = join(import.meta.dir, "main.ts");
+
+function run(args: string[], env: Record<string, string> = {}) {
+  const result = Bun.spawnSync(["bun", MAIN, ...args], { env: { PATH: process.env.PATH!, ...env }, stdout: "pipe", stderr: "pipe" });
+  return { code: result.exitCode, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
+}
+
+async function waitForHealth(url: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) return;
+    } catch {}
+    await Bun.sleep(25);
+  }
+  throw new Error(`${url} never became healthy`);
+}
+
+async function readAll(stream: ReadableStream<Uint8Array>) {
+  return new Response(stream).text();
+}
+
+describe("oo command line", () => {
+  test("--help lists the commands and every configuration variable", () => {
+    const { code, stdout } = run(["--help"]);
+    expect(code).toBe(0);
+    for (const command of ["serve", "migrate", "--version"]) expect(stdout).toContain(`oo ${command}`);
+    for (const name of Object.keys(variables)) expect(stdout).toContain(name);
+  });
+
+  test("--version prints the package version", () => {
+    const { code, stdout } = run(["--version"]);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(require("../package.json").version);
+  });
+
+  test("an unknown command exits 2 with a hint", () => {
+    const { code, stderr } = run(["frobnicate"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('unknown command "frobnicate"');
+  });
+
+  test("a bad variable stops the boot with one line naming it, exit 2", () => {
+    const dir = tempDir();
+    try {
+      for (const [name, value] of [["PORT", "http"], ["API_BASE_URL", "nope"], ["ENCRYPTION_KEY", "123"]] as const) {
+        const { code, stdout, stderr } = run([], { DATA_DIR: dir.path, [name]: value });
+        expect(code).toBe(2);
+        expect(stderr.trim().split("\n")).toHaveLength(1);
+        expect(stderr).toContain(`invalid ${name}`);
+        expect(stdout).toBe("");
+      }
+      expect(existsSync(join(dir.path, "oo.db"))).toBe(false);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test("oo migrate applies migrations once, then reports the database is up to date", () => {
+    const dir = tempDir();
+    try {
+      const first = run(["migrate"], { DATA_DIR: dir.path });
+      expect(first.code).toBe(0);
+      expect(first.stdout).toContain("applied 0000_foundation");
+      const second = run(["migrate"], { DATA_DIR: dir.path });
+      expect(second.code).toBe(0);
+      expect(second.stdout).toContain("database is up to date");
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
+
+describe("oo serve lifecycle", () => {
+  test("boots on a fresh data dir, logs JSON without secrets, stops cleanly on SIGTERM, reuses secrets", async () => {
+    const dir = tempDir();
+    try {
+      const boot = async () => {
+        const port = freePort();
+        const child = Bun.spawn(["bun", MAIN], {
+          env: { PATH: process.env.PATH!, DATA_DIR: dir.path, PORT: String(port) },
+          stdout: "pipe",
+          stderr: "pipe",
+        });
+        const url = `http://127.0.0.1:${port}`;
+        await waitForHealth(url);
+        const home = await fetch(url);
+        expect(home.status).toBe(200);
+        expect(await home.text()).toContain("One tip. Right now.");
+        child.kill("SIGTERM");
+        const code = await child.exited;
+        return { code, stdout: await readAll(child.stdout), stderr: await readAll(child.stderr) };
+      };
+
+      const first = await boot();
+      expect(first.code).toBe(0);
+      expect(first.stderr).toBe("");
+      const lines = first.stdout.trim().split("\n").map((line) => JSON.parse(line));
+      expect(lines.some((line) => line.msg === "oO is listening")).toBe(true);
+      expect(lines.some((line) => line.msg === "request" && line.path === "/" && line.status === 200)).toBe(true);
+      expect(lines.at(-1).msg).toBe("stopped");
+
+      const secretsFile = join(dir.path, "secrets.json");
+      expect(statSync(secretsFile).mode & 0o777).toBe(0o600);
+      const secrets = JSON.parse(readFileSync(secretsFile, "utf8")) as Record<string, string>;
+      for (const value of Object.values(secrets)) expect(first.stdout).not.toContain(value);
+      // A clean close checkpoints the WAL into the one database file.
+      const wal = join(dir.path, "oo.db-wal");
+      expect(!existsSync(wal) || statSync(wal).size === 0).toBe(true);
+
+      const second = await boot();
+      expect(second.code).toBe(0);
+      expect(JSON.parse(readFileSync(secretsFile, "utf8"))).toEqual(secrets);
+      expect(second.stdout).not.toContain("database migrated");
+    } finally {
+      dir.cleanup();
+    }
+  }, 30_000);
+});

@@ -1,0 +1,97 @@
+import { createApp } from "./app.ts";
+import { commands, helpText, parseArgs, VERSION } from "./cli.ts";
+import { type Config, ConfigError, parseConfig, resolveSecrets } from "./config.ts";
+import { openDatabase } from "./db/client.ts";
+import { MigrationError, migrate } from "./db/migrate.ts";
+import { EventBus } from "./events/bus.ts";
+import { JobRunner } from "./jobs/runner.ts";
+import { createLogger, type Logger } from "./log.ts";
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`oo: ${message}\n`);
+  process.exit(code);
+}
+
+function loadConfig(): Config {
+  try {
+    return resolveSecrets(parseConfig(process.env));
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message, 2);
+    throw error;
+  }
+}
+
+/** Opens the database and applies pending migrations; a failed migration stops the process (exit 1). */
+function openMigratedDatabase(config: Config, log: Logger) {
+  const database = openDatabase(config.databasePath);
+  try {
+    const applied = migrate(database.sqlite);
+    if (applied.length > 0) log.info({ migrations: applied }, "database migrated");
+    return { database, applied };
+  } catch (error) {
+    database.sqlite.close();
+    if (error instanceof MigrationError) {
+      log.fatal({ migration: error.tag }, error.message);
+      log.flush();
+      fail(error.message, 1);
+    }
+    throw error;
+  }
+}
+
+async function serve(config: Config, log: Logger) {
+  const { database } = openMigratedDatabase(config, log);
+  const bus = new EventBus(database.db, log);
+  const jobs = new JobRunner(log);
+  const app = createApp({ config, database, log, bus, jobs });
+  app.listen({ port: config.port, hostname: config.host });
+  jobs.start();
+  log.info({ url: `http://${config.host}:${config.port}`, version: VERSION, database: config.databasePath }, "oO is listening");
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    const server = app.server;
+    if (server) {
+      const drained = server.stop(false);
+      const forced = Bun.sleep(SHUTDOWN_GRACE_MS).then(() => "timeout" as const);
+      if ((await Promise.race([drained, forced])) === "timeout") {
+        log.warn("requests still in flight after 10 s; closing them");
+        await server.stop(true);
+      }
+    }
+    await jobs.stop();
+    database.close();
+    log.info("stopped");
+    log.flush();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.kind === "help") return void process.stdout.write(helpText());
+  if (args.kind === "version") return void process.stdout.write(`${VERSION}\n`);
+  if (args.kind === "unknown") fail(`unknown command "${args.word}"; commands: ${Object.keys(commands).join(", ")} (see oo --help)`, 2);
+
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  switch (args.command) {
+    case "serve":
+      return serve(config, log);
+    case "migrate": {
+      const { database, applied } = openMigratedDatabase(config, log);
+      database.close();
+      process.stdout.write(applied.length > 0 ? `applied ${applied.join(", ")}\n` : "database is up to date\n");
+      return;
+    }
+  }
+}
+
+await main();

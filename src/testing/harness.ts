@@ -1,0 +1,91 @@
+import { Writable } from "node:stream";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createApp } from "../app.ts";
+import { type Config, type Env, parseConfig } from "../config.ts";
+import { type DatabaseHandle, openDatabase } from "../db/client.ts";
+import { migrate } from "../db/migrate.ts";
+import { EventBus } from "../events/bus.ts";
+import { JobRunner } from "../jobs/runner.ts";
+import { createLogger, type Logger } from "../log.ts";
+
+export const TEST_KEY = Buffer.alloc(32, 7).toString("base64");
+
+/** A valid configuration for tests: fixed secrets, nothing external configured. */
+export function testConfig(env: Env = {}): Config {
+  return parseConfig({
+    SESSION_SECRET: "test-session-secret",
+    ENCRYPTION_KEY: TEST_KEY,
+    VAPID_PUBLIC_KEY: "test-public",
+    VAPID_PRIVATE_KEY: "test-private",
+    DATA_DIR: "/nonexistent-test-data",
+    LOG_LEVEL: "debug",
+    ...env,
+  });
+}
+
+/** A pino logger whose lines are kept, parsed, for assertions. */
+export function captureLogger(): { log: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split("\n")) if (line) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { log: createLogger("debug", stream), lines };
+}
+
+export function migratedDatabase(path = ":memory:"): DatabaseHandle {
+  const database = openDatabase(path);
+  migrate(database.sqlite);
+  return database;
+}
+
+export interface TestContext {
+  app: ReturnType<typeof createApp>;
+  config: Config;
+  database: DatabaseHandle;
+  bus: EventBus;
+  jobs: JobRunner;
+  log: Logger;
+  lines: Record<string, unknown>[];
+  request(path: string, init?: RequestInit): Promise<Response>;
+}
+
+export const BASE = "http://localhost:3001";
+
+/** The whole app on an in-memory database, driven through `app.handle`. */
+export function createTestApp(env: Env = {}): TestContext {
+  const config = testConfig(env);
+  const database = migratedDatabase();
+  const { log, lines } = captureLogger();
+  const bus = new EventBus(database.db, log);
+  const jobs = new JobRunner(log);
+  const app = createApp({ config, database, log, bus, jobs });
+  return {
+    app,
+    config,
+    database,
+    bus,
+    jobs,
+    log,
+    lines,
+    request: (path, init) => app.handle(new Request(`${BASE}${path}`, init)),
+  };
+}
+
+/** A temporary directory removed by the returned cleanup. */
+export function tempDir(prefix = "oo-test-"): { path: string; cleanup(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A port that was free a moment ago, for tests that start real processes. */
+export function freePort(): number {
+  const server = Bun.serve({ port: 0, fetch: () => new Response() });
+  const port = server.port!;
+  server.stop(true);
+  return port;
+}

@@ -1,0 +1,41 @@
+import type { PropsWithChildren } from "@kitajs/html";
+import { assetUrl } from "../src/http/static.ts";
+
+export type LayoutProps = PropsWithChildren<{
+  title?: string;
+  /** Pages that need htmx opt in; the rest ship no script at all. */
+  htmx?: boolean;
+  bodyClass?: string;
+}>;
+
+export function Layout({ title, htmx, bodyClass, children }: LayoutProps) {
+  return (
+    <>
+      {"<!doctype html>"}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
+          <meta name="theme-color" content="#000000" />
+          <meta name="color-scheme" content="dark" />
+          <title safe>{title ? `${title} · oO` : "oO"}</title>
+          <link rel="stylesheet" href={assetUrl("style.css")} />
+          <link rel="icon" href="/favicon.ico" sizes="32x32" />
+          <link rel="apple-touch-icon" href="/apple-touch-icon.png" />
+          <link rel="manifest" href="/manifest.webmanifest" />
+          {htmx ? <script src={assetUrl("htmx.js")} defer></script> : ""}
+        </head>
+        <body class={bodyClass}>{children}</body>
+      </html>
+    </>
+  );
+}
+
+export function Footer() {
+  return (
+    <footer>
+      <a href="/legal/terms">Terms</a>
+      <a href="/legal/privacy">Privacy</a>
+    </footer>
+  );
+}
