@@ -20,22 +20,27 @@ export interface AppDeps {
   jobs: JobRunner;
 }
 
-/** Probes and static files are not worth a log line each. */
-const quietPath = (path: string) => path === "/health" || isStaticPath(path);
+const HEALTH_PATH = "/health";
+
+/** Static files are not worth a log line each (the /health probe never reaches the logger). */
+const quietPath = isStaticPath;
 
 /** Builds the whole HTTP application from its modules. Never listens: `main.ts` does, tests call `handle`. */
 export function createApp(deps: AppDeps) {
   const { config, log } = deps;
-  return new Elysia({ name: "oo" })
-    .use(tracing(log))
-    .use(requestLog(log, quietPath))
-    .use(errors(log))
-    .use(cors(config.webBaseUrl))
-    .use(csrf({ trustedOrigins: [config.apiBaseUrl, config.webBaseUrl], exemptPaths: [] }))
-    .use(html())
-    .get("/health", () => ({ ok: true }))
-    .use(staticFiles())
-    .get("/", () => HomePage());
+  return (
+    new Elysia({ name: "oo" })
+      // The probe comes before the request-scoped hooks (logging, CSRF, derive), which it needs none of.
+      .get(HEALTH_PATH, () => ({ ok: true }))
+      .use(tracing(log, HEALTH_PATH))
+      .use(requestLog(log, quietPath))
+      .use(errors(log))
+      .use(cors(config.webBaseUrl))
+      .use(csrf({ trustedOrigins: [config.apiBaseUrl, config.webBaseUrl], exemptPaths: [] }))
+      .use(html())
+      .use(staticFiles())
+      .get("/", () => HomePage())
+  );
 }
 
 export type App = ReturnType<typeof createApp>;

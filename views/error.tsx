@@ -9,7 +9,7 @@ export function ErrorPage({ status, message }: ErrorPageProps) {
   return (
     <Layout title={status === 404 ? "Not found" : "Error"}>
       <main class="center">
-        <p class="error-code">{String(status)}</p>
+        <p class="error-code">{status}</p>
         <p safe>{message}</p>
         <p>
           <a href="/">Back to oO</a>

@@ -18,7 +18,7 @@ export function Layout({ title, htmx, bodyClass, children }: LayoutProps) {
           <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
           <meta name="theme-color" content="#000000" />
           <meta name="color-scheme" content="dark" />
-          <title safe>{title ? `${title} · oO` : "oO"}</title>
+          <title>{title ? `${title} · oO` : "oO"}</title>
           <link rel="stylesheet" href={assetUrl("style.css")} />
           <link rel="icon" href="/favicon.ico" sizes="32x32" />
           <link rel="apple-touch-icon" href="/apple-touch-icon.png" />

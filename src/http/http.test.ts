@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { Elysia, t } from "elysia";
 import { events } from "../db/schema.ts";
 import { BASE, createTestApp } from "../testing/harness.ts";
-import { continueTrace, loggedPath } from "./tracing.ts";
+import { continueTrace, loggedPath, tracing } from "./tracing.ts";
 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 const INCOMING = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
@@ -11,7 +11,9 @@ const INCOMING = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
 function appWithProbeRoutes() {
   const context = createTestApp();
   const writes: string[] = [];
+  // Feature modules declare the plumbing they rely on; Elysia dedupes the named plugin.
   const probe = new Elysia()
+    .use(tracing(context.log, "/health"))
     .post("/api/probe", ({ body }) => {
       writes.push(body.value);
       return { ok: true };
@@ -27,7 +29,7 @@ function appWithProbeRoutes() {
       throw new Error("secret internals");
     })
     .get("/api/auth/callback", ({ log }) => {
-      log.info("handler ran");
+      log.info({}, "handler ran");
       return { ok: true };
     });
   context.app.use(probe);

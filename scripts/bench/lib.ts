@@ -1,0 +1,104 @@
+/** Shared pieces of the benchmark scripts: processes, polling, wrk runs and result tables. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+
+export const root = join(import.meta.dir, "..", "..");
+
+export function tempDir(prefix: string) {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export function freePort(): number {
+  const server = Bun.serve({ port: 0, fetch: () => new Response() });
+  const port = server.port!;
+  server.stop(true);
+  return port;
+}
+
+export async function waitFor200(url: string, timeoutMs = 15_000, pollMs = 2): Promise<number> {
+  const started = performance.now();
+  while (performance.now() - started < timeoutMs) {
+    try {
+      if ((await fetch(url)).status === 200) return performance.now() - started;
+    } catch {}
+    await Bun.sleep(pollMs);
+  }
+  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
+}
+
+export async function stop(child: Subprocess) {
+  child.kill("SIGTERM");
+  await child.exited;
+}
+
+export function rssMb(pid: number): number {
+  const status = require("node:fs").readFileSync(`/proc/${pid}/status`, "utf8") as string;
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+  return kb / 1024;
+}
+
+export const median = (values: number[]) => {
+  const sorted = values.toSorted((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+export interface WrkResult {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+}
+
+const toMs = (value: string) => {
+  const match = /^([\d.]+)(us|ms|s)$/.exec(value.trim());
+  if (!match) return Number.NaN;
+  const amount = Number(match[1]);
+  return match[2] === "us" ? amount / 1000 : match[2] === "s" ? amount * 1000 : amount;
+};
+
+/** Runs wrk (Debian package `wrk`) and parses its --latency report. */
+export function wrk(url: string, options: { connections?: number; seconds?: number; threads?: number; script?: string } = {}): WrkResult {
+  const args = [
+    "wrk",
+    `-t${options.threads ?? 2}`,
+    `-c${options.connections ?? 64}`,
+    `-d${options.seconds ?? 10}s`,
+    "--latency",
+    ...(options.script ? ["-s", options.script] : []),
+    url,
+  ];
+  const run = Bun.spawnSync(args, { stdout: "pipe", stderr: "pipe" });
+  if (run.exitCode !== 0) throw new Error(`wrk failed: ${run.stderr.toString()} (install it: apt-get install -y wrk)`);
+  const out = run.stdout.toString();
+  const latency = (pct: string) => toMs(new RegExp(`^\\s+${pct}%\\s+(\\S+)`, "m").exec(out)?.[1] ?? "");
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    requestsPerSecond: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+    p50Ms: latency("50"),
+    p99Ms: latency("99"),
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
+    errors: socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
+  };
+}
+
+/** A bare Bun.serve hello-world in its own process: the ceiling every HTTP figure is compared to. */
+export async function startBareServer(): Promise<{ url: string; child: Subprocess }> {
+  const port = freePort();
+  const child = Bun.spawn(
+    [process.execPath, "-e", `Bun.serve({ port: ${port}, hostname: "127.0.0.1", fetch: () => Response.json({ ok: true }) })`],
+    { stdout: "ignore", stderr: "inherit" },
+  );
+  const url = `http://127.0.0.1:${port}/`;
+  await waitFor200(url);
+  return { url, child };
+}
+
+export function table(rows: [string, string, string][]) {
+  const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
+  for (const row of rows) console.log(`| ${row.map((cell, column) => cell.padEnd(widths[column]!)).join(" | ")} |`);
+}
