@@ -13,7 +13,7 @@ for (;;) {
 }
 
 const page = await (await fetch(base)).text();
-const assets = [...page.matchAll(/(?:href|src)="(\/[^"]+)"/g)].map((match) => match[1]!);
+const assets = [...page.matchAll(/<(?:link[^>]+href|script[^>]+src)="(\/[^"]+)"/g)].map((match) => match[1]!);
 if (!assets.some((path) => path.startsWith("/assets/"))) throw new Error("the home page links no versioned asset");
 for (const path of assets) {
   const response = await fetch(`${base}${path}`);
