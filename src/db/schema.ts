@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Times are integer milliseconds since the epoch, UTC. */
 
@@ -24,4 +24,318 @@ export const events = sqliteTable(
     index("events_user_at_idx").on(table.userId, table.at),
     index("events_subject_at_idx").on(table.subject, table.at),
   ],
+);
+
+// ─── People, sign-in and privacy ────────────────────────────────────────────
+
+export const users = sqliteTable("users", {
+  id: text("id").primaryKey(),
+  email: text("email"),
+  name: text("name"),
+  role: text("role", { enum: ["user", "admin"] }).notNull().default("user"),
+  /** IANA zone; taken from the browser on the first visit until the user sets one. */
+  timezone: text("timezone").notNull().default("UTC"),
+  timezoneConfirmed: integer("timezone_confirmed", { mode: "boolean" }).notNull().default(false),
+  quietHoursStart: text("quiet_hours_start").notNull().default("22:00"),
+  quietHoursEnd: text("quiet_hours_end").notNull().default("08:00"),
+  pushOptIn: integer("push_opt_in", { mode: "boolean" }).notNull().default(false),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** A sign-in provider's account linked to a user, identified by the provider's stable subject (`sub`). */
+export const identities = sqliteTable(
+  "identities",
+  {
+    provider: text("provider").notNull(),
+    subject: text("subject").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    email: text("email"),
+    /** AES-256-GCM ciphertext of the provider token kept only to revoke it on account deletion. */
+    tokenCiphertext: text("token_ciphertext"),
+    createdAt: integer("created_at").notNull(),
+    lastSignInAt: integer("last_sign_in_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.provider, table.subject] }), index("identities_user_idx").on(table.userId)],
+);
+
+/** Sessions are stored by the SHA-256 of their cookie token; the token itself never is. */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["user", "admin_token", "setup"] }).notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    lastSeenAt: integer("last_seen_at").notNull(),
+    userAgent: text("user_agent"),
+  },
+  (table) => [index("sessions_user_idx").on(table.userId), index("sessions_expires_idx").on(table.expiresAt)],
+);
+
+/** One-time owner setup links, stored hashed. */
+export const setupTokens = sqliteTable("setup_tokens", {
+  tokenHash: text("token_hash").primaryKey(),
+  createdAt: integer("created_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+  usedAt: integer("used_at"),
+});
+
+export const consents = sqliteTable(
+  "consents",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    kind: text("kind").notNull(),
+    version: text("version").notNull(),
+    method: text("method").notNull(),
+    grantedAt: integer("granted_at").notNull(),
+  },
+  (table) => [index("consents_user_idx").on(table.userId)],
+);
+
+/** What remains of a deleted account: the id and when, nothing personal. */
+export const userTombstones = sqliteTable("user_tombstones", {
+  id: text("id").primaryKey(),
+  deletedAt: integer("deleted_at").notNull(),
+});
+
+// ─── Integrations and signals ───────────────────────────────────────────────
+
+export const integrations = sqliteTable(
+  "integrations",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    provider: text("provider").notNull(),
+    status: text("status", { enum: ["connected", "needs_reconnect"] }).notNull(),
+    externalUserId: text("external_user_id"),
+    accessTokenCiphertext: text("access_token_ciphertext").notNull(),
+    refreshTokenCiphertext: text("refresh_token_ciphertext"),
+    accessTokenExpiresAt: integer("access_token_expires_at"),
+    scope: text("scope"),
+    lastSyncAt: integer("last_sync_at"),
+    lastSyncError: text("last_sync_error"),
+    taskCount: integer("task_count").notNull().default(0),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [
+    uniqueIndex("integrations_user_provider_idx").on(table.userId, table.provider),
+    index("integrations_provider_external_idx").on(table.provider, table.externalUserId),
+  ],
+);
+
+/** Tasks synced from a provider: only the fields the recommender needs. */
+export const tasks = sqliteTable(
+  "tasks",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    provider: text("provider").notNull(),
+    externalId: text("external_id").notNull(),
+    content: text("content").notNull(),
+    description: text("description").notNull().default(""),
+    priority: integer("priority").notNull().default(1),
+    /** "date" (all-day), "floating" (local wall time), "instant" (fixed UTC time); null when undated. */
+    dueKind: text("due_kind", { enum: ["date", "floating", "instant"] }),
+    dueValue: text("due_value"),
+    dueTimezone: text("due_timezone"),
+    dueIsRecurring: integer("due_is_recurring", { mode: "boolean" }).notNull().default(false),
+    dueString: text("due_string"),
+    deadlineDate: text("deadline_date"),
+    durationMinutes: integer("duration_minutes"),
+    labels: text("labels", { mode: "json" }).$type<string[]>().notNull().default([]),
+    projectId: text("project_id"),
+    addedAt: integer("added_at"),
+    updatedAt: integer("updated_at"),
+    syncedAt: integer("synced_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.userId, table.provider, table.externalId] })],
+);
+
+/** Completions and other writes to providers, retried until they land (survives restarts). */
+export const outbox = sqliteTable(
+  "outbox",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    kind: text("kind").notNull(),
+    payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: integer("next_attempt_at").notNull(),
+    lastError: text("last_error"),
+    createdAt: integer("created_at").notNull(),
+    doneAt: integer("done_at"),
+  },
+  (table) => [index("outbox_pending_idx").on(table.doneAt, table.nextAttemptAt), index("outbox_user_idx").on(table.userId)],
+);
+
+/** Webhook deliveries already handled, so provider retries are not applied twice. */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    provider: text("provider").notNull(),
+    deliveryId: text("delivery_id").notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.provider, table.deliveryId] }), index("webhook_deliveries_received_idx").on(table.receivedAt)],
+);
+
+// ─── Recommender ────────────────────────────────────────────────────────────
+
+/** The curated advice library (seeded by migration, edited by admins). */
+export const advice = sqliteTable("advice", {
+  id: text("id").primaryKey(),
+  content: text("content").notNull(),
+  category: text("category").notNull(),
+  /** Hints for when the advice fits: morning, afternoon, evening, night or any. */
+  timeOfDay: text("time_of_day", { enum: ["morning", "afternoon", "evening", "night", "any"] }).notNull().default("any"),
+  dayKind: text("day_kind", { enum: ["weekday", "weekend", "any"] }).notNull().default("any"),
+  priority: integer("priority").notNull().default(2),
+  active: integer("active", { mode: "boolean" }).notNull().default(true),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** Tips generated in the background by the LLM, waiting to be considered. */
+export const tipCandidates = sqliteTable(
+  "tip_candidates",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["todo", "advice"] }).notNull(),
+    content: text("content").notNull(),
+    promptVersion: text("prompt_version"),
+    llmModel: text("llm_model"),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at"),
+  },
+  (table) => [index("tip_candidates_user_idx").on(table.userId, table.createdAt)],
+);
+
+/** Per-user visibility of a candidate: snoozed until, dismissed at, done at. */
+export const candidateStates = sqliteTable(
+  "candidate_states",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    candidateKey: text("candidate_key").notNull(),
+    snoozedUntil: integer("snoozed_until"),
+    dismissedAt: integer("dismissed_at"),
+    doneAt: integer("done_at"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.userId, table.candidateKey] })],
+);
+
+/** A tip shown to a user. */
+export const tipViews = sqliteTable(
+  "tip_views",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    candidateKey: text("candidate_key").notNull(),
+    kind: text("kind", { enum: ["todo", "advice"] }).notNull(),
+    source: text("source").notNull(),
+    content: text("content").notNull(),
+    why: text("why").notNull(),
+    policy: text("policy").notNull(),
+    servedAt: integer("served_at").notNull(),
+    /** Set by the first feedback; a tip that was acted on is not shown again. */
+    actedAt: integer("acted_at"),
+  },
+  (table) => [
+    index("tip_views_user_served_idx").on(table.userId, table.servedAt),
+    index("tip_views_served_idx").on(table.servedAt),
+    index("tip_views_candidate_idx").on(table.userId, table.candidateKey),
+  ],
+);
+
+/** The decision log: one row per policy (serving or shadow) per recommendation, for explanation and off-policy evaluation. */
+export const tipScores = sqliteTable(
+  "tip_scores",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    tipId: text("tip_id").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    at: integer("at").notNull(),
+    policy: text("policy").notNull(),
+    policyVersion: text("policy_version").notNull(),
+    serving: integer("serving", { mode: "boolean" }).notNull(),
+    /** [{ key, score }] for every candidate considered. */
+    candidates: text("candidates", { mode: "json" }).$type<{ key: string; score: number }[]>().notNull(),
+    chosenKey: text("chosen_key").notNull(),
+    propensity: real("propensity").notNull(),
+    features: text("features", { mode: "json" }).$type<number[]>().notNull(),
+    featureVersion: text("feature_version").notNull(),
+    latencyMs: real("latency_ms").notNull(),
+    scorerStatus: text("scorer_status").notNull(),
+    tipKind: text("tip_kind").notNull(),
+    source: text("source").notNull(),
+    promptVersion: text("prompt_version"),
+    llmModel: text("llm_model"),
+  },
+  (table) => [
+    index("tip_scores_user_at_idx").on(table.userId, table.at),
+    index("tip_scores_at_idx").on(table.at),
+    index("tip_scores_tip_idx").on(table.tipId),
+    index("tip_scores_policy_at_idx").on(table.policy, table.at),
+  ],
+);
+
+export const tipFeedback = sqliteTable(
+  "tip_feedback",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    tipId: text("tip_id").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    action: text("action", { enum: ["done", "dismiss", "snooze", "helpful", "not_helpful"] }).notNull(),
+    reward: real("reward").notNull(),
+    source: text("source").notNull(),
+    at: integer("at").notNull(),
+  },
+  (table) => [
+    uniqueIndex("tip_feedback_tip_action_idx").on(table.tipId, table.action),
+    index("tip_feedback_user_at_idx").on(table.userId, table.at),
+    index("tip_feedback_at_idx").on(table.at),
+  ],
+);
+
+/** Per-user bandit state, owned by the Bun side and sent to the stateless scorer. */
+export const banditStates = sqliteTable(
+  "bandit_states",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    policy: text("policy").notNull(),
+    state: text("state", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    pulls: integer("pulls").notNull().default(0),
+    rewardSum: real("reward_sum").notNull().default(0),
+    version: integer("version").notNull().default(0),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.userId, table.policy] })],
 );

@@ -1,0 +1,64 @@
+import { type Cookie, Elysia, status } from "elysia";
+import type { Config } from "../config.ts";
+import { isApiPath } from "../http/errors.ts";
+import { ErrorPage } from "../../views/error.tsx";
+import { SESSION_COOKIE, type SessionStore } from "./service.ts";
+
+export function setSessionCookie(cookie: Cookie<unknown>, token: string, expiresAt: number, config: Config) {
+  cookie.set({
+    value: token,
+    httpOnly: true,
+    sameSite: "lax",
+    path: "/",
+    secure: config.secureCookies,
+    expires: new Date(expiresAt),
+  });
+}
+
+export function clearSessionCookie(cookie: Cookie<unknown>, config: Config) {
+  cookie.set({ value: "", httpOnly: true, sameSite: "lax", path: "/", secure: config.secureCookies, expires: new Date(0), maxAge: 0 });
+}
+
+const unauthenticated = { error: { code: "unauthenticated", message: "Sign in to continue." } };
+const forbidden = { error: { code: "forbidden", message: "This needs an admin account." } };
+
+interface GuardContext {
+  cookie: Record<string, Cookie<unknown>>;
+  path: string;
+  request: Request;
+  set: { headers: Record<string, unknown> };
+}
+
+/**
+ * `requireAuth` resolves `user` and `session` from the `sid` cookie; `requireAdmin` runs the same
+ * check and then requires the admin role. APIs answer 401/403 JSON; pages redirect to the sign-in
+ * page for their area and come back afterwards.
+ */
+export function authGuards(config: Config, store: SessionStore) {
+  const authenticate = ({ cookie, path, request, set }: GuardContext) => {
+    const sid = cookie[SESSION_COOKIE]!;
+    const session = store.validate(sid.value as string | undefined);
+    if (!session) {
+      if (isApiPath(path)) return status(401, unauthenticated);
+      const signInPage = path.startsWith("/admin") ? "/admin/login" : "/signin";
+      const back = new URL(request.url);
+      set.headers.location = back.pathname === "/" ? signInPage : `${signInPage}?next=${encodeURIComponent(back.pathname + back.search)}`;
+      return status(303);
+    }
+    if (session.renewed) setSessionCookie(sid, sid.value as string, session.expiresAt, config);
+    return { user: session.user, session };
+  };
+
+  return new Elysia({ name: "auth.guards" }).macro({
+    requireAuth: { resolve: authenticate },
+    requireAdmin: {
+      resolve(context) {
+        const result = authenticate(context);
+        if (!("user" in result) || result.user.role === "admin") return result;
+        if (isApiPath(context.path)) return status(403, forbidden);
+        context.set.headers["content-type"] = "text/html; charset=utf-8";
+        return status(403, ErrorPage({ status: 403, message: "This page is for admins." }) as string);
+      },
+    },
+  });
+}
