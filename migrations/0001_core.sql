@@ -25,9 +25,9 @@ CREATE TABLE `bandit_states` (
 CREATE TABLE `candidate_states` (
 	`user_id` text NOT NULL,
 	`candidate_key` text NOT NULL,
-	`snoozed_until` integer,
-	`dismissed_at` integer,
+	`hidden_until` integer,
 	`done_at` integer,
+	`last_action` text,
 	`updated_at` integer NOT NULL,
 	PRIMARY KEY(`user_id`, `candidate_key`),
 	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
@@ -156,9 +156,11 @@ CREATE TABLE `tip_feedback` (
 	`reward` real NOT NULL,
 	`source` text NOT NULL,
 	`at` integer NOT NULL,
+	`bandit_applied_at` integer,
 	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
+CREATE INDEX `tip_feedback_unapplied_idx` ON `tip_feedback` (`bandit_applied_at`);--> statement-breakpoint
 CREATE UNIQUE INDEX `tip_feedback_tip_action_idx` ON `tip_feedback` (`tip_id`,`action`);--> statement-breakpoint
 CREATE INDEX `tip_feedback_user_at_idx` ON `tip_feedback` (`user_id`,`at`);--> statement-breakpoint
 CREATE INDEX `tip_feedback_at_idx` ON `tip_feedback` (`at`);--> statement-breakpoint

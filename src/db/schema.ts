@@ -228,7 +228,10 @@ export const tipCandidates = sqliteTable(
   (table) => [index("tip_candidates_user_idx").on(table.userId, table.createdAt)],
 );
 
-/** Per-user visibility of a candidate: snoozed until, dismissed at, done at. */
+/**
+ * Per-user visibility of a candidate. `hiddenUntil` covers snooze, dismiss and cool-downs;
+ * `doneAt` hides a task until the provider changes it again (a recurring task rolls forward).
+ */
 export const candidateStates = sqliteTable(
   "candidate_states",
   {
@@ -236,9 +239,9 @@ export const candidateStates = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     candidateKey: text("candidate_key").notNull(),
-    snoozedUntil: integer("snoozed_until"),
-    dismissedAt: integer("dismissed_at"),
+    hiddenUntil: integer("hidden_until"),
     doneAt: integer("done_at"),
+    lastAction: text("last_action"),
     updatedAt: integer("updated_at").notNull(),
   },
   (table) => [primaryKey({ columns: [table.userId, table.candidateKey] })],
@@ -315,8 +318,11 @@ export const tipFeedback = sqliteTable(
     reward: real("reward").notNull(),
     source: text("source").notNull(),
     at: integer("at").notNull(),
+    /** When the reward reached the bandit; null while the scorer was unavailable (a job retries). */
+    banditAppliedAt: integer("bandit_applied_at"),
   },
   (table) => [
+    index("tip_feedback_unapplied_idx").on(table.banditAppliedAt),
     uniqueIndex("tip_feedback_tip_action_idx").on(table.tipId, table.action),
     index("tip_feedback_user_at_idx").on(table.userId, table.at),
     index("tip_feedback_at_idx").on(table.at),
