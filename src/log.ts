@@ -23,3 +23,16 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
     destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }
+
+/**
+ * Resolves once every line logged so far is written, then the destination is closed (stdout itself
+ * stays open). Call it last before `process.exit`: the async destination's own exit hook skips a
+ * write still in flight, which loses the final lines.
+ */
+export function closeLogger(log: Logger): Promise<void> {
+  const stream = (log as unknown as Record<symbol, NodeJS.WritableStream>)[pino.symbols.streamSym]!;
+  return new Promise((resolve) => {
+    stream.once("close", () => resolve());
+    stream.end();
+  });
+}

@@ -5,7 +5,7 @@ import { openDatabase } from "./db/client.ts";
 import { MigrationError, migrate } from "./db/migrate.ts";
 import { EventBus } from "./events/bus.ts";
 import { JobRunner } from "./jobs/runner.ts";
-import { createLogger, type Logger } from "./log.ts";
+import { closeLogger, createLogger, type Logger } from "./log.ts";
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -63,11 +63,13 @@ async function serve(config: Config, log: Logger) {
         log.warn("requests still in flight after 10 s; closing them");
         await server.stop(true);
       }
+      // Elysia runs after-response hooks (the request log line) on a later turn; let them run before exiting.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     await jobs.stop();
     database.close();
     log.info("stopped");
-    log.flush();
+    await closeLogger(log);
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
