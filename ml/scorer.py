@@ -54,6 +54,10 @@ from itertools import chain
 
 try:
     import numpy
+
+    # Overflow is caught by the finiteness checks on the results, as in the pure path; the
+    # warning would only reach stderr, which the Bun side logs.
+    numpy.seterr(over="ignore", invalid="ignore")
 except ImportError:
     numpy = None
 
