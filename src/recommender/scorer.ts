@@ -255,7 +255,13 @@ class ChildScorer implements Scorer {
   private spawn() {
     let child: PipedSubprocess;
     try {
-      child = Bun.spawn([this.config.ml.python, "-u", this.scriptPath], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+      child = Bun.spawn([this.config.ml.python, "-u", this.scriptPath], {
+        // The environment as it is now; Bun's default is a copy taken when the process started.
+        env: process.env,
+        stdin: "pipe",
+        stdout: "pipe",
+        stderr: "pipe",
+      });
     } catch (error) {
       this.becomeAbsent(`cannot run ${this.config.ml.python}: ${errorMessage(error)}`);
       return;
