@@ -47,6 +47,7 @@ import json
 import math
 import os
 import random
+import signal
 import sys
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -397,6 +398,9 @@ def main(argv=None):
     if args.http is not None:
         serve_http(args.host, args.http)
     else:
+        # Ctrl-C in a terminal reaches the whole process group; the parent decides when this child
+        # ends (SIGTERM, or end of stdin), so it is not cut off in the middle of the parent's shutdown.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         serve_lines(sys.stdin.buffer, sys.stdout.buffer)
 
 

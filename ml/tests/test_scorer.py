@@ -5,6 +5,7 @@ import math
 import os
 import random
 import select
+import signal
 import socket
 import subprocess
 import sys
@@ -281,6 +282,12 @@ class LineLoopTest(unittest.TestCase):
         self.assertEqual(self.ask('{"id":5,"op":"health"}')["ok"], True)
         reply = self.ask('{"id":6,"op":"score","params":{"epsilon":0},"state":null,"candidates":[{"id":"a","x":[1,0]},{"id":"b","x":[0,2]}]}')
         self.assertEqual((reply["id"], reply["chosen"], reply["scores"]), (6, "b", [1.0, 2.0]))
+
+    def test_sigint_is_left_to_the_parent(self):
+        self.assertEqual(self.ask('{"id":1,"op":"health"}')["ok"], True)
+        self.process.send_signal(signal.SIGINT)
+        self.assertEqual(self.ask('{"id":2,"op":"health"}')["id"], 2)
+        self.assertIsNone(self.process.poll())
 
     def test_blank_lines_are_skipped_and_pipelined_requests_answered_in_order(self):
         lines = "\n".join(['{"id":%d,"op":"health"}' % index if index % 3 else "" for index in range(30)])
