@@ -30,12 +30,13 @@ Operations, one JSON object per line on stdin, one JSON line per request on stdo
     health  {"id", "op": "health"} -> {"id", "ok": true, "version": "...", "numpy": true | false}
 
 "policy" defaults to "linucb", "params" to alpha 1.0 and epsilon 0.1; other fields (such as
-"traceparent") are ignored. A bad request is answered {"id": <id or null>, "error": "<message>"}
-and the loop goes on.
+"traceparent") are ignored. Features and state values must be finite JSON numbers (not NaN,
+Infinity, true/false or strings). A bad request is answered {"id": <id, or null when the line is
+not a JSON object>, "error": "<message>"} and the loop goes on.
 
 `scorer.py --http PORT [--host HOST]` serves the same operations over HTTP: POST /score and
 POST /update take the same objects ("op" not needed), GET /health; a bad request answers 400
-with {"error": ...}.
+with {"id", "error"}, an unknown route 404.
 
 numpy is used when importable, unless OO_SCORER_PURE=1. Both paths multiply and add the same
 numbers in the same order (no BLAS, whose summation order is its own), so they return
