@@ -8,6 +8,7 @@
 import { parseConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/log.ts";
 import { type BanditState, createScorer, type Scorer, type ScoreRequest, ScorerUnavailable } from "../../src/recommender/scorer.ts";
+import { readFileSync } from "node:fs";
 import { median, table, tempDir } from "./lib.ts";
 
 const option = (name: string) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : undefined);
@@ -20,13 +21,19 @@ const feature = decimals === undefined ? Math.random : () => Number(Math.random(
 const features = () => Array.from({ length: D }, feature);
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
 
+/** CPU seconds (user + system) a process has used; on a shared machine, steadier than calls/s. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 async function trainedState(scorer: Scorer): Promise<BanditState> {
   let state: BanditState | null = null;
   for (let step = 0; step < 30; step++) state = (await scorer.update({ policy: "linucb", state, x: features(), reward: Math.random() < 0.5 ? 1 : 0 })).state;
   return state!;
 }
 
-async function run(scorer: Scorer, requests: ScoreRequest[], concurrency: number) {
+async function run(scorer: Scorer, requests: ScoreRequest[], concurrency: number, pid: number) {
   const latencies: number[] = [];
   const failures = new Map<string, number>();
   const deadline = performance.now() + seconds * 1000;
@@ -45,13 +52,15 @@ async function run(scorer: Scorer, requests: ScoreRequest[], concurrency: number
     }
   };
   const startedAt = performance.now();
+  const cpuBefore = cpuSeconds(pid);
   await Promise.all(Array.from({ length: concurrency }, worker));
   const elapsed = (performance.now() - startedAt) / 1000;
+  const cpuPerCallUs = ((cpuSeconds(pid) - cpuBefore) * 1e6) / latencies.length;
   const sorted = latencies.toSorted((a, b) => a - b);
-  return { callsPerSecond: latencies.length / elapsed, p50: median(sorted), p99: percentile(sorted, 99), failures };
+  return { callsPerSecond: latencies.length / elapsed, p50: median(sorted), p99: percentile(sorted, 99), cpuPerCallUs, failures };
 }
 
-const rows: [string, string, string][] = [["path, concurrency", "calls/s", "latency p50 / p99"]];
+const rows: string[][] = [["path, concurrency", "calls/s", "latency p50 / p99", "scorer CPU per call"]];
 const data = tempDir("oo-bench-scorer-");
 try {
   for (const pure of [false, true]) {
@@ -68,15 +77,17 @@ try {
         state,
         candidates: Array.from({ length: CANDIDATES }, (_, index) => ({ id: `task-${index}`, x: features() })),
       }));
-      const path = scorer.status().numpy ? "numpy" : "pure Python";
-      await run(scorer, requests, 64); // warm-up, discarded
+      const { numpy, pid } = scorer.status();
+      const path = numpy ? "numpy" : "pure Python";
+      await run(scorer, requests, 64, pid!); // warm-up, discarded
       for (const concurrency of [1, 64]) {
-        const result = await run(scorer, requests, concurrency);
+        const result = await run(scorer, requests, concurrency, pid!);
         const failed = [...result.failures].map(([reason, count]) => `${count} ${reason}`).join(", ");
         rows.push([
           `${path}, ${concurrency}`,
           result.callsPerSecond.toFixed(0) + (failed ? ` (failed: ${failed})` : ""),
           `${result.p50.toFixed(2)} / ${result.p99.toFixed(2)} ms`,
+          `${result.cpuPerCallUs.toFixed(0)} µs`,
         ]);
       }
     } finally {
