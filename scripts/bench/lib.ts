@@ -98,7 +98,7 @@ export async function startBareServer(): Promise<{ url: string; child: Subproces
   return { url, child };
 }
 
-export function table(rows: [string, string, string][]) {
-  const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
+export function table(rows: string[][]) {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   for (const row of rows) console.log(`| ${row.map((cell, column) => cell.padEnd(widths[column]!)).join(" | ")} |`);
 }

@@ -1,0 +1,409 @@
+#!/usr/bin/env python3
+"""oO scorer: a stateless LinUCB contextual bandit.
+
+The Bun side stores every user's model and sends it with each call, so this process remembers
+nothing between requests: one process serves every user and can be restarted at any moment.
+
+Bandit state, exactly this shape in and out (null stands for a fresh model of the request's
+dimension: A_inv = I, b = 0):
+
+    {"d": 5, "A_inv": [[...], ...], "b": [...], "pulls": 0, "reward_sum": 0.0}
+
+    d           feature dimension
+    A_inv       d x d inverse of A = I + sum of x x^T over every update
+    b           d values, sum of reward * x over every update
+    pulls       number of updates
+    reward_sum  sum of the rewards
+
+Operations, one JSON object per line on stdin, one JSON line per request on stdout, "id" echoed:
+
+    score   {"id", "op": "score", "policy": "linucb",
+             "params": {"alpha": 1.0, "epsilon": 0.1, "seed": <optional int>},
+             "state": {...} | null, "candidates": [{"id", "x": [...]}, ...]}
+         -> {"id", "scores": [...], "chosen": <candidate id>, "propensity": p,
+             "detail": [{"id", "mean", "bonus"}, ...]}
+            score = mean + bonus, mean = theta . x with theta = A_inv b,
+            bonus = alpha * sqrt(x^T A_inv x). The pick is epsilon-greedy over the argmax
+            (first one on ties); propensity = (1 - epsilon) [chosen is argmax] + epsilon / K.
+    update  {"id", "op": "update", "policy": "linucb", "state": {...} | null, "x": [...], "reward": r}
+         -> {"id", "state": {...}}   (Sherman-Morrison update of A_inv, b += r x)
+    health  {"id", "op": "health"} -> {"id", "ok": true, "version": "...", "numpy": true | false}
+
+"policy" defaults to "linucb", "params" to alpha 1.0 and epsilon 0.1; other fields (such as
+"traceparent") are ignored. Features and state values must be finite JSON numbers (not NaN,
+Infinity, true/false or strings). A bad request is answered {"id": <id, or null when the line is
+not a JSON object>, "error": "<message>"} and the loop goes on.
+
+`scorer.py --http PORT [--host HOST]` serves the same operations over HTTP: POST /score and
+POST /update take the same objects ("op" not needed), GET /health; a bad request answers 400
+with {"id", "error"}, an unknown route 404.
+
+numpy is used when importable, unless OO_SCORER_PURE=1. Both paths multiply and add the same
+numbers in the same order (no BLAS, whose summation order is its own), so they return
+bit-identical results.
+"""
+
+import argparse
+import json
+import math
+import os
+import random
+import signal
+import sys
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import chain
+
+try:
+    import numpy
+
+    # Overflow is caught by the finiteness checks on the results, as in the pure path; the
+    # warning would only reach stderr, which the Bun side logs.
+    numpy.seterr(over="ignore", invalid="ignore")
+except ImportError:
+    numpy = None
+
+VERSION = "linucb-1.0.0"
+
+# Read at call time, so tests can run both paths in one process.
+USE_NUMPY = numpy is not None and os.environ.get("OO_SCORER_PURE", "") in ("", "0")
+
+DEFAULT_ALPHA = 1.0
+DEFAULT_EPSILON = 0.1
+
+_random = random.Random()
+
+
+class BadRequest(Exception):
+    """A request the scorer refuses; its message goes back to the caller."""
+
+
+def _reject_constant(name):
+    raise BadRequest(f"non-finite number {name} in the request")
+
+
+_decode = json.JSONDecoder(parse_constant=_reject_constant).decode
+_encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+
+
+_NUMBER_TYPES = frozenset((float, int))
+
+
+def _finite_numbers(values):
+    """True when every value is a finite JSON number (true/false are refused: bool is an int subclass)."""
+    if not _NUMBER_TYPES.issuperset(map(type, values)):
+        return False
+    try:
+        # One C-level sum instead of a check per value: inf and nan survive it, and so would
+        # anything that overflows it, which would overflow the scores too.
+        return math.isfinite(sum(values, 0.0))
+    except OverflowError:
+        return False
+
+
+def _number(value, what):
+    if not _finite_numbers((value,)):
+        raise BadRequest(f"{what} must be a finite number")
+    return float(value)
+
+
+def _vector(value, length, what):
+    if type(value) is not list:
+        raise BadRequest(f"{what} must be a list of numbers")
+    if len(value) != length:
+        raise BadRequest(f"{what} has {len(value)} values, the model has d={length}")
+    if not _finite_numbers(value):
+        raise BadRequest(f"{what} must hold finite numbers only")
+    return value
+
+
+def _matrix(rows, length, what):
+    """Checks every row of `rows` with one pass over all their values; `what` names row {index}."""
+    for index, row in enumerate(rows):
+        if type(row) is not list or len(row) != length:
+            _vector(row, length, what.format(index))
+    if not _finite_numbers(list(chain.from_iterable(rows))):
+        for index, row in enumerate(rows):
+            _vector(row, length, what.format(index))
+    return rows
+
+
+def fresh_state(d):
+    identity = [[1.0 if row == column else 0.0 for column in range(d)] for row in range(d)]
+    return {"d": d, "A_inv": identity, "b": [0.0] * d, "pulls": 0, "reward_sum": 0.0}
+
+
+def _state(value, d_from_request, source):
+    """The validated state, or a fresh one of the request's dimension (`source`'s length) when null."""
+    if value is None:
+        if d_from_request == 0:
+            raise BadRequest(f"{source} must be a non-empty list of numbers")
+        return fresh_state(d_from_request)
+    if type(value) is not dict:
+        raise BadRequest("state must be an object or null")
+    d = value.get("d")
+    if type(d) is not int or d < 1:
+        raise BadRequest("state.d must be a positive integer")
+    if d != d_from_request:
+        raise BadRequest(f"dimension mismatch: {source} has {d_from_request} values, the model has d={d}")
+    rows = value.get("A_inv")
+    if type(rows) is not list or len(rows) != d:
+        raise BadRequest(f"state.A_inv must be a {d}x{d} matrix")
+    _matrix(rows, d, "state.A_inv[{}]")
+    _vector(value.get("b"), d, "state.b")
+    pulls = value.get("pulls")
+    if type(pulls) is not int or pulls < 0:
+        raise BadRequest("state.pulls must be a non-negative integer")
+    _number(value.get("reward_sum"), "state.reward_sum")
+    return value
+
+
+def _sequential_dot(left, right):
+    total = 0.0
+    for a, b in zip(left, right):
+        total += a * b
+    return total
+
+
+def _linucb_pure(a_inv, b, xs, alpha):
+    theta = [_sequential_dot(row, b) for row in a_inv]
+    means, bonuses = [], []
+    for x in xs:
+        a_inv_x = [_sequential_dot(row, x) for row in a_inv]
+        means.append(_sequential_dot(x, theta))
+        # Rounding can push x^T A_inv x a hair below zero for a near-null x.
+        bonuses.append(alpha * math.sqrt(max(_sequential_dot(x, a_inv_x), 0.0)))
+    return means, bonuses
+
+
+def _linucb_numpy(a_inv, b, xs, alpha):
+    a = numpy.array(a_inv, dtype=numpy.float64)
+    x = numpy.array(xs, dtype=numpy.float64)
+    d = a.shape[0]
+    # Accumulate one column at a time, in the pure path's order, so the sums round identically.
+    theta = numpy.zeros(d)
+    a_inv_x = numpy.zeros(x.shape)
+    for j in range(d):
+        theta += a[:, j] * b[j]
+        a_inv_x += numpy.multiply.outer(x[:, j], a[:, j])
+    means = numpy.zeros(x.shape[0])
+    quadratic = numpy.zeros(x.shape[0])
+    for i in range(d):
+        means += x[:, i] * theta[i]
+        quadratic += x[:, i] * a_inv_x[:, i]
+    bonuses = alpha * numpy.sqrt(numpy.maximum(quadratic, 0.0))
+    return means.tolist(), bonuses.tolist()
+
+
+def _sherman_morrison_pure(a_inv, x):
+    a_inv_x = [_sequential_dot(row, x) for row in a_inv]
+    denominator = 1.0 + _sequential_dot(x, a_inv_x)
+    # A_inv is symmetric, so x^T A_inv is (A_inv x)^T; reusing it keeps A_inv exactly symmetric.
+    return [
+        [value - (a_inv_x[i] * a_inv_x[j]) / denominator for j, value in enumerate(row)]
+        for i, row in enumerate(a_inv)
+    ]
+
+
+def _sherman_morrison_numpy(a_inv, x):
+    a = numpy.array(a_inv, dtype=numpy.float64)
+    a_inv_x = numpy.zeros(len(x))
+    for j, feature in enumerate(x):
+        a_inv_x += a[:, j] * feature
+    denominator = 1.0 + _sequential_dot(x, a_inv_x.tolist())
+    return (a - numpy.multiply.outer(a_inv_x, a_inv_x) / denominator).tolist()
+
+
+def _params(value):
+    if value is None:
+        value = {}
+    if type(value) is not dict:
+        raise BadRequest("params must be an object")
+    alpha = _number(value.get("alpha", DEFAULT_ALPHA), "params.alpha")
+    if alpha < 0:
+        raise BadRequest("params.alpha must be >= 0")
+    epsilon = _number(value.get("epsilon", DEFAULT_EPSILON), "params.epsilon")
+    if not 0.0 <= epsilon <= 1.0:
+        raise BadRequest("params.epsilon must be between 0 and 1")
+    seed = value.get("seed")
+    if seed is not None and type(seed) is not int:
+        raise BadRequest("params.seed must be an integer")
+    return alpha, epsilon, seed
+
+
+def _check_policy(request):
+    policy = request.get("policy", "linucb")
+    if policy != "linucb":
+        raise BadRequest(f"unknown policy {json.dumps(policy)}; known: linucb")
+
+
+def score(request):
+    _check_policy(request)
+    alpha, epsilon, seed = _params(request.get("params"))
+    candidates = request.get("candidates")
+    if type(candidates) is not list or not candidates:
+        raise BadRequest("candidates must be a non-empty list")
+    ids, xs = [], []
+    for index, candidate in enumerate(candidates):
+        if type(candidate) is not dict or "id" not in candidate:
+            raise BadRequest(f"candidates[{index}] must be an object with an id and x")
+        ids.append(candidate["id"])
+        xs.append(candidate.get("x"))
+    first = xs[0]
+    d = len(first) if type(first) is list else 0
+    state = _state(request.get("state"), d, "candidates[0].x")
+    _matrix(xs, d, "candidates[{}].x")
+
+    linucb = _linucb_numpy if USE_NUMPY else _linucb_pure
+    means, bonuses = linucb(state["A_inv"], state["b"], xs, alpha)
+    scores = [mean + bonus for mean, bonus in zip(means, bonuses)]
+    if not all(map(math.isfinite, scores)):
+        raise BadRequest("scores overflow: features or state values are too large")
+
+    best = scores.index(max(scores))
+    rng = random.Random(seed) if seed is not None else _random
+    chosen = rng.randrange(len(scores)) if rng.random() < epsilon else best
+    propensity = (1.0 - epsilon) * (chosen == best) + epsilon / len(scores)
+    return {
+        "scores": scores,
+        "chosen": ids[chosen],
+        "propensity": propensity,
+        "detail": [{"id": i, "mean": m, "bonus": b} for i, m, b in zip(ids, means, bonuses)],
+    }
+
+
+def update(request):
+    _check_policy(request)
+    x = request.get("x")
+    d = len(x) if type(x) is list else 0
+    state = _state(request.get("state"), d, "x")
+    _vector(x, d, "x")
+    reward = _number(request.get("reward"), "reward")
+
+    sherman_morrison = _sherman_morrison_numpy if USE_NUMPY else _sherman_morrison_pure
+    a_inv = sherman_morrison(state["A_inv"], x)
+    b = [value + reward * feature for value, feature in zip(state["b"], x)]
+    updated = {"d": d, "A_inv": a_inv, "b": b, "pulls": state["pulls"] + 1, "reward_sum": float(state["reward_sum"]) + reward}
+    if not all(math.isfinite(value) for row in a_inv for value in row) or not all(map(math.isfinite, b)):
+        raise BadRequest("update overflows: features, reward or state values are too large")
+    return {"state": updated}
+
+
+def health(_request):
+    return {"ok": True, "version": VERSION, "numpy": USE_NUMPY}
+
+
+OPERATIONS = {"score": score, "update": update, "health": health}
+
+
+def handle(request, op):
+    """The reply object for one decoded request; `op` comes from the line or the HTTP route."""
+    operation = OPERATIONS.get(op)
+    if operation is None:
+        raise BadRequest(f"unknown op {json.dumps(op)}; known: {', '.join(OPERATIONS)}")
+    return operation(request)
+
+
+def _decode_request(data):
+    try:
+        request = _decode(data.decode("utf-8"))
+    except ValueError as error:
+        raise BadRequest(f"invalid JSON: {error}") from None
+    if type(request) is not dict:
+        raise BadRequest("a request must be a JSON object")
+    return request
+
+
+def _reply(request_id, produce):
+    try:
+        reply = produce()
+    except BadRequest as error:
+        return {"id": request_id, "error": str(error)}
+    except Exception as error:  # one broken request must never stop the scorer
+        traceback.print_exc(file=sys.stderr)
+        return {"id": request_id, "error": f"internal error: {type(error).__name__}: {error}"}
+    return {"id": request_id, **reply}
+
+
+def answer_line(line):
+    """One request line in, one reply line out (bytes, newline included)."""
+    try:
+        request = _decode_request(line)
+    except BadRequest as error:
+        return _encode({"id": None, "error": str(error)}).encode() + b"\n"
+    reply = _reply(request.get("id"), lambda: handle(request, request.get("op")))
+    return _encode(reply).encode() + b"\n"
+
+
+def serve_lines(source, sink):
+    for line in source:
+        if line.strip():
+            sink.write(answer_line(line))
+            # The caller is waiting on this very line; never leave it in a buffer.
+            sink.flush()
+
+
+class HttpHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    routes = {("POST", "/score"): "score", ("POST", "/update"): "update", ("GET", "/health"): "health"}
+
+    def do_GET(self):
+        self._route("GET")
+
+    def do_POST(self):
+        self._route("POST")
+
+    def _route(self, method):
+        op = self.routes.get((method, self.path.split("?", 1)[0]))
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        if op is None:
+            return self._send(404, {"error": f"no route {method} {self.path}"})
+        try:
+            request = _decode_request(body) if method == "POST" else {}
+        except BadRequest as error:
+            return self._send(400, {"error": str(error)})
+        reply = _reply(request.get("id"), lambda: handle(request, op))
+        self._send(400 if "error" in reply else 200, reply)
+
+    def _send(self, status, payload):
+        body = _encode(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format, *args):
+        # One line per call would cost more than the scoring; the Bun side logs what matters.
+        pass
+
+
+def serve_http(host, port):
+    server = ThreadingHTTPServer((host, port), HttpHandler)
+    server.daemon_threads = True
+    print(f"scorer {VERSION} listening on http://{host}:{server.server_address[1]}", file=sys.stderr, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="oO stateless LinUCB scorer (JSON lines on stdin/stdout, or HTTP)")
+    parser.add_argument("--http", type=int, metavar="PORT", help="serve HTTP on this port instead of stdin/stdout")
+    parser.add_argument("--host", default="127.0.0.1", help="HTTP listen address (default 127.0.0.1)")
+    args = parser.parse_args(argv)
+    if args.http is not None:
+        serve_http(args.host, args.http)
+    else:
+        # Ctrl-C in a terminal reaches the whole process group; the parent decides when this child
+        # ends (SIGTERM, or end of stdin), so it is not cut off in the middle of the parent's shutdown.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        serve_lines(sys.stdin.buffer, sys.stdout.buffer)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,356 @@
+"""Tests of ml/scorer.py. Run from the repository root: python3 -m unittest discover -s ml/tests -t ."""
+
+import json
+import math
+import os
+import random
+import select
+import signal
+import socket
+import subprocess
+import sys
+import unittest
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+
+from ml import scorer
+
+SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scorer.py")
+
+
+@contextmanager
+def numpy_path(enabled):
+    previous = scorer.USE_NUMPY
+    scorer.USE_NUMPY = enabled
+    try:
+        yield
+    finally:
+        scorer.USE_NUMPY = previous
+
+
+def both_paths():
+    """The paths this machine can run: pure Python always, numpy when importable."""
+    return [False, True] if scorer.numpy is not None else [False]
+
+
+def inverse(matrix):
+    """Gauss-Jordan with partial pivoting, the independent reference for Sherman-Morrison."""
+    n = len(matrix)
+    work = [list(map(float, row)) + [1.0 if i == j else 0.0 for j in range(n)] for i, row in enumerate(matrix)]
+    for column in range(n):
+        pivot = max(range(column, n), key=lambda row: abs(work[row][column]))
+        work[column], work[pivot] = work[pivot], work[column]
+        scale = work[column][column]
+        work[column] = [value / scale for value in work[column]]
+        for row in range(n):
+            if row != column:
+                factor = work[row][column]
+                work[row] = [value - factor * pivot_value for value, pivot_value in zip(work[row], work[column])]
+    return [row[n:] for row in work]
+
+
+def score_request(state, xs, alpha=1.0, epsilon=0.0, seed=None):
+    params = {"alpha": alpha, "epsilon": epsilon}
+    if seed is not None:
+        params["seed"] = seed
+    return {
+        "policy": "linucb",
+        "params": params,
+        "state": state,
+        "candidates": [{"id": f"c{index}", "x": x} for index, x in enumerate(xs)],
+    }
+
+
+def trained_state(d, steps, rng):
+    state = None
+    history = []
+    for _ in range(steps):
+        x = [rng.uniform(-2, 2) for _ in range(d)]
+        reward = rng.choice([0.0, 1.0, -0.5])
+        state = scorer.update({"state": state, "x": x, "reward": reward})["state"]
+        history.append((x, reward))
+    return state, history
+
+
+class UpdateTest(unittest.TestCase):
+    def test_sherman_morrison_equals_the_direct_inverse(self):
+        for use_numpy in both_paths():
+            with self.subTest(numpy=use_numpy), numpy_path(use_numpy):
+                rng = random.Random(11)
+                d = 5
+                state, history = trained_state(d, 40, rng)
+                a = [[1.0 if i == j else 0.0 for j in range(d)] for i in range(d)]
+                b = [0.0] * d
+                for x, reward in history:
+                    for i in range(d):
+                        b[i] += reward * x[i]
+                        for j in range(d):
+                            a[i][j] += x[i] * x[j]
+                expected = inverse(a)
+                for i in range(d):
+                    for j in range(d):
+                        self.assertAlmostEqual(state["A_inv"][i][j], expected[i][j], places=12)
+                    self.assertAlmostEqual(state["b"][i], b[i], places=12)
+                self.assertEqual(state["pulls"], 40)
+                self.assertAlmostEqual(state["reward_sum"], sum(reward for _, reward in history), places=12)
+
+    def test_a_null_state_is_the_identity_model_and_the_shape_is_kept(self):
+        state = scorer.update({"state": None, "x": [1.0, 0.0], "reward": 1.0})["state"]
+        self.assertEqual(list(state), ["d", "A_inv", "b", "pulls", "reward_sum"])
+        self.assertEqual(state, {"d": 2, "A_inv": [[0.5, 0.0], [0.0, 1.0]], "b": [1.0, 0.0], "pulls": 1, "reward_sum": 1.0})
+
+    def test_updates_keep_a_inv_exactly_symmetric(self):
+        state, _ = trained_state(4, 25, random.Random(3))
+        rows = state["A_inv"]
+        self.assertTrue(all(rows[i][j] == rows[j][i] for i in range(4) for j in range(4)))
+
+
+class ScoreTest(unittest.TestCase):
+    # After one update with x = [1, 0] and reward 1: A = [[2, 0], [0, 1]], A_inv = [[0.5, 0], [0, 1]],
+    # b = [1, 0], theta = [0.5, 0].
+    STATE = {"d": 2, "A_inv": [[0.5, 0.0], [0.0, 1.0]], "b": [1.0, 0.0], "pulls": 1, "reward_sum": 1.0}
+    XS = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]
+
+    def test_scores_match_a_hand_computation(self):
+        for use_numpy in both_paths():
+            with self.subTest(numpy=use_numpy), numpy_path(use_numpy):
+                reply = scorer.score(score_request(self.STATE, self.XS, alpha=2.0))
+                means = [0.5, 0.0, 0.5]
+                bonuses = [2.0 * math.sqrt(0.5), 2.0, 2.0 * math.sqrt(1.5)]
+                for got, mean, bonus in zip(reply["scores"], means, bonuses):
+                    self.assertAlmostEqual(got, mean + bonus, places=15)
+                self.assertEqual([item["id"] for item in reply["detail"]], ["c0", "c1", "c2"])
+                for item, mean, bonus in zip(reply["detail"], means, bonuses):
+                    self.assertAlmostEqual(item["mean"], mean, places=15)
+                    self.assertAlmostEqual(item["bonus"], bonus, places=15)
+                self.assertEqual(reply["chosen"], "c2")
+                self.assertEqual(reply["propensity"], 1.0)
+
+    def test_a_fresh_model_scores_by_the_norm_of_x(self):
+        reply = scorer.score(score_request(None, [[3.0, 4.0], [1.0, 0.0]], alpha=1.0))
+        self.assertEqual(reply["scores"], [5.0, 1.0])
+
+    def test_ties_go_to_the_first_candidate(self):
+        reply = scorer.score(score_request(self.STATE, self.XS, alpha=0.0))
+        self.assertEqual(reply["scores"], [0.5, 0.0, 0.5])
+        self.assertEqual(reply["chosen"], "c0")
+
+    def test_numpy_and_pure_python_give_identical_numbers(self):
+        if scorer.numpy is None:
+            self.skipTest("numpy is not importable here")
+        rng = random.Random(2024)
+        for trial in range(100):
+            d = rng.randint(1, 9)
+            history = [([rng.uniform(-3, 3) for _ in range(d)], rng.choice([0.0, 1.0, -1.0])) for _ in range(rng.randint(0, 20))]
+            candidates = [[rng.uniform(-3, 3) for _ in range(d)] for _ in range(rng.randint(1, 60))]
+            alpha = rng.random() * 2
+            replies = []
+            for use_numpy in (False, True):
+                with numpy_path(use_numpy):
+                    state = None
+                    for x, reward in history:
+                        state = scorer.update({"state": state, "x": x, "reward": reward})["state"]
+                    replies.append((state, scorer.score(score_request(state, candidates, alpha=alpha, epsilon=0.3, seed=trial))))
+            self.assertEqual(replies[0], replies[1], f"trial {trial}")
+
+    def test_the_pure_path_is_forced_by_the_environment(self):
+        env = {**os.environ, "OO_SCORER_PURE": "1"}
+        output = subprocess.run(
+            [sys.executable, "-c", "from ml import scorer; print(scorer.USE_NUMPY)"], env=env, capture_output=True, text=True, check=True
+        )
+        self.assertEqual(output.stdout.strip(), "False")
+
+
+class PropensityTest(unittest.TestCase):
+    XS = [[1.0, 0.0], [0.0, 0.5], [0.2, 0.2], [0.0, 0.1]]
+
+    def test_greedy_picks_the_argmax_with_propensity_one(self):
+        reply = scorer.score(score_request(None, self.XS, epsilon=0.0, seed=1))
+        self.assertEqual((reply["chosen"], reply["propensity"]), ("c0", 1.0))
+
+    def test_pure_exploration_has_propensity_one_over_k(self):
+        for seed in range(20):
+            reply = scorer.score(score_request(None, self.XS, epsilon=1.0, seed=seed))
+            self.assertEqual(reply["propensity"], 0.25)
+
+    def test_epsilon_greedy_propensities_and_frequencies(self):
+        epsilon, k = 0.2, len(self.XS)
+        argmax_hits = 0
+        for seed in range(4000):
+            reply = scorer.score(score_request(None, self.XS, epsilon=epsilon, seed=seed))
+            if reply["chosen"] == "c0":
+                argmax_hits += 1
+                self.assertAlmostEqual(reply["propensity"], (1 - epsilon) + epsilon / k, places=15)
+            else:
+                self.assertAlmostEqual(reply["propensity"], epsilon / k, places=15)
+        # The argmax comes up with probability 1 - epsilon + epsilon / K = 0.85.
+        self.assertAlmostEqual(argmax_hits / 4000, 0.85, delta=0.025)
+
+    def test_a_seed_makes_the_draw_reproducible(self):
+        picks = {scorer.score(score_request(None, self.XS, epsilon=0.9, seed=42))["chosen"] for _ in range(10)}
+        self.assertEqual(len(picks), 1)
+
+    def test_params_default_to_alpha_one_and_epsilon_one_tenth(self):
+        request = score_request(None, self.XS)
+        del request["params"], request["policy"]
+        propensities = {scorer.score(request)["propensity"] for _ in range(200)}
+        self.assertEqual(propensities, {0.9 + 0.1 / 4, 0.1 / 4})
+
+
+def answer(line):
+    return json.loads(scorer.answer_line(line.encode()))
+
+
+class ValidationTest(unittest.TestCase):
+    STATE = {"d": 2, "A_inv": [[1.0, 0.0], [0.0, 1.0]], "b": [0.0, 0.0], "pulls": 0, "reward_sum": 0.0}
+
+    def score_error(self, **overrides):
+        request = {"id": 9, "op": "score", **score_request(self.STATE, [[1.0, 2.0]]), **overrides}
+        return answer(json.dumps(request))
+
+    def test_bad_requests_get_a_clear_error_with_their_id(self):
+        cases = [
+            ({"candidates": []}, "candidates must be a non-empty list"),
+            ({"candidates": [{"id": "a", "x": [1.0, 2.0, 3.0]}]}, "dimension mismatch: candidates[0].x has 3 values, the model has d=2"),
+            ({"candidates": [{"id": "a", "x": [1.0, 2.0]}, {"id": "b", "x": [1.0]}]}, "candidates[1].x has 1 values, the model has d=2"),
+            ({"candidates": [{"id": "a", "x": [1.0, "2"]}]}, "candidates[0].x must hold finite numbers only"),
+            ({"candidates": [{"id": "a", "x": [1.0, True]}]}, "candidates[0].x must hold finite numbers only"),
+            ({"candidates": [{"id": "a", "x": [1.0, 1e308]}]}, "scores overflow: features or state values are too large"),
+            ({"candidates": [{"x": [1.0, 2.0]}]}, "candidates[0] must be an object with an id and x"),
+            ({"policy": "thompson"}, 'unknown policy "thompson"; known: linucb'),
+            ({"params": {"epsilon": 1.5}}, "params.epsilon must be between 0 and 1"),
+            ({"params": {"alpha": -1}}, "params.alpha must be >= 0"),
+            ({"params": {"seed": "x"}}, "params.seed must be an integer"),
+            ({"state": {**self.STATE, "A_inv": [[1.0, 0.0]]}}, "state.A_inv must be a 2x2 matrix"),
+            ({"state": {**self.STATE, "b": [0.0, None]}}, "state.b must hold finite numbers only"),
+            ({"state": {**self.STATE, "pulls": -1}}, "state.pulls must be a non-negative integer"),
+            ({"state": [1]}, "state must be an object or null"),
+        ]
+        for overrides, message in cases:
+            with self.subTest(message=message):
+                self.assertEqual(self.score_error(**overrides), {"id": 9, "error": message})
+
+    def test_non_finite_numbers_are_refused(self):
+        self.assertEqual(
+            answer('{"id":1,"op":"update","state":null,"x":[1,NaN],"reward":1}'), {"id": None, "error": "non-finite number NaN in the request"}
+        )
+        self.assertEqual(answer('{"id":2,"op":"update","state":null,"x":[1,1e999],"reward":1}')["error"], "x must hold finite numbers only")
+        self.assertEqual(answer('{"id":3,"op":"update","state":null,"x":[1,2],"reward":1e999}')["error"], "reward must be a finite number")
+        huge = "1" + "0" * 400
+        self.assertEqual(answer('{"id":4,"op":"update","state":null,"x":[1,%s],"reward":1}' % huge)["error"], "x must hold finite numbers only")
+
+    def test_unknown_ops_and_broken_json(self):
+        self.assertEqual(answer('{"id":"a","op":"train"}'), {"id": "a", "error": 'unknown op "train"; known: score, update, health'})
+        self.assertEqual(answer('{"id":"a"}'), {"id": "a", "error": "unknown op null; known: score, update, health"})
+        self.assertEqual(answer("[1, 2]"), {"id": None, "error": "a request must be a JSON object"})
+        self.assertTrue(answer("{not json")["error"].startswith("invalid JSON: "))
+
+    def test_replies_are_compact_single_lines(self):
+        line = scorer.answer_line(json.dumps({"id": 1, "op": "score", **score_request(None, [[1.0, 2.0]])}).encode())
+        self.assertTrue(line.endswith(b"\n"))
+        self.assertNotIn(b" ", line)
+        self.assertEqual(line.count(b"\n"), 1)
+
+
+class LineLoopTest(unittest.TestCase):
+    """The real stdin/stdout loop, as the Bun side drives it."""
+
+    def setUp(self):
+        self.process = subprocess.Popen([sys.executable, "-u", SCRIPT], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def tearDown(self):
+        self.process.kill()
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
+            stream.close()
+
+    def ask(self, line):
+        self.process.stdin.write(line.encode() + b"\n")
+        self.process.stdin.flush()
+        # The reply must come without more input: the scorer flushes every line.
+        ready, _, _ = select.select([self.process.stdout], [], [], 10)
+        self.assertTrue(ready, f"no reply to {line!r}")
+        return json.loads(self.process.stdout.readline())
+
+    def test_errors_keep_the_loop_serving(self):
+        self.assertIsNone(self.ask("this is not json")["id"])
+        self.assertEqual(self.ask('{"id":1,"op":"explode"}')["id"], 1)
+        self.assertIn("unknown policy", self.ask('{"id":2,"op":"score","policy":"x","state":null,"candidates":[{"id":"a","x":[1]}]}')["error"])
+        self.assertIn("dimension mismatch", self.ask('{"id":3,"op":"update","state":{"d":1,"A_inv":[[1]],"b":[0],"pulls":0,"reward_sum":0},"x":[1,2],"reward":1}')["error"])
+        self.assertIn("non-empty", self.ask('{"id":4,"op":"score","state":null,"candidates":[]}')["error"])
+        self.assertEqual(self.ask('{"id":5,"op":"health"}')["ok"], True)
+        reply = self.ask('{"id":6,"op":"score","params":{"epsilon":0},"state":null,"candidates":[{"id":"a","x":[1,0]},{"id":"b","x":[0,2]}]}')
+        self.assertEqual((reply["id"], reply["chosen"], reply["scores"]), (6, "b", [1.0, 2.0]))
+
+    def test_sigint_is_left_to_the_parent(self):
+        self.assertEqual(self.ask('{"id":1,"op":"health"}')["ok"], True)
+        self.process.send_signal(signal.SIGINT)
+        self.assertEqual(self.ask('{"id":2,"op":"health"}')["id"], 2)
+        self.assertIsNone(self.process.poll())
+
+    def test_blank_lines_are_skipped_and_pipelined_requests_answered_in_order(self):
+        lines = "\n".join(['{"id":%d,"op":"health"}' % index if index % 3 else "" for index in range(30)])
+        self.process.stdin.write(lines.encode() + b"\n")
+        self.process.stdin.close()
+        ids = [json.loads(line)["id"] for line in self.process.stdout]
+        self.assertEqual(ids, [index for index in range(30) if index % 3])
+        self.assertEqual(self.process.wait(timeout=10), 0)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class HttpTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.port = free_port()
+        cls.process = subprocess.Popen([sys.executable, SCRIPT, "--http", str(cls.port)], stderr=subprocess.PIPE, text=True)
+        # The server announces itself once it is listening.
+        assert "listening on" in cls.process.stderr.readline()
+        cls.base = f"http://127.0.0.1:{cls.port}"
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.process.terminate()
+        cls.process.wait()
+        cls.process.stderr.close()
+
+    def call(self, method, path, body=None):
+        data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+        request = urllib.request.Request(self.base + path, data=data, method=method, headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            with error:
+                return error.code, json.loads(error.read())
+
+    def test_health(self):
+        status, reply = self.call("GET", "/health")
+        self.assertEqual(status, 200)
+        self.assertEqual(reply, {"id": None, "ok": True, "version": scorer.VERSION, "numpy": scorer.USE_NUMPY})
+
+    def test_score_and_update_without_op(self):
+        status, updated = self.call("POST", "/update", {"id": "u", "state": None, "x": [1.0, 0.0], "reward": 1.0})
+        self.assertEqual((status, updated["id"]), (200, "u"))
+        self.assertEqual(updated["state"], ScoreTest.STATE)
+        status, scored = self.call("POST", "/score", {"id": "s", **score_request(updated["state"], ScoreTest.XS, alpha=0.0)})
+        self.assertEqual(status, 200)
+        self.assertEqual((scored["id"], scored["scores"], scored["chosen"]), ("s", [0.5, 0.0, 0.5], "c0"))
+
+    def test_errors_answer_400_and_unknown_routes_404(self):
+        status, reply = self.call("POST", "/score", {"id": 1, "state": None, "candidates": []})
+        self.assertEqual((status, reply["error"]), (400, "candidates must be a non-empty list"))
+        status, reply = self.call("POST", "/update", b"{broken")
+        self.assertEqual(status, 400)
+        self.assertTrue(reply["error"].startswith("invalid JSON"))
+        status, reply = self.call("GET", "/score")
+        self.assertEqual((status, reply["error"]), (404, "no route GET /score"))
+
+
+if __name__ == "__main__":
+    unittest.main()
