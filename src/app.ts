@@ -1,6 +1,7 @@
 import { html } from "@elysiajs/html";
 import { Elysia } from "elysia";
-import { HomePage } from "../views/home.tsx";
+import { authGuards } from "./auth/guards.ts";
+import { SessionStore } from "./auth/service.ts";
 import type { Config } from "./config.ts";
 import type { DatabaseHandle } from "./db/client.ts";
 import type { EventBus } from "./events/bus.ts";
@@ -11,6 +12,9 @@ import { isStaticPath, staticFiles } from "./http/static.ts";
 import { requestLog, tracing } from "./http/tracing.ts";
 import type { JobRunner } from "./jobs/runner.ts";
 import type { Logger } from "./log.ts";
+import { recommenderRoutes } from "./recommender/index.ts";
+import type { RecommenderModuleDeps } from "./recommender/service.ts";
+import { createRecommenderModule } from "./recommender/service.ts";
 
 export interface AppDeps {
   config: Config;
@@ -18,6 +22,7 @@ export interface AppDeps {
   log: Logger;
   bus: EventBus;
   jobs: JobRunner;
+  scorer: RecommenderModuleDeps["scorer"];
 }
 
 const HEALTH_PATH = "/health";
@@ -28,10 +33,14 @@ const quietPath = isStaticPath;
 /** Builds the whole HTTP application from its modules. Never listens: `main.ts` does, tests call `handle`. */
 export function createApp(deps: AppDeps) {
   const { config, log } = deps;
+  const guards = authGuards(config, new SessionStore(deps.database.db));
+  const recommender = createRecommenderModule(deps);
   return (
     new Elysia({ name: "oo" })
       // The probe comes before the request-scoped hooks (logging, CSRF, derive), which it needs none of.
       .get(HEALTH_PATH, () => ({ ok: true }))
+      // The modules' services, for the console and for tests that drive a service directly.
+      .decorate("modules", { recommender })
       .use(tracing(log, HEALTH_PATH))
       .use(requestLog(log, quietPath))
       .use(errors(log))
@@ -39,7 +48,7 @@ export function createApp(deps: AppDeps) {
       .use(csrf({ trustedOrigins: [config.apiBaseUrl, config.webBaseUrl], exemptPaths: [] }))
       .use(html())
       .use(staticFiles())
-      .get("/", () => HomePage())
+      .use(recommenderRoutes(guards, recommender))
   );
 }
 

@@ -90,9 +90,9 @@ describe("oo serve lifecycle", () => {
         });
         const url = `http://127.0.0.1:${port}`;
         await waitForHealth(url);
-        const home = await fetch(url);
-        expect(home.status).toBe(200);
-        expect(await home.text()).toContain("One tip. Right now.");
+        // Signed out, the tip page sends people to sign in.
+        const home = await fetch(url, { redirect: "manual" });
+        expect(home.status).toBe(303);
         child.kill("SIGTERM");
         const code = await child.exited;
         return { code, stdout: await readAll(child.stdout), stderr: await readAll(child.stderr) };
@@ -103,7 +103,7 @@ describe("oo serve lifecycle", () => {
       expect(first.stderr).toBe("");
       const lines = first.stdout.trim().split("\n").map((line) => JSON.parse(line));
       expect(lines.some((line) => line.msg === "oO is listening")).toBe(true);
-      expect(lines.some((line) => line.msg === "request" && line.path === "/" && line.status === 200)).toBe(true);
+      expect(lines.some((line) => line.msg === "request" && line.path === "/" && line.status === 303)).toBe(true);
       expect(lines.at(-1).msg).toBe("stopped");
 
       const secretsFile = join(dir.path, "secrets.json");

@@ -6,6 +6,7 @@ import { MigrationError, migrate } from "./db/migrate.ts";
 import { EventBus } from "./events/bus.ts";
 import { JobRunner } from "./jobs/runner.ts";
 import { closeLogger, createLogger, type Logger } from "./log.ts";
+import { createScorer } from "./recommender/scorer.ts";
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -45,7 +46,8 @@ async function serve(config: Config, log: Logger) {
   const { database } = openMigratedDatabase(config, log);
   const bus = new EventBus(database.db, log);
   const jobs = new JobRunner(log);
-  const app = createApp({ config, database, log, bus, jobs });
+  const scorer = createScorer({ config, log });
+  const app = createApp({ config, database, log, bus, jobs, scorer });
   app.listen({ port: config.port, hostname: config.host });
   jobs.start();
   log.info({ url: `http://${config.host}:${config.port}`, version: VERSION, database: config.databasePath }, "oO is listening");
@@ -67,6 +69,8 @@ async function serve(config: Config, log: Logger) {
       await new Promise((resolve) => setImmediate(resolve));
     }
     await jobs.stop();
+    await app.decorator.modules.recommender.queue.idle();
+    await scorer.close();
     database.close();
     log.info("stopped");
     await closeLogger(log);

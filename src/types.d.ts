@@ -28,3 +28,11 @@ declare module "htmx.org/dist/htmx.min.js" {
   const path: string;
   export default path;
 }
+declare module "*/tip.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/sw.js" {
+  const path: string;
+  export default path;
+}

@@ -5,10 +5,12 @@ export type LayoutProps = PropsWithChildren<{
   title?: string;
   /** Pages that need htmx opt in; the rest ship no script at all. */
   htmx?: boolean;
+  /** Page scripts (asset URLs), loaded deferred after htmx. */
+  scripts?: string[];
   bodyClass?: string;
 }>;
 
-export function Layout({ title, htmx, bodyClass, children }: LayoutProps) {
+export function Layout({ title, htmx, scripts = [], bodyClass, children }: LayoutProps) {
   return (
     <>
       {"<!doctype html>"}
@@ -24,6 +26,9 @@ export function Layout({ title, htmx, bodyClass, children }: LayoutProps) {
           <link rel="apple-touch-icon" href="/apple-touch-icon.png" />
           <link rel="manifest" href="/manifest.webmanifest" />
           {htmx ? <script src={assetUrl("htmx.js")} defer></script> : ""}
+          {scripts.map((src) => (
+            <script src={src} defer></script>
+          ))}
         </head>
         <body class={bodyClass}>{children}</body>
       </html>

@@ -7,6 +7,8 @@ import icon192Path from "../../views/public/icon-192.png" with { type: "file" };
 import icon512Path from "../../views/public/icon-512.png" with { type: "file" };
 import manifestPath from "../../views/public/manifest.webmanifest" with { type: "file" };
 import stylePath from "../../views/public/style.css" with { type: "file" };
+import serviceWorkerPath from "../../views/public/sw.js" with { type: "file" };
+import tipScriptPath from "../../views/public/tip.js" with { type: "file" };
 
 /**
  * Static files live inside the executable (imported `with { type: "file" }`), so they are served by
@@ -24,19 +26,23 @@ interface Asset {
 
 const IMMUTABLE = "public, max-age=31536000, immutable";
 const REVALIDATE = "public, max-age=3600, must-revalidate";
+/** A service worker must always be checked, or a fix could take a day to reach people. */
+const NO_CACHE = "no-cache";
 const COMPRESSIBLE = /^(text\/|application\/(javascript|json|manifest\+json))/;
 
-function load(path: string, type: string, publicName: string, versioned: boolean): Asset {
+function load(path: string, type: string, publicName: string, versioned: boolean, cacheControl = versioned ? IMMUTABLE : REVALIDATE): Asset {
   const body = new Uint8Array(readFileSync(path));
   const hash = Bun.hash(body).toString(36).slice(0, 10);
   const dot = publicName.lastIndexOf(".");
   const url = versioned ? `/assets/${publicName.slice(0, dot)}.${hash}${publicName.slice(dot)}` : `/${publicName}`;
-  return { url, type, body, etag: `"${hash}"`, cacheControl: versioned ? IMMUTABLE : REVALIDATE };
+  return { url, type, body, etag: `"${hash}"`, cacheControl };
 }
 
 const assets = {
   "style.css": load(stylePath, "text/css; charset=utf-8", "style.css", true),
   "htmx.js": load(htmxPath, "text/javascript; charset=utf-8", "htmx.js", true),
+  "tip.js": load(tipScriptPath, "text/javascript; charset=utf-8", "tip.js", true),
+  "sw.js": load(serviceWorkerPath, "text/javascript; charset=utf-8", "sw.js", false, NO_CACHE),
   "favicon.ico": load(faviconPath, "image/x-icon", "favicon.ico", false),
   "manifest.webmanifest": load(manifestPath, "application/manifest+json", "manifest.webmanifest", false),
   "icon-192.png": load(icon192Path, "image/png", "icon-192.png", false),

@@ -27,7 +27,7 @@ function startScorer(env: Env = {}) {
   const dir = tempDir();
   cleanups.push(dir.cleanup);
   const { log, lines } = captureLogger();
-  const config = testConfig({ DATA_DIR: dir.path, ...env });
+  const config = testConfig({ DATA_DIR: dir.path, PYTHON: "python3", ...env });
   const scorer = createScorer({ config, log });
   cleanups.push(() => scorer.close());
   return { scorer, lines, dir: dir.path, config };

@@ -9,10 +9,15 @@ import { migrate } from "../db/migrate.ts";
 import { EventBus } from "../events/bus.ts";
 import { JobRunner } from "../jobs/runner.ts";
 import { createLogger, type Logger } from "../log.ts";
+import { createScorer, type Scorer } from "../recommender/scorer.ts";
 
 export const TEST_KEY = Buffer.alloc(32, 7).toString("base64");
 
-/** A valid configuration for tests: fixed secrets, nothing external configured. */
+/**
+ * A valid configuration for tests: fixed secrets, nothing external configured, and no scorer
+ * (PYTHON points nowhere, so the recommender runs on its heuristic). Tests of the real scorer pass
+ * `PYTHON: "python3"` and a temporary `DATA_DIR`.
+ */
 export function testConfig(env: Env = {}): Config {
   return parseConfig({
     SESSION_SECRET: "test-session-secret",
@@ -20,6 +25,7 @@ export function testConfig(env: Env = {}): Config {
     VAPID_PUBLIC_KEY: "test-public",
     VAPID_PRIVATE_KEY: "test-private",
     DATA_DIR: "/nonexistent-test-data",
+    PYTHON: "/nonexistent/python3",
     LOG_LEVEL: "debug",
     ...env,
   });
@@ -49,30 +55,52 @@ export interface TestContext {
   database: DatabaseHandle;
   bus: EventBus;
   jobs: JobRunner;
+  scorer: Scorer;
   log: Logger;
   lines: Record<string, unknown>[];
   request(path: string, init?: RequestInit): Promise<Response>;
+  /** Stops the scorer child and the jobs. */
+  close(): Promise<void>;
 }
 
 export const BASE = "http://localhost:3001";
 
-/** The whole app on an in-memory database, driven through `app.handle`. */
+const dataDirs: string[] = [];
+process.on("exit", () => {
+  for (const path of dataDirs) rmSync(path, { recursive: true, force: true });
+});
+
+/**
+ * The whole app on an in-memory database, driven through `app.handle`. `DATA_DIR` is a fresh
+ * temporary directory unless given (the scorer writes its script there), removed at exit.
+ */
 export function createTestApp(env: Env = {}): TestContext {
+  if (!env.DATA_DIR) {
+    const dir = mkdtempSync(join(tmpdir(), "oo-app-"));
+    dataDirs.push(dir);
+    env = { ...env, DATA_DIR: dir };
+  }
   const config = testConfig(env);
   const database = migratedDatabase();
   const { log, lines } = captureLogger();
   const bus = new EventBus(database.db, log);
   const jobs = new JobRunner(log);
-  const app = createApp({ config, database, log, bus, jobs });
+  const scorer = createScorer({ config, log });
+  const app = createApp({ config, database, log, bus, jobs, scorer });
   return {
     app,
     config,
     database,
     bus,
     jobs,
+    scorer,
     log,
     lines,
     request: (path, init) => app.handle(new Request(`${BASE}${path}`, init)),
+    close: async () => {
+      await jobs.stop();
+      await scorer.close();
+    },
   };
 }
 

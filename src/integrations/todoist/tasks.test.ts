@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { Value } from "@sinclair/typebox/value";
-import { type TaskDue, type TodoistApiTask, TodoistApiTaskSchema, dueInstant, normalizeTask } from "./tasks.ts";
+import { dueInstant, type TaskDue } from "../../time.ts";
+import { type TodoistApiTask, TodoistApiTaskSchema, normalizeTask } from "./tasks.ts";
 
 const at = (iso: string) => Date.parse(iso);
 

@@ -1,8 +1,9 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
+import { type TaskDue, wallClockAt } from "../../time.ts";
 
 /**
  * Todoist tasks as API v1 sends them, and the smaller shape oO stores.
- * Pure code only: the recommender imports `dueInstant` without pulling in the HTTP client.
+ * Pure code only, so the webhook and sync paths share it without the HTTP client.
  */
 
 const nullable = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([schema, Type.Null()]));
@@ -50,26 +51,6 @@ export const TodoistApiTaskSchema = Type.Object({
 export type TodoistApiTask = Static<typeof TodoistApiTaskSchema>;
 export type TodoistApiDue = NonNullable<TodoistApiTask["due"]>;
 
-interface DueCommon {
-  /** The calendar date: for a fixed instant, the date in the task's own zone. */
-  date: string;
-  isRecurring: boolean;
-  /** The user's words ("every monday"), kept for display. */
-  string: string;
-}
-
-/**
- * The three forms of a Todoist due date, kept apart because "overdue" means something different
- * for each; `dueInstant` turns any of them into a moment in a given user's zone.
- */
-export type TaskDue =
-  /** All day: due until that day ends wherever the user is. */
-  | (DueCommon & { kind: "date"; datetime: null; timezone: null })
-  /** A wall time with no zone (`YYYY-MM-DDTHH:MM:SS`): that time wherever the user is. */
-  | (DueCommon & { kind: "floating"; datetime: string; timezone: null })
-  /** A fixed moment (`…Z`, normalised to UTC); `timezone` is the zone it was set in, if known. */
-  | (DueCommon & { kind: "instant"; datetime: string; timezone: string | null });
-
 /** What oO keeps of a task: enough to recommend it, nothing it does not use. */
 export interface TodoistTask {
   id: string;
@@ -89,7 +70,6 @@ export interface TodoistTask {
 }
 
 const MINUTES_PER_DAY = 24 * 60;
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?$/;
@@ -134,50 +114,6 @@ function parseInstant(value: string): number | undefined {
   const sign = parsed.zone.startsWith("-") ? -1 : 1;
   const offsetMinutes = Number(parsed.zone.slice(1, 3)) * 60 + Number(parsed.zone.slice(4, 6));
   return parsed.wall - sign * offsetMinutes * 60_000;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-    });
-    formatters.set(timeZone, formatter);
-  }
-  return formatter;
-}
-
-/** The wall time in `timeZone` at `instant`, written as if it were UTC (whole seconds). */
-function wallClockAt(instant: number, timeZone: string): number {
-  const parts: Record<string, string> = {};
-  for (const part of formatterFor(timeZone).formatToParts(instant)) parts[part.type] = part.value;
-  return Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
-}
-
-function offsetAt(instant: number, timeZone: string): number {
-  const wholeSecond = Math.floor(instant / 1000) * 1000;
-  return wallClockAt(wholeSecond, timeZone) - wholeSecond;
-}
-
-/**
- * The instant a wall time (whole seconds) happens in `timeZone`. Around DST changes it resolves like Temporal's
- * "compatible" rule: a repeated wall time takes its first occurrence, and a skipped one (02:30 on
- * a spring-forward night) moves forward by the gap, as a clock that was set before the change would.
- */
-function instantOfWallTime(wall: number, timeZone: string): number {
-  const offsetBefore = offsetAt(wall - DAY_MS, timeZone);
-  const offsetAfter = offsetAt(wall + DAY_MS, timeZone);
-  const matches = [offsetBefore, offsetAfter].map((offset) => wall - offset).filter((instant) => wallClockAt(instant, timeZone) === wall);
-  return matches.length > 0 ? Math.min(...matches) : wall - offsetBefore;
 }
 
 function isoDate(wall: number): string {
@@ -233,27 +169,4 @@ export function normalizeTask(task: TodoistApiTask): TodoistTask {
     addedAt: task.added_at ? (parseInstant(task.added_at) ?? null) : null,
     updatedAt: task.updated_at ? (parseInstant(task.updated_at) ?? null) : null,
   };
-}
-
-/**
- * The moment a due date passes for a user in `userTimeZone` (an IANA name; Intl throws a RangeError
- * for an unknown one), in milliseconds since the epoch. A task is overdue once now is later than this.
- * - all-day date: the last millisecond of that day in the user's zone, so a task due today is not
- *   overdue until the day ends;
- * - floating date-time: that wall time in the user's zone;
- * - fixed instant: that instant, wherever the user is.
- */
-export function dueInstant(due: TaskDue | null, userTimeZone: string): number | null {
-  if (!due) return null;
-  switch (due.kind) {
-    case "date": {
-      const [year, month, day] = due.date.split("-");
-      const nextMidnight = wallTime(year!, month!, day!) + DAY_MS;
-      return instantOfWallTime(nextMidnight, userTimeZone) - 1;
-    }
-    case "floating":
-      return instantOfWallTime(parseDateTime(due.datetime)!.wall, userTimeZone);
-    case "instant":
-      return parseInstant(due.datetime)!;
-  }
 }

@@ -1,0 +1,103 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "../../db/client.ts";
+import { candidateStates } from "../../db/schema.ts";
+import { zonedParts } from "../../time.ts";
+import type { Candidate, CandidateSource, TimeOfDay } from "./types.ts";
+
+export type { Candidate, CandidateSource, LoadContext, TimeOfDay, TipKind } from "./types.ts";
+
+type CandidateState = typeof candidateStates.$inferSelect;
+
+interface UserEntry {
+  timeZone: string;
+  loadedAt: number;
+  personal: Candidate[];
+  states: Map<string, CandidateState>;
+}
+
+const CACHE_TTL_MS = 60_000;
+const CACHE_MAX_USERS = 10_000;
+
+export function timeOfDayAt(hour: number): TimeOfDay {
+  if (hour >= 5 && hour < 12) return "morning";
+  if (hour >= 12 && hour < 17) return "afternoon";
+  if (hour >= 17 && hour < 22) return "evening";
+  return "night";
+}
+
+/** Hidden while snoozed or cooling down; a done item stays hidden until its provider changes it again. */
+export function isVisible(candidate: Candidate, state: CandidateState | undefined, now: number): boolean {
+  if (!state) return true;
+  if (state.hiddenUntil !== null && state.hiddenUntil > now) return false;
+  if (state.doneAt !== null && (candidate.changedAt ?? 0) <= state.doneAt) return false;
+  return true;
+}
+
+/**
+ * Everything that could be the tip for a user right now. Personal candidates (tasks, generated tips)
+ * and visibility are cached per user and dropped when a sync or a reaction changes them, so a
+ * recommendation usually touches no table at all; the shared advice library is filtered by its
+ * time-of-day and weekday hints.
+ */
+export class CandidatePool {
+  private readonly users = new Map<string, UserEntry>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly personalSources: CandidateSource[],
+    private readonly advice: CandidateSource,
+  ) {}
+
+  visible(userId: string, timeZone: string, now: number): Candidate[] {
+    const entry = this.entry(userId, timeZone, now);
+    const local = zonedParts(now, timeZone);
+    const bucket = timeOfDayAt(local.hour);
+    const dayKind = local.weekday >= 5 ? "weekend" : "weekday";
+    const fitting = this.advice
+      .load({ userId, timeZone, now })
+      .filter(
+        (advice) =>
+          (advice.timeOfDay === "any" || advice.timeOfDay === bucket) && (advice.dayKind === "any" || advice.dayKind === dayKind),
+      );
+    return [...entry.personal, ...fitting].filter((candidate) => isVisible(candidate, entry.states.get(candidate.key), now));
+  }
+
+  /** Looks a candidate up by key whether or not it is visible (feedback on a tip shown earlier). */
+  find(userId: string, timeZone: string, key: string, now = Date.now()): Candidate | undefined {
+    return (
+      this.entry(userId, timeZone, now).personal.find((candidate) => candidate.key === key) ??
+      this.advice.load({ userId, timeZone, now }).find((candidate) => candidate.key === key)
+    );
+  }
+
+  /** Hands a "done" to the candidate's source (a task manager closes the task upstream). */
+  complete(userId: string, key: string) {
+    const sourceName = SOURCE_BY_KEY_PREFIX[key.slice(0, key.indexOf(":"))];
+    this.personalSources.find((source) => source.name === sourceName)?.complete?.(userId, { key });
+  }
+
+  invalidate(userId: string) {
+    this.users.delete(userId);
+  }
+
+  private entry(userId: string, timeZone: string, now: number): UserEntry {
+    const cached = this.users.get(userId);
+    if (cached && cached.timeZone === timeZone && now - cached.loadedAt < CACHE_TTL_MS) return cached;
+    const states = new Map(
+      this.db
+        .select()
+        .from(candidateStates)
+        .where(eq(candidateStates.userId, userId))
+        .all()
+        .map((state) => [state.candidateKey, state]),
+    );
+    const personal = this.personalSources.flatMap((source) => source.load({ userId, timeZone, now }));
+    const entry = { timeZone, loadedAt: now, personal, states };
+    if (this.users.size >= CACHE_MAX_USERS) this.users.delete(this.users.keys().next().value!);
+    this.users.delete(userId);
+    this.users.set(userId, entry);
+    return entry;
+  }
+}
+
+const SOURCE_BY_KEY_PREFIX: Record<string, string> = { task: "tasks", llm: "llm" };

@@ -1,0 +1,40 @@
+export type TipKind = "todo" | "advice";
+export type TimeOfDay = "morning" | "afternoon" | "evening" | "night";
+
+/** Something that could be shown as the tip, with what the features need to know about it. */
+export interface Candidate {
+  /** Stable across loads: `task:<provider>:<id>`, `advice:<id>`, `llm:<id>`. */
+  key: string;
+  kind: TipKind;
+  /** Where it came from, shown in "why": `todoist`, `advice`, `llm`. */
+  source: string;
+  content: string;
+  /** 1 (normal) … 4 (urgent), Todoist's scale. */
+  priority: number;
+  /** When it falls due, already resolved in the user's zone; null when undated. */
+  dueAt: number | null;
+  addedAt: number | null;
+  /** Last change at the provider; a done task comes back only when this moves past its done time. */
+  changedAt: number | null;
+  timeOfDay?: TimeOfDay | "any";
+  dayKind?: "weekday" | "weekend" | "any";
+  promptVersion?: string | null;
+  llmModel?: string | null;
+}
+
+export interface LoadContext {
+  userId: string;
+  timeZone: string;
+  now: number;
+}
+
+/**
+ * A place candidates come from. `load` reads local state only (SQLite, memory): providers are
+ * synced in the background, never on the request path.
+ */
+export interface CandidateSource {
+  name: string;
+  load(context: LoadContext): Candidate[];
+  /** Called when the user marks a candidate from this source done (e.g. close the task upstream). */
+  complete?(userId: string, candidate: { key: string }): void;
+}

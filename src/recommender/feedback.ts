@@ -1,0 +1,166 @@
+import type { Database } from "bun:sqlite";
+import { and, asc, eq, isNull } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { candidateStates, tipFeedback, tipScores, tipViews } from "../db/schema.ts";
+import type { EventBus } from "../events/bus.ts";
+import { AppError } from "../http/errors.ts";
+import type { Logger } from "../log.ts";
+import type { BanditStore, KeyedQueue } from "./bandit.ts";
+import type { CandidatePool } from "./candidates/index.ts";
+import type { Scorer } from "./scorer.ts";
+import type { SettingsStore } from "./settings.ts";
+
+export const FEEDBACK_ACTIONS = ["done", "dismiss", "snooze", "helpful", "not_helpful"] as const;
+export type FeedbackAction = (typeof FEEDBACK_ACTIONS)[number];
+
+export const REWARDS: Record<FeedbackAction, number> = { done: 1, snooze: 0, dismiss: -1, helpful: 0.5, not_helpful: -0.5 };
+
+const HOUR_MS = 3_600_000;
+const DISMISS_HIDES_MS = 24 * HOUR_MS;
+/** A rated or completed advice rests for a day before it may come back. */
+const ADVICE_COOL_DOWN_MS = 24 * HOUR_MS;
+
+export interface FeedbackDeps {
+  db: Db;
+  bus: EventBus;
+  log: Logger;
+  pool: CandidatePool;
+  settings: SettingsStore;
+  bandits: BanditStore;
+  scorer: Pick<Scorer, "update">;
+  queue: KeyedQueue;
+}
+
+export interface FeedbackResult {
+  ok: true;
+  /** The same reaction to the same tip was already recorded; nothing changed. */
+  duplicate: boolean;
+}
+
+/**
+ * A reaction to a tip: recorded once, turned into a reward for the bandit (serialized per user),
+ * and applied to what the user sees next (done, snoozed, dismissed, cooled down).
+ */
+export class FeedbackService {
+  constructor(private readonly deps: FeedbackDeps) {}
+
+  async give(
+    userId: string,
+    tipId: string,
+    action: FeedbackAction,
+    options: { source?: string; now?: number; traceparent?: string } = {},
+  ): Promise<FeedbackResult> {
+    const { db, bus, pool } = this.deps;
+    const now = options.now ?? Date.now();
+    const source = options.source ?? "user";
+    const view = db
+      .select()
+      .from(tipViews)
+      .where(and(eq(tipViews.id, tipId), eq(tipViews.userId, userId)))
+      .get();
+    if (!view) throw new AppError(404, "tip_not_found", "There is no such tip.");
+
+    const reward = REWARDS[action];
+    const hide = this.visibilityAfter(action, view.candidateKey, view.kind, now);
+    const recorded = db.transaction((tx) => {
+      const inserted = tx
+        .insert(tipFeedback)
+        .values({ tipId, userId, action, reward, source, at: now })
+        .onConflictDoNothing()
+        .returning({ id: tipFeedback.id })
+        .get();
+      if (!inserted) return null;
+      tx.update(tipViews).set({ actedAt: now }).where(and(eq(tipViews.id, tipId), isNull(tipViews.actedAt))).run();
+      if (hide) {
+        const state = { ...hide, lastAction: action, updatedAt: now };
+        tx.insert(candidateStates)
+          .values({ userId, candidateKey: view.candidateKey, ...state })
+          .onConflictDoUpdate({ target: [candidateStates.userId, candidateStates.candidateKey], set: state })
+          .run();
+      }
+      return inserted.id;
+    });
+    if (recorded === null) return { ok: true, duplicate: true };
+
+    if (action === "done" && view.candidateKey.startsWith("task:")) pool.complete(userId, view.candidateKey);
+    bus.publish("signals.tip.feedback", { tipId, action, reward, source }, userId);
+    await this.applyReward(userId, recorded, options.traceparent);
+    return { ok: true, duplicate: false };
+  }
+
+  /** Rewards the scorer could not take yet (it was down), oldest first; run by a job. */
+  async applyBacklog(limit = 500): Promise<number> {
+    const pending = this.deps.db
+      .select({ id: tipFeedback.id, userId: tipFeedback.userId })
+      .from(tipFeedback)
+      .where(isNull(tipFeedback.banditAppliedAt))
+      .orderBy(asc(tipFeedback.id))
+      .limit(limit)
+      .all();
+    let applied = 0;
+    for (const { id, userId } of pending) if (await this.applyReward(userId, id)) applied++;
+    return applied;
+  }
+
+  /** Serialized per user: read state → scorer update → write state, never interleaved for one user. */
+  private applyReward(userId: string, feedbackId: number, traceparent?: string): Promise<boolean> {
+    const { db, bandits, scorer, queue, log } = this.deps;
+    return queue.run(userId, async () => {
+      const feedback = db.select().from(tipFeedback).where(eq(tipFeedback.id, feedbackId)).get();
+      if (!feedback || feedback.banditAppliedAt !== null) return false;
+      const served = db
+        .select({ features: tipScores.features })
+        .from(tipScores)
+        .where(and(eq(tipScores.tipId, feedback.tipId), eq(tipScores.serving, true)))
+        .get();
+      const markApplied = () =>
+        db.update(tipFeedback).set({ banditAppliedAt: Date.now() }).where(eq(tipFeedback.id, feedbackId)).run();
+      if (!served) {
+        // The decision log was purged by retention; there is no context left to learn from.
+        markApplied();
+        return false;
+      }
+      try {
+        const { state } = await scorer.update(
+          { policy: "linucb", state: bandits.get(userId, "linucb"), x: served.features, reward: feedback.reward },
+          { traceparent },
+        );
+        db.transaction(() => {
+          bandits.save(userId, "linucb", state);
+          markApplied();
+        });
+        return true;
+      } catch (error) {
+        log.warn({ userId, feedbackId, err: error }, "bandit update deferred: scorer unavailable");
+        return false;
+      }
+    });
+  }
+
+  /** What a reaction does to the candidate's visibility. */
+  private visibilityAfter(action: FeedbackAction, candidateKey: string, kind: string, now: number) {
+    const { snoozeHours } = this.deps.settings.get();
+    const oneShot = candidateKey.startsWith("llm:") || (kind === "todo" && candidateKey.startsWith("task:"));
+    switch (action) {
+      case "snooze":
+        return { hiddenUntil: now + snoozeHours * HOUR_MS };
+      case "dismiss":
+        return { hiddenUntil: now + DISMISS_HIDES_MS };
+      case "done":
+        return oneShot ? { doneAt: now, hiddenUntil: null } : { hiddenUntil: now + ADVICE_COOL_DOWN_MS };
+      case "helpful":
+      case "not_helpful":
+        if (candidateKey.startsWith("llm:")) return { doneAt: now };
+        // A rated task still needs doing: it rests like a snooze; rated advice rests a day.
+        return { hiddenUntil: now + (kind === "todo" ? snoozeHours * HOUR_MS : ADVICE_COOL_DOWN_MS) };
+    }
+  }
+}
+
+/** Deletes decision logs and feedback older than the retention period. */
+export function purgeOldDecisions(sqlite: Database, retentionDays: number, now = Date.now()) {
+  const cutoff = now - retentionDays * 86_400_000;
+  const scores = sqlite.run("DELETE FROM tip_scores WHERE at < ?", [cutoff]).changes;
+  const feedback = sqlite.run("DELETE FROM tip_feedback WHERE at < ?", [cutoff]).changes;
+  return { scores, feedback };
+}

@@ -1,0 +1,52 @@
+import { Elysia, status } from "elysia";
+import { ConnectPage } from "../../views/connect.tsx";
+import { TipCard, TipPage } from "../../views/tip.tsx";
+import type { authGuards } from "../auth/guards.ts";
+import { requestTrace } from "../http/tracing.ts";
+import { feedbackBody, recommendResponse, tipParams } from "./model.ts";
+import type { RecommenderModule } from "./service.ts";
+
+/** The tip: JSON API, the page, its no-JavaScript forms and htmx fragments, and the connect page. */
+export function recommenderRoutes(guards: ReturnType<typeof authGuards>, module: RecommenderModule) {
+  const { recommender, feedback } = module;
+  return new Elysia({ name: "recommender" })
+    .use(guards)
+    .post(
+      "/api/recommend",
+      async ({ user, request }) => ({ tip: await recommender.recommend(user, { traceparent: requestTrace(request).traceparent }) }),
+      { requireAuth: true, response: { 200: recommendResponse } },
+    )
+    .post(
+      "/api/tip/:id/feedback",
+      async ({ user, params, body, request }) =>
+        feedback.give(user.id, params.id, body.action, { traceparent: requestTrace(request).traceparent }),
+      { requireAuth: true, params: tipParams, body: feedbackBody },
+    )
+    .get("/", async ({ user, request }) => TipPage({ tip: await recommender.current(user, { traceparent: requestTrace(request).traceparent }) }), {
+      requireAuth: true,
+    })
+    .post(
+      "/tip/:id/feedback",
+      async ({ user, params, body, request, set }) => {
+        const { traceparent } = requestTrace(request);
+        await feedback.give(user.id, params.id, body.action, { traceparent });
+        if (request.headers.get("hx-request") === "true") return TipCard({ tip: await recommender.recommend(user, { traceparent }) });
+        set.headers.location = "/";
+        return status(303);
+      },
+      { requireAuth: true, params: tipParams, body: feedbackBody },
+    )
+    .get("/connect", ({ set }) => {
+      set.headers["cache-control"] = "no-store";
+      return ConnectPage({
+        rows: [
+          {
+            provider: "todoist",
+            name: "Todoist",
+            description: "Your open tasks become tips to do now.",
+            status: "Not connected",
+          },
+        ],
+      });
+    }, { requireAuth: true });
+}

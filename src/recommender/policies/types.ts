@@ -1,0 +1,44 @@
+import type { Candidate } from "../candidates/index.ts";
+import type { Clock } from "../features.ts";
+import type { ScorerFailure } from "../scorer.ts";
+
+/** How the scorer took part in a decision (`scorer_status` in the log): answered, failed and why, or not needed. */
+export type ScorerOutcome = "ok" | ScorerFailure | "unused";
+
+export interface DecisionInput {
+  userId: string;
+  candidates: Candidate[];
+  features: number[][];
+  clock: Clock;
+  traceparent?: string;
+  random: () => number;
+}
+
+export interface Decision {
+  scores: number[];
+  chosen: number;
+  /** Probability this policy had of picking `chosen`, in (0, 1]: what off-policy evaluation needs. */
+  propensity: number;
+  explored: boolean;
+  scorerStatus: ScorerOutcome;
+}
+
+export interface Policy {
+  name: string;
+  /** Changes when the policy's behaviour changes, so logs from different versions are not mixed. */
+  version: string;
+  decide(input: DecisionInput): Promise<Decision>;
+}
+
+/**
+ * Exploration with a known probability: the best-scoring candidate (first on ties) with
+ * probability 1 − ε, otherwise one uniformly at random.
+ */
+export function epsilonGreedy(scores: number[], epsilon: number, random: () => number) {
+  let best = 0;
+  for (let index = 1; index < scores.length; index++) if (scores[index]! > scores[best]!) best = index;
+  const uniform = epsilon / scores.length;
+  const explored = scores.length > 1 && random() < epsilon;
+  const chosen = explored ? Math.min(Math.floor(random() * scores.length), scores.length - 1) : best;
+  return { chosen, explored, propensity: (chosen === best ? 1 - epsilon : 0) + uniform };
+}

@@ -1,0 +1,218 @@
+import { and, desc, eq, gt, isNull } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { tipScores, tipViews } from "../db/schema.ts";
+import type { EventBus } from "../events/bus.ts";
+import type { Logger } from "../log.ts";
+import type { BanditStore } from "./bandit.ts";
+import { type Candidate, type CandidatePool, timeOfDayAt, type TipKind } from "./candidates/index.ts";
+import { type Clock, clockAt, FEATURE_VERSION, featuresOf } from "./features.ts";
+import { heuristicPolicy } from "./policies/heuristic.ts";
+import { linucbPolicy } from "./policies/linucb.ts";
+import { randomPolicy } from "./policies/random.ts";
+import type { Decision, Policy, ScorerOutcome } from "./policies/types.ts";
+import { type Scorer, ScorerUnavailable } from "./scorer.ts";
+import type { PolicyName, RecommenderSettings, SettingsStore } from "./settings.ts";
+
+export interface Tip {
+  id: string;
+  kind: TipKind;
+  content: string;
+  source: string;
+  why: string;
+}
+
+export interface RecommendUser {
+  id: string;
+  timezone: string;
+}
+
+/** Shown when nothing else is left: kind, useful, and never an error. */
+export const ALL_CLEAR: Candidate = {
+  key: "advice:all-clear",
+  kind: "advice",
+  source: "advice",
+  content: "Nothing is waiting for you. Take a slow breath and enjoy the quiet for a moment.",
+  priority: 1,
+  dueAt: null,
+  addedAt: null,
+  changedAt: null,
+  timeOfDay: "any",
+  dayKind: "any",
+};
+
+const DAY_MS = 86_400_000;
+const SOURCE_LABELS: Record<string, string> = { todoist: "from Todoist", advice: "oO advice", llm: "written for you" };
+
+function days(ms: number): string {
+  const count = Math.max(1, Math.round(ms / DAY_MS));
+  return count === 1 ? "a day" : `${count} days`;
+}
+
+/** The one-line "why": the main reason this tip, and where it came from. */
+export function explain(candidate: Candidate, clock: Clock, explored: boolean): string {
+  let reason: string;
+  if (candidate.key === ALL_CLEAR.key) reason = "Your list is clear";
+  else if (candidate.kind === "advice" && candidate.source === "advice") {
+    reason = candidate.timeOfDay && candidate.timeOfDay !== "any" ? `Fits your ${timeOfDayAt(clock.hour)}` : "A small thing for any time";
+  } else if (candidate.dueAt !== null && candidate.dueAt < clock.now) reason = `Overdue by ${days(clock.now - candidate.dueAt)}`;
+  else if (candidate.dueAt !== null && candidate.dueAt - clock.now < DAY_MS) reason = "Due within a day";
+  else if (candidate.priority === 4) reason = "Marked urgent";
+  else if (candidate.priority === 3) reason = "High priority";
+  else if (candidate.addedAt !== null && clock.now - candidate.addedAt > DAY_MS) reason = `Waiting for ${days(clock.now - candidate.addedAt)}`;
+  else reason = "Fresh on your list";
+  const parts = [reason, SOURCE_LABELS[candidate.source] ?? candidate.source];
+  if (explored) parts.push("picked to learn what helps you");
+  return parts.join(" · ");
+}
+
+export interface RecommenderDeps {
+  db: Db;
+  bus: EventBus;
+  log: Logger;
+  pool: CandidatePool;
+  settings: SettingsStore;
+  bandits: BanditStore;
+  scorer: Pick<Scorer, "score">;
+  random?: () => number;
+}
+
+/**
+ * Picks the one tip: visible candidates → features in the user's zone → the serving policy (the
+ * heuristic whenever the scorer fails) and the shadow policies → log everything → publish.
+ */
+export class Recommender {
+  private readonly random: () => number;
+
+  constructor(private readonly deps: RecommenderDeps) {
+    this.random = deps.random ?? Math.random;
+  }
+
+  policy(name: PolicyName, settings: RecommenderSettings): Policy {
+    switch (name) {
+      case "linucb":
+        return linucbPolicy(this.deps.scorer, this.deps.bandits, settings.alpha, settings.epsilon);
+      case "heuristic":
+        return heuristicPolicy(settings.epsilon);
+      case "random":
+        return randomPolicy;
+    }
+  }
+
+  /** The tip on screen: the last one served if it is recent, unanswered and still visible; else a new one. */
+  async current(user: RecommendUser, options: { now?: number; traceparent?: string } = {}): Promise<Tip> {
+    const now = options.now ?? Date.now();
+    const { stabilityMinutes } = this.deps.settings.get();
+    const last = this.deps.db
+      .select()
+      .from(tipViews)
+      .where(and(eq(tipViews.userId, user.id), gt(tipViews.servedAt, now - stabilityMinutes * 60_000), isNull(tipViews.actedAt)))
+      .orderBy(desc(tipViews.servedAt))
+      .limit(1)
+      .get();
+    if (last) {
+      const stillThere =
+        last.candidateKey === ALL_CLEAR.key || this.deps.pool.visible(user.id, user.timezone, now).some((c) => c.key === last.candidateKey);
+      if (stillThere) return { id: last.id, kind: last.kind, content: last.content, source: last.source, why: last.why };
+    }
+    return this.recommend(user, options);
+  }
+
+  async recommend(user: RecommendUser, options: { now?: number; traceparent?: string } = {}): Promise<Tip> {
+    const started = performance.now();
+    const now = options.now ?? Date.now();
+    const settings = this.deps.settings.get();
+    const clock = clockAt(now, user.timezone);
+    const visible = this.deps.pool.visible(user.id, user.timezone, now);
+    const candidates = visible.length > 0 ? visible : [ALL_CLEAR];
+    const features = candidates.map((candidate) => featuresOf(candidate, clock));
+    const input = { userId: user.id, candidates, features, clock, traceparent: options.traceparent, random: this.random };
+
+    const shadowNames = settings.shadowPolicies.filter((name) => name !== settings.servingPolicy);
+    const [served, ...shadows] = await Promise.all([
+      this.decideServing(settings, input),
+      ...shadowNames.map((name) => this.decideShadow(this.policy(name, settings), input)),
+    ]);
+    const latencyMs = Math.round((performance.now() - started) * 100) / 100;
+
+    const chosen = candidates[served.decision.chosen]!;
+    const tip: Tip = {
+      id: crypto.randomUUID(),
+      kind: chosen.kind,
+      content: chosen.content,
+      source: chosen.source,
+      why: explain(chosen, clock, served.decision.explored),
+    };
+    const logRow = (policy: Policy, decision: Decision, serving: boolean) => ({
+      tipId: tip.id,
+      userId: user.id,
+      at: now,
+      policy: policy.name,
+      policyVersion: policy.version,
+      serving,
+      candidates: candidates.map((candidate, index) => ({ key: candidate.key, score: round(decision.scores[index]!) })),
+      chosenKey: candidates[decision.chosen]!.key,
+      propensity: decision.propensity,
+      features: features[decision.chosen]!,
+      featureVersion: FEATURE_VERSION,
+      latencyMs,
+      scorerStatus: decision.scorerStatus,
+      tipKind: candidates[decision.chosen]!.kind,
+      source: candidates[decision.chosen]!.source,
+      promptVersion: candidates[decision.chosen]!.promptVersion ?? null,
+      llmModel: candidates[decision.chosen]!.llmModel ?? null,
+    });
+    const rows = [
+      logRow(served.policy, served.decision, true),
+      ...shadows.flatMap((shadow) => (shadow ? [logRow(shadow.policy, shadow.decision, false)] : [])),
+    ];
+    this.deps.db.transaction((tx) => {
+      tx.insert(tipViews)
+        .values({ ...tip, userId: user.id, candidateKey: chosen.key, policy: served.policy.name, servedAt: now })
+        .run();
+      tx.insert(tipScores).values(rows).run();
+    });
+    this.deps.bus.publish(
+      "signals.tip.served",
+      {
+        tipId: tip.id,
+        candidateId: chosen.key,
+        kind: chosen.kind,
+        policy: served.policy.name,
+        propensity: served.decision.propensity,
+        scorerStatus: served.decision.scorerStatus,
+      },
+      user.id,
+    );
+    return tip;
+  }
+
+  /** The serving policy; if it needs the scorer and the scorer fails, the heuristic serves and the reason is kept. */
+  private async decideServing(settings: RecommenderSettings, input: Parameters<Policy["decide"]>[0]) {
+    const policy = this.policy(settings.servingPolicy, settings);
+    try {
+      return { policy, decision: await policy.decide(input) };
+    } catch (error) {
+      const status = scorerStatusOf(error);
+      this.deps.log.warn({ userId: input.userId, policy: policy.name, scorerStatus: status, err: error }, "serving policy failed; heuristic serves");
+      const fallback = heuristicPolicy(settings.epsilon);
+      const decision = await fallback.decide(input);
+      return { policy: fallback, decision: { ...decision, scorerStatus: status } };
+    }
+  }
+
+  /** Shadow policies never affect the tip; one that fails simply leaves no log row. */
+  private async decideShadow(policy: Policy, input: Parameters<Policy["decide"]>[0]) {
+    try {
+      return { policy, decision: await policy.decide(input) };
+    } catch (error) {
+      this.deps.log.debug({ policy: policy.name, scorerStatus: scorerStatusOf(error) }, "shadow policy failed");
+      return null;
+    }
+  }
+}
+
+function scorerStatusOf(error: unknown): ScorerOutcome {
+  return error instanceof ScorerUnavailable ? error.reason : "error";
+}
+
+const round = (value: number) => Math.round(value * 10_000) / 10_000;

@@ -1,0 +1,384 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { and, eq } from "drizzle-orm";
+import { banditStates, candidateStates, events, tasks, tipFeedback, tipScores, tipViews } from "../db/schema.ts";
+import { signIn } from "../testing/auth.ts";
+import { createTestApp, type TestContext, tempDir } from "../testing/harness.ts";
+import { freePort } from "../testing/harness.ts";
+import type { BanditState } from "./scorer.ts";
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+
+const contexts: TestContext[] = [];
+const dirs: { cleanup(): void }[] = [];
+afterEach(async () => {
+  for (const context of contexts.splice(0)) await context.close();
+  for (const dir of dirs.splice(0)) dir.cleanup();
+});
+
+/** The app with a real python3 scorer child (or none, with `python: false`). */
+function app(options: { python?: boolean; env?: Record<string, string> } = {}) {
+  const dir = tempDir();
+  dirs.push(dir);
+  const context = createTestApp({
+    DATA_DIR: dir.path,
+    ...(options.python === false ? {} : { PYTHON: "python3", ML_TIMEOUT_MS: "2000" }),
+    ...options.env,
+  });
+  contexts.push(context);
+  const { recommender } = context.app.decorator.modules;
+  return { ...context, ...recommender };
+}
+
+type App = ReturnType<typeof app>;
+
+function seedTasks(context: App, userId: string, rows: Partial<typeof tasks.$inferInsert>[]) {
+  const now = Date.now();
+  context.database.db
+    .insert(tasks)
+    .values(
+      rows.map((row, index) => ({
+        userId,
+        provider: "todoist",
+        externalId: `t${index}`,
+        content: `Task ${index}`,
+        priority: 1,
+        addedAt: now - DAY,
+        updatedAt: now - DAY,
+        syncedAt: now,
+        ...row,
+      })),
+    )
+    .run();
+  context.pool.invalidate(userId);
+}
+
+const json = (body: unknown, cookie: string) => ({
+  method: "POST",
+  headers: { "content-type": "application/json", cookie },
+  body: JSON.stringify(body),
+});
+
+async function recommendOverHttp(context: App, cookie: string) {
+  const response = await context.request("/api/recommend", { method: "POST", headers: { cookie } });
+  expect(response.status).toBe(200);
+  return (await response.json()).tip as { id: string; kind: string; content: string; source: string; why: string };
+}
+
+async function feedbackOverHttp(context: App, cookie: string, tipId: string, action: string) {
+  return context.request(`/api/tip/${tipId}/feedback`, json({ action }, cookie));
+}
+
+/** LinUCB's update, computed here independently: A⁻¹ ← A⁻¹ − (A⁻¹x)(A⁻¹x)ᵀ / (1 + xᵀA⁻¹x), b ← b + r·x. */
+function expectedUpdate(state: BanditState | null, x: number[], reward: number): BanditState {
+  const d = x.length;
+  const inverse = state?.A_inv ?? Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? 1 : 0)));
+  const ax = inverse.map((row) => row.reduce((sum, value, j) => sum + value * x[j]!, 0));
+  const denominator = 1 + x.reduce((sum, value, i) => sum + value * ax[i]!, 0);
+  return {
+    d,
+    A_inv: inverse.map((row, i) => row.map((value, j) => value - (ax[i]! * ax[j]!) / denominator)),
+    b: (state?.b ?? new Array(d).fill(0)).map((value, i) => value + reward * x[i]!),
+    pulls: (state?.pulls ?? 0) + 1,
+    reward_sum: (state?.reward_sum ?? 0) + reward,
+  };
+}
+
+describe("POST /api/recommend", () => {
+  test("signed out: 401", async () => {
+    const context = app({ python: false });
+    expect((await context.request("/api/recommend", { method: "POST" })).status).toBe(401);
+  });
+
+  test("with no integration: an advice from the library, logged with its propensity, scorer ok", async () => {
+    const context = app();
+    const person = signIn(context.database, { timezone: "Europe/Paris" });
+    const tip = await recommendOverHttp(context, person.cookie);
+    expect(tip).toMatchObject({ kind: "advice", source: "advice" });
+    expect(tip.content.length).toBeGreaterThan(10);
+    expect(tip.why).toContain("oO advice");
+
+    const view = context.database.db.select().from(tipViews).where(eq(tipViews.id, tip.id)).get()!;
+    expect(view).toMatchObject({ userId: person.userId, kind: "advice", policy: "linucb", actedAt: null });
+    const rows = context.database.db.select().from(tipScores).where(eq(tipScores.tipId, tip.id)).all();
+    const serving = rows.find((row) => row.serving)!;
+    expect(serving).toMatchObject({ policy: "linucb", scorerStatus: "ok", featureVersion: "f1", tipKind: "advice", source: "advice" });
+    expect(serving.chosenKey).toBe(view.candidateKey);
+    expect(serving.propensity).toBeGreaterThan(0);
+    expect(serving.propensity).toBeLessThanOrEqual(1);
+    expect(serving.features).toHaveLength(5);
+    expect(serving.candidates.length).toBeGreaterThan(3);
+    expect(serving.latencyMs).toBeGreaterThan(0);
+    // The default shadow (heuristic) scored the same candidates without serving.
+    const shadow = rows.find((row) => !row.serving)!;
+    expect(shadow.policy).toBe("heuristic");
+    expect(shadow.candidates.map((c) => c.key)).toEqual(serving.candidates.map((c) => c.key));
+
+    const served = context.bus.tail({ subject: "signals.tip.served" });
+    expect(served.at(-1)).toMatchObject({ userId: person.userId, payload: { tipId: tip.id, policy: "linucb", scorerStatus: "ok" } });
+  });
+
+  test("tasks become candidates; features use the user's zone; any number of shadow policies log", async () => {
+    const context = app();
+    const person = signIn(context.database, { timezone: "Asia/Tokyo" });
+    seedTasks(context, person.userId, [
+      { content: "Renew passport", priority: 4, dueKind: "date", dueValue: "2020-01-01" },
+      { content: "Call the plumber", priority: 2 },
+    ]);
+    context.settings.update({ servingPolicy: "heuristic", shadowPolicies: ["linucb", "random"], epsilon: 0 });
+    const tip = await recommendOverHttp(context, person.cookie);
+    expect(tip).toMatchObject({ kind: "todo", source: "todoist", content: "Renew passport" });
+    expect(tip.why).toStartWith("Overdue by");
+
+    const rows = context.database.db.select().from(tipScores).where(eq(tipScores.tipId, tip.id)).all();
+    expect(rows.map((row) => [row.policy, row.serving]).sort()).toEqual([
+      ["heuristic", true],
+      ["linucb", false],
+      ["random", false],
+    ]);
+    const serving = rows.find((row) => row.serving)!;
+    expect(serving.propensity).toBe(1);
+    expect(serving.features[0]).toBe(1); // overdue
+    expect(serving.features[2]).toBe(1); // priority 4
+    const tokyoHour = Number(new Intl.DateTimeFormat("en-US", { timeZone: "Asia/Tokyo", hour: "numeric", hourCycle: "h23" }).format(serving.at));
+    expect(serving.features[3]).toBeCloseTo(tokyoHour / 23, 3);
+    expect(rows.find((row) => row.policy === "random")!.propensity).toBeCloseTo(1 / serving.candidates.length, 10);
+  });
+
+  test("PYTHON missing: the heuristic serves and the decision says the scorer is absent", async () => {
+    const context = app({ python: false });
+    const person = signIn(context.database);
+    const tip = await recommendOverHttp(context, person.cookie);
+    const serving = context.database.db
+      .select()
+      .from(tipScores)
+      .where(and(eq(tipScores.tipId, tip.id), eq(tipScores.serving, true)))
+      .get()!;
+    expect(serving).toMatchObject({ policy: "heuristic", scorerStatus: "absent" });
+    expect(context.scorer.status().state).toBe("absent");
+  });
+
+  test("the scorer child killed mid-run: fallback serves, then the restarted child serves again", async () => {
+    const context = app();
+    const person = signIn(context.database);
+    await context.scorer.health();
+    const firstPid = context.scorer.status().pid!;
+    process.kill(firstPid, "SIGKILL");
+    await Bun.sleep(20);
+    const during = await recommendOverHttp(context, person.cookie);
+    const duringRow = context.database.db.select().from(tipScores).where(and(eq(tipScores.tipId, during.id), eq(tipScores.serving, true))).get()!;
+    expect(duringRow).toMatchObject({ policy: "heuristic", scorerStatus: "down" });
+
+    const deadline = Date.now() + 5000;
+    while (context.scorer.status().state !== "up" && Date.now() < deadline) await Bun.sleep(25);
+    expect(context.scorer.status().pid).not.toBe(firstPid);
+    const after = await recommendOverHttp(context, person.cookie);
+    const afterRow = context.database.db.select().from(tipScores).where(and(eq(tipScores.tipId, after.id), eq(tipScores.serving, true))).get()!;
+    expect(afterRow).toMatchObject({ policy: "linucb", scorerStatus: "ok" });
+  });
+
+  test("ML_SERVING_URL: the same decisions over HTTP to a remote scorer", async () => {
+    const port = freePort();
+    const remote = Bun.spawn(["python3", "ml/scorer.py", "--http", String(port)], { stdout: "ignore", stderr: "ignore" });
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        try {
+          if ((await fetch(`${url}/health`)).ok) break;
+        } catch {}
+        if (Date.now() > deadline) throw new Error("remote scorer did not start");
+        await Bun.sleep(25);
+      }
+      const context = app({ env: { ML_SERVING_URL: url } });
+      const person = signIn(context.database);
+      const tip = await recommendOverHttp(context, person.cookie);
+      const serving = context.database.db.select().from(tipScores).where(and(eq(tipScores.tipId, tip.id), eq(tipScores.serving, true))).get()!;
+      expect(serving).toMatchObject({ policy: "linucb", scorerStatus: "ok" });
+      expect((await feedbackOverHttp(context, person.cookie, tip.id, "helpful")).status).toBe(200);
+      expect(context.bandits.get(person.userId, "linucb")!.pulls).toBe(1);
+    } finally {
+      remote.kill();
+      await remote.exited;
+    }
+  });
+
+  test("nothing left to show: a kind advice, never an error", async () => {
+    const context = app({ python: false });
+    const person = signIn(context.database);
+    const hideAll = Date.now() + DAY;
+    const keys = context.database.sqlite.query<{ id: string }, []>("SELECT id FROM advice").all().map((row) => `advice:${row.id}`);
+    context.database.db
+      .insert(candidateStates)
+      .values(keys.map((candidateKey) => ({ userId: person.userId, candidateKey, hiddenUntil: hideAll, updatedAt: Date.now() })))
+      .run();
+    const tip = await recommendOverHttp(context, person.cookie);
+    expect(tip.content).toContain("Nothing is waiting for you");
+    expect(tip.why).toContain("Your list is clear");
+  });
+});
+
+describe("POST /api/tip/:id/feedback", () => {
+  test("a reward moves the bandit exactly as LinUCB says, through the scorer", async () => {
+    const context = app();
+    const person = signIn(context.database);
+    const first = await recommendOverHttp(context, person.cookie);
+    const x1 = context.database.db.select().from(tipScores).where(and(eq(tipScores.tipId, first.id), eq(tipScores.serving, true))).get()!.features;
+    const response = await feedbackOverHttp(context, person.cookie, first.id, "done");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true, duplicate: false });
+    const afterOne = context.database.db.select().from(banditStates).where(eq(banditStates.userId, person.userId)).get()!;
+    const expectedOne = expectedUpdate(null, x1, 1);
+    expect(afterOne.pulls).toBe(1);
+    expect(afterOne.rewardSum).toBe(1);
+    const stateOne = afterOne.state as unknown as BanditState;
+    stateOne.A_inv.forEach((row, i) => row.forEach((value, j) => expect(value).toBeCloseTo(expectedOne.A_inv[i]![j]!, 9)));
+    stateOne.b.forEach((value, i) => expect(value).toBeCloseTo(expectedOne.b[i]!, 9));
+
+    const second = await recommendOverHttp(context, person.cookie);
+    const x2 = context.database.db.select().from(tipScores).where(and(eq(tipScores.tipId, second.id), eq(tipScores.serving, true))).get()!.features;
+    await feedbackOverHttp(context, person.cookie, second.id, "not_helpful");
+    const stateTwo = context.bandits.get(person.userId, "linucb")!;
+    const expectedTwo = expectedUpdate(expectedOne, x2, -0.5);
+    expect(stateTwo.pulls).toBe(2);
+    expect(stateTwo.reward_sum).toBeCloseTo(0.5, 12);
+    stateTwo.b.forEach((value, i) => expect(value).toBeCloseTo(expectedTwo.b[i]!, 9));
+    const feedbackRows = context.database.db.select().from(tipFeedback).where(eq(tipFeedback.userId, person.userId)).all();
+    expect(feedbackRows.map((row) => [row.action, row.reward, row.banditAppliedAt !== null])).toEqual([
+      ["done", 1, true],
+      ["not_helpful", -0.5, true],
+    ]);
+    expect(context.bus.tail({ subject: "signals.tip.feedback" }).map((event) => event.payload)).toEqual([
+      { tipId: first.id, action: "done", reward: 1, source: "user" },
+      { tipId: second.id, action: "not_helpful", reward: -0.5, source: "user" },
+    ]);
+  });
+
+  test("100 concurrent reactions for one user: exactly 100 pulls (updates serialized per user)", async () => {
+    const context = app();
+    const person = signIn(context.database);
+    const tips = [];
+    for (let n = 0; n < 100; n++) tips.push(await context.recommender.recommend({ id: person.userId, timezone: "UTC" }));
+    const responses = await Promise.all(
+      tips.map((tip, n) => feedbackOverHttp(context, person.cookie, tip.id, ["done", "dismiss", "snooze", "helpful", "not_helpful"][n % 5]!)),
+    );
+    expect(responses.every((response) => response.status === 200)).toBe(true);
+    const row = context.database.db.select().from(banditStates).where(eq(banditStates.userId, person.userId)).get()!;
+    expect(row.pulls).toBe(100);
+    expect(row.rewardSum).toBeCloseTo(20 * (1 + 0 - 1 + 0.5 - 0.5), 9);
+    expect(row.version).toBe(100);
+  }, 30_000);
+
+  test("the same reaction twice is recorded once and rewards once", async () => {
+    const context = app();
+    const person = signIn(context.database);
+    const tip = await recommendOverHttp(context, person.cookie);
+    await feedbackOverHttp(context, person.cookie, tip.id, "helpful");
+    const again = await feedbackOverHttp(context, person.cookie, tip.id, "helpful");
+    expect(await again.json()).toEqual({ ok: true, duplicate: true });
+    expect(context.database.db.select().from(tipFeedback).all()).toHaveLength(1);
+    expect(context.bandits.get(person.userId, "linucb")!.pulls).toBe(1);
+  });
+
+  test("unknown tip or someone else's: 404; bad action: 400; nothing changes", async () => {
+    const context = app({ python: false });
+    const owner = signIn(context.database);
+    const stranger = signIn(context.database);
+    const tip = await recommendOverHttp(context, owner.cookie);
+    const eventsBefore = context.database.db.select().from(events).all().length;
+    const unknown = await feedbackOverHttp(context, owner.cookie, "no-such-tip", "done");
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json()).error.code).toBe("tip_not_found");
+    expect((await feedbackOverHttp(context, stranger.cookie, tip.id, "done")).status).toBe(404);
+    const bad = await feedbackOverHttp(context, owner.cookie, tip.id, "explode");
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.message).toContain("action must be one of");
+    expect((await context.request(`/api/tip/${tip.id}/feedback`, { method: "POST", headers: { cookie: owner.cookie } })).status).toBe(400);
+    expect(context.database.db.select().from(tipFeedback).all()).toEqual([]);
+    expect(context.database.db.select().from(candidateStates).all()).toEqual([]);
+    expect(context.database.db.select().from(events).all()).toHaveLength(eventsBefore);
+    expect(context.database.db.select().from(tipViews).where(eq(tipViews.id, tip.id)).get()!.actedAt).toBeNull();
+  });
+
+  test("snooze hides for 3 hours, dismiss for 24; done closes the task through its source", async () => {
+    const context = app({ python: false });
+    const person = signIn(context.database);
+    const user = { id: person.userId, timezone: "UTC" };
+    // All overdue, so they outrank any advice; the priorities order them.
+    const overdue = { dueKind: "date" as const, dueValue: "2020-01-01" };
+    seedTasks(context, person.userId, [
+      { content: "A", priority: 4, ...overdue },
+      { content: "B", priority: 3, ...overdue },
+      { content: "C", priority: 2, ...overdue },
+    ]);
+    context.settings.update({ servingPolicy: "heuristic", shadowPolicies: [], epsilon: 0 });
+    const closed: string[] = [];
+    context.tasks.onComplete("todoist", (userId, externalId) => void closed.push(`${userId}:${externalId}`));
+    const now = Date.now();
+    const visibleTasks = (at: number) =>
+      context.pool
+        .visible(person.userId, "UTC", at)
+        .filter((candidate) => candidate.kind === "todo")
+        .map((candidate) => candidate.content);
+
+    const a = await context.recommender.recommend(user, { now });
+    expect(a.content).toBe("A");
+    await context.feedback.give(person.userId, a.id, "snooze", { now });
+    expect(visibleTasks(now + 3 * HOUR - 1000)).toEqual(["B", "C"]);
+    expect(visibleTasks(now + 3 * HOUR + 1000)).toEqual(["A", "B", "C"]);
+
+    const b = await context.recommender.recommend(user, { now });
+    expect(b.content).toBe("B");
+    await context.feedback.give(person.userId, b.id, "dismiss", { now });
+    expect(visibleTasks(now + 23 * HOUR)).toEqual(["A", "C"]);
+    expect(visibleTasks(now + 25 * HOUR)).toEqual(["A", "B", "C"]);
+
+    const c = await context.recommender.recommend(user, { now });
+    expect(c.content).toBe("C");
+    await context.feedback.give(person.userId, c.id, "done", { now });
+    expect(closed).toEqual([`${person.userId}:t2`]);
+    expect(visibleTasks(now + 30 * DAY)).toEqual(["A", "B"]);
+    // A recurring task that Todoist rolled forward comes back.
+    context.database.db.update(tasks).set({ updatedAt: now + HOUR }).where(eq(tasks.externalId, "t2")).run();
+    context.pool.invalidate(person.userId);
+    expect(visibleTasks(now + 25 * HOUR)).toEqual(["A", "B", "C"]);
+  });
+
+  test("scorer down during a reaction: recorded now, rewarded by the backlog job once the scorer is back", async () => {
+    const context = app();
+    const person = signIn(context.database);
+    const tip = await recommendOverHttp(context, person.cookie);
+    await context.scorer.health();
+    process.kill(context.scorer.status().pid!, "SIGKILL");
+    await Bun.sleep(20);
+    expect((await feedbackOverHttp(context, person.cookie, tip.id, "done")).status).toBe(200);
+    expect(context.database.db.select().from(tipFeedback).get()!.banditAppliedAt).toBeNull();
+    expect(context.bandits.get(person.userId, "linucb")).toBeNull();
+
+    const deadline = Date.now() + 5000;
+    while (context.scorer.status().state !== "up" && Date.now() < deadline) await Bun.sleep(25);
+    await context.jobs.trigger("bandit-backlog");
+    expect(context.database.db.select().from(tipFeedback).get()!.banditAppliedAt).not.toBeNull();
+    expect(context.bandits.get(person.userId, "linucb")!.pulls).toBe(1);
+    await context.jobs.trigger("bandit-backlog");
+    expect(context.bandits.get(person.userId, "linucb")!.pulls).toBe(1);
+  });
+});
+
+describe("retention", () => {
+  test("the purge job deletes decisions and feedback older than RETENTION_DAYS and keeps the rest", async () => {
+    const context = app({ python: false, env: { RETENTION_DAYS: "7" } });
+    const person = signIn(context.database);
+    const user = { id: person.userId, timezone: "UTC" };
+    const now = Date.now();
+    const old = await context.recommender.recommend(user, { now: now - 8 * DAY });
+    await context.feedback.give(person.userId, old.id, "helpful", { now: now - 8 * DAY });
+    const recent = await context.recommender.recommend(user, { now: now - DAY });
+    await context.feedback.give(person.userId, recent.id, "helpful", { now: now - DAY });
+    await context.jobs.trigger("retention");
+    expect(context.database.db.select().from(tipScores).all().every((row) => row.tipId === recent.id)).toBe(true);
+    expect(context.database.db.select().from(tipScores).all().length).toBeGreaterThan(0);
+    expect(context.database.db.select().from(tipFeedback).all().map((row) => row.tipId)).toEqual([recent.id]);
+    expect(context.jobs.status().find((job) => job.name === "retention")!.lastError).toBeNull();
+  });
+});

@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { eq } from "drizzle-orm";
+import type { Browser } from "playwright-core";
+import { tipFeedback } from "../db/schema.ts";
+import { signIn } from "../testing/auth.ts";
+import { launchBrowser, serve } from "../testing/browser.ts";
+import { createTestApp, type TestContext } from "../testing/harness.ts";
+
+let browser: Browser;
+let context: TestContext;
+let server: ReturnType<typeof serve>;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  context = createTestApp();
+  server = serve((request) => context.app.handle(request));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  server?.stop();
+  await context?.close();
+});
+
+async function signedInPage(options: { javaScriptEnabled?: boolean } = {}) {
+  const person = signIn(context.database);
+  const page = await browser.newPage({ javaScriptEnabled: options.javaScriptEnabled ?? true, viewport: { width: 390, height: 844 } });
+  await page.context().addCookies([{ name: "sid", value: person.token, url: server.url }]);
+  return { page, person };
+}
+
+const currentTipId = (page: Awaited<ReturnType<typeof signedInPage>>["page"]) =>
+  page.locator("#tip").getAttribute("data-tip-id");
+
+describe("the tip page in Chromium", () => {
+  test("keyboard: Space opens the sheet, a shortcut acts, htmx swaps in the next tip without a reload, no layout shift", async () => {
+    const { page, person } = await signedInPage();
+    await page.addInitScript(() => {
+      (window as unknown as { layoutShift: number }).layoutShift = 0;
+      new PerformanceObserver((list) => {
+        // Every shift counts here, even right after input (which CLS itself forgives).
+        for (const entry of list.getEntries()) (window as unknown as { layoutShift: number }).layoutShift += (entry as unknown as { value: number }).value;
+      }).observe({ type: "layout-shift", buffered: true });
+    });
+    await page.goto(`${server.url}/`);
+    await page.waitForFunction(() => "htmx" in window);
+    const first = await currentTipId(page);
+    await page.evaluate(() => ((window as unknown as { marker: string }).marker = "same document"));
+
+    await expect(page.locator(".sheet").isVisible()).resolves.toBe(false);
+    await page.keyboard.press(" ");
+    await expect(page.locator(".sheet").isVisible()).resolves.toBe(true);
+    await page.keyboard.press("Escape");
+    await expect(page.locator(".sheet").isVisible()).resolves.toBe(false);
+
+    await page.keyboard.press("w");
+    await expect(page.locator(".why p").isVisible()).resolves.toBe(true);
+
+    await page.keyboard.press("d");
+    await page.waitForFunction((previous) => document.querySelector("#tip")?.getAttribute("data-tip-id") !== previous, first);
+    expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe("same document");
+    const feedback = context.database.db.select().from(tipFeedback).where(eq(tipFeedback.tipId, first!)).get()!;
+    expect(feedback).toMatchObject({ action: "done", userId: person.userId });
+    expect(await page.evaluate(() => (window as unknown as { layoutShift: number }).layoutShift)).toBe(0);
+    await page.close();
+  });
+
+  test("tap: the tip opens the action sheet and a button acts", async () => {
+    const { page } = await signedInPage();
+    await page.goto(`${server.url}/`);
+    await page.waitForFunction(() => "htmx" in window);
+    const first = await currentTipId(page);
+    await page.locator(".tip-text").click();
+    await page.locator('button[value="snooze"]').click();
+    await page.waitForFunction((previous) => document.querySelector("#tip")?.getAttribute("data-tip-id") !== previous, first);
+    expect(await page.locator(".sheet").isVisible()).toBe(false);
+    await page.close();
+  });
+
+  test("without JavaScript the same actions work as plain forms", async () => {
+    const { page } = await signedInPage({ javaScriptEnabled: false });
+    await page.goto(`${server.url}/`);
+    const first = await currentTipId(page);
+    await page.locator(".tip-text").click();
+    await Promise.all([page.waitForURL(`${server.url}/`), page.locator('button[value="dismiss"]').click()]);
+    const next = await currentTipId(page);
+    expect(next).not.toBe(first);
+    expect(context.database.db.select().from(tipFeedback).where(eq(tipFeedback.tipId, first!)).get()!.action).toBe("dismiss");
+    await page.close();
+  });
+
+  test("installable: manifest with icons, service worker registered", async () => {
+    const { page } = await signedInPage();
+    await page.goto(`${server.url}/`);
+    const manifest = await page.evaluate(async () => (await fetch("/manifest.webmanifest")).json());
+    expect(manifest).toMatchObject({ display: "standalone", theme_color: "#000000", background_color: "#000000", start_url: "/" });
+    for (const icon of manifest.icons as { src: string }[]) {
+      expect(await page.evaluate(async (src) => (await fetch(src)).status, icon.src)).toBe(200);
+    }
+    const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
+    expect(scope).toBe(`${server.url}/`);
+    await page.close();
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * Time-zone arithmetic with Intl only. Times are stored in UTC; anything that depends on "the
+ * user's day" (features, quiet hours, all-day due dates) goes through these.
+ */
+export interface ZonedParts {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  /** 0 = Monday … 6 = Sunday. */
+  weekday: number;
+}
+
+const DAY_MS = 86_400_000;
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const WEEKDAYS: Record<string, number> = { Mon: 0, Tue: 1, Wed: 2, Thu: 3, Fri: 4, Sat: 5, Sun: 6 };
+
+/** Throws a RangeError for an unknown zone name. */
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let format = formatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+      weekday: "short",
+    });
+    formatters.set(timeZone, format);
+  }
+  return format;
+}
+
+export function isValidTimeZone(timeZone: string): boolean {
+  if (!timeZone || timeZone.length > 64) return false;
+  try {
+    formatter(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The wall-clock reading of an instant in a zone. */
+export function zonedParts(instant: number, timeZone: string): ZonedParts {
+  const parts: Record<string, string> = {};
+  for (const part of formatter(timeZone).formatToParts(instant)) parts[part.type] = part.value;
+  return {
+    year: Number(parts.year),
+    month: Number(parts.month),
+    day: Number(parts.day),
+    hour: Number(parts.hour),
+    minute: Number(parts.minute),
+    second: Number(parts.second),
+    weekday: WEEKDAYS[parts.weekday!] ?? 0,
+  };
+}
+
+/** The wall time in `timeZone` at `instant`, written as if it were UTC (whole seconds). */
+export function wallClockAt(instant: number, timeZone: string): number {
+  const p = zonedParts(instant, timeZone);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+}
+
+/** How far the zone's wall clock is ahead of UTC at an instant, in ms. */
+export function zoneOffsetMs(instant: number, timeZone: string): number {
+  const wholeSecond = Math.floor(instant / 1000) * 1000;
+  return wallClockAt(wholeSecond, timeZone) - wholeSecond;
+}
+
+/**
+ * The instant at which a zone's wall clock shows `wall` (a wall time written as if it were UTC).
+ * Around DST changes it resolves like Temporal's "compatible" rule: a repeated wall time takes its
+ * first occurrence, and a skipped one (02:30 on a spring-forward night) moves forward by the gap,
+ * as a clock set before the change would.
+ */
+export function instantOfWallTime(wall: number, timeZone: string): number {
+  const offsetBefore = zoneOffsetMs(wall - DAY_MS, timeZone);
+  const offsetAfter = zoneOffsetMs(wall + DAY_MS, timeZone);
+  const matches = [offsetBefore, offsetAfter].map((offset) => wall - offset).filter((instant) => wallClockAt(instant, timeZone) === wall);
+  return matches.length > 0 ? Math.min(...matches) : wall - offsetBefore;
+}
+
+interface DueCommon {
+  /** The calendar date: for a fixed instant, the date in the task's own zone. */
+  date: string;
+  isRecurring: boolean;
+  /** The user's words ("every monday"), kept for display. */
+  string: string;
+}
+
+/**
+ * The three forms a task's due date takes, kept apart because "overdue" means something different
+ * for each; `dueInstant` turns any of them into a moment for a given user.
+ */
+export type TaskDue =
+  /** All day: due until that day ends wherever the user is. */
+  | (DueCommon & { kind: "date"; datetime: null; timezone: null })
+  /** A wall time with no zone (`YYYY-MM-DDTHH:MM:SS`): that time wherever the user is. */
+  | (DueCommon & { kind: "floating"; datetime: string; timezone: null })
+  /** A fixed moment (`…Z`, normalised to UTC); `timezone` is the zone it was set in, if known. */
+  | (DueCommon & { kind: "instant"; datetime: string; timezone: string | null });
+
+const WALL = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?)?/;
+
+function wallOf(value: string): number {
+  const match = WALL.exec(value);
+  if (!match) return Number.NaN;
+  return Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]), Number(match[4] ?? 0), Number(match[5] ?? 0), Number(match[6] ?? 0));
+}
+
+/**
+ * The moment a due date passes for a user in `userTimeZone` (Intl throws a RangeError for an
+ * unknown zone). A task is overdue once now is later than this.
+ * - all-day date: the last millisecond of that day in the user's zone, so a task due today is not
+ *   overdue until the day ends;
+ * - floating date-time: that wall time in the user's zone;
+ * - fixed instant: that instant, wherever the user is.
+ */
+export function dueInstant(due: TaskDue | null, userTimeZone: string): number | null {
+  if (!due) return null;
+  switch (due.kind) {
+    case "date":
+      return instantOfWallTime(wallOf(due.date) + DAY_MS, userTimeZone) - 1;
+    case "floating":
+      return instantOfWallTime(wallOf(due.datetime), userTimeZone);
+    case "instant":
+      return Date.parse(due.datetime);
+  }
+}

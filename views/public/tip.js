@@ -1,0 +1,29 @@
+// The tip page without a framework: keyboard shortcuts, the service worker, and the first-visit
+// time zone. Everything here is optional; every action works as a plain form without it.
+(() => {
+  const keys = { d: "done", s: "snooze", x: "dismiss", h: "helpful", n: "not_helpful" };
+  const toggle = () => document.querySelector("#tip .sheet-toggle");
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.target.closest?.("input, textarea, select")) return;
+    const sheet = toggle();
+    if (!sheet) return;
+    if (event.key === " " && !event.target.closest?.("summary, button, a")) {
+      event.preventDefault();
+      sheet.open = !sheet.open;
+    } else if (event.key === "Escape") {
+      sheet.open = false;
+    } else if (event.key === "w") {
+      const why = document.querySelector("#tip .why");
+      if (why) why.open = !why.open;
+    } else if (keys[event.key]) {
+      const button = document.querySelector(`#tip button[value="${keys[event.key]}"]`);
+      if (button) {
+        event.preventDefault();
+        button.form.requestSubmit(button);
+      }
+    }
+  });
+  // After htmx swaps in the next tip, keep focus on it for keyboard users.
+  document.addEventListener("htmx:after:swap", () => document.querySelector("#tip summary")?.focus({ preventScroll: true }));
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
+})();

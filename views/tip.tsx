@@ -1,0 +1,51 @@
+import type { Tip } from "../src/recommender/recommend.ts";
+import { assetUrl } from "../src/http/static.ts";
+import { Layout } from "./layout.tsx";
+
+const ACTIONS = [
+  { action: "done", label: "Done", key: "d" },
+  { action: "snooze", label: "Snooze", key: "s" },
+  { action: "dismiss", label: "Dismiss", key: "x" },
+  { action: "helpful", label: "Helpful", key: "h" },
+  { action: "not_helpful", label: "Not helpful", key: "n" },
+] as const;
+
+/** The swappable part of the page: the tip, its "why", and its action sheet. */
+export function TipCard({ tip }: { tip: Tip }) {
+  const action = `/tip/${encodeURIComponent(tip.id)}/feedback`;
+  return (
+    <section id="tip" class="tip" data-tip-id={tip.id} data-kind={tip.kind}>
+      <details class="sheet-toggle">
+        <summary class="tip-text" aria-label="Open actions for this tip" safe>
+          {tip.content}
+        </summary>
+        <form class="sheet" method="post" action={action} hx-post={action} hx-target="#tip" hx-swap="outerHTML">
+          {ACTIONS.map(({ action: value, label, key }) => (
+            <button type="submit" name="action" value={value} data-key={key} class={value === "done" ? "" : "quiet"}>
+              {label}
+              <kbd aria-hidden="true">{key}</kbd>
+            </button>
+          ))}
+        </form>
+      </details>
+      <details class="why">
+        <summary>why</summary>
+        <p safe>{tip.why}</p>
+      </details>
+    </section>
+  );
+}
+
+export function TipPage({ tip }: { tip: Tip }) {
+  return (
+    <Layout htmx bodyClass="tip-page" scripts={[assetUrl("tip.js")]}>
+      <main class="tip-main">
+        <TipCard tip={tip} />
+      </main>
+      <nav class="corner">
+        <a href="/connect">connect</a>
+        <a href="/account">account</a>
+      </nav>
+    </Layout>
+  );
+}
