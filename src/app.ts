@@ -1,15 +1,20 @@
 import { html } from "@elysiajs/html";
 import { Elysia } from "elysia";
 import { HomePage } from "../views/home.tsx";
+import { googleProvider } from "./auth/google.ts";
+import { auth } from "./auth/index.ts";
+import { SessionStore } from "./auth/service.ts";
 import type { Config } from "./config.ts";
 import type { DatabaseHandle } from "./db/client.ts";
 import type { EventBus } from "./events/bus.ts";
 import { cors } from "./http/cors.ts";
 import { csrf } from "./http/csrf.ts";
 import { errors } from "./http/errors.ts";
+import { RateLimiter } from "./http/rate-limit.ts";
 import { isStaticPath, staticFiles } from "./http/static.ts";
 import { requestLog, tracing } from "./http/tracing.ts";
 import type { JobRunner } from "./jobs/runner.ts";
+import { legal } from "./legal/index.ts";
 import type { Logger } from "./log.ts";
 
 export interface AppDeps {
@@ -21,13 +26,19 @@ export interface AppDeps {
 }
 
 const HEALTH_PATH = "/health";
+/** Guesses at ADMIN_TOKEN allowed per client IP and minute. */
+const ADMIN_TOKEN_TRIES_PER_MINUTE = 10;
 
 /** Static files are not worth a log line each (the /health probe never reaches the logger). */
 const quietPath = isStaticPath;
 
 /** Builds the whole HTTP application from its modules. Never listens: `main.ts` does, tests call `handle`. */
 export function createApp(deps: AppDeps) {
-  const { config, log } = deps;
+  const { config, database, log } = deps;
+  const db = database.db;
+  const sessions = new SessionStore(db);
+  const google = config.google.clientId ? googleProvider(config) : null;
+  const adminTokenLimiter = new RateLimiter(ADMIN_TOKEN_TRIES_PER_MINUTE, 60_000);
   return (
     new Elysia({ name: "oo" })
       // The probe comes before the request-scoped hooks (logging, CSRF, derive), which it needs none of.
@@ -39,6 +50,8 @@ export function createApp(deps: AppDeps) {
       .use(csrf({ trustedOrigins: [config.apiBaseUrl, config.webBaseUrl], exemptPaths: [] }))
       .use(html())
       .use(staticFiles())
+      .use(auth({ config, db, log, sessions, google, adminTokenLimiter }))
+      .use(legal(config))
       .get("/", () => HomePage())
   );
 }

@@ -1,4 +1,5 @@
 import { createApp } from "./app.ts";
+import { findOwner, issueSetupLink, SessionStore } from "./auth/service.ts";
 import { commands, helpText, parseArgs, VERSION } from "./cli.ts";
 import { type Config, ConfigError, parseConfig, resolveSecrets } from "./config.ts";
 import { openDatabase } from "./db/client.ts";
@@ -8,6 +9,7 @@ import { JobRunner } from "./jobs/runner.ts";
 import { createLogger, type Logger } from "./log.ts";
 
 const SHUTDOWN_GRACE_MS = 10_000;
+const HOUR_MS = 60 * 60 * 1000;
 
 function fail(message: string, code: number): never {
   process.stderr.write(`oo: ${message}\n`);
@@ -46,9 +48,15 @@ async function serve(config: Config, log: Logger) {
   const bus = new EventBus(database.db, log);
   const jobs = new JobRunner(log);
   const app = createApp({ config, database, log, bus, jobs });
+  const sessions = new SessionStore(database.db);
+  jobs.add({ name: "sessions.purge-expired", intervalMs: HOUR_MS, startDelayMs: 60_000, run: () => sessions.purgeExpired() });
   app.listen({ port: config.port, hostname: config.host });
   jobs.start();
   log.info({ url: `http://${config.host}:${config.port}`, version: VERSION, database: config.databasePath }, "oO is listening");
+  // With no admin nobody can run this instance; whoever reads the server's log gets a one-time way in.
+  if (!findOwner(database.db)) {
+    log.info({ url: issueSetupLink(database.db, config.apiBaseUrl) }, "no owner yet: open this link within 1 h to create the owner account");
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -89,6 +97,13 @@ async function main() {
       const { database, applied } = openMigratedDatabase(config, log);
       database.close();
       process.stdout.write(applied.length > 0 ? `applied ${applied.join(", ")}\n` : "database is up to date\n");
+      return;
+    }
+    case "admin-link": {
+      const { database } = openMigratedDatabase(config, log);
+      const link = issueSetupLink(database.db, config.apiBaseUrl);
+      database.close();
+      process.stdout.write(`${link}\n`);
       return;
     }
   }
