@@ -2,6 +2,7 @@ import { html } from "@elysiajs/html";
 import { Elysia } from "elysia";
 import { HomePage } from "../views/home.tsx";
 import { googleProvider } from "./auth/google.ts";
+import { authGuards } from "./auth/guards.ts";
 import { auth } from "./auth/index.ts";
 import { SessionStore } from "./auth/service.ts";
 import type { Config } from "./config.ts";
@@ -16,6 +17,8 @@ import { requestLog, tracing } from "./http/tracing.ts";
 import type { JobRunner } from "./jobs/runner.ts";
 import { legal } from "./legal/index.ts";
 import type { Logger } from "./log.ts";
+import { user } from "./user/index.ts";
+import type { AccountDeletionHooks } from "./user/service.ts";
 
 export interface AppDeps {
   config: Config;
@@ -23,6 +26,8 @@ export interface AppDeps {
   log: Logger;
   bus: EventBus;
   jobs: JobRunner;
+  /** Modules register here what to revoke at providers when a person deletes their account. */
+  accountDeletion: AccountDeletionHooks;
 }
 
 const HEALTH_PATH = "/health";
@@ -34,9 +39,10 @@ const quietPath = isStaticPath;
 
 /** Builds the whole HTTP application from its modules. Never listens: `main.ts` does, tests call `handle`. */
 export function createApp(deps: AppDeps) {
-  const { config, database, log } = deps;
+  const { config, database, log, bus, accountDeletion } = deps;
   const db = database.db;
   const sessions = new SessionStore(db);
+  const guards = authGuards(config, sessions);
   const google = config.google.clientId ? googleProvider(config) : null;
   const adminTokenLimiter = new RateLimiter(ADMIN_TOKEN_TRIES_PER_MINUTE, 60_000);
   return (
@@ -51,6 +57,7 @@ export function createApp(deps: AppDeps) {
       .use(html())
       .use(staticFiles())
       .use(auth({ config, db, log, sessions, google, adminTokenLimiter }))
+      .use(user({ config, guards, db, bus, log, hooks: accountDeletion }))
       .use(legal(config))
       .get("/", () => HomePage())
   );

@@ -7,6 +7,7 @@ import { MigrationError, migrate } from "./db/migrate.ts";
 import { EventBus } from "./events/bus.ts";
 import { JobRunner } from "./jobs/runner.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { AccountDeletionHooks } from "./user/service.ts";
 
 const SHUTDOWN_GRACE_MS = 10_000;
 const HOUR_MS = 60 * 60 * 1000;
@@ -47,7 +48,8 @@ async function serve(config: Config, log: Logger) {
   const { database } = openMigratedDatabase(config, log);
   const bus = new EventBus(database.db, log);
   const jobs = new JobRunner(log);
-  const app = createApp({ config, database, log, bus, jobs });
+  const accountDeletion = new AccountDeletionHooks();
+  const app = createApp({ config, database, log, bus, jobs, accountDeletion });
   const sessions = new SessionStore(database.db);
   jobs.add({ name: "sessions.purge-expired", intervalMs: HOUR_MS, startDelayMs: 60_000, run: () => sessions.purgeExpired() });
   app.listen({ port: config.port, hostname: config.host });

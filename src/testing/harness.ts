@@ -9,6 +9,7 @@ import { migrate } from "../db/migrate.ts";
 import { EventBus } from "../events/bus.ts";
 import { JobRunner } from "../jobs/runner.ts";
 import { createLogger, type Logger } from "../log.ts";
+import { AccountDeletionHooks } from "../user/service.ts";
 
 export const TEST_KEY = Buffer.alloc(32, 7).toString("base64");
 
@@ -49,6 +50,7 @@ export interface TestContext {
   database: DatabaseHandle;
   bus: EventBus;
   jobs: JobRunner;
+  accountDeletion: AccountDeletionHooks;
   log: Logger;
   lines: Record<string, unknown>[];
   request(path: string, init?: RequestInit): Promise<Response>;
@@ -56,20 +58,22 @@ export interface TestContext {
 
 export const BASE = "http://localhost:3001";
 
-/** The whole app on an in-memory database, driven through `app.handle`. */
-export function createTestApp(env: Env = {}): TestContext {
+/** The whole app on a fresh database (in memory unless a file is given), driven through `app.handle`. */
+export function createTestApp(env: Env = {}, databasePath = ":memory:"): TestContext {
   const config = testConfig(env);
-  const database = migratedDatabase();
+  const database = migratedDatabase(databasePath);
   const { log, lines } = captureLogger();
   const bus = new EventBus(database.db, log);
   const jobs = new JobRunner(log);
-  const app = createApp({ config, database, log, bus, jobs });
+  const accountDeletion = new AccountDeletionHooks();
+  const app = createApp({ config, database, log, bus, jobs, accountDeletion });
   return {
     app,
     config,
     database,
     bus,
     jobs,
+    accountDeletion,
     log,
     lines,
     request: (path, init) => app.handle(new Request(`${BASE}${path}`, init)),
