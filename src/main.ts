@@ -73,6 +73,8 @@ async function serve(config: Config, log: Logger) {
         log.warn("requests still in flight after 10 s; closing them");
         await server.stop(true);
       }
+      // Elysia writes each request's log line from a setImmediate after the response; let the last ones run.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     await jobs.stop();
     database.close();
