@@ -1,7 +1,6 @@
 import { Elysia } from "elysia";
 import { AccountPage } from "../../views/account.tsx";
-import type { authGuards } from "../auth/guards.ts";
-import { clearSessionCookie } from "../auth/guards.ts";
+import { type authGuards, clearSessionCookie } from "../auth/guards.ts";
 import { SESSION_COOKIE } from "../auth/service.ts";
 import type { Config } from "../config.ts";
 import { AppError } from "../http/errors.ts";
