@@ -168,7 +168,9 @@ export function PrivacyPage({ host, version, retentionDays, llmHost, errorCaptur
           <li>
             <b>Erase it</b>: "Delete my account" erases every row about you at once, ends your sessions and disconnects your
             integrations. What remains is a tombstone: the random account id and the time of deletion, so the deletion itself
-            can be shown. Backups taken before that day disappear as the operator's backups rotate.
+            can be shown. Backups taken before that day disappear as the operator's backups rotate. oO keeps no Google token,
+            so it cannot withdraw its sign-in permission for you: remove it from the third-party apps listed in your Google
+            account if you wish.
           </li>
         </ul>
 
