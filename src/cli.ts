@@ -6,6 +6,7 @@ export const VERSION: string = pkg.version;
 export const commands = {
   serve: "run the server (the default)",
   migrate: "apply database migrations and exit",
+  "admin-link": "print a one-time owner sign-in link (valid 1 h; replaces earlier links)",
 } as const;
 
 export type Command = keyof typeof commands;

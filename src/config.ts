@@ -54,6 +54,7 @@ export const variables = {
   GOOGLE_AUTH_URL: { ...text("Google authorize endpoint", "https://accounts.google.com/o/oauth2/v2/auth"), check: url },
   GOOGLE_TOKEN_URL: { ...text("Google token endpoint", "https://oauth2.googleapis.com/token"), check: url },
   GOOGLE_REVOKE_URL: { ...text("Google revoke endpoint", "https://oauth2.googleapis.com/revoke"), check: url },
+  GOOGLE_JWKS_URL: { ...text("Google ID-token signing keys (JWKS)", "https://www.googleapis.com/oauth2/v3/certs"), check: url },
   TODOIST_CLIENT_ID: text("Todoist OAuth client id (empty = Todoist hidden)"),
   TODOIST_CLIENT_SECRET: text("Todoist OAuth client secret and webhook HMAC key"),
   TODOIST_AUTH_URL: { ...text("Todoist authorize endpoint", "https://todoist.com/oauth/authorize"), check: url },
@@ -148,6 +149,7 @@ export function parseConfig(env: Env) {
       authUrl: get("GOOGLE_AUTH_URL"),
       tokenUrl: get("GOOGLE_TOKEN_URL"),
       revokeUrl: get("GOOGLE_REVOKE_URL"),
+      jwksUrl: get("GOOGLE_JWKS_URL"),
     },
     todoist: {
       clientId: get("TODOIST_CLIENT_ID"),

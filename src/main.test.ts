@@ -30,7 +30,7 @@ describe("oo command line", () => {
   test("--help lists the commands and every configuration variable", () => {
     const { code, stdout } = run(["--help"]);
     expect(code).toBe(0);
-    for (const command of ["serve", "migrate", "--version"]) expect(stdout).toContain(`oo ${command}`);
+    for (const command of ["serve", "migrate", "admin-link", "--version"]) expect(stdout).toContain(`oo ${command}`);
     for (const name of Object.keys(variables)) expect(stdout).toContain(name);
   });
 

@@ -1,4 +1,5 @@
 import { createApp } from "./app.ts";
+import { findOwner, issueSetupLink } from "./auth/service.ts";
 import { commands, helpText, parseArgs, VERSION } from "./cli.ts";
 import { type Config, ConfigError, parseConfig, resolveSecrets } from "./config.ts";
 import { openDatabase } from "./db/client.ts";
@@ -7,6 +8,7 @@ import { EventBus } from "./events/bus.ts";
 import { JobRunner } from "./jobs/runner.ts";
 import { closeLogger, createLogger, type Logger } from "./log.ts";
 import { createScorer } from "./recommender/scorer.ts";
+import { AccountDeletionHooks } from "./user/service.ts";
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -47,10 +49,15 @@ async function serve(config: Config, log: Logger) {
   const bus = new EventBus(database.db, log);
   const jobs = new JobRunner(log);
   const scorer = createScorer({ config, log });
-  const app = createApp({ config, database, log, bus, jobs, scorer });
+  const accountDeletion = new AccountDeletionHooks();
+  const app = createApp({ config, database, log, bus, jobs, scorer, accountDeletion });
   app.listen({ port: config.port, hostname: config.host });
   jobs.start();
   log.info({ url: `http://${config.host}:${config.port}`, version: VERSION, database: config.databasePath }, "oO is listening");
+  // With no admin nobody can run this instance; whoever reads the server's log gets a one-time way in.
+  if (!findOwner(database.db)) {
+    log.info({ url: issueSetupLink(database.db, config.apiBaseUrl) }, "no owner yet: open this link within 1 h to create the owner account");
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -65,7 +72,7 @@ async function serve(config: Config, log: Logger) {
         log.warn("requests still in flight after 10 s; closing them");
         await server.stop(true);
       }
-      // Elysia runs after-response hooks (the request log line) on a later turn; let them run before exiting.
+      // Elysia writes each request's log line from a setImmediate after the response; let the last ones run.
       await new Promise((resolve) => setImmediate(resolve));
     }
     await jobs.stop();
@@ -95,6 +102,13 @@ async function main() {
       const { database, applied } = openMigratedDatabase(config, log);
       database.close();
       process.stdout.write(applied.length > 0 ? `applied ${applied.join(", ")}\n` : "database is up to date\n");
+      return;
+    }
+    case "admin-link": {
+      const { database } = openMigratedDatabase(config, log);
+      const link = issueSetupLink(database.db, config.apiBaseUrl);
+      database.close();
+      process.stdout.write(`${link}\n`);
       return;
     }
   }

@@ -1,5 +1,6 @@
 import type { Tip } from "../src/recommender/recommend.ts";
 import { assetUrl } from "../src/http/static.ts";
+import { TimezoneDetect } from "./account.tsx";
 import { Layout } from "./layout.tsx";
 
 const ACTIONS = [
@@ -36,7 +37,7 @@ export function TipCard({ tip }: { tip: Tip }) {
   );
 }
 
-export function TipPage({ tip }: { tip: Tip }) {
+export function TipPage({ tip, detectTimezone }: { tip: Tip; detectTimezone: boolean }) {
   return (
     <Layout htmx bodyClass="tip-page" scripts={[assetUrl("tip.js")]}>
       <main class="tip-main">
@@ -46,6 +47,7 @@ export function TipPage({ tip }: { tip: Tip }) {
         <a href="/connect">connect</a>
         <a href="/account">account</a>
       </nav>
+      {detectTimezone ? <TimezoneDetect /> : ""}
     </Layout>
   );
 }

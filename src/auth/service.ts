@@ -1,6 +1,9 @@
-import { eq, sql } from "drizzle-orm";
+import { timingSafeEqual } from "node:crypto";
+import { and, asc, desc, eq, gt, isNull, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { sessions, users } from "../db/schema.ts";
+import { identities, sessions, setupTokens, users } from "../db/schema.ts";
+import { recordImplicitConsent } from "../legal/service.ts";
+import type { VerifiedIdentity } from "./provider.ts";
 
 export const SESSION_COOKIE = "sid";
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -8,6 +11,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const SESSION_LIFETIME_MS = { user: 30 * DAY_MS, admin_token: DAY_MS, setup: 30 * DAY_MS } as const;
 export type SessionKind = keyof typeof SESSION_LIFETIME_MS;
 export type Role = "user" | "admin";
+/** `last_seen_at` is refreshed at most this often, so a signed-in request rarely writes. */
+const LAST_SEEN_RESOLUTION_MS = 60 * 60 * 1000;
 
 /** What handlers behind `requireAuth` see of the signed-in person. */
 export interface SessionUser {
@@ -16,6 +21,8 @@ export interface SessionUser {
   name: string | null;
   role: Role;
   timezone: string;
+  /** False until the browser reported its zone or the person chose one. */
+  timezoneConfirmed: boolean;
 }
 
 export interface ValidSession {
@@ -30,6 +37,18 @@ export interface ValidSession {
 export const newToken = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
 export const hashToken = (token: string) => new Bun.CryptoHasher("sha256").update(token).digest("hex");
 
+/** What the admin console lists: never the token, only its hash (which revokes it). */
+export interface SessionSummary {
+  tokenHash: string;
+  userId: string;
+  email: string | null;
+  kind: SessionKind;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  userAgent: string | null;
+}
+
 /**
  * Opaque random session tokens: the cookie carries the token, the database only its SHA-256,
  * so a copy of the database cannot be replayed as a session.
@@ -43,11 +62,13 @@ export class SessionStore {
         tokenHash: sessions.tokenHash,
         kind: sessions.kind,
         expiresAt: sessions.expiresAt,
+        lastSeenAt: sessions.lastSeenAt,
         id: users.id,
         email: users.email,
         name: users.name,
         role: users.role,
         timezone: users.timezone,
+        timezoneConfirmed: users.timezoneConfirmed,
       })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
@@ -79,11 +100,11 @@ export class SessionStore {
     // Sliding expiry for people, not for admin-token sessions (those are 24 h, full stop).
     const renewed = row.kind !== "admin_token" && row.expiresAt - now < lifetime / 2;
     const expiresAt = renewed ? now + lifetime : row.expiresAt;
-    if (renewed) {
+    if (renewed || now - row.lastSeenAt > LAST_SEEN_RESOLUTION_MS) {
       this.db.update(sessions).set({ expiresAt, lastSeenAt: now }).where(eq(sessions.tokenHash, tokenHash)).run();
     }
-    const { id, email, name, role, timezone } = row;
-    return { user: { id, email, name, role, timezone }, tokenHash, kind: row.kind, expiresAt, renewed };
+    const { id, email, name, role, timezone, timezoneConfirmed } = row;
+    return { user: { id, email, name, role, timezone, timezoneConfirmed }, tokenHash, kind: row.kind, expiresAt, renewed };
   }
 
   delete(token: string): void {
@@ -97,4 +118,140 @@ export class SessionStore {
   deleteForUser(userId: string): number {
     return this.db.delete(sessions).where(eq(sessions.userId, userId)).returning({ tokenHash: sessions.tokenHash }).all().length;
   }
+
+  /** Live sessions, most recently seen first; revoke one with `deleteByHash`. */
+  list(now = Date.now()): SessionSummary[] {
+    return this.db
+      .select({
+        tokenHash: sessions.tokenHash,
+        userId: sessions.userId,
+        email: users.email,
+        kind: sessions.kind,
+        createdAt: sessions.createdAt,
+        lastSeenAt: sessions.lastSeenAt,
+        expiresAt: sessions.expiresAt,
+        userAgent: sessions.userAgent,
+      })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(gt(sessions.expiresAt, now))
+      .orderBy(desc(sessions.lastSeenAt))
+      .all();
+  }
+
+  /** Expired sessions are refused on sight; this removes the ones never presented again. */
+  purgeExpired(now = Date.now()): number {
+    return this.db.delete(sessions).where(lte(sessions.expiresAt, now)).returning({ tokenHash: sessions.tokenHash }).all().length;
+  }
+}
+
+/**
+ * `next` as a path on this site, or the fallback. Resolving against a placeholder origin catches
+ * every way out (`//host`, `/\host`, tabs and newlines the URL parser drops).
+ */
+export function safeNextPath(next: unknown, fallback: string): string {
+  if (typeof next !== "string" || !next.startsWith("/")) return fallback;
+  const placeholder = "http://oo.invalid";
+  try {
+    const url = new URL(next, placeholder);
+    return url.origin === placeholder ? url.pathname + url.search + url.hash : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+// ─── Accounts ───────────────────────────────────────────────────────────────
+// drizzle's bun-sqlite transactions run on the one synchronous connection, so the helpers called
+// inside `db.transaction(() => …)` share it through `db`.
+
+export function sessionUserOf(db: Db, userId: string): SessionUser | undefined {
+  return db
+    .select({
+      id: users.id,
+      email: users.email,
+      name: users.name,
+      role: users.role,
+      timezone: users.timezone,
+      timezoneConfirmed: users.timezoneConfirmed,
+    })
+    .from(users)
+    .where(eq(users.id, userId))
+    .get();
+}
+
+/** The owner is the oldest admin account. */
+export function findOwner(db: Db): string | undefined {
+  return db.select({ id: users.id }).from(users).where(eq(users.role, "admin")).orderBy(asc(users.createdAt)).limit(1).get()?.id;
+}
+
+/** The owner account, created on first need (owner setup link or admin token). */
+export function ensureOwner(db: Db, now = Date.now()): string {
+  const existing = findOwner(db);
+  if (existing) return existing;
+  const id = crypto.randomUUID();
+  db.insert(users).values({ id, name: "Owner", role: "admin", createdAt: now, updatedAt: now }).run();
+  return id;
+}
+
+/**
+ * Finds the person by the provider's subject (never by email, which can change hands) or creates
+ * them as a plain user; records their consent to the documents in force. Returns the user id.
+ */
+export function signInWithIdentity(db: Db, provider: string, identity: VerifiedIdentity, now = Date.now()): string {
+  return db.transaction(() => {
+    const byIdentity = and(eq(identities.provider, provider), eq(identities.subject, identity.subject));
+    let userId = db.select({ userId: identities.userId }).from(identities).where(byIdentity).get()?.userId;
+    if (userId) {
+      db.update(identities).set({ email: identity.email, lastSignInAt: now }).where(byIdentity).run();
+      const name = identity.name ? { name: identity.name } : {};
+      db.update(users).set({ email: identity.email, ...name, updatedAt: now }).where(eq(users.id, userId)).run();
+    } else {
+      userId = crypto.randomUUID();
+      db.insert(users).values({ id: userId, email: identity.email, name: identity.name, createdAt: now, updatedAt: now }).run();
+      db.insert(identities)
+        .values({ provider, subject: identity.subject, userId, email: identity.email, createdAt: now, lastSignInAt: now })
+        .run();
+    }
+    recordImplicitConsent(db, userId, now);
+    return userId;
+  });
+}
+
+// ─── Owner setup link and admin token ───────────────────────────────────────
+
+export const SETUP_LINK_LIFETIME_MS = 60 * 60 * 1000;
+
+/** A fresh one-time link to `/setup`; it replaces any earlier link, so only the newest one works. */
+export function issueSetupLink(db: Db, apiBaseUrl: string, now = Date.now()): string {
+  const token = newToken();
+  db.transaction(() => {
+    db.delete(setupTokens).run();
+    db.insert(setupTokens).values({ tokenHash: hashToken(token), createdAt: now, expiresAt: now + SETUP_LINK_LIFETIME_MS }).run();
+  });
+  return `${apiBaseUrl}/setup?token=${token}`;
+}
+
+const usableSetupToken = (token: string, now: number) =>
+  and(eq(setupTokens.tokenHash, hashToken(token)), isNull(setupTokens.usedAt), gt(setupTokens.expiresAt, now));
+
+export function isSetupTokenUsable(db: Db, token: string, now = Date.now()): boolean {
+  return db.select({ tokenHash: setupTokens.tokenHash }).from(setupTokens).where(usableSetupToken(token, now)).get() !== undefined;
+}
+
+/** Spends the link (once, atomically) and returns the owner's id, creating the owner if needed; null when the link is not usable. */
+export function redeemSetupToken(db: Db, token: string, now = Date.now()): string | null {
+  return db.transaction(() => {
+    const spent = db.update(setupTokens).set({ usedAt: now }).where(usableSetupToken(token, now)).returning({ tokenHash: setupTokens.tokenHash }).get();
+    if (!spent) return null;
+    const ownerId = ensureOwner(db, now);
+    recordImplicitConsent(db, ownerId, now);
+    return ownerId;
+  });
+}
+
+const sha256 = (value: string) => new Bun.CryptoHasher("sha256").update(value).digest();
+
+/** Constant time whatever the lengths: both sides are hashed to 32 bytes before comparing. */
+export function adminTokenMatches(given: string, expected: string): boolean {
+  return expected !== "" && timingSafeEqual(sha256(given), sha256(expected));
 }

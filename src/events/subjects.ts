@@ -30,6 +30,8 @@ export const subjects = {
     provider: Type.String(),
     status: Type.Union([Type.Literal("connected"), Type.Literal("disconnected"), Type.Literal("needs_reconnect")]),
   }),
+  /** An account was erased; the id is all that is said about it (as in `user_tombstones`). */
+  "account.deleted": Type.Object({ userId: Type.String() }),
 };
 
 export type Subject = keyof typeof subjects;

@@ -97,6 +97,8 @@ describe("traceparent", () => {
 
   test("only auth and integration query strings are redacted", () => {
     expect(loggedPath(`${BASE}/api/integrations/todoist/callback?code=x`)).toBe("/api/integrations/todoist/callback?[redacted]");
+    expect(loggedPath(`${BASE}/setup?token=secret`)).toBe("/setup?[redacted]");
+    expect(loggedPath(`${BASE}/setup-guide?page=2`)).toBe("/setup-guide?page=2");
     expect(loggedPath(`${BASE}/connect?error=denied`)).toBe("/connect?error=denied");
     expect(loggedPath(`${BASE}/`)).toBe("/");
   });

@@ -89,9 +89,9 @@ export function tracing(log: Logger, untracedPath: string) {
     });
 }
 
-const SENSITIVE_QUERY = /^\/api\/(auth|integrations)\//;
+const SENSITIVE_QUERY = /^\/(api\/(auth|integrations)\/|setup$)/;
 
-/** The path as logged: OAuth `code` and `state` live in these query strings, so they are dropped. */
+/** The path as logged: OAuth `code` and `state`, and owner setup tokens, live in these query strings, so they are dropped. */
 export function loggedPath(url: string): string {
   const start = url.indexOf("/", url.indexOf("//") + 2);
   const pathAndQuery = start === -1 ? "/" : url.slice(start);

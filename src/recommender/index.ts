@@ -22,9 +22,15 @@ export function recommenderRoutes(guards: ReturnType<typeof authGuards>, module:
         feedback.give(user.id, params.id, body.action, { traceparent: requestTrace(request).traceparent }),
       { requireAuth: true, params: tipParams, body: feedbackBody },
     )
-    .get("/", async ({ user, request }) => TipPage({ tip: await recommender.current(user, { traceparent: requestTrace(request).traceparent }) }), {
-      requireAuth: true,
-    })
+    .get(
+      "/",
+      async ({ user, request }) =>
+        TipPage({
+          tip: await recommender.current(user, { traceparent: requestTrace(request).traceparent }),
+          detectTimezone: !user.timezoneConfirmed,
+        }),
+      { requireAuth: true },
+    )
     .post(
       "/tip/:id/feedback",
       async ({ user, params, body, request, set }) => {

@@ -10,6 +10,7 @@ import { EventBus } from "../events/bus.ts";
 import { JobRunner } from "../jobs/runner.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { createScorer, type Scorer } from "../recommender/scorer.ts";
+import { AccountDeletionHooks } from "../user/service.ts";
 
 export const TEST_KEY = Buffer.alloc(32, 7).toString("base64");
 
@@ -56,6 +57,7 @@ export interface TestContext {
   bus: EventBus;
   jobs: JobRunner;
   scorer: Scorer;
+  accountDeletion: AccountDeletionHooks;
   log: Logger;
   lines: Record<string, unknown>[];
   request(path: string, init?: RequestInit): Promise<Response>;
@@ -71,22 +73,24 @@ process.on("exit", () => {
 });
 
 /**
- * The whole app on an in-memory database, driven through `app.handle`. `DATA_DIR` is a fresh
- * temporary directory unless given (the scorer writes its script there), removed at exit.
+ * The whole app on a fresh database (in memory unless a file is given), driven through
+ * `app.handle`. `DATA_DIR` is a fresh temporary directory unless given (the scorer writes its
+ * script there), removed at exit.
  */
-export function createTestApp(env: Env = {}): TestContext {
+export function createTestApp(env: Env = {}, databasePath = ":memory:"): TestContext {
   if (!env.DATA_DIR) {
     const dir = mkdtempSync(join(tmpdir(), "oo-app-"));
     dataDirs.push(dir);
     env = { ...env, DATA_DIR: dir };
   }
   const config = testConfig(env);
-  const database = migratedDatabase();
+  const database = migratedDatabase(databasePath);
   const { log, lines } = captureLogger();
   const bus = new EventBus(database.db, log);
   const jobs = new JobRunner(log);
   const scorer = createScorer({ config, log });
-  const app = createApp({ config, database, log, bus, jobs, scorer });
+  const accountDeletion = new AccountDeletionHooks();
+  const app = createApp({ config, database, log, bus, jobs, scorer, accountDeletion });
   return {
     app,
     config,
@@ -94,6 +98,7 @@ export function createTestApp(env: Env = {}): TestContext {
     bus,
     jobs,
     scorer,
+    accountDeletion,
     log,
     lines,
     request: (path, init) => app.handle(new Request(`${BASE}${path}`, init)),

@@ -1,0 +1,366 @@
+import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { eq } from "drizzle-orm";
+import { consents, sessions, setupTokens, users } from "../db/schema.ts";
+import { signIn } from "../testing/auth.ts";
+import { BASE, createTestApp, freePort, migratedDatabase, type TestContext, tempDir } from "../testing/harness.ts";
+import {
+  findOwner,
+  hashToken,
+  issueSetupLink,
+  isSetupTokenUsable,
+  safeNextPath,
+  SESSION_LIFETIME_MS,
+  SessionStore,
+  SETUP_LINK_LIFETIME_MS,
+} from "./service.ts";
+
+const MAIN = join(import.meta.dir, "..", "main.ts");
+const form = (fields: Record<string, string>, headers: Record<string, string> = {}): RequestInit => ({
+  method: "POST",
+  headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+  body: new URLSearchParams(fields).toString(),
+});
+const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method: "POST",
+  headers: { "content-type": "application/json", ...headers },
+  body: JSON.stringify(body),
+});
+const issuedSid = (response: Response) => /^sid=([^;]+)/.exec(response.headers.getSetCookie().find((line) => line.startsWith("sid=")) ?? "")?.[1];
+const sessionOf = async (context: TestContext, token: string) =>
+  (await (await context.request("/api/auth/session", { headers: { cookie: `sid=${token}` } })).json()) as { user?: { id: string; [field: string]: unknown } };
+const tokenOf = (link: string) => new URL(link).searchParams.get("token")!;
+
+describe("sessions", () => {
+  test("logout deletes the session and clears the cookie; the old token is worthless at once", async () => {
+    const context = createTestApp();
+    const person = signIn(context.database);
+    const out = await context.request("/api/auth/logout", { method: "POST", headers: { cookie: person.cookie } });
+    expect(out.status).toBe(200);
+    expect(out.headers.getSetCookie()[0]).toMatch(/^sid=; Max-Age=0; Path=\//);
+    expect(context.database.db.select().from(sessions).all()).toEqual([]);
+    expect(await sessionOf(context, person.token)).toEqual({});
+    expect((await context.request("/account", { headers: { cookie: person.cookie } })).status).toBe(303);
+
+    const again = signIn(context.database);
+    const page = await context.request("/signout", { method: "POST", headers: { cookie: again.cookie } });
+    expect(page.status).toBe(303);
+    expect(page.headers.get("location")).toBe("/");
+    expect(await sessionOf(context, again.token)).toEqual({});
+  });
+
+  test("a cross-site logout is refused and the session survives", async () => {
+    const context = createTestApp();
+    const person = signIn(context.database);
+    const response = await context.request("/api/auth/logout", { method: "POST", headers: { cookie: person.cookie, origin: "https://evil.example" } });
+    expect(response.status).toBe(403);
+    expect((await sessionOf(context, person.token)).user?.id).toBe(person.userId);
+  });
+
+  test("/api/auth/session answers { user } or {}, refuses expired sessions, and slides long-lived ones", async () => {
+    const context = createTestApp();
+    expect(await (await context.request("/api/auth/session")).json()).toEqual({});
+    const person = signIn(context.database, { timezone: "Europe/Berlin" });
+    expect(await sessionOf(context, person.token)).toEqual({
+      user: { id: person.userId, email: expect.any(String), name: "Test Person", role: "user", timezone: "Europe/Berlin", timezoneConfirmed: true },
+    });
+
+    const hash = hashToken(person.token);
+    const halfLife = Date.now() + SESSION_LIFETIME_MS.user / 2 - 60_000;
+    context.database.db.update(sessions).set({ expiresAt: halfLife }).where(eq(sessions.tokenHash, hash)).run();
+    const renewed = await context.request("/api/auth/session", { headers: { cookie: person.cookie } });
+    expect(issuedSid(renewed)).toBe(person.token);
+    expect(context.database.db.select().from(sessions).where(eq(sessions.tokenHash, hash)).get()!.expiresAt).toBeGreaterThan(
+      Date.now() + SESSION_LIFETIME_MS.user - 60_000,
+    );
+
+    context.database.db.update(sessions).set({ expiresAt: Date.now() - 1 }).where(eq(sessions.tokenHash, hash)).run();
+    const expired = await context.request("/api/auth/session", { headers: { cookie: person.cookie } });
+    expect(await expired.json()).toEqual({});
+    expect(expired.headers.getSetCookie()[0]).toContain("Max-Age=0");
+    expect(context.database.db.select().from(sessions).all()).toEqual([]);
+  });
+
+  test("the admin console's list shows live sessions without tokens; revoking by hash ends one at once", async () => {
+    const context = createTestApp();
+    const store = new SessionStore(context.database.db);
+    const alice = signIn(context.database, { email: "alice@example.test" });
+    const bob = signIn(context.database, { email: "bob@example.test" });
+    const stale = signIn(context.database);
+    context.database.db.update(sessions).set({ expiresAt: Date.now() - 1 }).where(eq(sessions.tokenHash, hashToken(stale.token))).run();
+
+    const listed = store.list();
+    expect(listed.map((session) => session.email).toSorted()).toEqual(["alice@example.test", "bob@example.test"]);
+    expect(listed[0]).toEqual({
+      tokenHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      userId: expect.any(String),
+      email: expect.any(String),
+      kind: "user",
+      createdAt: expect.any(Number),
+      lastSeenAt: expect.any(Number),
+      expiresAt: expect.any(Number),
+      userAgent: null,
+    });
+    expect(JSON.stringify(listed)).not.toContain(alice.token);
+
+    expect(store.deleteByHash(hashToken(alice.token))).toBe(true);
+    expect((await context.request("/api/user/profile", { headers: { cookie: alice.cookie } })).status).toBe(401);
+    expect((await context.request("/api/user/profile", { headers: { cookie: bob.cookie } })).status).toBe(200);
+    expect(store.purgeExpired()).toBe(1);
+  });
+
+  test("last_seen_at follows use, at most once an hour", () => {
+    const context = createTestApp();
+    const store = new SessionStore(context.database.db);
+    const person = signIn(context.database);
+    const hash = hashToken(person.token);
+    const lastSeen = () => context.database.db.select().from(sessions).where(eq(sessions.tokenHash, hash)).get()!.lastSeenAt;
+    const created = lastSeen();
+    store.validate(person.token, created + 30 * 60_000);
+    expect(lastSeen()).toBe(created);
+    store.validate(person.token, created + 61 * 60_000);
+    expect(lastSeen()).toBe(created + 61 * 60_000);
+  });
+
+  test("the raw session token is never written to the database file", async () => {
+    const dir = tempDir();
+    try {
+      const path = join(dir.path, "oo.db");
+      const context = createTestApp({ ADMIN_TOKEN: "admin-secret-value" }, path);
+      const link = issueSetupLink(context.database.db, context.config.apiBaseUrl);
+      const viaLink = issuedSid(await context.request("/setup", form({ token: tokenOf(link) })))!;
+      const viaToken = issuedSid(await context.request("/api/auth/token", json({ token: "admin-secret-value" })))!;
+      for (const token of [viaLink, viaToken]) expect((await sessionOf(context, token)).user).toBeDefined();
+
+      const bytes = ["oo.db", "oo.db-wal"]
+        .map((name) => join(dir.path, name))
+        .filter(existsSync)
+        .map((file) => readFileSync(file).toString("latin1"))
+        .join("");
+      // The hashes are there (so these are the right bytes); the tokens and the setup link are not.
+      expect(bytes).toContain(hashToken(viaLink));
+      for (const secret of [viaLink, viaToken, tokenOf(link), "admin-secret-value"]) expect(bytes).not.toContain(secret);
+      context.database.sqlite.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test("cookies are Secure when API_BASE_URL is https", async () => {
+    const context = createTestApp({ API_BASE_URL: "https://oo.example" });
+    const token = tokenOf(issueSetupLink(context.database.db, context.config.apiBaseUrl));
+    const response = await context.request("/setup", form({ token }));
+    expect(response.headers.getSetCookie()[0]).toMatch(/^sid=[^;]+;.*Secure/);
+  });
+
+  test("next is kept only as a path on this site", () => {
+    expect(safeNextPath("/account?tab=1#x", "/")).toBe("/account?tab=1#x");
+    for (const escape of ["//evil.example", "/\\evil.example", "/\t/evil.example", "https://evil.example/", "javascript:alert(1)", "", 42, undefined]) {
+      expect(safeNextPath(escape, "/fallback")).toBe("/fallback");
+    }
+  });
+});
+
+describe("admin token", () => {
+  const ADMIN_TOKEN = "correct horse battery staple";
+
+  test("the right token opens a 24-hour admin session on the owner account", async () => {
+    const context = createTestApp({ ADMIN_TOKEN });
+    const response = await context.request("/api/auth/token", json({ token: ADMIN_TOKEN }));
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { user: { id: string; role: string } };
+    expect(body.user.role).toBe("admin");
+    expect(findOwner(context.database.db)).toBe(body.user.id);
+    const token = issuedSid(response)!;
+    const row = context.database.db.select().from(sessions).where(eq(sessions.tokenHash, hashToken(token))).get()!;
+    expect(row.kind).toBe("admin_token");
+    expect(row.expiresAt - row.createdAt).toBe(SESSION_LIFETIME_MS.admin_token);
+
+    // The owner already exists: the next token session is theirs too, not a second admin.
+    const again = await context.request("/api/auth/token", json({ token: ADMIN_TOKEN }));
+    expect(((await again.json()) as { user: { id: string } }).user.id).toBe(body.user.id);
+    expect(context.database.db.select().from(users).all()).toHaveLength(1);
+  });
+
+  test("a wrong token is 401 and opens nothing", async () => {
+    const context = createTestApp({ ADMIN_TOKEN });
+    for (const token of ["wrong", `${ADMIN_TOKEN} `, ADMIN_TOKEN.slice(0, -1), ""]) {
+      const response = await context.request("/api/auth/token", json({ token }));
+      expect(response.status).toBe(401);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe("invalid_admin_token");
+      expect(issuedSid(response)).toBeUndefined();
+    }
+    expect(context.database.db.select().from(sessions).all()).toEqual([]);
+    expect(context.database.db.select().from(users).all()).toEqual([]);
+  });
+
+  test("with ADMIN_TOKEN empty, token sign-in is off", async () => {
+    const context = createTestApp();
+    const response = await context.request("/api/auth/token", json({ token: "" }));
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({ error: { code: "admin_token_disabled", message: expect.stringContaining("ADMIN_TOKEN") } });
+    expect(await (await context.request("/admin/login")).text()).toContain("Token sign-in is off");
+  });
+
+  test("ten tries a minute per client, then 429 with Retry-After, even for the right token", async () => {
+    const context = createTestApp({ ADMIN_TOKEN });
+    for (let attempt = 0; attempt < 10; attempt++) {
+      expect((await context.request("/api/auth/token", json({ token: `guess-${attempt}` }))).status).toBe(401);
+    }
+    const limited = await context.request("/api/auth/token", json({ token: ADMIN_TOKEN }));
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(Number(limited.headers.get("retry-after"))).toBeLessThanOrEqual(60);
+    expect(((await limited.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
+    const page = await context.request("/admin/login", form({ token: ADMIN_TOKEN }));
+    expect(page.status).toBe(429);
+    expect(page.headers.get("retry-after")).not.toBeNull();
+    expect(context.database.db.select().from(sessions).all()).toEqual([]);
+  });
+
+  test("/admin/login works as a plain form: back to next or /admin, or the page again with a message", async () => {
+    const context = createTestApp({ ADMIN_TOKEN });
+    const page = await (await context.request("/admin/login?next=%2Fadmin%2Fjobs")).text();
+    expect(page).toContain('<form method="post" action="/admin/login">');
+    expect(page).toContain('value="/admin/jobs"');
+
+    const wrong = await context.request("/admin/login", form({ token: "nope", next: "/admin/jobs" }));
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toContain("That is not the admin token.");
+
+    const right = await context.request("/admin/login", form({ token: ADMIN_TOKEN, next: "/admin/jobs" }));
+    expect(right.status).toBe(303);
+    expect(right.headers.get("location")).toBe("/admin/jobs");
+    expect((await sessionOf(context, issuedSid(right)!)).user).toBeDefined();
+    const offsite = await context.request("/admin/login", form({ token: ADMIN_TOKEN, next: "//evil.example" }));
+    expect(offsite.headers.get("location")).toBe("/admin");
+  });
+});
+
+describe("owner setup link", () => {
+  test("GET shows a confirmation and changes nothing; POST creates the owner, signs in, records consent", async () => {
+    const context = createTestApp();
+    const link = issueSetupLink(context.database.db, context.config.apiBaseUrl);
+    expect(link).toStartWith(`${BASE}/setup?token=`);
+
+    const confirm = await context.request(new URL(link).pathname + new URL(link).search);
+    expect(confirm.status).toBe(200);
+    expect(confirm.headers.get("referrer-policy")).toBe("no-referrer");
+    const page = await confirm.text();
+    expect(page).toContain('<form method="post" action="/setup">');
+    expect(page).toContain("Create the owner account");
+    expect(context.database.db.select().from(users).all()).toEqual([]);
+    expect(context.database.db.select().from(setupTokens).get()!.usedAt).toBeNull();
+
+    const planted = "planted-session-token-that-must-not-be-promoted-0";
+    const created = await context.request("/setup", form({ token: tokenOf(link) }, { cookie: `sid=${planted}` }));
+    expect(created.status).toBe(303);
+    expect(created.headers.get("location")).toBe("/");
+    const sid = issuedSid(created)!;
+    expect(sid).not.toBe(planted);
+    const me = await sessionOf(context, sid);
+    expect(me.user).toMatchObject({ role: "admin", name: "Owner" });
+    expect(context.database.db.select().from(sessions).get()!.kind).toBe("setup");
+    const consentKinds = context.database.db.select().from(consents).all().map((row) => `${row.kind}:${row.method}`);
+    expect(consentKinds.toSorted()).toEqual(["privacy:implicit_signin", "terms:implicit_signin"]);
+  });
+
+  test("a link works once", async () => {
+    const context = createTestApp();
+    const token = tokenOf(issueSetupLink(context.database.db, context.config.apiBaseUrl));
+    expect((await context.request("/setup", form({ token }))).status).toBe(303);
+    const reused = await context.request("/setup", form({ token }));
+    expect(reused.status).toBe(410);
+    expect(issuedSid(reused)).toBeUndefined();
+    expect(await reused.text()).toContain("expired or was already used");
+    expect((await context.request(`/setup?token=${token}`)).status).toBe(410);
+    expect(context.database.db.select().from(sessions).all()).toHaveLength(1);
+    expect(context.database.db.select().from(users).all()).toHaveLength(1);
+  });
+
+  test("a link expires after an hour, and a newer link replaces an older one", async () => {
+    const context = createTestApp();
+    const { db } = context.database;
+    const old = tokenOf(issueSetupLink(db, context.config.apiBaseUrl, Date.now() - SETUP_LINK_LIFETIME_MS - 1000));
+    expect((await context.request(`/setup?token=${old}`)).status).toBe(410);
+    expect((await context.request("/setup", form({ token: old }))).status).toBe(410);
+
+    const first = tokenOf(issueSetupLink(db, context.config.apiBaseUrl));
+    const second = tokenOf(issueSetupLink(db, context.config.apiBaseUrl));
+    expect(isSetupTokenUsable(db, first)).toBe(false);
+    expect(isSetupTokenUsable(db, second)).toBe(true);
+    expect(context.database.db.select().from(users).all()).toEqual([]);
+  });
+
+  test("once an owner exists, a fresh link signs in as that owner (recovery)", async () => {
+    const context = createTestApp();
+    const owner = signIn(context.database, { role: "admin" });
+    const token = tokenOf(issueSetupLink(context.database.db, context.config.apiBaseUrl));
+    expect(await (await context.request(`/setup?token=${token}`)).text()).toContain("Sign in as the owner");
+    const response = await context.request("/setup", form({ token }));
+    expect((await sessionOf(context, issuedSid(response)!)).user?.id).toBe(owner.userId);
+    expect(context.database.db.select().from(users).all()).toHaveLength(1);
+  });
+
+  test("the setup token never reaches the request log", async () => {
+    const context = createTestApp();
+    const token = tokenOf(issueSetupLink(context.database.db, context.config.apiBaseUrl));
+    await context.request(`/setup?token=${token}`);
+    await Bun.sleep(5);
+    expect(JSON.stringify(context.lines)).not.toContain(token);
+  });
+});
+
+describe("owner link from the command line and at boot", () => {
+  const env = (dataDir: string, extra: Record<string, string> = {}) => ({ PATH: process.env.PATH!, DATA_DIR: dataDir, ...extra });
+
+  test("oo admin-link prints a fresh, working link", async () => {
+    const dir = tempDir();
+    try {
+      const result = Bun.spawnSync(["bun", MAIN, "admin-link"], { env: env(dir.path, { API_BASE_URL: "https://oo.example" }), stdout: "pipe", stderr: "pipe" });
+      expect(result.exitCode).toBe(0);
+      // The link is the last line; a first boot also logs its migrations before it.
+      const link = result.stdout.toString().trim().split("\n").at(-1)!;
+      expect(link).toMatch(/^https:\/\/oo\.example\/setup\?token=[A-Za-z0-9_-]{43}$/);
+      const database = migratedDatabase(join(dir.path, "oo.db"));
+      expect(isSetupTokenUsable(database.db, tokenOf(link))).toBe(true);
+      database.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test("boot logs one setup link while there is no admin, and none once there is", async () => {
+    const dir = tempDir();
+    try {
+      const boot = async () => {
+        const port = freePort();
+        const child = Bun.spawn(["bun", MAIN], { env: env(dir.path, { PORT: String(port) }), stdout: "pipe", stderr: "pipe" });
+        const deadline = Date.now() + 10_000;
+        while (Date.now() < deadline) {
+          try {
+            if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) break;
+          } catch {}
+          await Bun.sleep(25);
+        }
+        child.kill("SIGTERM");
+        await child.exited;
+        const lines = (await new Response(child.stdout).text()).trim().split("\n").map((line) => JSON.parse(line));
+        return lines.filter((line) => typeof line.url === "string" && line.url.includes("/setup?token="));
+      };
+
+      const first = await boot();
+      expect(first).toHaveLength(1);
+      expect(first[0].msg).toContain("owner");
+
+      const onTheSameFile = createTestApp({}, join(dir.path, "oo.db"));
+      expect((await onTheSameFile.request("/setup", form({ token: tokenOf(first[0].url) }))).status).toBe(303);
+      onTheSameFile.database.close();
+
+      expect(await boot()).toHaveLength(0);
+    } finally {
+      dir.cleanup();
+    }
+  }, 30_000);
+});

@@ -1,0 +1,225 @@
+import { type Cookie, Elysia } from "elysia";
+import { AdminLoginPage, SetupPage, SignInPage, signInFailureMessages } from "../../views/auth.tsx";
+import type { Config } from "../config.ts";
+import type { Db } from "../db/client.ts";
+import { jsonError } from "../http/errors.ts";
+import type { RateLimiter } from "../http/rate-limit.ts";
+import { tracing } from "../http/tracing.ts";
+import type { Logger } from "../log.ts";
+import { clearSessionCookie, setSessionCookie } from "./guards.ts";
+import { AdminLoginForm, AdminTokenBody, LoginForm, SessionResponse, SetupForm, SignedInResponse } from "./model.ts";
+import { type IdentityProvider, type SignInFailure, SignInError } from "./provider.ts";
+import {
+  adminTokenMatches,
+  ensureOwner,
+  findOwner,
+  isSetupTokenUsable,
+  newToken,
+  redeemSetupToken,
+  safeNextPath,
+  SESSION_COOKIE,
+  type SessionKind,
+  type SessionStore,
+  sessionUserOf,
+  signInWithIdentity,
+} from "./service.ts";
+
+/** Cookies that live only between the sign-in button and Google's answer. */
+const OAUTH_STATE = "oauth_state";
+const OAUTH_VERIFIER = "oauth_verifier";
+const OAUTH_NEXT = "oauth_next";
+const OAUTH_COOKIE_PATH = "/api/auth";
+const OAUTH_COOKIE_MAX_AGE_S = 10 * 60;
+
+export interface AuthModuleDeps {
+  config: Config;
+  db: Db;
+  log: Logger;
+  sessions: SessionStore;
+  /** Null when GOOGLE_CLIENT_ID is empty: the button is hidden and the routes answer 404. */
+  google: IdentityProvider | null;
+  /** Guesses at ADMIN_TOKEN, per client IP. */
+  adminTokenLimiter: RateLimiter;
+}
+
+type CookieJar = Record<string, Cookie<unknown>>;
+
+const cookieText = (cookie: Cookie<unknown> | undefined) => (typeof cookie?.value === "string" && cookie.value !== "" ? cookie.value : undefined);
+const isSignInFailure = (value: unknown): value is SignInFailure => typeof value === "string" && value in signInFailureMessages;
+/** Tests drive the app without a socket; they all share one address. */
+const clientIp = (server: { requestIP(request: Request): { address: string } | null } | null, request: Request) =>
+  server?.requestIP(request)?.address ?? "local";
+
+type AdminTokenOutcome = { userId: string } | { status: 401 | 403 | 429; code: string; message: string; retryAfterSeconds?: number };
+
+/**
+ * Sign-in and sign-out: Google (authorization code + PKCE), the admin token, the owner setup
+ * link, and the session probe the web client asks first.
+ */
+export function auth({ config, db, log, sessions, google, adminTokenLimiter }: AuthModuleDeps) {
+  const flowCookie = (cookie: CookieJar, name: string, value: string) =>
+    cookie[name]!.set({
+      value,
+      httpOnly: true,
+      sameSite: "lax",
+      secure: config.secureCookies,
+      path: OAUTH_COOKIE_PATH,
+      maxAge: value ? OAUTH_COOKIE_MAX_AGE_S : 0,
+      ...(value ? {} : { expires: new Date(0) }),
+    });
+
+  /** Always a new token: a cookie planted before sign-in is dropped, never promoted (no fixation). */
+  const startSession = (cookie: CookieJar, request: Request, userId: string, kind: SessionKind) => {
+    const sid = cookie[SESSION_COOKIE]!;
+    const previous = cookieText(sid);
+    if (previous) sessions.delete(previous);
+    const { token, expiresAt } = sessions.create(userId, kind, request.headers.get("user-agent"));
+    setSessionCookie(sid, token, expiresAt, config);
+  };
+
+  const signOut = (cookie: CookieJar) => {
+    const sid = cookie[SESSION_COOKIE]!;
+    const token = cookieText(sid);
+    if (token) sessions.delete(token);
+    clearSessionCookie(sid, config);
+  };
+
+  /** Where a person lands once signed in: WEB_BASE_URL when the web client lives elsewhere. */
+  const landing = (path: string) => (config.webBaseUrl === config.apiBaseUrl ? path : `${config.webBaseUrl}${path}`);
+
+  const tryAdminToken = (given: string, ip: string): AdminTokenOutcome => {
+    if (!config.adminToken) {
+      return { status: 403, code: "admin_token_disabled", message: "Token sign-in is off on this instance: ADMIN_TOKEN is not set." };
+    }
+    const decision = adminTokenLimiter.take(ip);
+    if (!decision.allowed) {
+      const { retryAfterSeconds } = decision;
+      return { status: 429, code: "rate_limited", message: `Too many attempts. Try again in ${retryAfterSeconds} s.`, retryAfterSeconds };
+    }
+    if (!adminTokenMatches(given, config.adminToken)) return { status: 401, code: "invalid_admin_token", message: "That is not the admin token." };
+    return { userId: ensureOwner(db) };
+  };
+
+  return (
+    new Elysia({ name: "auth" })
+      .use(tracing(log, "/health"))
+      .get("/signin", ({ query }) =>
+        SignInPage({
+          googleEnabled: google !== null,
+          adminTokenEnabled: config.adminToken !== "",
+          next: safeNextPath(query.next, "/"),
+          failure: isSignInFailure(query.error) ? query.error : undefined,
+        }),
+      )
+      .post(
+        "/api/auth/login",
+        ({ body, cookie, redirect }) => {
+          if (!google) return jsonError(404, "google_disabled", "Google sign-in is not configured on this instance.");
+          const state = newToken();
+          const codeVerifier = newToken();
+          flowCookie(cookie, OAUTH_STATE, state);
+          flowCookie(cookie, OAUTH_VERIFIER, codeVerifier);
+          flowCookie(cookie, OAUTH_NEXT, safeNextPath(body.next, "/"));
+          return redirect(google.authorizationUrl(state, codeVerifier).href, 302);
+        },
+        { body: LoginForm },
+      )
+      .get("/api/auth/callback", async ({ query, cookie, request, redirect, log }) => {
+        const expectedState = cookieText(cookie[OAUTH_STATE]);
+        const codeVerifier = cookieText(cookie[OAUTH_VERIFIER]);
+        const next = safeNextPath(cookieText(cookie[OAUTH_NEXT]), "/");
+        // One attempt per button press: whatever happens next, these are spent.
+        for (const name of [OAUTH_STATE, OAUTH_VERIFIER, OAUTH_NEXT]) flowCookie(cookie, name, "");
+        try {
+          if (!google) throw new SignInError("unavailable", "Google sign-in is not configured");
+          if (query.error) throw new SignInError("denied", `Google answered ${String(query.error).slice(0, 40)}`);
+          if (!expectedState || !codeVerifier || query.state !== expectedState) {
+            throw new SignInError("state", "state missing or different from the one this browser started with");
+          }
+          if (!query.code) throw new SignInError("exchange", "no code in the answer");
+          const identity = await google.identify(query.code, codeVerifier);
+          const userId = signInWithIdentity(db, google.name, identity);
+          startSession(cookie, request, userId, "user");
+          log.info({ userId, provider: google.name }, "signed in");
+          return redirect(landing(next), 303);
+        } catch (error) {
+          if (!(error instanceof SignInError)) throw error;
+          log.warn({ reason: error.reason, detail: error.message }, "sign-in failed");
+          return redirect(`/signin?error=${error.reason}`, 303);
+        }
+      })
+      .get(
+        "/api/auth/session",
+        ({ cookie }) => {
+          const sid = cookie[SESSION_COOKIE]!;
+          const token = cookieText(sid);
+          const session = sessions.validate(token);
+          if (!session) {
+            if (token) clearSessionCookie(sid, config);
+            return {};
+          }
+          if (session.renewed) setSessionCookie(sid, token!, session.expiresAt, config);
+          return { user: session.user };
+        },
+        { response: SessionResponse },
+      )
+      .post("/api/auth/logout", ({ cookie }) => {
+        signOut(cookie);
+        return { ok: true };
+      })
+      .post("/signout", ({ cookie, redirect }) => {
+        signOut(cookie);
+        return redirect("/", 303);
+      })
+      .post(
+        "/api/auth/token",
+        ({ body, cookie, request, server }) => {
+          const outcome = tryAdminToken(body.token, clientIp(server, request));
+          if (!("userId" in outcome)) {
+            const headers = outcome.retryAfterSeconds ? { "retry-after": String(outcome.retryAfterSeconds) } : undefined;
+            return jsonError(outcome.status, outcome.code, outcome.message, headers);
+          }
+          startSession(cookie, request, outcome.userId, "admin_token");
+          return { user: sessionUserOf(db, outcome.userId)! };
+        },
+        { body: AdminTokenBody, response: { 200: SignedInResponse } },
+      )
+      .get("/admin/login", ({ query }) => AdminLoginPage({ enabled: config.adminToken !== "", next: safeNextPath(query.next, "/admin") }))
+      .post(
+        "/admin/login",
+        ({ body, cookie, request, server, redirect, set }) => {
+          const next = safeNextPath(body.next, "/admin");
+          const outcome = tryAdminToken(body.token, clientIp(server, request));
+          if (!("userId" in outcome)) {
+            set.status = outcome.status;
+            if (outcome.retryAfterSeconds) set.headers["retry-after"] = String(outcome.retryAfterSeconds);
+            return AdminLoginPage({ enabled: config.adminToken !== "", next, message: outcome.message });
+          }
+          startSession(cookie, request, outcome.userId, "admin_token");
+          return redirect(next, 303);
+        },
+        { body: AdminLoginForm },
+      )
+      // The link's token sits in the address bar: no Referer may carry it to another site.
+      .get("/setup", ({ query, set }) => {
+        set.headers["referrer-policy"] = "no-referrer";
+        const token = typeof query.token === "string" && isSetupTokenUsable(db, query.token) ? query.token : null;
+        if (!token) set.status = 410;
+        return SetupPage({ token, ownerExists: findOwner(db) !== undefined });
+      })
+      .post(
+        "/setup",
+        ({ body, cookie, request, redirect, set, log }) => {
+          const ownerId = redeemSetupToken(db, body.token);
+          if (!ownerId) {
+            set.status = 410;
+            return SetupPage({ token: null, ownerExists: findOwner(db) !== undefined });
+          }
+          startSession(cookie, request, ownerId, "setup");
+          log.info({ userId: ownerId }, "owner signed in with a setup link");
+          return redirect(landing("/"), 303);
+        },
+        { body: SetupForm },
+      )
+  );
+}

@@ -1,0 +1,18 @@
+import { Elysia } from "elysia";
+import { type LegalPageProps, PrivacyPage, TermsPage } from "../../views/legal.tsx";
+import type { Config } from "../config.ts";
+import { LEGAL_VERSION } from "./service.ts";
+
+/** The terms and the privacy notice, written for this instance's configuration and rendered once. */
+export function legal(config: Config) {
+  const props: LegalPageProps = {
+    host: new URL(config.apiBaseUrl).host,
+    version: LEGAL_VERSION,
+    retentionDays: config.retentionDays,
+    llmHost: config.llm.baseUrl ? new URL(config.llm.baseUrl).host : null,
+    errorCapture: config.sentryDsn !== "",
+  };
+  const terms = TermsPage(props);
+  const privacy = PrivacyPage(props);
+  return new Elysia({ name: "legal" }).get("/legal/terms", () => terms).get("/legal/privacy", () => privacy);
+}

@@ -1,0 +1,31 @@
+import { t } from "elysia";
+
+export const ProfileSchema = t.Object({
+  id: t.String(),
+  email: t.Nullable(t.String()),
+  name: t.Nullable(t.String()),
+  role: t.Union([t.Literal("user"), t.Literal("admin")]),
+  timezone: t.String(),
+  timezoneConfirmed: t.Boolean(),
+  quietHoursStart: t.String(),
+  quietHoursEnd: t.String(),
+  pushOptIn: t.Boolean(),
+});
+
+/** Types only; the values (IANA zone, HH:MM) are checked by `updateProfile`, which the form shares. */
+export const ProfileChangesBody = t.Object({
+  timezone: t.Optional(t.String({ maxLength: 100 })),
+  quietHoursStart: t.Optional(t.String({ maxLength: 5 })),
+  quietHoursEnd: t.Optional(t.String({ maxLength: 5 })),
+  pushOptIn: t.Optional(t.Boolean()),
+});
+
+/** The /account form as browsers send it: an unticked checkbox is simply absent. */
+export const ProfileForm = t.Object({
+  timezone: t.String({ maxLength: 100 }),
+  quietHoursStart: t.String({ maxLength: 5 }),
+  quietHoursEnd: t.String({ maxLength: 5 }),
+  pushOptIn: t.Optional(t.Literal("on")),
+});
+
+export const DeletedResponse = t.Object({ deleted: t.Boolean() });

@@ -1,0 +1,194 @@
+import { eq, getTableColumns, is } from "drizzle-orm";
+import { getTableConfig, SQLiteTable, type SQLiteColumn } from "drizzle-orm/sqlite-core";
+import type { Db } from "../db/client.ts";
+import * as schema from "../db/schema.ts";
+import { users, userTombstones } from "../db/schema.ts";
+import type { EventBus } from "../events/bus.ts";
+import { AppError } from "../http/errors.ts";
+import type { Logger } from "../log.ts";
+
+// ─── Profile ────────────────────────────────────────────────────────────────
+
+export interface Profile {
+  id: string;
+  email: string | null;
+  name: string | null;
+  role: "user" | "admin";
+  timezone: string;
+  timezoneConfirmed: boolean;
+  quietHoursStart: string;
+  quietHoursEnd: string;
+  pushOptIn: boolean;
+}
+
+export interface ProfileChanges {
+  timezone?: string;
+  quietHoursStart?: string;
+  quietHoursEnd?: string;
+  pushOptIn?: boolean;
+}
+
+const profileColumns = {
+  id: users.id,
+  email: users.email,
+  name: users.name,
+  role: users.role,
+  timezone: users.timezone,
+  timezoneConfirmed: users.timezoneConfirmed,
+  quietHoursStart: users.quietHoursStart,
+  quietHoursEnd: users.quietHoursEnd,
+  pushOptIn: users.pushOptIn,
+};
+
+export function profileOf(db: Db, userId: string): Profile {
+  const profile = db.select(profileColumns).from(users).where(eq(users.id, userId)).get();
+  if (!profile) throw new AppError(404, "not_found", "This account no longer exists.");
+  return profile;
+}
+
+/** The canonical IANA name of a zone (any case, aliases kept), or undefined. UTC offsets like "+01:00" are not zones. */
+export function canonicalTimeZone(zone: string): string | undefined {
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(zone)) return undefined;
+  try {
+    return new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
+const CLOCK_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+const invalidProfile = (field: string, problem: string) => new AppError(400, "invalid_profile", `${field}: ${problem}`);
+
+/**
+ * Validates every change before writing any, so a bad field leaves the profile as it was.
+ * Setting the timezone (from the browser or by hand) marks it confirmed.
+ */
+export function updateProfile(db: Db, userId: string, changes: ProfileChanges, now = Date.now()): Profile {
+  const update: Partial<typeof users.$inferInsert> = {};
+  if (changes.timezone !== undefined) {
+    const timezone = canonicalTimeZone(changes.timezone);
+    if (!timezone) throw invalidProfile("timezone", `"${changes.timezone.slice(0, 60)}" is not an IANA time zone such as Europe/Paris`);
+    Object.assign(update, { timezone, timezoneConfirmed: true });
+  }
+  for (const field of ["quietHoursStart", "quietHoursEnd"] as const) {
+    const value = changes[field];
+    if (value === undefined) continue;
+    if (!CLOCK_TIME.test(value)) throw invalidProfile(field, "use HH:MM on the 24-hour clock, such as 22:00");
+    update[field] = value;
+  }
+  if (changes.pushOptIn !== undefined) update.pushOptIn = changes.pushOptIn;
+  if (Object.keys(update).length > 0) db.update(users).set({ ...update, updatedAt: now }).where(eq(users.id, userId)).run();
+  return profileOf(db, userId);
+}
+
+// ─── Schema walk: every table that holds rows about a person ────────────────
+
+interface UserOwnedTable {
+  name: string;
+  table: SQLiteTable;
+  userId: SQLiteColumn;
+  columns: Record<string, SQLiteColumn>;
+}
+
+/**
+ * Found by walking the schema rather than listed by hand, so a table added later with a
+ * `user_id` column is exported and erased without anyone remembering to add it here.
+ */
+export const userOwnedTables: UserOwnedTable[] = Object.values(schema).flatMap((value) => {
+  if (!is(value, SQLiteTable)) return [];
+  const columns = getTableColumns(value) as Record<string, SQLiteColumn>;
+  const userId = Object.values(columns).find((column) => column.name === "user_id");
+  return userId ? [{ name: getTableConfig(value).name, table: value, userId, columns }] : [];
+});
+
+/** Columns holding secrets or their derivatives (token hashes, ciphertexts) by their SQL name. */
+const SECRET_COLUMN = /(hash|ciphertext|secret|password|token)$/;
+export const WITHHELD = "[withheld: secret]";
+
+function withoutSecrets(row: Record<string, unknown>, columns: Record<string, SQLiteColumn>): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) {
+    copy[key] = value !== null && SECRET_COLUMN.test(columns[key]?.name ?? key) ? WITHHELD : value;
+  }
+  return copy;
+}
+
+/** Everything stored about the person, table by table, secrets withheld. */
+export function exportAccount(db: Db, userId: string, now = Date.now()) {
+  const userColumns = getTableColumns(users) as Record<string, SQLiteColumn>;
+  const user = db.select().from(users).where(eq(users.id, userId)).get();
+  if (!user) throw new AppError(404, "not_found", "This account no longer exists.");
+  const tables: Record<string, Record<string, unknown>[]> = {};
+  for (const owned of userOwnedTables) {
+    const rows = db.select().from(owned.table).where(eq(owned.userId, userId)).all() as Record<string, unknown>[];
+    tables[owned.name] = rows.map((row) => withoutSecrets(row, owned.columns));
+  }
+  return { exportedAt: new Date(now).toISOString(), user: withoutSecrets(user, userColumns), tables };
+}
+
+// ─── Deletion ───────────────────────────────────────────────────────────────
+
+/** Revokes what a module holds at a provider for this person (e.g. an OAuth grant). */
+export type AccountDeletionHook = (userId: string) => Promise<void> | void;
+
+const HOOK_TIMEOUT_MS = 10_000;
+
+/**
+ * Modules register what must happen outside oO when an account is erased. Hooks run before the
+ * rows go (they may need a stored token), each best-effort: a provider that is down must not keep
+ * a person from leaving.
+ */
+export class AccountDeletionHooks {
+  private readonly hooks = new Map<string, AccountDeletionHook>();
+
+  register(name: string, hook: AccountDeletionHook): void {
+    if (this.hooks.has(name)) throw new Error(`account deletion hook ${name} is already registered`);
+    this.hooks.set(name, hook);
+  }
+
+  async run(userId: string, log: Logger): Promise<void> {
+    for (const [name, hook] of this.hooks) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${HOOK_TIMEOUT_MS / 1000} s`)), HOOK_TIMEOUT_MS);
+      });
+      try {
+        await Promise.race([Promise.resolve().then(() => hook(userId)), timeout]);
+      } catch (error) {
+        // The reason only: a hook's arguments and results may hold a provider token.
+        log.warn({ hook: name, userId, reason: error instanceof Error ? error.message : String(error) }, "account deletion hook failed; deleting anyway");
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  }
+}
+
+export interface AccountDeletionDeps {
+  db: Db;
+  bus: EventBus;
+  log: Logger;
+  hooks: AccountDeletionHooks;
+}
+
+/**
+ * Erases the person: provider hooks, then in one transaction every row in every user-owned table
+ * (sessions included, so they end at once), the user row, and a tombstone of id and time in its
+ * place. Safe to call again: an account that is already gone returns false.
+ */
+export async function deleteAccount({ db, bus, log, hooks }: AccountDeletionDeps, userId: string, now = Date.now()): Promise<boolean> {
+  if (!db.select({ id: users.id }).from(users).where(eq(users.id, userId)).get()) return false;
+  await hooks.run(userId, log);
+  const deleted = db.transaction(() => {
+    for (const owned of userOwnedTables) db.delete(owned.table).where(eq(owned.userId, userId)).run();
+    const gone = db.delete(users).where(eq(users.id, userId)).returning({ id: users.id }).get();
+    if (!gone) return false;
+    db.insert(userTombstones).values({ id: userId, deletedAt: now }).onConflictDoNothing().run();
+    return true;
+  });
+  if (!deleted) return false;
+  // Published without a user_id, so no per-user row survives; the payload keeps the bare id, as the tombstone does.
+  bus.publish("account.deleted", { userId });
+  log.info({ userId }, "account deleted");
+  return true;
+}

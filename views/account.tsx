@@ -1,0 +1,116 @@
+import type { Profile } from "../src/user/service.ts";
+import { Footer, Layout } from "./layout.tsx";
+
+/**
+ * Sends the browser's time zone once, while the account has none confirmed. Pages showing
+ * times (the tip page, /account) include it; a form field named `timezone`, if any, follows along.
+ */
+export function TimezoneDetect() {
+  return (
+    <script>
+      {`(function () {
+  var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (!zone) return;
+  fetch("/api/user/profile", { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ timezone: zone }) })
+    .then(function (response) {
+      var field = document.querySelector("[name=timezone]");
+      if (response.ok && field) field.value = zone;
+    });
+})();`}
+    </script>
+  );
+}
+
+export interface AccountPageProps {
+  profile: Profile;
+  timeZones: string[];
+  saved?: boolean;
+  problem?: string;
+}
+
+export function AccountPage({ profile, timeZones, saved, problem }: AccountPageProps) {
+  const zones = timeZones.includes(profile.timezone) ? timeZones : [profile.timezone, ...timeZones];
+  return (
+    <Layout title="Account">
+      <main>
+        <h1>Your account</h1>
+        <p>
+          <span safe>{profile.name ?? "No name"}</span>
+          <br />
+          <span class="dim" safe>
+            {profile.email ?? "No email address"}
+          </span>
+          {profile.role === "admin" ? <span class="dim"> · admin</span> : ""}
+        </p>
+        {saved ? (
+          <p class="notice" role="status">
+            Saved.
+          </p>
+        ) : (
+          ""
+        )}
+        {problem ? (
+          <p class="notice" role="alert" safe>
+            {problem}
+          </p>
+        ) : (
+          ""
+        )}
+
+        <h2>When tips reach you</h2>
+        <form method="post" action="/account">
+          <label for="timezone">Time zone</label>
+          <select id="timezone" name="timezone">
+            {zones.map((zone) => (
+              <option value={zone} selected={zone === profile.timezone} safe>
+                {zone}
+              </option>
+            ))}
+          </select>
+          <label for="quietHoursStart">Quiet hours from</label>
+          <input id="quietHoursStart" name="quietHoursStart" type="time" value={profile.quietHoursStart} required />
+          <label for="quietHoursEnd">until</label>
+          <input id="quietHoursEnd" name="quietHoursEnd" type="time" value={profile.quietHoursEnd} required />
+          <label>
+            <input type="checkbox" name="pushOptIn" value="on" checked={profile.pushOptIn} /> Send me push
+            notifications outside quiet hours
+          </label>
+          <p>
+            <button type="submit">Save</button>
+          </p>
+        </form>
+
+        <h2>Your data</h2>
+        <p class="dim">Everything oO stores about you, as one JSON file.</p>
+        <p>
+          <a class="button quiet" href="/api/user/export">
+            Download my data
+          </a>
+        </p>
+
+        <h2>Sign out</h2>
+        <form method="post" action="/signout">
+          <button type="submit" class="quiet">
+            Sign out
+          </button>
+        </form>
+
+        <h2>Delete my account</h2>
+        <details class="confirm">
+          <summary>Erase my account and everything stored about me</summary>
+          <p class="dim">
+            This signs you out everywhere, disconnects your integrations and deletes your tasks, tips, feedback and settings at
+            once. It cannot be undone. Download your data first if you want to keep it.
+          </p>
+          <form method="post" action="/account/delete">
+            <button type="submit" class="danger">
+              Delete my account now
+            </button>
+          </form>
+        </details>
+      </main>
+      {profile.timezoneConfirmed ? "" : <TimezoneDetect />}
+      <Footer />
+    </Layout>
+  );
+}
