@@ -382,3 +382,19 @@ describe("retention", () => {
     expect(context.jobs.status().find((job) => job.name === "retention")!.lastError).toBeNull();
   });
 });
+
+describe("account deletion", () => {
+  test("drops the person's cached candidates and bandit state along with their rows", async () => {
+    const context = app();
+    const person = signIn(context.database);
+    seedTasks(context, person.userId, [{ content: "Private task" }]);
+    const tip = await recommendOverHttp(context, person.cookie);
+    await feedbackOverHttp(context, person.cookie, tip.id, "helpful");
+    expect(context.bandits.get(person.userId, "linucb")!.pulls).toBe(1);
+    expect(context.pool.visible(person.userId, "UTC", Date.now()).some((c) => c.content === "Private task")).toBe(true);
+
+    expect((await context.request("/api/user", { method: "DELETE", headers: { cookie: person.cookie } })).status).toBe(200);
+    expect(context.bandits.get(person.userId, "linucb")).toBeNull();
+    expect(context.pool.visible(person.userId, "UTC", Date.now()).some((c) => c.content === "Private task")).toBe(false);
+  });
+});

@@ -41,6 +41,10 @@ export function createRecommenderModule({ config, database, bus, log, jobs, scor
   };
   bus.subscribe("signals.task.synced", dropCachedCandidates);
   bus.subscribe("signals.tip.feedback", dropCachedCandidates);
+  bus.subscribe("account.deleted", ({ payload }) => {
+    pool.invalidate(payload.userId);
+    bandits.forget(payload.userId);
+  });
 
   jobs.add({
     name: "retention",
