@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { EventBus } from "../../events/bus.ts";
+import { continueTrace } from "../../http/tracing.ts";
 import type { Logger } from "../../log.ts";
 import type { Background } from "../background.ts";
 import type { IntegrationRow, IntegrationStore } from "../store.ts";
@@ -116,10 +117,12 @@ export class TodoistConnections {
     return true;
   }
 
-  /** Account deletion: revoke only; the rows go with the account. */
+  /** Account deletion: revoke only; the rows go with the account. The hook has no request, so it starts its own trace. */
   async revokeFor(userId: string): Promise<void> {
     const row = this.deps.store.get(userId, TODOIST);
-    if (row) await this.revoke(row);
+    if (!row) return;
+    const { traceId, traceparent } = continueTrace(null);
+    await this.revoke(row, { traceId, traceparent });
   }
 
   private sameGrant(row: IntegrationRow, accessToken: string): boolean {

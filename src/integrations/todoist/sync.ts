@@ -66,6 +66,7 @@ export class TodoistSync {
     const { store, log } = this.deps;
     const users = store.connectedUsers(TODOIST);
     const trace = continueTrace(null);
+    const started = performance.now();
     let ok = 0;
     let failed = 0;
     let next = 0;
@@ -84,7 +85,8 @@ export class TodoistSync {
     };
     await Promise.all(Array.from({ length: Math.min(SYNC_CONCURRENCY, users.length) }, worker));
     const level = users.length > 0 ? "info" : "debug";
-    log[level]({ traceId: trace.traceId, ok, failed, users: users.length }, `todoist sync: ${ok} ok, ${failed} failed (${users.length} users)`);
+    const durationMs = Math.round(performance.now() - started);
+    log[level]({ traceId: trace.traceId, ok, failed, users: users.length, durationMs }, `todoist sync: ${ok} ok, ${failed} failed (${users.length} users)`);
     return { ok, failed, users: users.length };
   }
 
