@@ -4,12 +4,16 @@ import type { Logger } from "../../log.ts";
 import type { Background } from "../background.ts";
 import type { IntegrationStore } from "../store.ts";
 import { IntegrationUnavailable, TODOIST, type TodoistAccess } from "./access.ts";
-import { type CallOptions, type TodoistClient, TodoistAuthError, TodoistError } from "./client.ts";
+import { type CallOptions, type TodoistClient, TodoistAuthError, TodoistError, type TodoistTaskList } from "./client.ts";
 import type { SyncCounts, TodoistTaskStore } from "./task-store.ts";
 import { normalizeTask, type TodoistTask } from "./tasks.ts";
 
 /** Users synced at once by the job. */
 export const SYNC_CONCURRENCY = 4;
+/** The job starts at most one user per this interval: 40 a second, so 1,000 users take about 25 s. */
+export const SYNC_USER_SPACING_MS = 25;
+/** The most of the thread's time the job's work on answers (normalising, writing) may take from serving requests. */
+export const SYNC_THREAD_SHARE = 0.25;
 /** A user's tasks older than this are refreshed in the background when a tip is chosen for them. */
 export const STALE_AFTER_MS = 30_000;
 const MAX_TRACKED_USERS = 10_000;
@@ -28,6 +32,52 @@ export interface TodoistSyncDeps {
   bus: EventBus;
   log: Logger;
   background: Background;
+}
+
+/** Lets the event loop poll sockets (requests waiting on this thread) before continuing. */
+const yieldToServer = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Paces a full sync on the thread it shares with request handling. JSON parsing and SQLite
+ * writes cannot leave this thread, so users start no closer than `spacingMs` apart (which bounds
+ * the answers arriving to be parsed), and the work on each answer runs one step at a time, after
+ * the loop has polled its sockets, spaced so that the steps take at most `share` of the time (a
+ * step that met a WAL checkpoint is followed by a longer pause). Spacing is a ceiling: when
+ * Todoist answers slowly, the concurrency limit binds first.
+ */
+export class Pacer {
+  private tail: Promise<unknown> = Promise.resolve();
+  private next = 0;
+  private nextStart = 0;
+
+  constructor(
+    private readonly share: number,
+    private readonly spacingMs: number,
+  ) {}
+
+  /** Resolves when the next user may start. */
+  async admit(): Promise<void> {
+    const now = performance.now();
+    const at = Math.max(now, this.nextStart);
+    this.nextStart = at + this.spacingMs;
+    if (at > now) await Bun.sleep(at - now);
+  }
+
+  run<T>(step: () => T): Promise<T> {
+    const result = this.tail.then(async () => {
+      const wait = this.next - performance.now();
+      await (wait >= 1 ? Bun.sleep(wait) : yieldToServer());
+      const started = performance.now();
+      try {
+        return step();
+      } finally {
+        const ended = performance.now();
+        this.next = ended + (ended - started) * (1 / this.share - 1);
+      }
+    });
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
 }
 
 /** A message fit to store and show: the client's own (which never names a token), or a generic one. */
@@ -49,10 +99,10 @@ export class TodoistSync {
   constructor(private readonly deps: TodoistSyncDeps) {}
 
   /** Syncs one user; a sync already running for them is joined, not repeated. Null when they have no working grant. */
-  syncUser(userId: string, options: CallOptions = {}): Promise<SyncCounts | null> {
+  syncUser(userId: string, options: CallOptions = {}, pacer?: Pacer): Promise<SyncCounts | null> {
     const running = this.inFlight.get(userId);
     if (running) return running;
-    const work = this.syncNow(userId, options);
+    const work = this.syncNow(userId, options, pacer);
     this.inFlight.set(userId, work);
     const done = () => {
       if (this.inFlight.get(userId) === work) this.inFlight.delete(userId);
@@ -61,20 +111,25 @@ export class TodoistSync {
     return work;
   }
 
-  /** Every connected user, `SYNC_CONCURRENCY` at a time; one trace per run, one span per user. */
+  /**
+   * Every connected user, `SYNC_CONCURRENCY` at a time (their Todoist calls overlap; the work on
+   * each answer is paced to `SYNC_THREAD_SHARE`); one trace per run, one span per user.
+   */
   async syncAll(signal?: AbortSignal): Promise<SyncRun> {
     const { store, log } = this.deps;
     const users = store.connectedUsers(TODOIST);
     const trace = continueTrace(null);
     const started = performance.now();
+    const pacer = new Pacer(SYNC_THREAD_SHARE, SYNC_USER_SPACING_MS);
     let ok = 0;
     let failed = 0;
     let next = 0;
     const worker = async () => {
       while (next < users.length && !signal?.aborted) {
         const userId = users[next++]!;
+        await pacer.admit();
         try {
-          await this.syncUser(userId, { traceparent: continueTrace(trace.traceparent).traceparent, signal });
+          await this.syncUser(userId, { traceparent: continueTrace(trace.traceparent).traceparent, signal }, pacer);
           ok++;
         } catch (error) {
           if (signal?.aborted) return;
@@ -113,12 +168,12 @@ export class TodoistSync {
     this.nextCheck.set(userId, next);
   }
 
-  private async syncNow(userId: string, options: CallOptions): Promise<SyncCounts | null> {
-    const { store, tasks, access, client, bus } = this.deps;
+  private async syncNow(userId: string, options: CallOptions, pacer?: Pacer): Promise<SyncCounts | null> {
+    const { store, access, client } = this.deps;
     const row = store.get(userId, TODOIST);
     if (!row || row.status !== "connected") return null;
     const startedAt = Date.now();
-    let listing;
+    let listing: TodoistTaskList;
     try {
       listing = await access.withToken(userId, (token) => client.listTasks(token, options), options);
     } catch (error) {
@@ -126,20 +181,27 @@ export class TodoistSync {
       if (!options.signal?.aborted && !(error instanceof TodoistAuthError)) store.recordSyncError(userId, TODOIST, safeReason(error));
       throw error;
     }
-    const keep = new Set(listing.invalidIds);
-    const normalized: TodoistTask[] = [];
-    for (const task of listing.tasks) {
-      try {
-        normalized.push(normalizeTask(task));
-      } catch (error) {
-        // An impossible due date: keep whatever is stored for that task rather than dropping it.
-        if (!(error instanceof RangeError)) throw error;
-        keep.add(task.id);
-      }
-    }
-    const counts = tasks.replaceAll(userId, row.id, normalized, keep, startedAt);
-    if (!counts) return null;
-    bus.publish("signals.task.synced", { provider: TODOIST, ...counts }, userId);
-    return counts;
+    // The work on the answer runs as one short step, after the requests waiting on this thread.
+    const apply = () => {
+      const { normalized, keep } = normalizeListing(listing);
+      const announce = (counts: SyncCounts) => this.deps.bus.publish("signals.task.synced", { provider: TODOIST, ...counts }, userId);
+      return this.deps.tasks.replaceAll(userId, row.id, normalized, { keep, startedAt, announce });
+    };
+    return pacer ? pacer.run(apply) : yieldToServer().then(apply);
   }
+}
+
+/** The stored shape of each listed task; a task with an impossible due date keeps whatever is stored for it. */
+function normalizeListing(listing: TodoistTaskList): { normalized: TodoistTask[]; keep: Set<string> } {
+  const keep = new Set(listing.invalidIds);
+  const normalized: TodoistTask[] = [];
+  for (const task of listing.tasks) {
+    try {
+      normalized.push(normalizeTask(task));
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      keep.add(task.id);
+    }
+  }
+  return { normalized, keep };
 }

@@ -1,12 +1,10 @@
-import { and, count, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, count, eq, getTableName, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { integrations, outbox, tasks } from "../../db/schema.ts";
 import { TODOIST } from "./access.ts";
 import type { TodoistTask } from "./tasks.ts";
 
 export const CLOSE_TASK = "todoist.close_task";
-
-type TaskRow = typeof tasks.$inferSelect;
 
 export interface SyncCounts {
   total: number;
@@ -37,25 +35,88 @@ export function storedFields(task: TodoistTask) {
 
 type StoredFields = ReturnType<typeof storedFields>;
 
-const sameStored = (row: TaskRow, fields: StoredFields) =>
-  (Object.keys(fields) as (keyof StoredFields)[]).every((name) => row[name] === fields[name]);
 
-/** SQLite allows 32,766 bound values per statement; a task row binds 18. */
-const ROWS_PER_INSERT = 500;
-const IDS_PER_DELETE = 500;
+const placeholder = sql.placeholder;
 
-/** The `tasks` rows of one provider, written by the full sync and by webhooks. */
+/** The stored fields in a fixed order, for the hand-written statements below. */
+const FIELD_ORDER = ["content", "priority", "dueKind", "dueValue", "dueTimezone", "dueIsRecurring", "dueString", "addedAt", "updatedAt"] as const satisfies readonly (keyof StoredFields)[];
+// A field added to `storedFields` and forgotten here fails to compile.
+const everyField: Exclude<keyof StoredFields, (typeof FIELD_ORDER)[number]> extends never ? true : never = true;
+void everyField;
+
+const sameStored = (row: StoredFields, fields: StoredFields) => FIELD_ORDER.every((name) => row[name] === fields[name]);
+const column = (key: keyof typeof tasks.$inferSelect) => `"${tasks[key].name}"`;
+
+/** SQLite takes booleans as 0/1. */
+const fieldValues = (fields: StoredFields) => FIELD_ORDER.map((key) => (key === "dueIsRecurring" ? (fields[key] ? 1 : 0) : fields[key]));
+
+/**
+ * The `tasks` rows of one provider, written by the full sync and by webhooks. Every statement is
+ * prepared once, and the per-row writes skip the query builder: on the thread that also answers
+ * requests, building a query per row cost more than SQLite's own work.
+ */
 export class TodoistTaskStore {
-  constructor(private readonly db: Db) {}
+  private readonly statements;
+  private readonly rows;
+
+  constructor(private readonly db: Db) {
+    const ofUser = and(eq(tasks.userId, placeholder("userId")), eq(tasks.provider, TODOIST));
+    // Plain SQLite statements, named from the schema: drizzle's prepared queries cost twice as much per row.
+    const client = db.$client;
+    const table = `"${getTableName(tasks)}"`;
+    const key = `${column("userId")} = ? AND ${column("provider")} = '${TODOIST}' AND ${column("externalId")} = ?`;
+    const fieldColumns = FIELD_ORDER.map(column);
+    const insert = client.prepare(
+      `INSERT INTO ${table} (${column("userId")}, ${column("provider")}, ${column("externalId")}, ${fieldColumns.join(", ")}, ${column("syncedAt")}) ` +
+        `VALUES (?, '${TODOIST}', ?, ${fieldColumns.map(() => "?").join(", ")}, ?)`,
+    );
+    const update = client.prepare(`UPDATE ${table} SET ${fieldColumns.map((name) => `${name} = ?`).join(", ")}, ${column("syncedAt")} = ? WHERE ${key}`);
+    const remove = client.prepare(`DELETE FROM ${table} WHERE ${key}`);
+    this.rows = {
+      insert: (userId: string, externalId: string, fields: StoredFields, syncedAt: number) => insert.run(userId, externalId, ...fieldValues(fields), syncedAt),
+      update: (userId: string, externalId: string, fields: StoredFields, syncedAt: number) => update.run(...fieldValues(fields), syncedAt, userId, externalId),
+      remove: (userId: string, externalId: string) => remove.run(userId, externalId).changes > 0,
+    };
+    this.statements = {
+      liveIntegration: db
+        .select({ id: integrations.id })
+        .from(integrations)
+        .where(and(eq(integrations.id, placeholder("integrationId")), eq(integrations.status, "connected")))
+        .prepare(),
+      // Only what the comparison reads: no JSON column to decode per row.
+      existing: db
+        .select({
+          externalId: tasks.externalId,
+          syncedAt: tasks.syncedAt,
+          content: tasks.content,
+          priority: tasks.priority,
+          dueKind: tasks.dueKind,
+          dueValue: tasks.dueValue,
+          dueTimezone: tasks.dueTimezone,
+          dueIsRecurring: tasks.dueIsRecurring,
+          dueString: tasks.dueString,
+          addedAt: tasks.addedAt,
+          updatedAt: tasks.updatedAt,
+        })
+        .from(tasks)
+        .where(ofUser)
+        .prepare(),
+      pendingCloses: db
+        .select({ taskId: sql<string>`json_extract(${outbox.payload}, '$.taskId')` })
+        .from(outbox)
+        .where(and(eq(outbox.userId, placeholder("userId")), eq(outbox.kind, CLOSE_TASK), isNull(outbox.doneAt)))
+        .prepare(),
+      finish: db
+        .update(integrations)
+        .set({ lastSyncAt: sql`${placeholder("now")}`, lastSyncError: null, taskCount: sql`${placeholder("total")}`, updatedAt: sql`${placeholder("now")}` })
+        .where(eq(integrations.id, placeholder("integrationId")))
+        .prepare(),
+    };
+  }
 
   /** Tasks with a close waiting in the outbox: the stored copy stays as it is until Todoist has it. */
   pendingCloses(userId: string): Set<string> {
-    const rows = this.db
-      .select({ taskId: sql<string>`json_extract(${outbox.payload}, '$.taskId')` })
-      .from(outbox)
-      .where(and(eq(outbox.userId, userId), eq(outbox.kind, CLOSE_TASK), isNull(outbox.doneAt)))
-      .all();
-    return new Set(rows.map((row) => row.taskId));
+    return new Set(this.statements.pendingCloses.all({ userId }).map((row) => row.taskId));
   }
 
   /**
@@ -63,55 +124,47 @@ export class TodoistTaskStore {
    * rewritten, unchanged ones left alone (a second sync writes nothing), missing ones removed.
    * Kept as they are: tasks in `keep` (listed but unreadable), tasks with a pending close, and
    * rows a webhook wrote after the listing started. Null when the integration went away meanwhile.
+   * `announce` runs inside the same transaction, so the event and the rows land in one commit.
    */
-  replaceAll(userId: string, integrationId: number, listing: TodoistTask[], keep: Set<string>, startedAt: number, now = Date.now()): SyncCounts | null {
-    return this.db.transaction((tx) => {
-      const live = tx
-        .select({ id: integrations.id })
-        .from(integrations)
-        .where(and(eq(integrations.id, integrationId), eq(integrations.status, "connected")))
-        .get();
-      if (!live) return null;
-      const existing = new Map(
-        tx
-          .select()
-          .from(tasks)
-          .where(and(eq(tasks.userId, userId), eq(tasks.provider, TODOIST)))
-          .all()
-          .map((row) => [row.externalId, row]),
-      );
+  replaceAll(
+    userId: string,
+    integrationId: number,
+    listing: TodoistTask[],
+    options: { keep: Set<string>; startedAt: number; now?: number; announce?: (counts: SyncCounts) => void },
+  ): SyncCounts | null {
+    const { keep, startedAt, now = Date.now(), announce } = options;
+    const { statements } = this;
+    return this.db.transaction(() => {
+      if (!statements.liveIntegration.get({ integrationId })) return null;
+      const existing = new Map(statements.existing.all({ userId }).map((row) => [row.externalId, row]));
       const pending = this.pendingCloses(userId);
       const listed = new Set<string>();
-      const inserts: (typeof tasks.$inferInsert)[] = [];
+      let added = 0;
       let updated = 0;
       for (const task of listing) {
         listed.add(task.id);
         if (pending.has(task.id)) continue;
         const fields = storedFields(task);
         const row = existing.get(task.id);
-        if (!row) inserts.push({ userId, provider: TODOIST, externalId: task.id, ...fields, syncedAt: now });
-        else if (row.syncedAt <= startedAt && !sameStored(row, fields)) {
-          tx.update(tasks)
-            .set({ ...fields, syncedAt: now })
-            .where(and(eq(tasks.userId, userId), eq(tasks.provider, TODOIST), eq(tasks.externalId, task.id)))
-            .run();
+        if (!row) {
+          this.rows.insert(userId, task.id, fields, now);
+          added++;
+        } else if (row.syncedAt <= startedAt && !sameStored(row, fields)) {
+          this.rows.update(userId, task.id, fields, now);
           updated++;
         }
       }
-      for (let start = 0; start < inserts.length; start += ROWS_PER_INSERT) {
-        tx.insert(tasks).values(inserts.slice(start, start + ROWS_PER_INSERT)).run();
+      let removed = 0;
+      for (const row of existing.values()) {
+        if (listed.has(row.externalId) || keep.has(row.externalId) || row.syncedAt > startedAt) continue;
+        this.rows.remove(userId, row.externalId);
+        removed++;
       }
-      const gone = [...existing.values()]
-        .filter((row) => !listed.has(row.externalId) && !keep.has(row.externalId) && row.syncedAt <= startedAt)
-        .map((row) => row.externalId);
-      for (let start = 0; start < gone.length; start += IDS_PER_DELETE) {
-        tx.delete(tasks)
-          .where(and(eq(tasks.userId, userId), eq(tasks.provider, TODOIST), inArray(tasks.externalId, gone.slice(start, start + IDS_PER_DELETE))))
-          .run();
-      }
-      const total = existing.size + inserts.length - gone.length;
-      tx.update(integrations).set({ lastSyncAt: now, lastSyncError: null, taskCount: total, updatedAt: now }).where(eq(integrations.id, integrationId)).run();
-      return { total, added: inserts.length, updated, removed: gone.length };
+      const total = existing.size + added - removed;
+      statements.finish.run({ integrationId, total, now });
+      const counts = { total, added, updated, removed };
+      announce?.(counts);
+      return counts;
     });
   }
 
@@ -119,26 +172,23 @@ export class TodoistTaskStore {
   upsert(userId: string, task: TodoistTask, now = Date.now()): "added" | "updated" | "unchanged" {
     if (this.pendingCloses(userId).has(task.id)) return "unchanged";
     const fields = storedFields(task);
-    const key = and(eq(tasks.userId, userId), eq(tasks.provider, TODOIST), eq(tasks.externalId, task.id));
-    const row = this.db.select().from(tasks).where(key).get();
+    const row = this.db
+      .select()
+      .from(tasks)
+      .where(and(eq(tasks.userId, userId), eq(tasks.provider, TODOIST), eq(tasks.externalId, task.id)))
+      .get();
     if (!row) {
-      this.db.insert(tasks).values({ userId, provider: TODOIST, externalId: task.id, ...fields, syncedAt: now }).run();
+      this.rows.insert(userId, task.id, fields, now);
       return "added";
     }
     const stale = row.updatedAt !== null && fields.updatedAt !== null && fields.updatedAt < row.updatedAt;
     if (stale || sameStored(row, fields)) return "unchanged";
-    this.db.update(tasks).set({ ...fields, syncedAt: now }).where(key).run();
+    this.rows.update(userId, task.id, fields, now);
     return "updated";
   }
 
   remove(userId: string, externalId: string): boolean {
-    return (
-      this.db
-        .delete(tasks)
-        .where(and(eq(tasks.userId, userId), eq(tasks.provider, TODOIST), eq(tasks.externalId, externalId)))
-        .returning({ id: tasks.externalId })
-        .all().length > 0
-    );
+    return this.rows.remove(userId, externalId);
   }
 
   /** Recounts the user's tasks onto the integration row (after webhook changes); returns the count. */
