@@ -88,6 +88,17 @@ describe("connecting Todoist", () => {
     expect(JSON.stringify(context.lines)).not.toContain(token);
   });
 
+  test("the exchange and the account lookup carry the callback request's trace", async () => {
+    const { fake, context } = setup();
+    fake.createUser();
+    const person = signIn(context.database);
+    const trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    await connectTodoist(context, person, { headers: { traceparent: `00-${trace}-00f067aa0ba902b7-01` } });
+    const calls = fake.requests.filter((request) => request.path === "/oauth/access_token" || request.path === "/api/v1/user");
+    expect(calls).toHaveLength(2);
+    for (const call of calls) expect(call.headers.traceparent).toStartWith(`00-${trace}-`);
+  });
+
   test("expiring token: refresh token and expiry stored, both sealed", async () => {
     const { fake, context, module } = setup({ accessTokenLifetimeSeconds: 3600 });
     fake.createUser();

@@ -67,7 +67,7 @@ export function createIntegrationsModule({ config, database, bus, log, jobs, acc
     if (completedUpstream.has(`${userId}:${taskId}`)) return;
     outbox.enqueue(userId, taskId, context.traceparent);
   });
-  recommender.tasks.onRead(TODOIST, (userId) => sync.refreshIfStale(userId));
+  recommender.tasks.onRead(TODOIST, (userId, context) => sync.refreshIfStale(userId, { traceparent: context.traceparent }));
   accountDeletion.register(TODOIST, (userId) => connections.revokeFor(userId));
 
   jobs.add({

@@ -135,6 +135,10 @@ describe("todoist sync", () => {
     await context.jobs.trigger("todoist.sync");
 
     expect(context.lines.some((line) => line.msg === "todoist sync: 3 ok, 2 failed (5 users)")).toBe(true);
+    // The job starts its own trace: every call of the run carries it, each user in a span of its own.
+    const traces = fake.requests.map((request) => request.headers.traceparent?.split("-"));
+    expect(traces.every((parts) => parts?.length === 4)).toBe(true);
+    expect(new Set(traces.map((parts) => parts![1])).size).toBe(1);
     for (const index of [0, 2, 4]) {
       expect(rowsOf(context, people[index]!.userId).map((row) => row.content)).toEqual([`Task of ${index}`]);
       expect(integrationOf(context, people[index]!.userId).status).toBe("connected");
@@ -286,21 +290,26 @@ describe("background refresh when a tip is chosen", () => {
     fake.setLatency(300);
     fake.addTask(account.id, { content: "Just added" });
     const started = performance.now();
-    const responses = await Promise.all(Array.from({ length: 3 }, recommend));
+    const traced = context.request("/api/recommend", {
+      method: "POST",
+      headers: { cookie: person.cookie, traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" },
+    });
+    const responses = await Promise.all([traced, ...Array.from({ length: 2 }, recommend)]);
     expect(performance.now() - started).toBeLessThan(250);
     expect(responses.every((response) => response.status === 200)).toBe(true);
     await module.idle();
-    // Three reads, one background sync.
+    // Three reads, one background sync, in the trace of the read that asked for it.
     expect(listings()).toBe(2);
+    expect(fake.requests.at(-1)!.headers.traceparent).toStartWith("00-0af7651916cd43dd8448eb211c80319c-");
     expect(rowsOf(context, person.userId).map((row) => row.content).toSorted()).toEqual(["Just added", "Old news"]);
 
     // Just synced: reads ask for nothing for the next 30 s.
     await recommend();
-    module.sync.refreshIfStale(person.userId, Date.now() + 29_000);
+    module.sync.refreshIfStale(person.userId, { now: Date.now() + 29_000 });
     await module.idle();
     expect(listings()).toBe(2);
-    module.sync.refreshIfStale(person.userId, Date.now() + 31_000);
-    module.sync.refreshIfStale(person.userId, Date.now() + 31_000);
+    module.sync.refreshIfStale(person.userId, { now: Date.now() + 31_000 });
+    module.sync.refreshIfStale(person.userId, { now: Date.now() + 31_000 });
     await module.idle();
     expect(listings()).toBe(3);
   });

@@ -111,7 +111,7 @@ export class Recommender {
       .get();
     if (last) {
       const stillThere =
-        last.candidateKey === ALL_CLEAR.key || this.deps.pool.visible(user.id, user.timezone, now).some((c) => c.key === last.candidateKey);
+        last.candidateKey === ALL_CLEAR.key || this.deps.pool.visible(user.id, user.timezone, now, { traceparent: options.traceparent }).some((c) => c.key === last.candidateKey);
       if (stillThere) return { id: last.id, kind: last.kind, content: last.content, source: last.source, why: last.why };
     }
     return this.recommend(user, options);
@@ -122,7 +122,7 @@ export class Recommender {
     const now = options.now ?? Date.now();
     const settings = this.deps.settings.get();
     const clock = clockAt(now, user.timezone);
-    const visible = this.deps.pool.visible(user.id, user.timezone, now);
+    const visible = this.deps.pool.visible(user.id, user.timezone, now, { traceparent: options.traceparent });
     const candidates = visible.length > 0 ? visible : [ALL_CLEAR];
     const features = candidates.map((candidate) => featuresOf(candidate, clock));
     const input = { userId: user.id, candidates, features, clock, traceparent: options.traceparent, random: this.random };

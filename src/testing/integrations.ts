@@ -29,12 +29,12 @@ export interface ConnectRun {
 /**
  * The connect flow as a browser runs it: the form POST, the fake's authorize page (approving as
  * its newest or `authorizeAs` user), and the callback with the state cookie. `tamper` lets a test
- * change the callback URL or cookies before they are sent.
+ * change the callback URL or cookies, or add headers, before the callback is sent.
  */
 export async function connectTodoist(
   context: TestContext,
   person: SignedIn,
-  tamper: { callback?: (url: URL) => void; cookie?: (cookie: string) => string } = {},
+  tamper: { callback?: (url: URL) => void; cookie?: (cookie: string) => string; headers?: Record<string, string> } = {},
 ): Promise<ConnectRun> {
   const start = await context.request("/api/integrations/todoist/connect", { method: "POST", headers: { cookie: person.cookie } });
   expect(start.status).toBe(302);
@@ -46,7 +46,9 @@ export async function connectTodoist(
   expect(`${back.origin}${back.pathname}`).toBe(TODOIST_CALLBACK);
   tamper.callback?.(back);
   const cookie = `${person.cookie}; ${state}`;
-  const callback = await context.request(`${back.pathname}${back.search}`, { headers: { cookie: tamper.cookie ? tamper.cookie(cookie) : cookie } });
+  const callback = await context.request(`${back.pathname}${back.search}`, {
+    headers: { ...tamper.headers, cookie: tamper.cookie ? tamper.cookie(cookie) : cookie },
+  });
   expect(callback.status).toBe(303);
   const location = callback.headers.get("location")!;
   return { location, outcome: new URL(location, BASE).searchParams.get("todoist"), callback };

@@ -150,7 +150,8 @@ export class TodoistSync {
    * `STALE_AFTER_MS`, starts a one-user sync in the background. At most one in flight per user,
    * and at most one check per user every `STALE_AFTER_MS`; never blocks the caller.
    */
-  refreshIfStale(userId: string, now = Date.now()): void {
+  refreshIfStale(userId: string, options: { traceparent?: string; now?: number } = {}): void {
+    const now = options.now ?? Date.now();
     if (this.inFlight.has(userId)) return;
     const next = this.nextCheck.get(userId);
     if (next !== undefined && now < next) return;
@@ -158,7 +159,8 @@ export class TodoistSync {
     const fresh = row?.lastSyncAt != null && now - row.lastSyncAt <= STALE_AFTER_MS;
     this.remember(userId, fresh ? row!.lastSyncAt! + STALE_AFTER_MS : now + STALE_AFTER_MS);
     if (!row || row.status !== "connected" || fresh) return;
-    const { traceparent } = continueTrace(null);
+    // Joins the trace of the request that read the stale tasks, or starts one.
+    const { traceparent } = continueTrace(options.traceparent ?? null);
     this.deps.background.run("todoist.refresh", () => this.syncUser(userId, { traceparent, signal: this.deps.background.signal }), { userId });
   }
 

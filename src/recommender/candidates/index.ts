@@ -2,9 +2,9 @@ import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { candidateStates } from "../../db/schema.ts";
 import { zonedParts } from "../../time.ts";
-import type { Candidate, CandidateSource, CompletionContext, TimeOfDay } from "./types.ts";
+import type { Candidate, CandidateSource, RequestContext, TimeOfDay } from "./types.ts";
 
-export type { Candidate, CandidateSource, CompletionContext, LoadContext, TimeOfDay, TipKind } from "./types.ts";
+export type { Candidate, CandidateSource, RequestContext, LoadContext, TimeOfDay, TipKind } from "./types.ts";
 
 type CandidateState = typeof candidateStates.$inferSelect;
 
@@ -48,8 +48,8 @@ export class CandidatePool {
     private readonly advice: CandidateSource,
   ) {}
 
-  visible(userId: string, timeZone: string, now: number): Candidate[] {
-    for (const source of this.personalSources) source.touch?.(userId);
+  visible(userId: string, timeZone: string, now: number, context: RequestContext = {}): Candidate[] {
+    for (const source of this.personalSources) source.touch?.(userId, context);
     const entry = this.entry(userId, timeZone, now);
     const local = zonedParts(now, timeZone);
     const bucket = timeOfDayAt(local.hour);
@@ -72,7 +72,7 @@ export class CandidatePool {
   }
 
   /** Hands a "done" to the candidate's source (a task manager closes the task upstream). */
-  complete(userId: string, key: string, context: CompletionContext = {}) {
+  complete(userId: string, key: string, context: RequestContext = {}) {
     const sourceName = SOURCE_BY_KEY_PREFIX[key.slice(0, key.indexOf(":"))];
     this.personalSources.find((source) => source.name === sourceName)?.complete?.(userId, { key }, context);
   }
