@@ -73,6 +73,12 @@ describe("todoist webhooks", () => {
     const deleted = fake.deleteTask(account.id, added.id);
     expect((await fake.deliverWebhook(url, { name: "item:deleted", data: deleted })).status).toBe(200);
     expect(storedTasks(context, person)).toHaveLength(0);
+    // A deletion that carries little more than the id still deletes.
+    const other = fake.addTask(account.id, { content: "Short-lived" });
+    await fake.deliverWebhook(url, { name: "item:added", data: other });
+    expect(storedTasks(context, person)).toHaveLength(1);
+    await fake.deliverWebhook(url, { name: "item:deleted", data: { id: other.id, user_id: account.id } });
+    expect(storedTasks(context, person)).toHaveLength(0);
 
     const reopened = { ...updated, checked: false, completed_at: null, updated_at: new Date(Date.now() + 1000).toISOString() };
     expect((await fake.deliverWebhook(url, { name: "item:uncompleted", data: reopened })).status).toBe(200);
@@ -83,8 +89,10 @@ describe("todoist webhooks", () => {
       { provider: "todoist", total: 1, added: 0, updated: 1, removed: 0 },
       { provider: "todoist", total: 0, added: 0, updated: 0, removed: 1 },
       { provider: "todoist", total: 1, added: 1, updated: 0, removed: 0 },
+      { provider: "todoist", total: 0, added: 0, updated: 0, removed: 1 },
+      { provider: "todoist", total: 1, added: 1, updated: 0, removed: 0 },
     ]);
-    expect(deliveries(context)).toHaveLength(5);
+    expect(deliveries(context)).toHaveLength(7);
   });
 
   test("a bad or missing signature: 401 and nothing stored; the raw bytes are what is verified", async () => {

@@ -40,6 +40,14 @@ function instantOf(value: string | null | undefined): number | null {
   return Number.isNaN(millis) ? null : millis;
 }
 
+/** The task an item event carries; a deletion needs no more than its id. */
+function taskOf(event: string, data: unknown): TodoistApiTask | null {
+  if (taskCheck.Check(data)) return data;
+  const id = (data as { id?: unknown } | null)?.id;
+  if (event === "item:deleted" && typeof id === "string" && id !== "") return { id, content: "", is_deleted: true };
+  return null;
+}
+
 export type WebhookOutcome =
   | { status: 200; result: "applied" | "duplicate" | "ignored" }
   | { status: 400 | 401 | 404 | 413; error: string; message: string };
@@ -88,7 +96,7 @@ export class TodoistWebhooks {
       log.info(fields, "todoist webhook for no connected user; ignored");
       return { status: 200, result: "ignored" };
     }
-    const task = TASK_EVENTS.has(event) && taskCheck.Check(envelope.event_data) ? envelope.event_data : null;
+    const task = TASK_EVENTS.has(event) ? taskOf(event, envelope.event_data) : null;
 
     const changes = db.transaction(() => {
       if (headers.deliveryId) {
