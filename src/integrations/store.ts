@@ -1,4 +1,4 @@
-import { and, count, eq, isNull, like } from "drizzle-orm";
+import { and, count, eq, isNull, like, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { integrations, outbox, tasks } from "../db/schema.ts";
 import type { EventBus } from "../events/bus.ts";
@@ -33,18 +33,23 @@ const storedReason = (reason: string) => reason.slice(0, 300);
  * `provider:userId`, so a ciphertext copied to another row does not open there.
  */
 export class IntegrationStore {
+  /** Prepared once: every sync step and every recommendation (the staleness check) reads a row. */
+  private readonly byUser;
+
   constructor(
     private readonly db: Db,
     private readonly vault: TokenVault,
     private readonly bus: EventBus,
-  ) {}
-
-  get(userId: string, provider: string): IntegrationRow | undefined {
-    return this.db
+  ) {
+    this.byUser = db
       .select()
       .from(integrations)
-      .where(and(eq(integrations.userId, userId), eq(integrations.provider, provider)))
-      .get();
+      .where(and(eq(integrations.userId, sql.placeholder("userId")), eq(integrations.provider, sql.placeholder("provider"))))
+      .prepare();
+  }
+
+  get(userId: string, provider: string): IntegrationRow | undefined {
+    return this.byUser.get({ userId, provider });
   }
 
   /** Webhooks name the provider's account only; two oO accounts may have connected the same one. */
