@@ -1,5 +1,6 @@
 import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
 import type { TSchema } from "@sinclair/typebox";
+import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { events } from "../db/schema.ts";
 import type { Logger } from "../log.ts";
@@ -40,11 +41,20 @@ export class EventBus {
   private readonly ring: BusEvent[] = [];
   private readonly handlers = new Map<Subject, Set<Handler<Subject>>>();
   private readonly mirrors = new Set<(event: BusEvent) => void>();
+  /** Prepared once: building and compiling the insert on every publish cost more than the insert. */
+  private readonly insert;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly log: Logger,
-  ) {}
+  ) {
+    const value = (name: string) => sql`${sql.placeholder(name)}`;
+    this.insert = db
+      .insert(events)
+      .values({ subject: value("subject"), userId: value("userId"), payload: value("payload"), at: value("at") })
+      .returning({ id: events.id })
+      .prepare();
+  }
 
   publish<S extends Subject>(subject: S, payload: Payload<S>, userId: string | null = null): BusEvent<S> {
     const check = checks[subject];
@@ -54,11 +64,7 @@ export class EventBus {
       throw new InvalidEventError(`${subject}: ${first?.path || "payload"} ${first?.message ?? "is invalid"}`);
     }
     const at = Date.now();
-    const row = this.db
-      .insert(events)
-      .values({ subject, userId, payload: JSON.stringify(payload), at })
-      .returning({ id: events.id })
-      .get();
+    const row = this.insert.get({ subject, userId, payload: JSON.stringify(payload), at })!;
     const event: BusEvent<S> = { id: row.id, subject, userId, payload, at };
     this.ring.push(event);
     if (this.ring.length > RING_SIZE) this.ring.shift();
