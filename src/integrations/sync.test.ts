@@ -139,6 +139,8 @@ describe("todoist sync", () => {
     const traces = fake.requests.map((request) => request.headers.traceparent?.split("-"));
     expect(traces.every((parts) => parts?.length === 4)).toBe(true);
     expect(new Set(traces.map((parts) => parts![1])).size).toBe(1);
+    // Checkpoints were spaced out for the run only.
+    expect(context.database.sqlite.query("PRAGMA wal_autocheckpoint").get()).toEqual({ wal_autocheckpoint: 1000 });
     for (const index of [0, 2, 4]) {
       expect(rowsOf(context, people[index]!.userId).map((row) => row.content)).toEqual([`Task of ${index}`]);
       expect(integrationOf(context, people[index]!.userId).status).toBe("connected");
