@@ -165,7 +165,7 @@ describe("scorer child process", () => {
     const result = await scorer.score(greedy(state, xs, 0.7));
     const want = xs.map((x) => expected.score(x, 0.7));
     result.scores.forEach((value, i) => expect(value).toBeCloseTo(want[i]!.score, 12));
-    result.detail.forEach((item, i) => {
+    result.detail!.forEach((item, i) => {
       expect(item.id).toBe(`c${i}`);
       expect(item.mean).toBeCloseTo(want[i]!.mean, 12);
       expect(item.bonus).toBeCloseTo(want[i]!.bonus, 12);

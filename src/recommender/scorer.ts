@@ -34,6 +34,8 @@ export interface ScoreParams {
   epsilon: number;
   /** Makes the exploration draw reproducible (tests, replays). */
   seed?: number;
+  /** False leaves `detail` out of the reply, which the serving path does not read. */
+  detail?: boolean;
 }
 
 export interface ScoreRequest {
@@ -55,7 +57,8 @@ export interface ScoreResult {
   chosen: string;
   /** Probability the policy had of picking `chosen`, in (0, 1]. */
   propensity: number;
-  detail: ScoreDetail[];
+  /** Absent when the request asked for `detail: false`. */
+  detail?: ScoreDetail[];
 }
 
 export interface UpdateRequest {

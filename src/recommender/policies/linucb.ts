@@ -11,7 +11,7 @@ export function linucbPolicy(scorer: Pick<Scorer, "score">, bandits: BanditStore
       const reply = await scorer.score(
         {
           policy: "linucb",
-          params: { alpha, epsilon },
+          params: { alpha, epsilon, detail: false },
           state: bandits.get(userId, "linucb"),
           candidates: candidates.map((candidate, index) => ({ id: candidate.key, x: features[index]! })),
         },
