@@ -167,16 +167,19 @@ export function safeNextPath(next: unknown, fallback: string): string {
 // drizzle's bun-sqlite transactions run on the one synchronous connection, so the helpers called
 // inside `db.transaction(() => …)` share it through `db`.
 
+/** The `users` columns behind a `SessionUser`. */
+export const sessionUserColumns = {
+  id: users.id,
+  email: users.email,
+  name: users.name,
+  role: users.role,
+  timezone: users.timezone,
+  timezoneConfirmed: users.timezoneConfirmed,
+};
+
 export function sessionUserOf(db: Db, userId: string): SessionUser | undefined {
   return db
-    .select({
-      id: users.id,
-      email: users.email,
-      name: users.name,
-      role: users.role,
-      timezone: users.timezone,
-      timezoneConfirmed: users.timezoneConfirmed,
-    })
+    .select(sessionUserColumns)
     .from(users)
     .where(eq(users.id, userId))
     .get();

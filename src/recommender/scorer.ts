@@ -137,6 +137,16 @@ const MAX_RESTART_DELAY_MS = 5_000;
  */
 export const MAX_QUEUED_CALLS = 256;
 
+const initialStatus = (mode: ScorerStatus["mode"]): ScorerStatus => ({
+  mode,
+  state: "starting",
+  restarts: 0,
+  lastError: null,
+  pid: null,
+  version: null,
+  numpy: null,
+});
+
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** Writes the embedded script where the interpreter can read it; a child cannot read the executable's files. */
@@ -201,15 +211,7 @@ class ChildScorer implements Scorer {
   private flushScheduled = false;
   private restartTimer: ReturnType<typeof setTimeout> | null = null;
   private restartDelayMs = FIRST_RESTART_DELAY_MS;
-  private current: ScorerStatus = {
-    mode: "child",
-    state: "starting",
-    restarts: 0,
-    lastError: null,
-    pid: null,
-    version: null,
-    numpy: null,
-  };
+  private current = initialStatus("child");
 
   constructor(
     private readonly config: Config,
@@ -402,15 +404,7 @@ class ChildScorer implements Scorer {
 class HttpScorer implements Scorer {
   private readonly baseUrl: string;
   private closed = false;
-  private current: ScorerStatus = {
-    mode: "http",
-    state: "starting",
-    restarts: 0,
-    lastError: null,
-    pid: null,
-    version: null,
-    numpy: null,
-  };
+  private current = initialStatus("http");
 
   constructor(
     private readonly config: Config,

@@ -1,5 +1,6 @@
 import { eq, getTableColumns, is } from "drizzle-orm";
 import { getTableConfig, SQLiteTable, type SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { sessionUserColumns } from "../auth/service.ts";
 import type { Db } from "../db/client.ts";
 import * as schema from "../db/schema.ts";
 import { users, userTombstones } from "../db/schema.ts";
@@ -29,12 +30,7 @@ export interface ProfileChanges {
 }
 
 const profileColumns = {
-  id: users.id,
-  email: users.email,
-  name: users.name,
-  role: users.role,
-  timezone: users.timezone,
-  timezoneConfirmed: users.timezoneConfirmed,
+  ...sessionUserColumns,
   quietHoursStart: users.quietHoursStart,
   quietHoursEnd: users.quietHoursEnd,
   pushOptIn: users.pushOptIn,
