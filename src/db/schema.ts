@@ -247,7 +247,7 @@ export const candidateStates = sqliteTable(
   (table) => [primaryKey({ columns: [table.userId, table.candidateKey] })],
 );
 
-/** A tip shown to a user. */
+/** A tip shown to a user; ids are UUIDv7 (time-ordered). */
 export const tipViews = sqliteTable(
   "tip_views",
   {
@@ -265,11 +265,8 @@ export const tipViews = sqliteTable(
     /** Set by the first feedback; a tip that was acted on is not shown again. */
     actedAt: integer("acted_at"),
   },
-  (table) => [
-    index("tip_views_user_served_idx").on(table.userId, table.servedAt),
-    index("tip_views_served_idx").on(table.servedAt),
-    index("tip_views_candidate_idx").on(table.userId, table.candidateKey),
-  ],
+  // Written on every recommendation: each index costs a page per commit, so only these two.
+  (table) => [index("tip_views_user_served_idx").on(table.userId, table.servedAt), index("tip_views_served_idx").on(table.servedAt)],
 );
 
 /** The decision log: one row per policy (serving or shadow) per recommendation, for explanation and off-policy evaluation. */
@@ -298,8 +295,10 @@ export const tipScores = sqliteTable(
     promptVersion: text("prompt_version"),
     llmModel: text("llm_model"),
   },
+  // Two rows per recommendation, so no index keyed by user (a random page per row): a person's
+  // decisions are found through tip_views (user, time) → tip_id. Tip ids are time-ordered, so the
+  // tip_id index only grows at its end.
   (table) => [
-    index("tip_scores_user_at_idx").on(table.userId, table.at),
     index("tip_scores_at_idx").on(table.at),
     index("tip_scores_tip_idx").on(table.tipId),
     index("tip_scores_policy_at_idx").on(table.policy, table.at),

@@ -192,7 +192,8 @@ export class Recommender {
 
     const chosen = candidates[served.decision.chosen]!;
     const tip: Tip = {
-      id: crypto.randomUUID(),
+      // Time-ordered, so the decision log's indexes on tip ids grow at one end.
+      id: Bun.randomUUIDv7(),
       kind: chosen.kind,
       content: chosen.content,
       source: chosen.source,
