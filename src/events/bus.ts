@@ -53,6 +53,16 @@ export class EventBus {
   }
 
   publish<S extends Subject>(subject: S, payload: Payload<S>, userId: string | null = null): BusEvent<S> {
+    const event = this.record(subject, payload, userId);
+    this.deliver(event);
+    return event;
+  }
+
+  /**
+   * Validates and stores an event without telling anyone yet: for writers that commit it in their
+   * own transaction and `deliver` it only once that commit has succeeded.
+   */
+  record<S extends Subject>(subject: S, payload: Payload<S>, userId: string | null = null): BusEvent<S> {
     const check = checks[subject];
     if (!check) throw new InvalidEventError(`unknown subject ${subject}`);
     if (!check.Check(payload)) {
@@ -61,12 +71,15 @@ export class EventBus {
     }
     const at = Date.now();
     const { id } = this.insert.get(subject, userId, JSON.stringify(payload), at)!;
-    const event: BusEvent<S> = { id, subject, userId, payload, at };
+    return { id, subject, userId, payload, at };
+  }
+
+  /** Appends a stored event to the ring buffer and hands it to mirrors and subscribers. */
+  deliver(event: BusEvent): void {
     this.ring.push(event);
     if (this.ring.length > RING_SIZE) this.ring.shift();
-    for (const mirror of this.mirrors) this.deliver("mirror", () => mirror(event));
-    for (const handler of this.handlers.get(subject) ?? []) this.deliver(subject, () => handler(event));
-    return event;
+    for (const mirror of this.mirrors) this.isolate("mirror", () => mirror(event));
+    for (const handler of this.handlers.get(event.subject) ?? []) this.isolate(event.subject, () => handler(event));
   }
 
   subscribe<S extends Subject>(subject: S, handler: Handler<S>): () => void {
@@ -94,7 +107,7 @@ export class EventBus {
     return matching.slice(-limit);
   }
 
-  private deliver(to: string, call: () => void | Promise<void>) {
+  private isolate(to: string, call: () => void | Promise<void>) {
     try {
       const result = call();
       if (result instanceof Promise) result.catch((error) => this.log.error({ err: error, subscriber: to }, "event subscriber failed"));

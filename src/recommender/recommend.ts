@@ -2,6 +2,7 @@ import type { Database } from "bun:sqlite";
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { GroupCommit } from "../db/group-commit.ts";
+import { traceIdOf } from "../http/tracing.ts";
 import { tipViews } from "../db/schema.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { Logger } from "../log.ts";
@@ -129,6 +130,8 @@ export class Recommender {
   private readonly insertView;
   private readonly insertScore;
   private readonly commits: GroupCommit;
+  /** Why the heuristic is standing in for the serving policy, while it is. */
+  private fallingBackBecause: ScorerOutcome | null = null;
 
   constructor(private readonly deps: RecommenderDeps) {
     this.random = deps.random ?? Math.random;
@@ -205,11 +208,11 @@ export class Recommender {
       row(served.policy, served.decision, true),
       ...shadows.flatMap((shadow) => (shadow ? [row(shadow.policy, shadow.decision, false)] : [])),
     ];
-    // The decision log and its event commit together.
-    await this.commits.write(() => {
+    // The decision log and its event commit together; the event is announced once committed.
+    const servedEvent = await this.commits.write(() => {
       this.insertView.run(tip.id, user.id, chosen.key, tip.kind, tip.source, tip.content, tip.why, served.policy.name, now);
       for (const values of rows) this.insertScore.run(...values);
-      this.deps.bus.publish(
+      return this.deps.bus.record(
         "signals.tip.served",
         {
           tipId: tip.id,
@@ -222,17 +225,30 @@ export class Recommender {
         user.id,
       );
     });
+    this.deps.bus.deliver(servedEvent);
     return tip;
   }
 
-  /** The serving policy; if it needs the scorer and the scorer fails, the heuristic serves and the reason is kept. */
+  /**
+   * The serving policy; if it needs the scorer and the scorer fails, the heuristic serves and the
+   * reason is kept in the decision. The log says so when the reason changes, not on every request.
+   */
   private async decideServing(settings: RecommenderSettings, input: Parameters<Policy["decide"]>[0]) {
     const policy = this.policy(settings.servingPolicy, settings);
     try {
-      return { policy, decision: await policy.decide(input) };
+      const decision = await policy.decide(input);
+      if (this.fallingBackBecause !== null) {
+        this.deps.log.info({ policy: policy.name, traceId: traceIdOf(input.traceparent) }, "serving policy answers again");
+        this.fallingBackBecause = null;
+      }
+      return { policy, decision };
     } catch (error) {
       const status = scorerStatusOf(error);
-      this.deps.log.warn({ userId: input.userId, policy: policy.name, scorerStatus: status, err: error }, "serving policy failed; heuristic serves");
+      if (status !== this.fallingBackBecause) {
+        const reason = error instanceof Error ? error.message : String(error);
+        this.deps.log.warn({ policy: policy.name, scorerStatus: status, reason, traceId: traceIdOf(input.traceparent) }, "serving policy failed; heuristic serves");
+        this.fallingBackBecause = status;
+      }
       const fallback = heuristicPolicy(settings.epsilon);
       const decision = await fallback.decide(input);
       return { policy: fallback, decision: { ...decision, scorerStatus: status } };
@@ -244,7 +260,7 @@ export class Recommender {
     try {
       return { policy, decision: await policy.decide(input) };
     } catch (error) {
-      this.deps.log.debug({ policy: policy.name, scorerStatus: scorerStatusOf(error) }, "shadow policy failed");
+      this.deps.log.debug({ policy: policy.name, scorerStatus: scorerStatusOf(error), traceId: traceIdOf(input.traceparent) }, "shadow policy failed");
       return null;
     }
   }

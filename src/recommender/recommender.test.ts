@@ -156,6 +156,15 @@ describe("POST /api/recommend", () => {
       .get()!;
     expect(serving).toMatchObject({ policy: "heuristic", scorerStatus: "absent" });
     expect(context.scorer.status().state).toBe("absent");
+
+    // The reaction is kept for later; nothing retries or logs per request while python3 is missing.
+    await recommendOverHttp(context, person.cookie);
+    expect((await feedbackOverHttp(context, person.cookie, tip.id, "done")).status).toBe(200);
+    await context.jobs.trigger("bandit-backlog");
+    expect(context.database.db.select().from(tipFeedback).get()!.banditAppliedAt).toBeNull();
+    await Bun.sleep(5);
+    expect(context.lines.filter((line) => line.msg === "serving policy failed; heuristic serves")).toHaveLength(1);
+    expect(context.lines.filter((line) => String(line.msg).startsWith("bandit update"))).toHaveLength(0);
   });
 
   test("the scorer child killed mid-run: fallback serves, then the restarted child serves again", async () => {
@@ -269,15 +278,18 @@ describe("POST /api/tip/:id/feedback", () => {
     expect(row.version).toBe(100);
   }, 30_000);
 
-  test("the same reaction twice is recorded once and rewards once", async () => {
+  test("a tip takes one reaction: a repeat or a second action is recorded once and rewards once", async () => {
     const context = app();
     const person = signIn(context.database);
     const tip = await recommendOverHttp(context, person.cookie);
     await feedbackOverHttp(context, person.cookie, tip.id, "helpful");
-    const again = await feedbackOverHttp(context, person.cookie, tip.id, "helpful");
-    expect(await again.json()).toEqual({ ok: true, duplicate: true });
-    expect(context.database.db.select().from(tipFeedback).all()).toHaveLength(1);
+    for (const action of ["helpful", "dismiss", "done"]) {
+      const again = await feedbackOverHttp(context, person.cookie, tip.id, action);
+      expect(await again.json()).toEqual({ ok: true, duplicate: true });
+    }
+    expect(context.database.db.select().from(tipFeedback).all().map((row) => row.action)).toEqual(["helpful"]);
     expect(context.bandits.get(person.userId, "linucb")!.pulls).toBe(1);
+    expect(context.database.db.select().from(candidateStates).get()!.lastAction).toBe("helpful");
   });
 
   test("unknown tip or someone else's: 404; bad action: 400; nothing changes", async () => {

@@ -55,7 +55,7 @@ export function createRecommenderModule({ config, database, bus, log, jobs, scor
       if (purged.scores || purged.feedback) log.info(purged, "retention: purged old decisions and feedback");
     },
   });
-  jobs.add({ name: "bandit-backlog", intervalMs: 30_000, startDelayMs: 30_000, run: () => feedback.applyBacklog() });
+  jobs.add({ name: "bandit-backlog", intervalMs: 30_000, startDelayMs: 30_000, run: (signal) => feedback.applyBacklog(signal) });
 
   return { tasks, advice, pool, settings, bandits, queue, recommender, feedback };
 }
