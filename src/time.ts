@@ -38,13 +38,13 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return format;
 }
 
-export function isValidTimeZone(timeZone: string): boolean {
-  if (!timeZone || timeZone.length > 64) return false;
+/** The zone's canonical IANA name (e.g. "europe/paris" → "Europe/Paris"), or undefined for anything else. */
+export function canonicalTimeZone(zone: string): string | undefined {
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(zone) || zone.length > 64) return undefined;
   try {
-    formatter(timeZone);
-    return true;
+    return new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return undefined;
   }
 }
 

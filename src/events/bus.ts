@@ -52,8 +52,9 @@ export class EventBus {
     );
   }
 
-  publish<S extends Subject>(subject: S, payload: Payload<S>, userId: string | null = null): BusEvent<S> {
-    const event = this.record(subject, payload, userId);
+  /** `at` is when it happened (default now); callers that act "as of" a given time pass theirs. */
+  publish<S extends Subject>(subject: S, payload: Payload<S>, userId: string | null = null, at = Date.now()): BusEvent<S> {
+    const event = this.record(subject, payload, userId, at);
     this.deliver(event);
     return event;
   }
@@ -62,14 +63,13 @@ export class EventBus {
    * Validates and stores an event without telling anyone yet: for writers that commit it in their
    * own transaction and `deliver` it only once that commit has succeeded.
    */
-  record<S extends Subject>(subject: S, payload: Payload<S>, userId: string | null = null): BusEvent<S> {
+  record<S extends Subject>(subject: S, payload: Payload<S>, userId: string | null = null, at = Date.now()): BusEvent<S> {
     const check = checks[subject];
     if (!check) throw new InvalidEventError(`unknown subject ${subject}`);
     if (!check.Check(payload)) {
       const first = check.Errors(payload).First();
       throw new InvalidEventError(`${subject}: ${first?.path || "payload"} ${first?.message ?? "is invalid"}`);
     }
-    const at = Date.now();
     const { id } = this.insert.get(subject, userId, JSON.stringify(payload), at)!;
     return { id, subject, userId, payload, at };
   }

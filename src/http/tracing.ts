@@ -92,7 +92,7 @@ export function tracing(log: Logger, untracedPath: string) {
     });
 }
 
-const SENSITIVE_QUERY = /^\/(api\/(auth|integrations)\/|setup$)/;
+const SENSITIVE_QUERY = /^\/(api\/(auth|integrations)\/|setup\/?$)/;
 
 /** The path as logged: OAuth `code` and `state`, and owner setup tokens, live in these query strings, so they are dropped. */
 export function loggedPath(url: string): string {

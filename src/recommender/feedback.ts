@@ -85,7 +85,7 @@ export class FeedbackService {
     if (recorded === null) return { ok: true, duplicate: true };
 
     if (action === "done" && view.candidateKey.startsWith("task:")) pool.complete(userId, view.candidateKey);
-    bus.publish("signals.tip.feedback", { tipId, action, reward, source }, userId);
+    bus.publish("signals.tip.feedback", { tipId, action, reward, source }, userId, now);
     await this.applyReward(userId, recorded, options.traceparent);
     return { ok: true, duplicate: false };
   }
@@ -180,10 +180,16 @@ export class FeedbackService {
   }
 }
 
-/** Deletes decision logs and feedback older than the retention period. */
+/**
+ * Forgets decisions and reactions older than the retention period: the decision log, the reactions,
+ * the tips shown, and their events (which repeat both).
+ */
 export function purgeOldDecisions(sqlite: Database, retentionDays: number, now = Date.now()) {
   const cutoff = now - retentionDays * 86_400_000;
-  const scores = sqlite.run("DELETE FROM tip_scores WHERE at < ?", [cutoff]).changes;
-  const feedback = sqlite.run("DELETE FROM tip_feedback WHERE at < ?", [cutoff]).changes;
-  return { scores, feedback };
+  return sqlite.transaction(() => ({
+    scores: sqlite.run("DELETE FROM tip_scores WHERE at < ?", [cutoff]).changes,
+    feedback: sqlite.run("DELETE FROM tip_feedback WHERE at < ?", [cutoff]).changes,
+    views: sqlite.run("DELETE FROM tip_views WHERE served_at < ?", [cutoff]).changes,
+    events: sqlite.run("DELETE FROM events WHERE subject IN ('signals.tip.served', 'signals.tip.feedback') AND at < ?", [cutoff]).changes,
+  }))();
 }

@@ -223,6 +223,7 @@ export class Recommender {
           scorerStatus: served.decision.scorerStatus,
         },
         user.id,
+        now,
       );
     });
     this.deps.bus.deliver(servedEvent);

@@ -378,7 +378,7 @@ describe("POST /api/tip/:id/feedback", () => {
 });
 
 describe("retention", () => {
-  test("the purge job deletes decisions and feedback older than RETENTION_DAYS and keeps the rest", async () => {
+  test("the purge job deletes decisions, reactions and their events older than RETENTION_DAYS and keeps the rest", async () => {
     const context = app({ python: false, env: { RETENTION_DAYS: "7" } });
     const person = signIn(context.database);
     const user = { id: person.userId, timezone: "UTC" };
@@ -391,6 +391,10 @@ describe("retention", () => {
     expect(context.database.db.select().from(tipScores).all().every((row) => row.tipId === recent.id)).toBe(true);
     expect(context.database.db.select().from(tipScores).all().length).toBeGreaterThan(0);
     expect(context.database.db.select().from(tipFeedback).all().map((row) => row.tipId)).toEqual([recent.id]);
+    expect(context.database.db.select().from(tipViews).all().map((row) => row.id)).toEqual([recent.id]);
+    const tipEvents = context.database.db.select().from(events).all().filter((event) => event.subject.startsWith("signals.tip."));
+    expect(tipEvents.length).toBeGreaterThan(0);
+    expect(tipEvents.every((event) => (JSON.parse(event.payload) as { tipId: string }).tipId === recent.id)).toBe(true);
     expect(context.jobs.status().find((job) => job.name === "retention")!.lastError).toBeNull();
   });
 });

@@ -289,6 +289,27 @@ describe("scorer child process", () => {
     expect((await scorer.score(greedy(null, [[3, 4]]))).scores).toEqual([5]);
   });
 
+  test("the child gets the environment without credentials", async () => {
+    const bin = tempDir();
+    cleanups.push(bin.cleanup);
+    const dump = join(bin.path, "environment");
+    const python = join(bin.path, "python-that-tells");
+    writeFileSync(python, `#!/bin/sh\nenv > "${dump}"\nexec python3 "$@"\n`);
+    chmodSync(python, 0o755);
+    const secrets = { ADMIN_TOKEN: "admin-secret-value", TODOIST_CLIENT_SECRET: "todoist-secret-value", LLM_API_KEY: "llm-key-value" };
+    const before = { ...process.env };
+    Object.assign(process.env, secrets, { OO_VISIBLE_SETTING: "kept" });
+    try {
+      await startedScorer({ PYTHON: python });
+    } finally {
+      for (const name of [...Object.keys(secrets), "OO_VISIBLE_SETTING"]) if (!(name in before)) delete process.env[name];
+    }
+    const seen = readFileSync(dump, "utf8");
+    for (const value of Object.values(secrets)) expect(seen).not.toContain(value);
+    expect(seen).toContain("OO_VISIBLE_SETTING=kept");
+    expect(seen).toContain("PATH=");
+  });
+
   test("a call the child is too slow for times out while the child stays up", async () => {
     const { scorer } = await startedScorer({ ML_TIMEOUT_MS: "1" });
     const many = Array.from({ length: 20_000 }, (_, i) => [i % 7, 1, (i % 3) / 2, 0.5, 1]);

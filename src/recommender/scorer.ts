@@ -137,6 +137,19 @@ const MAX_RESTART_DELAY_MS = 5_000;
  */
 export const MAX_QUEUED_CALLS = 256;
 
+/** Names of variables that hold credentials; the scorer needs none of them. */
+const SECRET_VARIABLE = /SECRET|TOKEN|KEY|PASSWORD|DSN/i;
+
+/**
+ * The environment as it is now (Bun's default is a copy taken at start), without credentials:
+ * the interpreter keeps PATH, HOME, locale and its own settings, and nothing it could leak.
+ */
+function scorerEnvironment(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && !SECRET_VARIABLE.test(entry[0])),
+  );
+}
+
 const initialStatus = (mode: ScorerStatus["mode"]): ScorerStatus => ({
   mode,
   state: "starting",
@@ -261,8 +274,7 @@ class ChildScorer implements Scorer {
     let child: PipedSubprocess;
     try {
       child = Bun.spawn([this.config.ml.python, "-u", this.scriptPath], {
-        // The environment as it is now; Bun's default is a copy taken when the process started.
-        env: process.env,
+        env: scorerEnvironment(),
         stdin: "pipe",
         stdout: "pipe",
         stderr: "pipe",

@@ -52,7 +52,7 @@ export function createRecommenderModule({ config, database, bus, log, jobs, scor
     startDelayMs: 0,
     run: () => {
       const purged = purgeOldDecisions(database.sqlite, config.retentionDays);
-      if (purged.scores || purged.feedback) log.info(purged, "retention: purged old decisions and feedback");
+      if (Object.values(purged).some(Boolean)) log.info(purged, "retention: purged old decisions and reactions");
     },
   });
   jobs.add({ name: "bandit-backlog", intervalMs: 30_000, startDelayMs: 30_000, run: (signal) => feedback.applyBacklog(signal) });
