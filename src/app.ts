@@ -13,6 +13,8 @@ import { errors } from "./http/errors.ts";
 import { RateLimiter } from "./http/rate-limit.ts";
 import { isStaticPath, staticFiles } from "./http/static.ts";
 import { requestLog, tracing } from "./http/tracing.ts";
+import { integrationRoutes, TODOIST_WEBHOOK_PATH } from "./integrations/index.ts";
+import { createIntegrationsModule } from "./integrations/service.ts";
 import type { JobRunner } from "./jobs/runner.ts";
 import { legal } from "./legal/index.ts";
 import type { Logger } from "./log.ts";
@@ -50,23 +52,25 @@ export function createApp(deps: AppDeps) {
   const google = config.google.clientId ? googleProvider(config) : null;
   const adminTokenLimiter = new RateLimiter(ADMIN_TOKEN_TRIES_PER_MINUTE, 60_000);
   const recommender = createRecommenderModule(deps);
+  const integrations = createIntegrationsModule({ ...deps, recommender });
   return (
     new Elysia({ name: "oo" })
       // The probe comes before the request-scoped hooks (logging, CSRF, derive), which it needs none of.
       .get(HEALTH_PATH, () => ({ ok: true }))
       // The modules' services, for the console and for tests that drive a service directly.
-      .decorate("modules", { recommender })
+      .decorate("modules", { recommender, integrations })
       .use(tracing(log, HEALTH_PATH))
       .use(requestLog(log, quietPath))
       .use(errors(log))
       .use(cors(config.webBaseUrl))
-      .use(csrf({ trustedOrigins: [config.apiBaseUrl, config.webBaseUrl], exemptPaths: [] }))
+      .use(csrf({ trustedOrigins: [config.apiBaseUrl, config.webBaseUrl], exemptPaths: [TODOIST_WEBHOOK_PATH] }))
       .use(html())
       .use(staticFiles())
       .use(auth({ config, db, log, sessions, google, adminTokenLimiter }))
       .use(user({ config, guards, db, bus, log, hooks: accountDeletion }))
       .use(legal(config))
       .use(recommenderRoutes(guards, recommender))
+      .use(integrationRoutes({ config, log, guards, module: integrations }))
   );
 }
 

@@ -7,6 +7,7 @@ export const commands = {
   serve: "run the server (the default)",
   migrate: "apply database migrations and exit",
   "admin-link": "print a one-time owner sign-in link (valid 1 h; replaces earlier links)",
+  "rotate-keys": "re-encrypt every stored provider token under ENCRYPTION_KEY (old keys in ENCRYPTION_KEYS_OLD)",
 } as const;
 
 export type Command = keyof typeof commands;
@@ -24,7 +25,9 @@ export function parseArgs(argv: string[]): ParsedArgs {
 
 export function helpText(): string {
   const width = Math.max(...Object.keys(variables).map((name) => name.length));
-  const commandLines = Object.entries(commands).map(([name, help]) => `  oo ${name.padEnd(10)} ${help}`);
+  const allCommands: [string, string][] = [...Object.entries(commands), ["--version", "print the version"], ["--help", "this text"]];
+  const commandWidth = Math.max(...allCommands.map(([name]) => name.length));
+  const commandLines = allCommands.map(([name, help]) => `  oo ${name.padEnd(commandWidth)}  ${help}`);
   const variableLines = Object.entries(variables).map(([name, spec]) => {
     const fallback = "default" in spec && spec.default ? ` [${spec.default}]` : "";
     return `  ${name.padEnd(width)}  ${spec.help}${fallback}`;
@@ -36,8 +39,6 @@ export function helpText(): string {
     "",
     "Commands:",
     ...commandLines,
-    "  oo --version  print the version",
-    "  oo --help     this text",
     "",
     "Configuration (environment variables):",
     ...variableLines,

@@ -6,6 +6,8 @@ import { openDatabase } from "./db/client.ts";
 import { MigrationError, migrate } from "./db/migrate.ts";
 import { EventBus } from "./events/bus.ts";
 import { JobRunner } from "./jobs/runner.ts";
+import { rotateKeys } from "./integrations/rotate.ts";
+import { TokenVault } from "./integrations/vault.ts";
 import { closeLogger, createLogger, type Logger } from "./log.ts";
 import { createScorer } from "./recommender/scorer.ts";
 import { AccountDeletionHooks } from "./user/service.ts";
@@ -76,6 +78,7 @@ async function serve(config: Config, log: Logger) {
       await new Promise((resolve) => setImmediate(resolve));
     }
     await jobs.stop();
+    await app.decorator.modules.integrations.close();
     await app.decorator.modules.recommender.queue.idle();
     await scorer.close();
     database.close();
@@ -109,6 +112,15 @@ async function main() {
       const link = issueSetupLink(database.db, config.apiBaseUrl);
       database.close();
       process.stdout.write(`${link}\n`);
+      return;
+    }
+    case "rotate-keys": {
+      const { database } = openMigratedDatabase(config, log);
+      const vault = new TokenVault(config);
+      const report = rotateKeys(database.db, vault);
+      database.close();
+      process.stdout.write(`re-encrypted ${report.rotated} token(s) under key ${vault.currentKeyId}; ${report.current} already under it\n`);
+      if (report.failed > 0) fail(`${report.failed} token(s) did not open with any configured key; add their key to ENCRYPTION_KEYS_OLD and run again`, 1);
       return;
     }
   }

@@ -84,7 +84,7 @@ export class FeedbackService {
     });
     if (recorded === null) return { ok: true, duplicate: true };
 
-    if (action === "done" && view.candidateKey.startsWith("task:")) pool.complete(userId, view.candidateKey);
+    if (action === "done" && view.candidateKey.startsWith("task:")) pool.complete(userId, view.candidateKey, { traceparent: options.traceparent });
     bus.publish("signals.tip.feedback", { tipId, action, reward, source }, userId, now);
     await this.applyReward(userId, recorded, options.traceparent);
     return { ok: true, duplicate: false };

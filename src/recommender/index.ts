@@ -1,12 +1,11 @@
 import { Elysia, status } from "elysia";
-import { ConnectPage } from "../../views/connect.tsx";
 import { TipCard, TipPage } from "../../views/tip.tsx";
 import type { authGuards } from "../auth/guards.ts";
 import { requestTrace } from "../http/tracing.ts";
 import { feedbackBody, recommendResponse, tipParams } from "./model.ts";
 import type { RecommenderModule } from "./service.ts";
 
-/** The tip: JSON API, the page, its no-JavaScript forms and htmx fragments, and the connect page. */
+/** The tip: JSON API, the page, its no-JavaScript forms and htmx fragments. */
 export function recommenderRoutes(guards: ReturnType<typeof authGuards>, module: RecommenderModule) {
   const { recommender, feedback } = module;
   return new Elysia({ name: "recommender" })
@@ -41,18 +40,5 @@ export function recommenderRoutes(guards: ReturnType<typeof authGuards>, module:
         return status(303);
       },
       { requireAuth: true, params: tipParams, body: feedbackBody },
-    )
-    .get("/connect", ({ set }) => {
-      set.headers["cache-control"] = "no-store";
-      return ConnectPage({
-        rows: [
-          {
-            provider: "todoist",
-            name: "Todoist",
-            description: "Your open tasks become tips to do now.",
-            status: "Not connected",
-          },
-        ],
-      });
-    }, { requireAuth: true });
+    );
 }

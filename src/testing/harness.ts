@@ -61,7 +61,7 @@ export interface TestContext {
   log: Logger;
   lines: Record<string, unknown>[];
   request(path: string, init?: RequestInit): Promise<Response>;
-  /** Stops the scorer child and the jobs. */
+  /** Stops the jobs, background integration work and the scorer child. */
   close(): Promise<void>;
 }
 
@@ -104,6 +104,7 @@ export function createTestApp(env: Env = {}, databasePath = ":memory:"): TestCon
     request: (path, init) => app.handle(new Request(`${BASE}${path}`, init)),
     close: async () => {
       await jobs.stop();
+      await app.decorator.modules.integrations.close();
       await scorer.close();
     },
   };

@@ -2,9 +2,9 @@ import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { candidateStates } from "../../db/schema.ts";
 import { zonedParts } from "../../time.ts";
-import type { Candidate, CandidateSource, TimeOfDay } from "./types.ts";
+import type { Candidate, CandidateSource, CompletionContext, TimeOfDay } from "./types.ts";
 
-export type { Candidate, CandidateSource, LoadContext, TimeOfDay, TipKind } from "./types.ts";
+export type { Candidate, CandidateSource, CompletionContext, LoadContext, TimeOfDay, TipKind } from "./types.ts";
 
 type CandidateState = typeof candidateStates.$inferSelect;
 
@@ -49,6 +49,7 @@ export class CandidatePool {
   ) {}
 
   visible(userId: string, timeZone: string, now: number): Candidate[] {
+    for (const source of this.personalSources) source.touch?.(userId);
     const entry = this.entry(userId, timeZone, now);
     const local = zonedParts(now, timeZone);
     const bucket = timeOfDayAt(local.hour);
@@ -63,9 +64,9 @@ export class CandidatePool {
   }
 
   /** Hands a "done" to the candidate's source (a task manager closes the task upstream). */
-  complete(userId: string, key: string) {
+  complete(userId: string, key: string, context: CompletionContext = {}) {
     const sourceName = SOURCE_BY_KEY_PREFIX[key.slice(0, key.indexOf(":"))];
-    this.personalSources.find((source) => source.name === sourceName)?.complete?.(userId, { key });
+    this.personalSources.find((source) => source.name === sourceName)?.complete?.(userId, { key }, context);
   }
 
   invalidate(userId: string) {

@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { tasks } from "../../db/schema.ts";
 import { dueInstant, type TaskDue } from "../../time.ts";
-import type { Candidate, CandidateSource, LoadContext } from "./types.ts";
+import type { Candidate, CandidateSource, CompletionContext, LoadContext } from "./types.ts";
 
 type TaskRow = typeof tasks.$inferSelect;
 
@@ -25,13 +25,23 @@ export const taskKey = (provider: string, externalId: string) => `task:${provide
 /** Open tasks synced from the user's connected task managers. */
 export class TaskSource implements CandidateSource {
   readonly name = "tasks";
-  private readonly completers = new Map<string, (userId: string, externalId: string) => void>();
+  private readonly completers = new Map<string, (userId: string, externalId: string, context: CompletionContext) => void>();
+  private readonly readers = new Map<string, (userId: string) => void>();
 
   constructor(private readonly db: Db) {}
 
   /** Lets a provider integration close tasks upstream when they are marked done here. */
-  onComplete(provider: string, complete: (userId: string, externalId: string) => void) {
+  onComplete(provider: string, complete: (userId: string, externalId: string, context: CompletionContext) => void) {
     this.completers.set(provider, complete);
+  }
+
+  /** Lets a provider integration refresh a user's tasks in the background when they are read; it must not block. */
+  onRead(provider: string, read: (userId: string) => void) {
+    this.readers.set(provider, read);
+  }
+
+  touch(userId: string) {
+    for (const read of this.readers.values()) read(userId);
   }
 
   load({ userId, timeZone }: LoadContext): Candidate[] {
@@ -52,8 +62,8 @@ export class TaskSource implements CandidateSource {
       }));
   }
 
-  complete(userId: string, candidate: { key: string }) {
+  complete(userId: string, candidate: { key: string }, context: CompletionContext = {}) {
     const [, provider, ...rest] = candidate.key.split(":");
-    this.completers.get(provider!)?.(userId, rest.join(":"));
+    this.completers.get(provider!)?.(userId, rest.join(":"), context);
   }
 }

@@ -36,5 +36,15 @@ export interface CandidateSource {
   name: string;
   load(context: LoadContext): Candidate[];
   /** Called when the user marks a candidate from this source done (e.g. close the task upstream). */
-  complete?(userId: string, candidate: { key: string }): void;
+  complete?(userId: string, candidate: { key: string }, context?: CompletionContext): void;
+  /**
+   * Called on every read of a user's candidates, cached or not, so a source fed by a provider can
+   * ask for a background refresh when its copy is stale. Must return at once.
+   */
+  touch?(userId: string): void;
+}
+
+/** Where a "done" came from, so the work it starts joins the same trace. */
+export interface CompletionContext {
+  traceparent?: string;
 }

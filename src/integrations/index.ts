@@ -1,0 +1,122 @@
+import { type Cookie, Elysia } from "elysia";
+import { ConnectPage, connectMessages } from "../../views/connect.tsx";
+import type { authGuards } from "../auth/guards.ts";
+import type { Config } from "../config.ts";
+import { AppError, jsonError } from "../http/errors.ts";
+import { requestTrace } from "../http/tracing.ts";
+import type { Logger } from "../log.ts";
+import { CallbackQuery, ConnectPageQuery, DisconnectedResponse, IntegrationsResponse, PROVIDERS, ProviderParams } from "./model.ts";
+import { DISCONNECT_TODOIST_FORM_URL, todoistRow } from "./page.ts";
+import type { IntegrationsModule } from "./service.ts";
+import { TODOIST } from "./todoist/access.ts";
+import { STATE_LIFETIME_S, TODOIST_SCOPE } from "./todoist/connect.ts";
+import { MAX_WEBHOOK_BYTES } from "./todoist/webhook.ts";
+
+/** Signed by Todoist instead of carrying a session: the one path the CSRF check lets through. */
+export const TODOIST_WEBHOOK_PATH = "/api/integrations/todoist/webhook";
+export const TODOIST_CALLBACK_PATH = "/api/integrations/todoist/callback";
+
+/** Lives only between the connect button and Todoist's answer, and is sent only to these routes. */
+const STATE_COOKIE = "todoist_connect";
+const STATE_COOKIE_PATH = "/api/integrations/todoist";
+
+export interface IntegrationRoutesDeps {
+  config: Config;
+  log: Logger;
+  guards: ReturnType<typeof authGuards>;
+  module: IntegrationsModule;
+}
+
+/** Connect, callback, disconnect, the integrations list, the Todoist webhook, and the /connect page. */
+export function integrationRoutes({ config, log, guards, module }: IntegrationRoutesDeps) {
+  const { store, connections, webhooks, state, client } = module;
+  const stateCookie = (cookie: Record<string, Cookie<unknown>>, value: string) =>
+    cookie[STATE_COOKIE]!.set({
+      value,
+      httpOnly: true,
+      sameSite: "lax",
+      secure: config.secureCookies,
+      path: STATE_COOKIE_PATH,
+      maxAge: value ? STATE_LIFETIME_S : 0,
+      ...(value ? {} : { expires: new Date(0) }),
+    });
+
+  return new Elysia({ name: "integrations" })
+    .use(guards)
+    .get("/api/integrations", ({ user }) => ({ integrations: store.list(user.id) }), { requireAuth: true, response: IntegrationsResponse })
+    .post(
+      "/api/integrations/todoist/connect",
+      ({ session, cookie, redirect }) => {
+        if (!module.configured) return jsonError(404, "todoist_disabled", "Todoist is not set up on this instance.");
+        const issued = state.issue(session.tokenHash);
+        stateCookie(cookie, issued.cookie);
+        return redirect(client.authorizationUrl({ state: issued.state, scopes: [TODOIST_SCOPE] }), 302);
+      },
+      { requireAuth: true },
+    )
+    .get(
+      TODOIST_CALLBACK_PATH,
+      async ({ user, session, query, cookie, request, redirect }) => {
+        const { traceId, traceparent } = requestTrace(request);
+        const issued = cookie[STATE_COOKIE]?.value;
+        // One attempt per button press: whatever happens next, this state is spent.
+        stateCookie(cookie, "");
+        let outcome;
+        if (!module.configured) outcome = "unavailable" as const;
+        else if (!state.verify(typeof issued === "string" ? issued : undefined, query.state, session.tokenHash)) outcome = "state" as const;
+        else if (query.error) outcome = "denied" as const;
+        else outcome = await connections.complete(user.id, query.code, { traceparent, traceId });
+        if (outcome !== "connected") log.info({ traceId, userId: user.id, provider: TODOIST, outcome }, "todoist connect not completed");
+        return redirect(`/connect?todoist=${outcome}`, 303);
+      },
+      { requireAuth: true, query: CallbackQuery },
+    )
+    .delete(
+      "/api/integrations/:provider",
+      async ({ user, params, request }) => {
+        if (!(PROVIDERS as readonly string[]).includes(params.provider)) throw new AppError(404, "unknown_provider", "oO has no such integration.");
+        const { traceId, traceparent } = requestTrace(request);
+        if (!(await connections.disconnect(user.id, { traceId, traceparent }))) throw new AppError(404, "not_connected", "Todoist is not connected.");
+        return { disconnected: true as const };
+      },
+      { requireAuth: true, params: ProviderParams, response: DisconnectedResponse },
+    )
+    .post(
+      TODOIST_WEBHOOK_PATH,
+      async ({ request }) => {
+        const declared = Number(request.headers.get("content-length") ?? 0);
+        if (declared > MAX_WEBHOOK_BYTES) return jsonError(413, "too_large", "The webhook body is too large.");
+        // The raw bytes, exactly as signed: Elysia's parser is off for this route (`parse: "none"`).
+        const body = new Uint8Array(await request.arrayBuffer());
+        const outcome = webhooks.handle(body, {
+          signature: request.headers.get("x-todoist-hmac-sha256"),
+          deliveryId: request.headers.get("x-todoist-delivery-id"),
+          traceId: requestTrace(request).traceId,
+        });
+        if (outcome.status === 200) return { ok: true, result: outcome.result };
+        return jsonError(outcome.status, outcome.error, outcome.message);
+      },
+      { parse: "none" },
+    )
+    .get(
+      "/connect",
+      ({ user, query, set }) => {
+        set.headers["cache-control"] = "no-store";
+        const todoist = store.list(user.id).find((summary) => summary.provider === TODOIST);
+        return ConnectPage({
+          rows: [todoistRow(todoist, module.configured, user.timezone)],
+          notice: query.todoist && Object.hasOwn(connectMessages, query.todoist) ? connectMessages[query.todoist] : undefined,
+        });
+      },
+      { requireAuth: true, query: ConnectPageQuery },
+    )
+    .post(
+      DISCONNECT_TODOIST_FORM_URL,
+      async ({ user, request, redirect }) => {
+        const { traceId, traceparent } = requestTrace(request);
+        await connections.disconnect(user.id, { traceId, traceparent });
+        return redirect("/connect?todoist=disconnected", 303);
+      },
+      { requireAuth: true },
+    );
+}

@@ -1,0 +1,41 @@
+import { Type } from "@sinclair/typebox";
+import { t } from "elysia";
+
+export const PROVIDERS = ["todoist"] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+const status = t.Union([t.Literal("connected"), t.Literal("needs_reconnect")]);
+
+export const IntegrationSummarySchema = t.Object({
+  provider: t.String(),
+  status,
+  connectedAt: t.Number(),
+  lastSyncAt: t.Union([t.Number(), t.Null()]),
+  lastSyncError: t.Union([t.String(), t.Null()]),
+  taskCount: t.Integer({ minimum: 0 }),
+});
+
+export const IntegrationsResponse = t.Object({ integrations: t.Array(IntegrationSummarySchema) });
+
+export const ProviderParams = t.Object({ provider: t.String({ minLength: 1, maxLength: 32 }) });
+
+export const DisconnectedResponse = t.Object({ disconnected: t.Literal(true) });
+
+/** What Todoist adds to the redirect back; every field optional, since a denial carries `error` instead of `code`. */
+export const CallbackQuery = t.Object({
+  code: t.Optional(t.String({ maxLength: 2048 })),
+  state: t.Optional(t.String({ maxLength: 512 })),
+  error: t.Optional(t.String({ maxLength: 512 })),
+});
+
+/** The connect page's one-word outcome in its query string, mapped to a fixed message (never echoed). */
+export const ConnectPageQuery = t.Object({ todoist: t.Optional(t.String({ maxLength: 32 })) });
+
+/** Todoist's webhook envelope (plain typebox: checked by hand after the signature, not by Elysia). */
+export const WebhookEnvelope = Type.Object({
+  event_name: Type.String({ minLength: 1, maxLength: 64 }),
+  user_id: Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Integer()]),
+  event_data: Type.Unknown(),
+  triggered_at: Type.Optional(Type.String()),
+  version: Type.Optional(Type.String()),
+});

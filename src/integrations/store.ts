@@ -1,0 +1,186 @@
+import { and, count, eq, isNull, like } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { integrations, outbox, tasks } from "../db/schema.ts";
+import type { EventBus } from "../events/bus.ts";
+import { type TokenVault, tokenContext } from "./vault.ts";
+
+export type IntegrationRow = typeof integrations.$inferSelect;
+export type IntegrationStatus = IntegrationRow["status"];
+
+/** A provider grant in the clear: only ever in memory, never logged, never stored like this. */
+export interface ProviderTokens {
+  accessToken: string;
+  refreshToken: string | null;
+  /** Milliseconds since the epoch; null for a token that does not expire. */
+  expiresAt: number | null;
+}
+
+/** What `GET /api/integrations` and the connect page show of a connection. */
+export interface IntegrationSummary {
+  provider: string;
+  status: IntegrationStatus;
+  connectedAt: number;
+  lastSyncAt: number | null;
+  lastSyncError: string | null;
+  taskCount: number;
+}
+
+/** The message stored and shown for an error, capped; callers pass messages that name no token. */
+const storedReason = (reason: string) => reason.slice(0, 300);
+
+/**
+ * The `integrations` rows: one per user and provider, tokens sealed by the vault and bound to
+ * `provider:userId`, so a ciphertext copied to another row does not open there.
+ */
+export class IntegrationStore {
+  constructor(
+    private readonly db: Db,
+    private readonly vault: TokenVault,
+    private readonly bus: EventBus,
+  ) {}
+
+  get(userId: string, provider: string): IntegrationRow | undefined {
+    return this.db
+      .select()
+      .from(integrations)
+      .where(and(eq(integrations.userId, userId), eq(integrations.provider, provider)))
+      .get();
+  }
+
+  /** Webhooks name the provider's account only; two oO accounts may have connected the same one. */
+  byExternalUser(provider: string, externalUserId: string): IntegrationRow[] {
+    return this.db
+      .select()
+      .from(integrations)
+      .where(and(eq(integrations.provider, provider), eq(integrations.externalUserId, externalUserId)))
+      .all();
+  }
+
+  /** Users whose grant is believed to work. */
+  connectedUsers(provider: string): string[] {
+    return this.db
+      .select({ userId: integrations.userId })
+      .from(integrations)
+      .where(and(eq(integrations.provider, provider), eq(integrations.status, "connected")))
+      .all()
+      .map((row) => row.userId);
+  }
+
+  list(userId: string): IntegrationSummary[] {
+    return this.db
+      .select()
+      .from(integrations)
+      .where(eq(integrations.userId, userId))
+      .all()
+      .map((row) => ({
+        provider: row.provider,
+        status: row.status,
+        connectedAt: row.createdAt,
+        lastSyncAt: row.lastSyncAt,
+        lastSyncError: row.lastSyncError,
+        taskCount: row.taskCount,
+      }));
+  }
+
+  /** Opens the row's tokens (throws a VaultError, which names no token, when a key is missing). */
+  tokens(row: IntegrationRow): ProviderTokens {
+    const context = tokenContext(row.provider, row.userId);
+    return {
+      accessToken: this.vault.decrypt(row.accessTokenCiphertext, context),
+      refreshToken: row.refreshTokenCiphertext ? this.vault.decrypt(row.refreshTokenCiphertext, context) : null,
+      expiresAt: row.accessTokenExpiresAt,
+    };
+  }
+
+  /** A new or renewed grant: the row is (re)written as connected and the change is announced. */
+  connect(
+    input: { userId: string; provider: string; tokens: ProviderTokens; externalUserId: string; scope: string },
+    now = Date.now(),
+  ): IntegrationRow {
+    const { userId, provider, tokens: grant } = input;
+    const sealed = this.seal(userId, provider, grant);
+    const values = { ...sealed, status: "connected" as const, externalUserId: input.externalUserId, scope: input.scope, lastSyncError: null, updatedAt: now };
+    const row = this.db
+      .insert(integrations)
+      .values({ userId, provider, ...values, createdAt: now })
+      .onConflictDoUpdate({ target: [integrations.userId, integrations.provider], set: values })
+      .returning()
+      .get();
+    this.bus.publish("signals.integration.changed", { provider, status: "connected" }, userId);
+    return row;
+  }
+
+  /** Stores refreshed tokens on the same row; false when the row is gone or was replaced meanwhile. */
+  replaceTokens(row: IntegrationRow, grant: ProviderTokens, now = Date.now()): boolean {
+    const sealed = this.seal(row.userId, row.provider, grant);
+    return (
+      this.db
+        .update(integrations)
+        .set({ ...sealed, updatedAt: now })
+        .where(eq(integrations.id, row.id))
+        .returning({ id: integrations.id })
+        .all().length > 0
+    );
+  }
+
+  /** The provider refused the grant: the user must reconnect. Announced once, when the status changes. */
+  markNeedsReconnect(userId: string, provider: string, reason: string, now = Date.now()): boolean {
+    const changed = this.db
+      .update(integrations)
+      .set({ status: "needs_reconnect", lastSyncError: storedReason(reason), updatedAt: now })
+      .where(and(eq(integrations.userId, userId), eq(integrations.provider, provider), eq(integrations.status, "connected")))
+      .returning({ id: integrations.id })
+      .all();
+    if (changed.length === 0) return false;
+    this.bus.publish("signals.integration.changed", { provider, status: "needs_reconnect" }, userId);
+    return true;
+  }
+
+  recordSyncError(userId: string, provider: string, reason: string, now = Date.now()) {
+    this.db
+      .update(integrations)
+      .set({ lastSyncError: storedReason(reason), updatedAt: now })
+      .where(and(eq(integrations.userId, userId), eq(integrations.provider, provider)))
+      .run();
+  }
+
+  /** Deletes the grant with everything synced from it and every write still waiting for it; returns the tasks removed. */
+  remove(userId: string, provider: string): { removed: boolean; tasks: number } {
+    return this.db.transaction((tx) => {
+      const removed = tx
+        .delete(integrations)
+        .where(and(eq(integrations.userId, userId), eq(integrations.provider, provider)))
+        .returning({ id: integrations.id })
+        .all();
+      const deletedTasks = tx
+        .delete(tasks)
+        .where(and(eq(tasks.userId, userId), eq(tasks.provider, provider)))
+        .returning({ id: tasks.externalId })
+        .all();
+      tx.delete(outbox)
+        .where(and(eq(outbox.userId, userId), like(outbox.kind, `${provider}.%`)))
+        .run();
+      return { removed: removed.length > 0, tasks: deletedTasks.length };
+    });
+  }
+
+  /** Writes for a provider not yet delivered, by user (for tests and the console). */
+  pendingWrites(userId: string, provider: string): number {
+    return (
+      this.db
+        .select({ n: count() })
+        .from(outbox)
+        .where(and(eq(outbox.userId, userId), like(outbox.kind, `${provider}.%`), isNull(outbox.doneAt)))
+        .get()?.n ?? 0
+    );
+  }
+
+  private seal(userId: string, provider: string, grant: ProviderTokens) {
+    const context = tokenContext(provider, userId);
+    return {
+      accessTokenCiphertext: this.vault.encrypt(grant.accessToken, context),
+      refreshTokenCiphertext: grant.refreshToken ? this.vault.encrypt(grant.refreshToken, context) : null,
+      accessTokenExpiresAt: grant.expiresAt,
+    };
+  }
+}
