@@ -7,10 +7,10 @@ RUN bun install --frozen-lockfile
 COPY . .
 RUN bun run build
 
-# Run: slim Debian with python3 for the embedded scorer; nothing else.
+# Run: slim Debian with python3 (and numpy, which halves the scorer's cost per call) for the embedded scorer.
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 ca-certificates \
+ && apt-get install -y --no-install-recommends python3 python3-numpy ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin oo \
  && mkdir -p /data && chown oo:oo /data

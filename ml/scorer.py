@@ -18,13 +18,15 @@ dimension: A_inv = I, b = 0):
 Operations, one JSON object per line on stdin, one JSON line per request on stdout, "id" echoed:
 
     score   {"id", "op": "score", "policy": "linucb",
-             "params": {"alpha": 1.0, "epsilon": 0.1, "seed": <optional int>},
+             "params": {"alpha": 1.0, "epsilon": 0.1, "seed": <optional int>, "detail": true},
              "state": {...} | null, "candidates": [{"id", "x": [...]}, ...]}
          -> {"id", "scores": [...], "chosen": <candidate id>, "propensity": p,
              "detail": [{"id", "mean", "bonus"}, ...]}
             score = mean + bonus, mean = theta . x with theta = A_inv b,
             bonus = alpha * sqrt(x^T A_inv x). The pick is epsilon-greedy over the argmax
             (first one on ties); propensity = (1 - epsilon) [chosen is argmax] + epsilon / K.
+            "detail": false leaves the per-candidate detail out (the serving path does not read it,
+            and writing it is a third of the reply's cost).
     update  {"id", "op": "update", "policy": "linucb", "state": {...} | null, "x": [...], "reward": r}
          -> {"id", "state": {...}}   (Sherman-Morrison update of A_inv, b += r x)
     health  {"id", "op": "health"} -> {"id", "ok": true, "version": "...", "numpy": true | false}
@@ -228,7 +230,10 @@ def _params(value):
     seed = value.get("seed")
     if seed is not None and type(seed) is not int:
         raise BadRequest("params.seed must be an integer")
-    return alpha, epsilon, seed
+    detail = value.get("detail", True)
+    if type(detail) is not bool:
+        raise BadRequest("params.detail must be true or false")
+    return alpha, epsilon, seed, detail
 
 
 def _check_policy(request):
@@ -239,7 +244,7 @@ def _check_policy(request):
 
 def score(request):
     _check_policy(request)
-    alpha, epsilon, seed = _params(request.get("params"))
+    alpha, epsilon, seed, detail = _params(request.get("params"))
     candidates = request.get("candidates")
     if type(candidates) is not list or not candidates:
         raise BadRequest("candidates must be a non-empty list")
@@ -264,12 +269,10 @@ def score(request):
     rng = random.Random(seed) if seed is not None else _random
     chosen = rng.randrange(len(scores)) if rng.random() < epsilon else best
     propensity = (1.0 - epsilon) * (chosen == best) + epsilon / len(scores)
-    return {
-        "scores": scores,
-        "chosen": ids[chosen],
-        "propensity": propensity,
-        "detail": [{"id": i, "mean": m, "bonus": b} for i, m, b in zip(ids, means, bonuses)],
-    }
+    reply = {"scores": scores, "chosen": ids[chosen], "propensity": propensity}
+    if detail:
+        reply["detail"] = [{"id": i, "mean": m, "bonus": b} for i, m, b in zip(ids, means, bonuses)]
+    return reply
 
 
 def update(request):

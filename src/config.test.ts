@@ -53,6 +53,8 @@ describe("parseConfig", () => {
     ["RETENTION_DAYS", "-1", /invalid RETENTION_DAYS/],
     ["LOG_LEVEL", "loud", /invalid LOG_LEVEL/],
     ["ML_SERVING_URL", "localhost:8000", /invalid ML_SERVING_URL/],
+    ["NATS_URL", "not a url", /invalid NATS_URL: must be nats:\/\//],
+    ["VAPID_SUBJECT", "bogus", /invalid VAPID_SUBJECT: must be a mailto: address or an https: URL/],
   ];
   for (const [variable, value, message] of badValues) {
     test(`${variable}=${value} is refused by name`, () => {
@@ -62,6 +64,13 @@ describe("parseConfig", () => {
       expect(problem.message).not.toContain("\n");
     });
   }
+
+  test("credentials that only work as a pair are refused alone, naming the missing one", () => {
+    expect(problemOf({ GOOGLE_CLIENT_ID: "id" })).toEqual({ variable: "GOOGLE_CLIENT_SECRET", message: "invalid GOOGLE_CLIENT_SECRET: must be set together with GOOGLE_CLIENT_ID" });
+    expect(problemOf({ TODOIST_CLIENT_SECRET: "s" }).variable).toBe("TODOIST_CLIENT_ID");
+    expect(problemOf({ VAPID_PUBLIC_KEY: "p" }).variable).toBe("VAPID_PRIVATE_KEY");
+    expect(parseConfig({ NATS_URL: "nats://a:4222,tls://b:4222", VAPID_SUBJECT: "https://oo.example" }).natsUrl).toBe("nats://a:4222,tls://b:4222");
+  });
 
   test("keys are accepted as hex or base64 of 32 bytes only", () => {
     expect(decodeKey("ab".repeat(32))?.length).toBe(32);
@@ -89,6 +98,16 @@ describe("resolveSecrets", () => {
       expect(second.encryptionKey).toBe(first.encryptionKey);
       expect(second.vapid.publicKey).toBe(first.vapid.publicKey);
       expect(second.vapid.privateKey).toBe(first.vapid.privateKey);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test("an unreadable secrets file is one clear error, not a crash", () => {
+    const dir = tempDir();
+    try {
+      require("node:fs").writeFileSync(join(dir.path, "secrets.json"), "{ not json");
+      expect(() => resolveSecrets(parseConfig({ DATA_DIR: dir.path }))).toThrow(/invalid DATA_DIR: .*secrets.json cannot be read/);
     } finally {
       dir.cleanup();
     }

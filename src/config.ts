@@ -26,6 +26,14 @@ const url = (value: string) => {
   return undefined;
 };
 const optionalUrl = (value: string) => (value === "" ? undefined : url(value));
+const natsUrls = (value: string) =>
+  splitList(value).every((server) => /^(nats|tls|ws|wss):\/\/[^\s]+$/.test(server))
+    ? undefined
+    : "must be nats://, tls://, ws:// or wss:// URLs, comma separated";
+const vapidSubject = (value: string) =>
+  value === "" || /^mailto:[^@\s]+@[^@\s]+$/.test(value) || /^https:\/\/\S+$/.test(value)
+    ? undefined
+    : "must be a mailto: address or an https: URL";
 const encryptionKey = (value: string) =>
   value === "" || decodeKey(value) ? undefined : "must be 32 bytes, as 64 hex characters or base64";
 const keyList = (value: string) =>
@@ -64,7 +72,7 @@ export const variables = {
   ML_SERVING_URL: { ...text("remote scorer URL (empty = spawn the embedded scorer)"), check: optionalUrl },
   PYTHON: text("interpreter for the embedded scorer, sim, bench", "python3"),
   ML_TIMEOUT_MS: integer("scorer call budget before the heuristic fallback", "150", 1, 60000),
-  NATS_URL: text("NATS JetStream mirror (empty = in-process bus only)"),
+  NATS_URL: { ...text("NATS JetStream mirror (empty = in-process bus only)"), check: natsUrls },
   LLM_BASE_URL: { ...text("OpenAI-compatible endpoint (empty = LLM off)"), check: optionalUrl },
   LLM_API_KEY: text("LLM API key"),
   LLM_MODEL: text("LLM model for tip generation"),
@@ -72,7 +80,7 @@ export const variables = {
   TIP_PROMPT_VERSION: text("prompt variant(s), comma list for A/B (empty = newest)"),
   VAPID_PUBLIC_KEY: text("web push public key (generated when empty)"),
   VAPID_PRIVATE_KEY: text("web push private key (generated when empty)"),
-  VAPID_SUBJECT: text("web push contact, mailto: or https: (default mailto:admin@<API host>)"),
+  VAPID_SUBJECT: { ...text("web push contact, mailto: or https: (default mailto:admin@<API host>)"), check: vapidSubject },
   RETENTION_DAYS: integer("days to keep tip_scores and tip_feedback", "30", 1, 3650),
   LOG_LEVEL: {
     schema: Type.Union(["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((level) => Type.Literal(level))),
@@ -124,9 +132,22 @@ export function decodeKey(value: string): Uint8Array | undefined {
   return bytes.length === 32 ? bytes : undefined;
 }
 
+/** Credentials that only work as a pair. */
+const PAIRS: [VariableName, VariableName][] = [
+  ["GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"],
+  ["TODOIST_CLIENT_ID", "TODOIST_CLIENT_SECRET"],
+  ["VAPID_PUBLIC_KEY", "VAPID_PRIVATE_KEY"],
+];
+
 /** The validated configuration. Secret fields may be empty here; `resolveSecrets` fills them. */
 export function parseConfig(env: Env) {
   const get = (name: VariableName) => read(env, name);
+  for (const [first, second] of PAIRS) {
+    if (Boolean(get(first)) !== Boolean(get(second))) {
+      const [given, missing] = get(first) ? [first, second] : [second, first];
+      throw new ConfigError(missing, `must be set together with ${given}`);
+    }
+  }
   const dataDir = get("DATA_DIR");
   const apiBaseUrl = get("API_BASE_URL").replace(/\/+$/, "");
   const webBaseUrl = (get("WEB_BASE_URL") || apiBaseUrl).replace(/\/+$/, "");
@@ -211,7 +232,14 @@ export function resolveSecrets(config: Config): Config {
   if (generatedSecrets.every((name) => given[name])) return config;
 
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const stored: Partial<Record<GeneratedSecret, string>> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
+  let stored: Partial<Record<GeneratedSecret, string>> = {};
+  if (existsSync(file)) {
+    try {
+      stored = JSON.parse(readFileSync(file, "utf8"));
+    } catch (error) {
+      throw new ConfigError("DATA_DIR", `${file} cannot be read (${error instanceof Error ? error.message : String(error)}); restore it or remove it to generate new secrets`);
+    }
+  }
   const missing = generatedSecrets.filter((name) => !stored[name]);
   if (missing.length > 0) {
     const vapid = stored.VAPID_PUBLIC_KEY && stored.VAPID_PRIVATE_KEY ? {} : generateVapidKeys();

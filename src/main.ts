@@ -48,7 +48,7 @@ function openMigratedDatabase(config: Config, log: Logger) {
 
 async function serve(config: Config, log: Logger) {
   const { database } = openMigratedDatabase(config, log);
-  const bus = new EventBus(database.db, log);
+  const bus = new EventBus(database.sqlite, log);
   const jobs = new JobRunner(log);
   const scorer = createScorer({ config, log });
   const accountDeletion = new AccountDeletionHooks();

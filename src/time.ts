@@ -14,8 +14,10 @@ export interface ZonedParts {
 }
 
 const DAY_MS = 86_400_000;
+/** UTC offsets are whole multiples of 15 minutes and change on such boundaries. */
+const QUARTER_HOUR_MS = 900_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
-const WEEKDAYS: Record<string, number> = { Mon: 0, Tue: 1, Wed: 2, Thu: 3, Fri: 4, Sat: 5, Sun: 6 };
+const offsets = new Map<string, number>();
 
 /** Throws a RangeError for an unknown zone name. */
 function formatter(timeZone: string): Intl.DateTimeFormat {
@@ -30,48 +32,59 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
       hour: "numeric",
       minute: "numeric",
       second: "numeric",
-      weekday: "short",
     });
     formatters.set(timeZone, format);
   }
   return format;
 }
 
-export function isValidTimeZone(timeZone: string): boolean {
-  if (!timeZone || timeZone.length > 64) return false;
+/** The zone's canonical IANA name (e.g. "europe/paris" → "Europe/Paris"), or undefined for anything else. */
+export function canonicalTimeZone(zone: string): string | undefined {
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(zone) || zone.length > 64) return undefined;
   try {
-    formatter(timeZone);
-    return true;
+    return new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/**
+ * How far the zone's wall clock is ahead of UTC at an instant, in ms. Intl is slow (microseconds a
+ * call) and this sits on the recommendation path, so offsets are cached per zone and quarter hour.
+ */
+export function zoneOffsetMs(instant: number, timeZone: string): number {
+  const quarter = Math.floor(instant / QUARTER_HOUR_MS);
+  const key = `${timeZone}|${quarter}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    const start = quarter * QUARTER_HOUR_MS;
+    const parts: Record<string, string> = {};
+    for (const part of formatter(timeZone).formatToParts(start)) parts[part.type] = part.value;
+    offset = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second)) - start;
+    if (offsets.size >= 100_000) offsets.clear();
+    offsets.set(key, offset);
+  }
+  return offset;
 }
 
 /** The wall-clock reading of an instant in a zone. */
 export function zonedParts(instant: number, timeZone: string): ZonedParts {
-  const parts: Record<string, string> = {};
-  for (const part of formatter(timeZone).formatToParts(instant)) parts[part.type] = part.value;
+  const wall = new Date(instant + zoneOffsetMs(instant, timeZone));
   return {
-    year: Number(parts.year),
-    month: Number(parts.month),
-    day: Number(parts.day),
-    hour: Number(parts.hour),
-    minute: Number(parts.minute),
-    second: Number(parts.second),
-    weekday: WEEKDAYS[parts.weekday!] ?? 0,
+    year: wall.getUTCFullYear(),
+    month: wall.getUTCMonth() + 1,
+    day: wall.getUTCDate(),
+    hour: wall.getUTCHours(),
+    minute: wall.getUTCMinutes(),
+    second: wall.getUTCSeconds(),
+    weekday: (wall.getUTCDay() + 6) % 7,
   };
 }
 
 /** The wall time in `timeZone` at `instant`, written as if it were UTC (whole seconds). */
 export function wallClockAt(instant: number, timeZone: string): number {
-  const p = zonedParts(instant, timeZone);
-  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-}
-
-/** How far the zone's wall clock is ahead of UTC at an instant, in ms. */
-export function zoneOffsetMs(instant: number, timeZone: string): number {
   const wholeSecond = Math.floor(instant / 1000) * 1000;
-  return wallClockAt(wholeSecond, timeZone) - wholeSecond;
+  return wholeSecond + zoneOffsetMs(wholeSecond, timeZone);
 }
 
 /**

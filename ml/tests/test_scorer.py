@@ -197,6 +197,19 @@ class PropensityTest(unittest.TestCase):
         propensities = {scorer.score(request)["propensity"] for _ in range(200)}
         self.assertEqual(propensities, {0.9 + 0.1 / 4, 0.1 / 4})
 
+    def test_detail_can_be_left_out(self):
+        request = score_request(None, self.XS, seed=1)
+        with_detail = scorer.score(request)
+        request["params"]["detail"] = False
+        without = scorer.score(request)
+        self.assertEqual(len(with_detail["detail"]), len(self.XS))
+        self.assertNotIn("detail", without)
+        self.assertEqual(without["scores"], with_detail["scores"])
+        self.assertEqual(without["chosen"], with_detail["chosen"])
+        request["params"]["detail"] = "no"
+        with self.assertRaisesRegex(scorer.BadRequest, "params.detail must be true or false"):
+            scorer.score(request)
+
 
 def answer(line):
     return json.loads(scorer.answer_line(line.encode()))

@@ -22,6 +22,23 @@ export function clearSessionCookie(cookie: Cookie<unknown>, config: Config) {
 const unauthenticated = { error: { code: "unauthenticated", message: "Sign in to continue." } };
 const forbidden = { error: { code: "forbidden", message: "This needs an admin account." } };
 
+/**
+ * Where to come back to after signing in: the page itself for a GET; for a form post (which has no
+ * page of its own) the same-site page it was sent from, else home.
+ */
+function returnPath(request: Request): string {
+  const url = new URL(request.url);
+  if (request.method === "GET") return url.pathname + url.search;
+  const referer = request.headers.get("referer");
+  if (!referer) return "/";
+  try {
+    const from = new URL(referer);
+    return from.host === url.host ? from.pathname + from.search : "/";
+  } catch {
+    return "/";
+  }
+}
+
 interface GuardContext {
   cookie: Record<string, Cookie<unknown>>;
   path: string;
@@ -41,8 +58,14 @@ export function authGuards(config: Config, store: SessionStore) {
     if (!session) {
       if (isApiPath(path)) return status(401, unauthenticated);
       const signInPage = path.startsWith("/admin") ? "/admin/login" : "/signin";
-      const back = new URL(request.url);
-      set.headers.location = back.pathname === "/" ? signInPage : `${signInPage}?next=${encodeURIComponent(back.pathname + back.search)}`;
+      const back = returnPath(request);
+      const target = back === "/" ? signInPage : `${signInPage}?next=${encodeURIComponent(back)}`;
+      // htmx would follow a redirect and swap the sign-in page into a fragment; send the whole page there.
+      if (request.headers.get("hx-request") === "true") {
+        set.headers["hx-redirect"] = target;
+        return status(401, "Sign in to continue.");
+      }
+      set.headers.location = target;
       return status(303);
     }
     if (session.renewed) setSessionCookie(sid, sid.value as string, session.expiresAt, config);

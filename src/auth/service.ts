@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import { and, asc, desc, eq, gt, isNull, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNull, lte } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { identities, sessions, setupTokens, users } from "../db/schema.ts";
 import { recordImplicitConsent } from "../legal/service.ts";
@@ -23,6 +23,20 @@ export interface SessionUser {
   timezone: string;
   /** False until the browser reported its zone or the person chose one. */
   timezoneConfirmed: boolean;
+}
+
+interface SessionRow {
+  tokenHash: string;
+  kind: SessionKind;
+  expiresAt: number;
+  lastSeenAt: number;
+  id: string;
+  email: string | null;
+  name: string | null;
+  role: Role;
+  timezone: string;
+  /** SQLite's boolean. */
+  timezoneConfirmed: 0 | 1;
 }
 
 export interface ValidSession {
@@ -54,26 +68,15 @@ export interface SessionSummary {
  * so a copy of the database cannot be replayed as a session.
  */
 export class SessionStore {
+  /** Runs on every signed-in request: a cached bun:sqlite statement, a few µs cheaper than drizzle's. */
   private readonly findByHash;
 
   constructor(private readonly db: Db) {
-    this.findByHash = db
-      .select({
-        tokenHash: sessions.tokenHash,
-        kind: sessions.kind,
-        expiresAt: sessions.expiresAt,
-        lastSeenAt: sessions.lastSeenAt,
-        id: users.id,
-        email: users.email,
-        name: users.name,
-        role: users.role,
-        timezone: users.timezone,
-        timezoneConfirmed: users.timezoneConfirmed,
-      })
-      .from(sessions)
-      .innerJoin(users, eq(users.id, sessions.userId))
-      .where(eq(sessions.tokenHash, sql.placeholder("hash")))
-      .prepare();
+    this.findByHash = db.$client.query<SessionRow, [string]>(
+      `SELECT s.token_hash AS tokenHash, s.kind, s.expires_at AS expiresAt, s.last_seen_at AS lastSeenAt,
+              u.id, u.email, u.name, u.role, u.timezone, u.timezone_confirmed AS timezoneConfirmed
+       FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`,
+    );
   }
 
   /** A fresh token for every sign-in, so a token planted before sign-in is never promoted (no fixation). */
@@ -90,7 +93,7 @@ export class SessionStore {
   validate(token: string | undefined, now = Date.now()): ValidSession | null {
     if (!token || token.length > 100) return null;
     const tokenHash = hashToken(token);
-    const row = this.findByHash.get({ hash: tokenHash });
+    const row = this.findByHash.get(tokenHash);
     if (!row) return null;
     if (row.expiresAt <= now) {
       this.db.delete(sessions).where(eq(sessions.tokenHash, tokenHash)).run();
@@ -103,8 +106,8 @@ export class SessionStore {
     if (renewed || now - row.lastSeenAt > LAST_SEEN_RESOLUTION_MS) {
       this.db.update(sessions).set({ expiresAt, lastSeenAt: now }).where(eq(sessions.tokenHash, tokenHash)).run();
     }
-    const { id, email, name, role, timezone, timezoneConfirmed } = row;
-    return { user: { id, email, name, role, timezone, timezoneConfirmed }, tokenHash, kind: row.kind, expiresAt, renewed };
+    const { id, email, name, role, timezone } = row;
+    return { user: { id, email, name, role, timezone, timezoneConfirmed: row.timezoneConfirmed === 1 }, tokenHash, kind: row.kind, expiresAt, renewed };
   }
 
   delete(token: string): void {
@@ -164,16 +167,19 @@ export function safeNextPath(next: unknown, fallback: string): string {
 // drizzle's bun-sqlite transactions run on the one synchronous connection, so the helpers called
 // inside `db.transaction(() => …)` share it through `db`.
 
+/** The `users` columns behind a `SessionUser`. */
+export const sessionUserColumns = {
+  id: users.id,
+  email: users.email,
+  name: users.name,
+  role: users.role,
+  timezone: users.timezone,
+  timezoneConfirmed: users.timezoneConfirmed,
+};
+
 export function sessionUserOf(db: Db, userId: string): SessionUser | undefined {
   return db
-    .select({
-      id: users.id,
-      email: users.email,
-      name: users.name,
-      role: users.role,
-      timezone: users.timezone,
-      timezoneConfirmed: users.timezoneConfirmed,
-    })
+    .select(sessionUserColumns)
     .from(users)
     .where(eq(users.id, userId))
     .get();

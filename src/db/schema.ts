@@ -247,7 +247,7 @@ export const candidateStates = sqliteTable(
   (table) => [primaryKey({ columns: [table.userId, table.candidateKey] })],
 );
 
-/** A tip shown to a user. */
+/** A tip shown to a user; ids are UUIDv7 (time-ordered). */
 export const tipViews = sqliteTable(
   "tip_views",
   {
@@ -265,11 +265,8 @@ export const tipViews = sqliteTable(
     /** Set by the first feedback; a tip that was acted on is not shown again. */
     actedAt: integer("acted_at"),
   },
-  (table) => [
-    index("tip_views_user_served_idx").on(table.userId, table.servedAt),
-    index("tip_views_served_idx").on(table.servedAt),
-    index("tip_views_candidate_idx").on(table.userId, table.candidateKey),
-  ],
+  // Written on every recommendation: each index costs a page per commit, so only these two.
+  (table) => [index("tip_views_user_served_idx").on(table.userId, table.servedAt), index("tip_views_served_idx").on(table.servedAt)],
 );
 
 /** The decision log: one row per policy (serving or shadow) per recommendation, for explanation and off-policy evaluation. */
@@ -298,8 +295,12 @@ export const tipScores = sqliteTable(
     promptVersion: text("prompt_version"),
     llmModel: text("llm_model"),
   },
+  // Two rows per recommendation, so every index here is paid for on the hot path. By-user reads go
+  // through tip_views (user, time) → tip_id; the user_id index is for erasing and exporting a person
+  // (and the cascade from users), which must not scan the table. Tip ids are time-ordered, so the
+  // tip_id index only grows at its end.
   (table) => [
-    index("tip_scores_user_at_idx").on(table.userId, table.at),
+    index("tip_scores_user_idx").on(table.userId),
     index("tip_scores_at_idx").on(table.at),
     index("tip_scores_tip_idx").on(table.tipId),
     index("tip_scores_policy_at_idx").on(table.policy, table.at),
@@ -323,7 +324,8 @@ export const tipFeedback = sqliteTable(
   },
   (table) => [
     index("tip_feedback_unapplied_idx").on(table.banditAppliedAt),
-    uniqueIndex("tip_feedback_tip_action_idx").on(table.tipId, table.action),
+    // One reaction per tip: it is the reward of that one logged decision.
+    uniqueIndex("tip_feedback_tip_idx").on(table.tipId),
     index("tip_feedback_user_at_idx").on(table.userId, table.at),
     index("tip_feedback_at_idx").on(table.at),
   ],

@@ -8,7 +8,7 @@ const feedback = (n: number) => ({ tipId: `t${n}`, action: "done", reward: 1, so
 function busWithDatabase() {
   const database = migratedDatabase();
   const { log, lines } = captureLogger();
-  return { bus: new EventBus(database.db, log), database, lines };
+  return { bus: new EventBus(database.sqlite, log), database, lines };
 }
 
 describe("EventBus", () => {

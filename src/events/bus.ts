@@ -1,8 +1,6 @@
 import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
 import type { TSchema } from "@sinclair/typebox";
-import { sql } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { events } from "../db/schema.ts";
+import type { Database } from "bun:sqlite";
 import type { Logger } from "../log.ts";
 import { type Payload, type Subject, subjects } from "./subjects.ts";
 
@@ -41,36 +39,47 @@ export class EventBus {
   private readonly ring: BusEvent[] = [];
   private readonly handlers = new Map<Subject, Set<Handler<Subject>>>();
   private readonly mirrors = new Set<(event: BusEvent) => void>();
-  /** Prepared once: building and compiling the insert on every publish cost more than the insert. */
+
+  /** A cached bun:sqlite statement: every tip served publishes, and a built query costs several times more. */
   private readonly insert;
 
   constructor(
-    db: Db,
+    sqlite: Database,
     private readonly log: Logger,
   ) {
-    const value = (name: string) => sql`${sql.placeholder(name)}`;
-    this.insert = db
-      .insert(events)
-      .values({ subject: value("subject"), userId: value("userId"), payload: value("payload"), at: value("at") })
-      .returning({ id: events.id })
-      .prepare();
+    this.insert = sqlite.query<{ id: number }, [string, string | null, string, number]>(
+      "INSERT INTO events (subject, user_id, payload, at) VALUES (?, ?, ?, ?) RETURNING id",
+    );
   }
 
-  publish<S extends Subject>(subject: S, payload: Payload<S>, userId: string | null = null): BusEvent<S> {
+  /** `at` is when it happened (default now); callers that act "as of" a given time pass theirs. */
+  publish<S extends Subject>(subject: S, payload: Payload<S>, userId: string | null = null, at = Date.now()): BusEvent<S> {
+    const event = this.record(subject, payload, userId, at);
+    this.deliver(event);
+    return event;
+  }
+
+  /**
+   * Validates and stores an event without telling anyone yet: for writers that commit it in their
+   * own transaction and `deliver` it only once that commit has succeeded.
+   */
+  record<S extends Subject>(subject: S, payload: Payload<S>, userId: string | null = null, at = Date.now()): BusEvent<S> {
     const check = checks[subject];
     if (!check) throw new InvalidEventError(`unknown subject ${subject}`);
     if (!check.Check(payload)) {
       const first = check.Errors(payload).First();
       throw new InvalidEventError(`${subject}: ${first?.path || "payload"} ${first?.message ?? "is invalid"}`);
     }
-    const at = Date.now();
-    const row = this.insert.get({ subject, userId, payload: JSON.stringify(payload), at })!;
-    const event: BusEvent<S> = { id: row.id, subject, userId, payload, at };
+    const { id } = this.insert.get(subject, userId, JSON.stringify(payload), at)!;
+    return { id, subject, userId, payload, at };
+  }
+
+  /** Appends a stored event to the ring buffer and hands it to mirrors and subscribers. */
+  deliver(event: BusEvent): void {
     this.ring.push(event);
     if (this.ring.length > RING_SIZE) this.ring.shift();
-    for (const mirror of this.mirrors) this.deliver("mirror", () => mirror(event));
-    for (const handler of this.handlers.get(subject) ?? []) this.deliver(subject, () => handler(event));
-    return event;
+    for (const mirror of this.mirrors) this.isolate("mirror", () => mirror(event));
+    for (const handler of this.handlers.get(event.subject) ?? []) this.isolate(event.subject, () => handler(event));
   }
 
   subscribe<S extends Subject>(subject: S, handler: Handler<S>): () => void {
@@ -98,7 +107,7 @@ export class EventBus {
     return matching.slice(-limit);
   }
 
-  private deliver(to: string, call: () => void | Promise<void>) {
+  private isolate(to: string, call: () => void | Promise<void>) {
     try {
       const result = call();
       if (result instanceof Promise) result.catch((error) => this.log.error({ err: error, subscriber: to }, "event subscriber failed"));

@@ -57,6 +57,8 @@ export function errors(log: Logger) {
     }
     set.status = known.status;
     if (isApiPath(path)) return jsonError(known.status, known.code, known.message);
+    // An error page would be swapped into the fragment htmx asked for; reload the whole page instead.
+    if (request.headers.get("hx-request") === "true") set.headers["hx-refresh"] = "true";
     return new Response(ErrorPage({ status: known.status, message: known.message }) as string, {
       status: known.status,
       headers: { "content-type": "text/html; charset=utf-8" },

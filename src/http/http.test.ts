@@ -99,6 +99,7 @@ describe("traceparent", () => {
     expect(loggedPath(`${BASE}/api/integrations/todoist/callback?code=x`)).toBe("/api/integrations/todoist/callback?[redacted]");
     expect(loggedPath(`${BASE}/setup?token=secret`)).toBe("/setup?[redacted]");
     expect(loggedPath(`${BASE}/setup-guide?page=2`)).toBe("/setup-guide?page=2");
+    expect(loggedPath(`${BASE}/setup/?token=x`)).toBe("/setup/?[redacted]");
     expect(loggedPath(`${BASE}/connect?error=denied`)).toBe("/connect?error=denied");
     expect(loggedPath(`${BASE}/`)).toBe("/");
   });
@@ -233,9 +234,10 @@ describe("static files", () => {
     expect(new Uint8Array(await icon.arrayBuffer()).slice(1, 4)).toEqual(new TextEncoder().encode("PNG"));
   });
 
-  test("the events table is untouched by page views", async () => {
+  test("serving static files writes nothing to the events table", async () => {
     const { request, database } = createTestApp();
-    await request("/");
+    await request("/manifest.webmanifest");
+    await request("/favicon.ico");
     expect(database.db.select().from(events).all()).toEqual([]);
   });
 });

@@ -37,6 +37,9 @@ export function continueTrace(header: string | null, startedAt = performance.now
   return { traceId, traceparent: `00-${traceId}-${random.slice(32)}-01`, startedAt };
 }
 
+/** The trace id inside a `traceparent` header value (for log lines written away from the request). */
+export const traceIdOf = (traceparent: string | undefined): string | undefined => traceparent?.split("-")[1];
+
 /** The trace of a request; created on first use so every hook and handler sees the same one. */
 export function requestTrace(request: Request): Trace {
   let trace = traces.get(request);
@@ -89,7 +92,7 @@ export function tracing(log: Logger, untracedPath: string) {
     });
 }
 
-const SENSITIVE_QUERY = /^\/(api\/(auth|integrations)\/|setup$)/;
+const SENSITIVE_QUERY = /^\/(api\/(auth|integrations)\/|setup\/?$)/;
 
 /** The path as logged: OAuth `code` and `state`, and owner setup tokens, live in these query strings, so they are dropped. */
 export function loggedPath(url: string): string {

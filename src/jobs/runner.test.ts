@@ -71,6 +71,25 @@ describe("JobRunner", () => {
     expect(lines.filter((line) => line.msg === "job failed" && line.job === "flaky")).toHaveLength(2);
   });
 
+  test("a run that throws synchronously can run again when triggered", async () => {
+    const { log } = captureLogger();
+    const runner = new JobRunner(log);
+    let runs = 0;
+    runner.add({
+      name: "sync-failure",
+      intervalMs: 60_000,
+      run: () => {
+        runs++;
+        throw new Error("broken at once");
+      },
+    });
+    await runner.trigger("sync-failure");
+    await runner.trigger("sync-failure");
+    await runner.trigger("sync-failure");
+    expect(runs).toBe(3);
+    expect(runner.status()[0]).toMatchObject({ runs: 3, failures: 3, running: false, lastError: "broken at once" });
+  });
+
   test("stop waits for the run in flight and cancels what is scheduled", async () => {
     const { log } = captureLogger();
     const runner = new JobRunner(log);

@@ -101,6 +101,8 @@ export class JobRunner {
     job.running = true;
     const startedAt = Date.now();
     job.inFlight = (async () => {
+      // Yield first: a run that fails synchronously must still finish after `inFlight` is set.
+      await Promise.resolve();
       try {
         await job.spec.run(this.abort.signal);
         job.lastError = null;

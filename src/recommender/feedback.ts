@@ -4,10 +4,11 @@ import type { Db } from "../db/client.ts";
 import { candidateStates, tipFeedback, tipScores, tipViews } from "../db/schema.ts";
 import type { EventBus } from "../events/bus.ts";
 import { AppError } from "../http/errors.ts";
+import { traceIdOf } from "../http/tracing.ts";
 import type { Logger } from "../log.ts";
 import type { BanditStore, KeyedQueue } from "./bandit.ts";
 import type { CandidatePool } from "./candidates/index.ts";
-import type { Scorer } from "./scorer.ts";
+import { type Scorer, ScorerUnavailable } from "./scorer.ts";
 import type { SettingsStore } from "./settings.ts";
 
 export const FEEDBACK_ACTIONS = ["done", "dismiss", "snooze", "helpful", "not_helpful"] as const;
@@ -27,19 +28,20 @@ export interface FeedbackDeps {
   pool: CandidatePool;
   settings: SettingsStore;
   bandits: BanditStore;
-  scorer: Pick<Scorer, "update">;
+  scorer: Pick<Scorer, "update" | "status">;
   queue: KeyedQueue;
 }
 
 export interface FeedbackResult {
   ok: true;
-  /** The same reaction to the same tip was already recorded; nothing changed. */
+  /** The tip already had its reaction (a repeat, or a second form sent from an old page); nothing changed. */
   duplicate: boolean;
 }
 
 /**
- * A reaction to a tip: recorded once, turned into a reward for the bandit (serialized per user),
- * and applied to what the user sees next (done, snoozed, dismissed, cooled down).
+ * A reaction to a tip: one per tip (the reward of its logged decision), turned into a reward for
+ * the bandit (serialized per user), and applied to what the user sees next (done, snoozed,
+ * dismissed, cooled down).
  */
 export class FeedbackService {
   constructor(private readonly deps: FeedbackDeps) {}
@@ -83,13 +85,16 @@ export class FeedbackService {
     if (recorded === null) return { ok: true, duplicate: true };
 
     if (action === "done" && view.candidateKey.startsWith("task:")) pool.complete(userId, view.candidateKey, { traceparent: options.traceparent });
-    bus.publish("signals.tip.feedback", { tipId, action, reward, source }, userId);
+    bus.publish("signals.tip.feedback", { tipId, action, reward, source }, userId, now);
     await this.applyReward(userId, recorded, options.traceparent);
     return { ok: true, duplicate: false };
   }
 
-  /** Rewards the scorer could not take yet (it was down), oldest first; run by a job. */
-  async applyBacklog(limit = 500): Promise<number> {
+  /**
+   * Rewards the scorer could not take yet, oldest first; run by a job. Stops at the first sign the
+   * scorer is still unavailable (and does not start while it is absent), or when shut down.
+   */
+  async applyBacklog(signal?: AbortSignal, limit = 500): Promise<{ applied: number; pending: number }> {
     const pending = this.deps.db
       .select({ id: tipFeedback.id, userId: tipFeedback.userId })
       .from(tipFeedback)
@@ -98,16 +103,26 @@ export class FeedbackService {
       .limit(limit)
       .all();
     let applied = 0;
-    for (const { id, userId } of pending) if (await this.applyReward(userId, id)) applied++;
-    return applied;
+    if (this.deps.scorer.status().state === "absent") return { applied, pending: pending.length };
+    for (const { id, userId } of pending) {
+      if (signal?.aborted) break;
+      const outcome = await this.applyReward(userId, id);
+      if (outcome === "unavailable") break;
+      if (outcome === "applied") applied++;
+    }
+    if (applied > 0) this.deps.log.info({ applied, pending: pending.length - applied }, "bandit backlog: rewards applied");
+    return { applied, pending: pending.length - applied };
   }
 
-  /** Serialized per user: read state → scorer update → write state, never interleaved for one user. */
-  private applyReward(userId: string, feedbackId: number, traceparent?: string): Promise<boolean> {
+  /**
+   * Serialized per user: read state → scorer update → write state, never interleaved for one user.
+   * A reward the scorer cannot take now stays pending for the backlog job.
+   */
+  private applyReward(userId: string, feedbackId: number, traceparent?: string): Promise<"applied" | "skipped" | "unavailable"> {
     const { db, bandits, scorer, queue, log } = this.deps;
     return queue.run(userId, async () => {
       const feedback = db.select().from(tipFeedback).where(eq(tipFeedback.id, feedbackId)).get();
-      if (!feedback || feedback.banditAppliedAt !== null) return false;
+      if (!feedback || feedback.banditAppliedAt !== null) return "skipped";
       const served = db
         .select({ features: tipScores.features })
         .from(tipScores)
@@ -118,8 +133,9 @@ export class FeedbackService {
       if (!served) {
         // The decision log was purged by retention; there is no context left to learn from.
         markApplied();
-        return false;
+        return "skipped";
       }
+      if (scorer.status().state === "absent") return "unavailable";
       try {
         const { state } = await scorer.update(
           { policy: "linucb", state: bandits.get(userId, "linucb"), x: served.features, reward: feedback.reward },
@@ -129,10 +145,17 @@ export class FeedbackService {
           bandits.save(userId, "linucb", state);
           markApplied();
         });
-        return true;
+        return "applied";
       } catch (error) {
-        log.warn({ userId, feedbackId, err: error }, "bandit update deferred: scorer unavailable");
-        return false;
+        const traceId = traceIdOf(traceparent);
+        if (error instanceof ScorerUnavailable && error.reason === "error") {
+          // The scorer refuses this update (it says why); retrying would fail the same way forever.
+          log.error({ userId, feedbackId, traceId, reason: error.message }, "bandit update refused; the reward is dropped");
+          markApplied();
+          return "skipped";
+        }
+        log.warn({ userId, feedbackId, traceId, reason: error instanceof Error ? error.message : String(error) }, "bandit update deferred");
+        return "unavailable";
       }
     });
   }
@@ -157,10 +180,16 @@ export class FeedbackService {
   }
 }
 
-/** Deletes decision logs and feedback older than the retention period. */
+/**
+ * Forgets decisions and reactions older than the retention period: the decision log, the reactions,
+ * the tips shown, and their events (which repeat both).
+ */
 export function purgeOldDecisions(sqlite: Database, retentionDays: number, now = Date.now()) {
   const cutoff = now - retentionDays * 86_400_000;
-  const scores = sqlite.run("DELETE FROM tip_scores WHERE at < ?", [cutoff]).changes;
-  const feedback = sqlite.run("DELETE FROM tip_feedback WHERE at < ?", [cutoff]).changes;
-  return { scores, feedback };
+  return sqlite.transaction(() => ({
+    scores: sqlite.run("DELETE FROM tip_scores WHERE at < ?", [cutoff]).changes,
+    feedback: sqlite.run("DELETE FROM tip_feedback WHERE at < ?", [cutoff]).changes,
+    views: sqlite.run("DELETE FROM tip_views WHERE served_at < ?", [cutoff]).changes,
+    events: sqlite.run("DELETE FROM events WHERE subject IN ('signals.tip.served', 'signals.tip.feedback') AND at < ?", [cutoff]).changes,
+  }))();
 }

@@ -1,6 +1,9 @@
+import type { Database } from "bun:sqlite";
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { tipScores, tipViews } from "../db/schema.ts";
+import { GroupCommit } from "../db/group-commit.ts";
+import { traceIdOf } from "../http/tracing.ts";
+import { tipViews } from "../db/schema.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { Logger } from "../log.ts";
 import type { BanditStore } from "./bandit.ts";
@@ -67,6 +70,7 @@ export function explain(candidate: Candidate, clock: Clock, explored: boolean): 
 
 export interface RecommenderDeps {
   db: Db;
+  sqlite: Database;
   bus: EventBus;
   log: Logger;
   pool: CandidatePool;
@@ -76,15 +80,70 @@ export interface RecommenderDeps {
   random?: () => number;
 }
 
+type DecisionRow = ReturnType<typeof decisionRow>;
+
+/** One row of `tip_scores`, in column order. */
+function decisionRow(
+  tipId: string,
+  userId: string,
+  at: number,
+  candidates: Candidate[],
+  features: number[][],
+  latencyMs: number,
+  policy: Policy,
+  decision: Decision,
+  serving: boolean,
+) {
+  const chosen = candidates[decision.chosen]!;
+  return [
+    tipId,
+    userId,
+    at,
+    policy.name,
+    policy.version,
+    serving ? 1 : 0,
+    JSON.stringify(candidates.map((candidate, index) => ({ key: candidate.key, score: round(decision.scores[index]!) }))),
+    chosen.key,
+    decision.propensity,
+    JSON.stringify(features[decision.chosen]),
+    FEATURE_VERSION,
+    latencyMs,
+    decision.scorerStatus,
+    chosen.kind,
+    chosen.source,
+    chosen.promptVersion ?? null,
+    chosen.llmModel ?? null,
+  ] as const;
+}
+
 /**
  * Picks the one tip: visible candidates → features in the user's zone → the serving policy (the
  * heuristic whenever the scorer fails) and the shadow policies → log everything → publish.
  */
 export class Recommender {
   private readonly random: () => number;
+  /**
+   * Every recommendation writes its decision log, so the writes use cached bun:sqlite statements
+   * (a drizzle-built insert costs several times more per call) and share commits with the other
+   * recommendations of the same event-loop turn.
+   */
+  private readonly insertView;
+  private readonly insertScore;
+  private readonly commits: GroupCommit;
+  /** Why the heuristic is standing in for the serving policy, while it is. */
+  private fallingBackBecause: ScorerOutcome | null = null;
 
   constructor(private readonly deps: RecommenderDeps) {
     this.random = deps.random ?? Math.random;
+    this.commits = new GroupCommit(deps.sqlite);
+    this.insertView = deps.sqlite.query(
+      "INSERT INTO tip_views (id, user_id, candidate_key, kind, source, content, why, policy, served_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+    this.insertScore = deps.sqlite.query(
+      `INSERT INTO tip_scores (tip_id, user_id, at, policy, policy_version, serving, candidates, chosen_key, propensity, features,
+         feature_version, latency_ms, scorer_status, tip_kind, source, prompt_version, llm_model)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
   }
 
   policy(name: PolicyName, settings: RecommenderSettings): Policy {
@@ -136,64 +195,61 @@ export class Recommender {
 
     const chosen = candidates[served.decision.chosen]!;
     const tip: Tip = {
-      id: crypto.randomUUID(),
+      // Time-ordered, so the decision log's indexes on tip ids grow at one end.
+      id: Bun.randomUUIDv7(),
       kind: chosen.kind,
       content: chosen.content,
       source: chosen.source,
       why: explain(chosen, clock, served.decision.explored),
     };
-    const logRow = (policy: Policy, decision: Decision, serving: boolean) => ({
-      tipId: tip.id,
-      userId: user.id,
-      at: now,
-      policy: policy.name,
-      policyVersion: policy.version,
-      serving,
-      candidates: candidates.map((candidate, index) => ({ key: candidate.key, score: round(decision.scores[index]!) })),
-      chosenKey: candidates[decision.chosen]!.key,
-      propensity: decision.propensity,
-      features: features[decision.chosen]!,
-      featureVersion: FEATURE_VERSION,
-      latencyMs,
-      scorerStatus: decision.scorerStatus,
-      tipKind: candidates[decision.chosen]!.kind,
-      source: candidates[decision.chosen]!.source,
-      promptVersion: candidates[decision.chosen]!.promptVersion ?? null,
-      llmModel: candidates[decision.chosen]!.llmModel ?? null,
-    });
-    const rows = [
-      logRow(served.policy, served.decision, true),
-      ...shadows.flatMap((shadow) => (shadow ? [logRow(shadow.policy, shadow.decision, false)] : [])),
+    const row = (policy: Policy, decision: Decision, serving: boolean) =>
+      decisionRow(tip.id, user.id, now, candidates, features, latencyMs, policy, decision, serving);
+    const rows: DecisionRow[] = [
+      row(served.policy, served.decision, true),
+      ...shadows.flatMap((shadow) => (shadow ? [row(shadow.policy, shadow.decision, false)] : [])),
     ];
-    this.deps.db.transaction((tx) => {
-      tx.insert(tipViews)
-        .values({ ...tip, userId: user.id, candidateKey: chosen.key, policy: served.policy.name, servedAt: now })
-        .run();
-      tx.insert(tipScores).values(rows).run();
+    // The decision log and its event commit together; the event is announced once committed.
+    const servedEvent = await this.commits.write(() => {
+      this.insertView.run(tip.id, user.id, chosen.key, tip.kind, tip.source, tip.content, tip.why, served.policy.name, now);
+      for (const values of rows) this.insertScore.run(...values);
+      return this.deps.bus.record(
+        "signals.tip.served",
+        {
+          tipId: tip.id,
+          candidateId: chosen.key,
+          kind: chosen.kind,
+          policy: served.policy.name,
+          propensity: served.decision.propensity,
+          scorerStatus: served.decision.scorerStatus,
+        },
+        user.id,
+        now,
+      );
     });
-    this.deps.bus.publish(
-      "signals.tip.served",
-      {
-        tipId: tip.id,
-        candidateId: chosen.key,
-        kind: chosen.kind,
-        policy: served.policy.name,
-        propensity: served.decision.propensity,
-        scorerStatus: served.decision.scorerStatus,
-      },
-      user.id,
-    );
+    this.deps.bus.deliver(servedEvent);
     return tip;
   }
 
-  /** The serving policy; if it needs the scorer and the scorer fails, the heuristic serves and the reason is kept. */
+  /**
+   * The serving policy; if it needs the scorer and the scorer fails, the heuristic serves and the
+   * reason is kept in the decision. The log says so when the reason changes, not on every request.
+   */
   private async decideServing(settings: RecommenderSettings, input: Parameters<Policy["decide"]>[0]) {
     const policy = this.policy(settings.servingPolicy, settings);
     try {
-      return { policy, decision: await policy.decide(input) };
+      const decision = await policy.decide(input);
+      if (this.fallingBackBecause !== null) {
+        this.deps.log.info({ policy: policy.name, traceId: traceIdOf(input.traceparent) }, "serving policy answers again");
+        this.fallingBackBecause = null;
+      }
+      return { policy, decision };
     } catch (error) {
       const status = scorerStatusOf(error);
-      this.deps.log.warn({ userId: input.userId, policy: policy.name, scorerStatus: status, err: error }, "serving policy failed; heuristic serves");
+      if (status !== this.fallingBackBecause) {
+        const reason = error instanceof Error ? error.message : String(error);
+        this.deps.log.warn({ policy: policy.name, scorerStatus: status, reason, traceId: traceIdOf(input.traceparent) }, "serving policy failed; heuristic serves");
+        this.fallingBackBecause = status;
+      }
       const fallback = heuristicPolicy(settings.epsilon);
       const decision = await fallback.decide(input);
       return { policy: fallback, decision: { ...decision, scorerStatus: status } };
@@ -205,7 +261,7 @@ export class Recommender {
     try {
       return { policy, decision: await policy.decide(input) };
     } catch (error) {
-      this.deps.log.debug({ policy: policy.name, scorerStatus: scorerStatusOf(error) }, "shadow policy failed");
+      this.deps.log.debug({ policy: policy.name, scorerStatus: scorerStatusOf(error), traceId: traceIdOf(input.traceparent) }, "shadow policy failed");
       return null;
     }
   }

@@ -156,6 +156,15 @@ describe("POST /api/recommend", () => {
       .get()!;
     expect(serving).toMatchObject({ policy: "heuristic", scorerStatus: "absent" });
     expect(context.scorer.status().state).toBe("absent");
+
+    // The reaction is kept for later; nothing retries or logs per request while python3 is missing.
+    await recommendOverHttp(context, person.cookie);
+    expect((await feedbackOverHttp(context, person.cookie, tip.id, "done")).status).toBe(200);
+    await context.jobs.trigger("bandit-backlog");
+    expect(context.database.db.select().from(tipFeedback).get()!.banditAppliedAt).toBeNull();
+    await Bun.sleep(5);
+    expect(context.lines.filter((line) => line.msg === "serving policy failed; heuristic serves")).toHaveLength(1);
+    expect(context.lines.filter((line) => String(line.msg).startsWith("bandit update"))).toHaveLength(0);
   });
 
   test("the scorer child killed mid-run: fallback serves, then the restarted child serves again", async () => {
@@ -269,15 +278,18 @@ describe("POST /api/tip/:id/feedback", () => {
     expect(row.version).toBe(100);
   }, 30_000);
 
-  test("the same reaction twice is recorded once and rewards once", async () => {
+  test("a tip takes one reaction: a repeat or a second action is recorded once and rewards once", async () => {
     const context = app();
     const person = signIn(context.database);
     const tip = await recommendOverHttp(context, person.cookie);
     await feedbackOverHttp(context, person.cookie, tip.id, "helpful");
-    const again = await feedbackOverHttp(context, person.cookie, tip.id, "helpful");
-    expect(await again.json()).toEqual({ ok: true, duplicate: true });
-    expect(context.database.db.select().from(tipFeedback).all()).toHaveLength(1);
+    for (const action of ["helpful", "dismiss", "done"]) {
+      const again = await feedbackOverHttp(context, person.cookie, tip.id, action);
+      expect(await again.json()).toEqual({ ok: true, duplicate: true });
+    }
+    expect(context.database.db.select().from(tipFeedback).all().map((row) => row.action)).toEqual(["helpful"]);
     expect(context.bandits.get(person.userId, "linucb")!.pulls).toBe(1);
+    expect(context.database.db.select().from(candidateStates).get()!.lastAction).toBe("helpful");
   });
 
   test("unknown tip or someone else's: 404; bad action: 400; nothing changes", async () => {
@@ -366,7 +378,7 @@ describe("POST /api/tip/:id/feedback", () => {
 });
 
 describe("retention", () => {
-  test("the purge job deletes decisions and feedback older than RETENTION_DAYS and keeps the rest", async () => {
+  test("the purge job deletes decisions, reactions and their events older than RETENTION_DAYS and keeps the rest", async () => {
     const context = app({ python: false, env: { RETENTION_DAYS: "7" } });
     const person = signIn(context.database);
     const user = { id: person.userId, timezone: "UTC" };
@@ -379,6 +391,10 @@ describe("retention", () => {
     expect(context.database.db.select().from(tipScores).all().every((row) => row.tipId === recent.id)).toBe(true);
     expect(context.database.db.select().from(tipScores).all().length).toBeGreaterThan(0);
     expect(context.database.db.select().from(tipFeedback).all().map((row) => row.tipId)).toEqual([recent.id]);
+    expect(context.database.db.select().from(tipViews).all().map((row) => row.id)).toEqual([recent.id]);
+    const tipEvents = context.database.db.select().from(events).all().filter((event) => event.subject.startsWith("signals.tip."));
+    expect(tipEvents.length).toBeGreaterThan(0);
+    expect(tipEvents.every((event) => (JSON.parse(event.payload) as { tipId: string }).tipId === recent.id)).toBe(true);
     expect(context.jobs.status().find((job) => job.name === "retention")!.lastError).toBeNull();
   });
 });

@@ -165,7 +165,7 @@ describe("scorer child process", () => {
     const result = await scorer.score(greedy(state, xs, 0.7));
     const want = xs.map((x) => expected.score(x, 0.7));
     result.scores.forEach((value, i) => expect(value).toBeCloseTo(want[i]!.score, 12));
-    result.detail.forEach((item, i) => {
+    result.detail!.forEach((item, i) => {
       expect(item.id).toBe(`c${i}`);
       expect(item.mean).toBeCloseTo(want[i]!.mean, 12);
       expect(item.bonus).toBeCloseTo(want[i]!.bonus, 12);
@@ -287,6 +287,27 @@ describe("scorer child process", () => {
 
     await waitFor(() => scorer.status().state === "up", "the slow scorer");
     expect((await scorer.score(greedy(null, [[3, 4]]))).scores).toEqual([5]);
+  });
+
+  test("the child gets the environment without credentials", async () => {
+    const bin = tempDir();
+    cleanups.push(bin.cleanup);
+    const dump = join(bin.path, "environment");
+    const python = join(bin.path, "python-that-tells");
+    writeFileSync(python, `#!/bin/sh\nenv > "${dump}"\nexec python3 "$@"\n`);
+    chmodSync(python, 0o755);
+    const secrets = { ADMIN_TOKEN: "admin-secret-value", TODOIST_CLIENT_SECRET: "todoist-secret-value", LLM_API_KEY: "llm-key-value" };
+    const before = { ...process.env };
+    Object.assign(process.env, secrets, { OO_VISIBLE_SETTING: "kept" });
+    try {
+      await startedScorer({ PYTHON: python });
+    } finally {
+      for (const name of [...Object.keys(secrets), "OO_VISIBLE_SETTING"]) if (!(name in before)) delete process.env[name];
+    }
+    const seen = readFileSync(dump, "utf8");
+    for (const value of Object.values(secrets)) expect(seen).not.toContain(value);
+    expect(seen).toContain("OO_VISIBLE_SETTING=kept");
+    expect(seen).toContain("PATH=");
   });
 
   test("a call the child is too slow for times out while the child stays up", async () => {

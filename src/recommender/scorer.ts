@@ -34,6 +34,8 @@ export interface ScoreParams {
   epsilon: number;
   /** Makes the exploration draw reproducible (tests, replays). */
   seed?: number;
+  /** False leaves `detail` out of the reply, which the serving path does not read. */
+  detail?: boolean;
 }
 
 export interface ScoreRequest {
@@ -55,7 +57,8 @@ export interface ScoreResult {
   chosen: string;
   /** Probability the policy had of picking `chosen`, in (0, 1]. */
   propensity: number;
-  detail: ScoreDetail[];
+  /** Absent when the request asked for `detail: false`. */
+  detail?: ScoreDetail[];
 }
 
 export interface UpdateRequest {
@@ -134,6 +137,29 @@ const MAX_RESTART_DELAY_MS = 5_000;
  */
 export const MAX_QUEUED_CALLS = 256;
 
+/** Names of variables that hold credentials; the scorer needs none of them. */
+const SECRET_VARIABLE = /SECRET|TOKEN|KEY|PASSWORD|DSN/i;
+
+/**
+ * The environment as it is now (Bun's default is a copy taken at start), without credentials:
+ * the interpreter keeps PATH, HOME, locale and its own settings, and nothing it could leak.
+ */
+function scorerEnvironment(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && !SECRET_VARIABLE.test(entry[0])),
+  );
+}
+
+const initialStatus = (mode: ScorerStatus["mode"]): ScorerStatus => ({
+  mode,
+  state: "starting",
+  restarts: 0,
+  lastError: null,
+  pid: null,
+  version: null,
+  numpy: null,
+});
+
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** Writes the embedded script where the interpreter can read it; a child cannot read the executable's files. */
@@ -198,15 +224,7 @@ class ChildScorer implements Scorer {
   private flushScheduled = false;
   private restartTimer: ReturnType<typeof setTimeout> | null = null;
   private restartDelayMs = FIRST_RESTART_DELAY_MS;
-  private current: ScorerStatus = {
-    mode: "child",
-    state: "starting",
-    restarts: 0,
-    lastError: null,
-    pid: null,
-    version: null,
-    numpy: null,
-  };
+  private current = initialStatus("child");
 
   constructor(
     private readonly config: Config,
@@ -256,8 +274,7 @@ class ChildScorer implements Scorer {
     let child: PipedSubprocess;
     try {
       child = Bun.spawn([this.config.ml.python, "-u", this.scriptPath], {
-        // The environment as it is now; Bun's default is a copy taken when the process started.
-        env: process.env,
+        env: scorerEnvironment(),
         stdin: "pipe",
         stdout: "pipe",
         stderr: "pipe",
@@ -399,15 +416,7 @@ class ChildScorer implements Scorer {
 class HttpScorer implements Scorer {
   private readonly baseUrl: string;
   private closed = false;
-  private current: ScorerStatus = {
-    mode: "http",
-    state: "starting",
-    restarts: 0,
-    lastError: null,
-    pid: null,
-    version: null,
-    numpy: null,
-  };
+  private current = initialStatus("http");
 
   constructor(
     private readonly config: Config,

@@ -33,7 +33,7 @@ export function createRecommenderModule({ config, database, bus, log, jobs, scor
   const settings = new SettingsStore(db);
   const bandits = new BanditStore(db);
   const queue = new KeyedQueue();
-  const recommender = new Recommender({ db, bus, log, pool, settings, bandits, scorer });
+  const recommender = new Recommender({ db, sqlite: database.sqlite, bus, log, pool, settings, bandits, scorer });
   const feedback = new FeedbackService({ db, bus, log, pool, settings, bandits, scorer, queue });
 
   const dropCachedCandidates = (event: { userId: string | null }) => {
@@ -52,10 +52,10 @@ export function createRecommenderModule({ config, database, bus, log, jobs, scor
     startDelayMs: 0,
     run: () => {
       const purged = purgeOldDecisions(database.sqlite, config.retentionDays);
-      if (purged.scores || purged.feedback) log.info(purged, "retention: purged old decisions and feedback");
+      if (Object.values(purged).some(Boolean)) log.info(purged, "retention: purged old decisions and reactions");
     },
   });
-  jobs.add({ name: "bandit-backlog", intervalMs: 30_000, startDelayMs: 30_000, run: () => feedback.applyBacklog() });
+  jobs.add({ name: "bandit-backlog", intervalMs: 30_000, startDelayMs: 30_000, run: (signal) => feedback.applyBacklog(signal) });
 
   return { tasks, advice, pool, settings, bandits, queue, recommender, feedback };
 }

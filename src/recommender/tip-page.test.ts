@@ -105,6 +105,36 @@ describe("the tip page", () => {
     expect(context.database.db.select().from(tipFeedback).all()).toEqual([]);
   });
 
+  test("signed out mid-use: a form goes to sign-in and back to its page, htmx is told to leave the fragment", async () => {
+    const context = app();
+    const form = await context.request("/tip/some-tip/feedback", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", referer: "http://localhost:3001/" },
+      body: "action=done",
+    });
+    expect(form.status).toBe(303);
+    expect(form.headers.get("location")).toBe("/signin");
+    const htmx = await context.request("/tip/some-tip/feedback", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
+      body: "action=done",
+    });
+    expect(htmx.status).toBe(401);
+    expect(htmx.headers.get("hx-redirect")).toBe("/signin");
+  });
+
+  test("an htmx action that fails reloads the page instead of swapping an error page into the tip", async () => {
+    const context = app();
+    const person = signIn(context.database);
+    const response = await context.request("/tip/no-such-tip/feedback", {
+      method: "POST",
+      headers: { cookie: person.cookie, "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
+      body: "action=done",
+    });
+    expect(response.status).toBe(404);
+    expect(response.headers.get("hx-refresh")).toBe("true");
+  });
+
   test("the page with its CSS and scripts weighs at most 30 KB gzipped", async () => {
     const context = app();
     const person = signIn(context.database);

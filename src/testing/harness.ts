@@ -86,7 +86,7 @@ export function createTestApp(env: Env = {}, databasePath = ":memory:"): TestCon
   const config = testConfig(env);
   const database = migratedDatabase(databasePath);
   const { log, lines } = captureLogger();
-  const bus = new EventBus(database.db, log);
+  const bus = new EventBus(database.sqlite, log);
   const jobs = new JobRunner(log);
   const scorer = createScorer({ config, log });
   const accountDeletion = new AccountDeletionHooks();

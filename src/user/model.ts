@@ -1,16 +1,14 @@
 import { t } from "elysia";
+import { SessionUserSchema } from "../auth/model.ts";
 
-export const ProfileSchema = t.Object({
-  id: t.String(),
-  email: t.Nullable(t.String()),
-  name: t.Nullable(t.String()),
-  role: t.Union([t.Literal("user"), t.Literal("admin")]),
-  timezone: t.String(),
-  timezoneConfirmed: t.Boolean(),
-  quietHoursStart: t.String(),
-  quietHoursEnd: t.String(),
-  pushOptIn: t.Boolean(),
-});
+export const ProfileSchema = t.Composite([
+  SessionUserSchema,
+  t.Object({
+    quietHoursStart: t.String(),
+    quietHoursEnd: t.String(),
+    pushOptIn: t.Boolean(),
+  }),
+]);
 
 /** Types only; the values (IANA zone, HH:MM) are checked by `updateProfile`, which the form shares. */
 export const ProfileChangesBody = t.Object({

@@ -1,5 +1,7 @@
 import { eq, getTableColumns, is } from "drizzle-orm";
 import { getTableConfig, SQLiteTable, type SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { sessionUserColumns } from "../auth/service.ts";
+import { canonicalTimeZone } from "../time.ts";
 import type { Db } from "../db/client.ts";
 import * as schema from "../db/schema.ts";
 import { users, userTombstones } from "../db/schema.ts";
@@ -29,12 +31,7 @@ export interface ProfileChanges {
 }
 
 const profileColumns = {
-  id: users.id,
-  email: users.email,
-  name: users.name,
-  role: users.role,
-  timezone: users.timezone,
-  timezoneConfirmed: users.timezoneConfirmed,
+  ...sessionUserColumns,
   quietHoursStart: users.quietHoursStart,
   quietHoursEnd: users.quietHoursEnd,
   pushOptIn: users.pushOptIn,
@@ -44,16 +41,6 @@ export function profileOf(db: Db, userId: string): Profile {
   const profile = db.select(profileColumns).from(users).where(eq(users.id, userId)).get();
   if (!profile) throw new AppError(404, "not_found", "This account no longer exists.");
   return profile;
-}
-
-/** The canonical IANA name of a zone (any case, aliases kept), or undefined. UTC offsets like "+01:00" are not zones. */
-export function canonicalTimeZone(zone: string): string | undefined {
-  if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(zone)) return undefined;
-  try {
-    return new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
-  } catch {
-    return undefined;
-  }
 }
 
 const CLOCK_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;

@@ -5,7 +5,8 @@ import { events, users, userTombstones } from "../db/schema.ts";
 import { signIn } from "../testing/auth.ts";
 import { createTestApp, type TestContext } from "../testing/harness.ts";
 import { seedEveryUserTable, userReferences } from "../testing/user-data.ts";
-import { canonicalTimeZone, deleteAccount, userOwnedTables, WITHHELD } from "./service.ts";
+import { deleteAccount, userOwnedTables, WITHHELD } from "./service.ts";
+import { canonicalTimeZone } from "../time.ts";
 
 const patch = (cookie: string, body: unknown): RequestInit => ({
   method: "PATCH",

@@ -63,14 +63,6 @@ export class CandidatePool {
     return [...entry.personal, ...fitting].filter((candidate) => isVisible(candidate, entry.states.get(candidate.key), now));
   }
 
-  /** Looks a candidate up by key whether or not it is visible (feedback on a tip shown earlier). */
-  find(userId: string, timeZone: string, key: string, now = Date.now()): Candidate | undefined {
-    return (
-      this.entry(userId, timeZone, now).personal.find((candidate) => candidate.key === key) ??
-      this.advice.load({ userId, timeZone, now }).find((candidate) => candidate.key === key)
-    );
-  }
-
   /** Hands a "done" to the candidate's source (a task manager closes the task upstream). */
   complete(userId: string, key: string, context: RequestContext = {}) {
     const sourceName = SOURCE_BY_KEY_PREFIX[key.slice(0, key.indexOf(":"))];

@@ -1,6 +1,6 @@
 import type { BanditStore } from "../bandit.ts";
 import type { Scorer } from "../scorer.ts";
-import type { Decision, DecisionInput, Policy } from "./types.ts";
+import { argmax, type Decision, type DecisionInput, type Policy } from "./types.ts";
 
 /** LinUCB through the Python scorer, with the user's state from the bandit store. */
 export function linucbPolicy(scorer: Pick<Scorer, "score">, bandits: BanditStore, alpha: number, epsilon: number): Policy {
@@ -11,7 +11,7 @@ export function linucbPolicy(scorer: Pick<Scorer, "score">, bandits: BanditStore
       const reply = await scorer.score(
         {
           policy: "linucb",
-          params: { alpha, epsilon },
+          params: { alpha, epsilon, detail: false },
           state: bandits.get(userId, "linucb"),
           candidates: candidates.map((candidate, index) => ({ id: candidate.key, x: features[index]! })),
         },
@@ -19,9 +19,7 @@ export function linucbPolicy(scorer: Pick<Scorer, "score">, bandits: BanditStore
       );
       const chosen = candidates.findIndex((candidate) => candidate.key === reply.chosen);
       if (chosen === -1) throw new Error(`the scorer chose an unknown candidate ${reply.chosen}`);
-      let best = 0;
-      for (let index = 1; index < reply.scores.length; index++) if (reply.scores[index]! > reply.scores[best]!) best = index;
-      return { scores: reply.scores, chosen, propensity: reply.propensity, explored: chosen !== best, scorerStatus: "ok" };
+      return { scores: reply.scores, chosen, propensity: reply.propensity, explored: chosen !== argmax(reply.scores), scorerStatus: "ok" };
     },
   };
 }

@@ -30,13 +30,19 @@ export interface Policy {
   decide(input: DecisionInput): Promise<Decision>;
 }
 
+/** The index of the best score, the first one on ties. */
+export function argmax(scores: number[]): number {
+  let best = 0;
+  for (let index = 1; index < scores.length; index++) if (scores[index]! > scores[best]!) best = index;
+  return best;
+}
+
 /**
  * Exploration with a known probability: the best-scoring candidate (first on ties) with
  * probability 1 − ε, otherwise one uniformly at random.
  */
 export function epsilonGreedy(scores: number[], epsilon: number, random: () => number) {
-  let best = 0;
-  for (let index = 1; index < scores.length; index++) if (scores[index]! > scores[best]!) best = index;
+  const best = argmax(scores);
   const uniform = epsilon / scores.length;
   const explored = scores.length > 1 && random() < epsilon;
   const chosen = explored ? Math.min(Math.floor(random() * scores.length), scores.length - 1) : best;

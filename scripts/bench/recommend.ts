@@ -1,0 +1,169 @@
+/**
+ * The tip under load, on dist/oo (build it first: `bun run build`):
+ *  - POST /api/recommend with 1,000 users × 50 open tasks each, decision logging on,
+ *    (a) LinUCB through the spawned python3 scorer (heuristic shadow), (b) heuristic only, no scorer,
+ *    and a bare Bun.serve hello-world from the same run; wrk, 64 connections
+ *  - the tip page's server time (GET /, one connection, median)
+ * Usage: bun scripts/bench/recommend.ts [--seconds 15] [--users 1000] [--tasks 50]
+ */
+import { Database } from "bun:sqlite";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { hashToken, newToken } from "../../src/auth/service.ts";
+import { childPids, cpuSeconds, freePort, root, startBareServer, stop, table, tempDir, waitFor200, wrk } from "./lib.ts";
+
+const argument = (name: string, fallback: number) => {
+  const index = process.argv.indexOf(`--${name}`);
+  return index === -1 ? fallback : Number(process.argv[index + 1]);
+};
+const seconds = argument("seconds", 15);
+const userCount = argument("users", 1000);
+const tasksPerUser = argument("tasks", 50);
+const binary = join(root, "dist", "oo");
+if (!existsSync(binary)) throw new Error("dist/oo is missing: run `bun run build` first");
+
+const data = tempDir("oo-bench-recommend-");
+const baseEnv = { PATH: process.env.PATH!, DATA_DIR: data.path, LOG_LEVEL: "info" };
+
+function migrate() {
+  const run = Bun.spawnSync([binary, "migrate"], { env: baseEnv, stdout: "ignore", stderr: "inherit" });
+  if (run.exitCode !== 0) throw new Error("migration failed");
+}
+
+/** 1,000 people with sessions and 50 open tasks each, a spread of priorities, ages and due dates. */
+function seed(): string[] {
+  const db = new Database(join(data.path, "oo.db"));
+  db.run("PRAGMA journal_mode = WAL");
+  const now = Date.now();
+  const day = 86_400_000;
+  const insertUser = db.prepare(
+    "INSERT INTO users (id, email, name, role, timezone, timezone_confirmed, created_at, updated_at) VALUES (?, ?, 'Bench', 'user', ?, 1, ?, ?)",
+  );
+  const insertSession = db.prepare(
+    "INSERT INTO sessions (token_hash, user_id, kind, created_at, expires_at, last_seen_at) VALUES (?, ?, 'user', ?, ?, ?)",
+  );
+  const insertTask = db.prepare(
+    `INSERT INTO tasks (user_id, provider, external_id, content, description, priority, due_kind, due_value, labels, added_at, updated_at, synced_at)
+     VALUES (?, 'todoist', ?, ?, '', ?, ?, ?, '[]', ?, ?, ?)`,
+  );
+  const zones = ["Europe/Paris", "America/New_York", "Asia/Tokyo", "UTC"];
+  const cookies: string[] = [];
+  db.transaction(() => {
+    for (let u = 0; u < userCount; u++) {
+      const id = crypto.randomUUID();
+      insertUser.run(id, `bench${u}@example.test`, zones[u % zones.length]!, now, now);
+      const token = newToken();
+      insertSession.run(hashToken(token), id, now, now + 30 * day, now);
+      cookies.push(`sid=${token}`);
+      for (let t = 0; t < tasksPerUser; t++) {
+        const dueDays = (t % 7) - 3;
+        const due = t % 3 === 0 ? null : new Date(now + dueDays * day).toISOString().slice(0, 10);
+        insertTask.run(id, `task-${u}-${t}`, `Task ${t} of person ${u}`, (t % 4) + 1, due ? "date" : null, due, now - (t % 30) * day, now - day, now);
+      }
+    }
+  })();
+  db.close();
+  return cookies;
+}
+
+function setPolicy(serving: string, shadows: string[]) {
+  const db = new Database(join(data.path, "oo.db"));
+  const now = Date.now();
+  const set = db.prepare("INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  set.run("recommender.servingPolicy", JSON.stringify(serving), now);
+  set.run("recommender.shadowPolicies", JSON.stringify(shadows), now);
+  db.close();
+}
+
+async function startOo(env: Record<string, string>) {
+  const port = freePort();
+  const child = Bun.spawn([binary], { env: { ...baseEnv, ...env, PORT: String(port) }, stdout: "ignore", stderr: "inherit" });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor200(`${url}/health`);
+  return { url, child };
+}
+
+/** A wrk script that spreads requests over every person's session. */
+async function wrkScript(cookies: string[], method: string, path: string): Promise<string> {
+  const file = join(data.path, `${method.toLowerCase()}.lua`);
+  const list = cookies.map((cookie) => `"${cookie}"`).join(",\n");
+  await Bun.write(
+    file,
+    `local cookies = {\n${list}\n}\nlocal n = math.random(#cookies)\nrequest = function()\n  n = n % #cookies + 1\n  return wrk.format("${method}", "${path}", { ["Cookie"] = cookies[n], ["Content-Length"] = "0" }, "")\nend\n`,
+  );
+  return file;
+}
+
+function decisionsLogged(): number {
+  const db = new Database(join(data.path, "oo.db"), { readonly: true });
+  const row = db.query<{ n: number }, []>("SELECT count(*) AS n FROM tip_views").get()!;
+  db.close();
+  return row.n;
+}
+
+try {
+  migrate();
+  const cookies = seed();
+  const recommendScript = await wrkScript(cookies, "POST", "/api/recommend");
+  const pageScript = await wrkScript(cookies, "GET", "/");
+
+  setPolicy("linucb", ["heuristic"]);
+  const linucbServer = await startOo({ PYTHON: "python3" });
+  // Warm up: the scorer child, every person's candidate cache, the JIT.
+  wrk(`${linucbServer.url}/api/recommend`, { seconds: 5, script: recommendScript });
+  const before = decisionsLogged();
+  const scorerPid = childPids(linucbServer.child.pid)[0]!;
+  const cpuBefore = { oo: cpuSeconds(linucbServer.child.pid), scorer: cpuSeconds(scorerPid) };
+  const linucb = wrk(`${linucbServer.url}/api/recommend`, { seconds, script: recommendScript });
+  const cpu = { oo: cpuSeconds(linucbServer.child.pid) - cpuBefore.oo, scorer: cpuSeconds(scorerPid) - cpuBefore.scorer };
+  const logged = decisionsLogged() - before;
+  const page = wrk(`${linucbServer.url}/`, { seconds: 5, connections: 1, threads: 1, script: pageScript });
+  await stop(linucbServer.child);
+
+  const statusDb = new Database(join(data.path, "oo.db"), { readonly: true });
+  const statuses = statusDb
+    .query<{ scorer_status: string; policy: string; n: number }, []>(
+      "SELECT scorer_status, policy, count(*) AS n FROM tip_scores WHERE serving = 1 GROUP BY 1, 2 ORDER BY n DESC",
+    )
+    .all();
+  const candidates = statusDb.query<{ n: number }, []>("SELECT json_array_length(candidates) AS n FROM tip_scores LIMIT 1").get()!.n;
+  statusDb.close();
+
+  setPolicy("heuristic", []);
+  const heuristicServer = await startOo({ PYTHON: "/nonexistent/python3" });
+  wrk(`${heuristicServer.url}/api/recommend`, { seconds: 3, script: recommendScript });
+  const heuristic = wrk(`${heuristicServer.url}/api/recommend`, { seconds, script: recommendScript });
+  await stop(heuristicServer.child);
+
+  const bare = await startBareServer();
+  const baseline = wrk(bare.url, { seconds });
+  await stop(bare.child);
+
+  console.log(`\nrecommend benchmark: ${userCount} users × ${tasksPerUser} tasks (${candidates} candidates per decision), wrk ${seconds}s, 64 connections\n`);
+  table([
+    ["run", "req/s", "p50", "p99", "non-2xx"],
+    ...(
+      [
+        ["POST /api/recommend, LinUCB via python3 scorer", linucb],
+        ["POST /api/recommend, heuristic (no scorer)", heuristic],
+        ["bare Bun.serve hello-world", baseline],
+      ] as const
+    ).map(([name, result]) => [
+      name,
+      result.requestsPerSecond.toFixed(0),
+      `${result.p50Ms.toFixed(2)} ms`,
+      `${result.p99Ms.toFixed(2)} ms`,
+      String(result.non2xx + result.errors),
+    ]),
+    ["GET / (tip page), 1 connection", page.requestsPerSecond.toFixed(0), `${page.p50Ms.toFixed(2)} ms`, `${page.p99Ms.toFixed(2)} ms`, String(page.non2xx)],
+  ]);
+  console.log(`\ndecisions logged during the LinUCB run: ${logged} (${(logged / seconds).toFixed(0)}/s)`);
+  const perRequest = (cpuSecondsUsed: number) => `${((cpuSecondsUsed / logged) * 1e6).toFixed(0)} µs`;
+  console.log(
+    `CPU during the LinUCB run: oo ${((cpu.oo / seconds) * 100).toFixed(0)} % of a core (${perRequest(cpu.oo)} per request), ` +
+      `scorer ${((cpu.scorer / seconds) * 100).toFixed(0)} % (${perRequest(cpu.scorer)} per request)`,
+  );
+  console.log(`serving decisions by policy and scorer status: ${statuses.map((s) => `${s.policy}/${s.scorer_status} ${s.n}`).join(", ")}`);
+} finally {
+  data.cleanup();
+}

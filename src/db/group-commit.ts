@@ -1,0 +1,48 @@
+import type { Database } from "bun:sqlite";
+
+interface PendingWrite {
+  write: () => unknown;
+  resolve: (result: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Commits the writes queued during one turn of the event loop in a single transaction. Each WAL
+ * commit rewrites every page it touched (table and index leaves), so under load a commit per
+ * request costs more than the request's own work; writes that share a commit share those pages.
+ * `write` resolves with the write's result once it is committed, so callers answer (and announce
+ * what they wrote) only after it is in the database. A write may run twice: if its batch fails,
+ * each write is replayed alone, so it must only touch the database.
+ */
+export class GroupCommit {
+  private pending: PendingWrite[] = [];
+
+  constructor(private readonly sqlite: Database) {}
+
+  write<T>(write: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ write, resolve: resolve as (result: unknown) => void, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush() {
+    const batch = this.pending;
+    this.pending = [];
+    let results: unknown[];
+    try {
+      results = this.sqlite.transaction(() => batch.map(({ write }) => write()))();
+    } catch {
+      // One failing write must not take the others down: replay each in its own transaction.
+      for (const { write, resolve, reject } of batch) {
+        try {
+          resolve(this.sqlite.transaction(write)());
+        } catch (error) {
+          reject(error);
+        }
+      }
+      return;
+    }
+    batch.forEach(({ resolve }, index) => resolve(results[index]));
+  }
+}
