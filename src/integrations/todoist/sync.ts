@@ -1,4 +1,4 @@
-import type { EventBus } from "../../events/bus.ts";
+import type { BusEvent, EventBus } from "../../events/bus.ts";
 import { continueTrace } from "../../http/tracing.ts";
 import type { Logger } from "../../log.ts";
 import type { Background } from "../background.ts";
@@ -14,7 +14,7 @@ export const SYNC_CONCURRENCY = 4;
 export const SYNC_USER_SPACING_MS = 25;
 /** The most of the thread's time the job's work on answers (normalising, writing) may take from serving requests. */
 export const SYNC_THREAD_SHARE = 0.25;
-/** WAL pages between checkpoints while the job runs (SQLite's default is 1,000, about 4 MB). */
+/** WAL pages between checkpoints while the job runs (the database's own setting is 4,000, about 16 MB). */
 export const SYNC_CHECKPOINT_PAGES = 10_000;
 /** A user's tasks older than this are refreshed in the background when a tip is chosen for them. */
 export const STALE_AFTER_MS = 30_000;
@@ -193,8 +193,14 @@ export class TodoistSync {
     // The work on the answer runs as one short step, after the requests waiting on this thread.
     const apply = () => {
       const { normalized, keep } = normalizeListing(listing);
-      const announce = (counts: SyncCounts) => this.deps.bus.publish("signals.task.synced", { provider: TODOIST, ...counts }, userId);
-      return this.deps.tasks.replaceAll(userId, row.id, normalized, { keep, startedAt, announce });
+      // The event commits with the rows and is announced (dropping cached candidates) once committed.
+      let synced: BusEvent | undefined;
+      const announce = (counts: SyncCounts) => {
+        synced = this.deps.bus.record("signals.task.synced", { provider: TODOIST, ...counts }, userId);
+      };
+      const counts = this.deps.tasks.replaceAll(userId, row.id, normalized, { keep, startedAt, announce });
+      if (synced) this.deps.bus.deliver(synced);
+      return counts;
     };
     return pacer ? pacer.run(apply) : yieldToServer().then(apply);
   }

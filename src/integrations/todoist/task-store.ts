@@ -141,7 +141,7 @@ export class TodoistTaskStore {
    * rewritten, unchanged ones left alone (a second sync writes nothing), missing ones removed.
    * Kept as they are: tasks in `keep` (listed but unreadable), tasks with a pending close, and
    * rows a webhook wrote after the listing started. Null when the integration went away meanwhile.
-   * `announce` runs inside the same transaction, so the event and the rows land in one commit.
+   * `announce` runs inside the same transaction, so an event it records lands in the same commit.
    */
   replaceAll(
     userId: string,
