@@ -161,7 +161,7 @@ CREATE TABLE `tip_feedback` (
 );
 --> statement-breakpoint
 CREATE INDEX `tip_feedback_unapplied_idx` ON `tip_feedback` (`bandit_applied_at`);--> statement-breakpoint
-CREATE UNIQUE INDEX `tip_feedback_tip_action_idx` ON `tip_feedback` (`tip_id`,`action`);--> statement-breakpoint
+CREATE UNIQUE INDEX `tip_feedback_tip_idx` ON `tip_feedback` (`tip_id`);--> statement-breakpoint
 CREATE INDEX `tip_feedback_user_at_idx` ON `tip_feedback` (`user_id`,`at`);--> statement-breakpoint
 CREATE INDEX `tip_feedback_at_idx` ON `tip_feedback` (`at`);--> statement-breakpoint
 CREATE TABLE `tip_scores` (
@@ -172,7 +172,7 @@ CREATE TABLE `tip_scores` (
 	`policy` text NOT NULL,
 	`policy_version` text NOT NULL,
 	`serving` integer NOT NULL,
-	`candidates` text NOT NULL,
+	`scores` text NOT NULL,
 	`chosen_key` text NOT NULL,
 	`propensity` real NOT NULL,
 	`features` text NOT NULL,
@@ -186,7 +186,7 @@ CREATE TABLE `tip_scores` (
 	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
-CREATE INDEX `tip_scores_user_at_idx` ON `tip_scores` (`user_id`,`at`);--> statement-breakpoint
+CREATE INDEX `tip_scores_user_idx` ON `tip_scores` (`user_id`);--> statement-breakpoint
 CREATE INDEX `tip_scores_at_idx` ON `tip_scores` (`at`);--> statement-breakpoint
 CREATE INDEX `tip_scores_tip_idx` ON `tip_scores` (`tip_id`);--> statement-breakpoint
 CREATE INDEX `tip_scores_policy_at_idx` ON `tip_scores` (`policy`,`at`);--> statement-breakpoint
@@ -199,6 +199,7 @@ CREATE TABLE `tip_views` (
 	`content` text NOT NULL,
 	`why` text NOT NULL,
 	`policy` text NOT NULL,
+	`candidates` text NOT NULL,
 	`served_at` integer NOT NULL,
 	`acted_at` integer,
 	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
@@ -206,7 +207,6 @@ CREATE TABLE `tip_views` (
 --> statement-breakpoint
 CREATE INDEX `tip_views_user_served_idx` ON `tip_views` (`user_id`,`served_at`);--> statement-breakpoint
 CREATE INDEX `tip_views_served_idx` ON `tip_views` (`served_at`);--> statement-breakpoint
-CREATE INDEX `tip_views_candidate_idx` ON `tip_views` (`user_id`,`candidate_key`);--> statement-breakpoint
 CREATE TABLE `user_tombstones` (
 	`id` text PRIMARY KEY NOT NULL,
 	`deleted_at` integer NOT NULL

@@ -2,6 +2,7 @@ import { createApp } from "./app.ts";
 import { findOwner, issueSetupLink } from "./auth/service.ts";
 import { commands, helpText, parseArgs, VERSION } from "./cli.ts";
 import { type Config, ConfigError, parseConfig, resolveSecrets } from "./config.ts";
+import { startCheckpointer } from "./db/checkpointer.ts";
 import { openDatabase } from "./db/client.ts";
 import { MigrationError, migrate } from "./db/migrate.ts";
 import { EventBus } from "./events/bus.ts";
@@ -46,8 +47,16 @@ function openMigratedDatabase(config: Config, log: Logger) {
   }
 }
 
+/** How often the background thread folds the WAL into the database file while serving. */
+const CHECKPOINT_INTERVAL_MS = 1000;
+
 async function serve(config: Config, log: Logger) {
   const { database } = openMigratedDatabase(config, log);
+  // Checkpoints run on their own thread while serving, never on a request's commit.
+  database.sqlite.run("PRAGMA wal_autocheckpoint = 0");
+  const checkpointer = startCheckpointer(config.databasePath, CHECKPOINT_INTERVAL_MS, (reason) =>
+    log.warn({ reason }, "background WAL checkpoint failed"),
+  );
   const bus = new EventBus(database.sqlite, log);
   const jobs = new JobRunner(log);
   const scorer = createScorer({ config, log });
@@ -81,6 +90,7 @@ async function serve(config: Config, log: Logger) {
     await app.decorator.modules.integrations.close();
     await app.decorator.modules.recommender.queue.idle();
     await scorer.close();
+    await checkpointer.stop();
     database.close();
     log.info("stopped");
     await closeLogger(log);

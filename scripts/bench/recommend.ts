@@ -126,7 +126,7 @@ try {
       "SELECT scorer_status, policy, count(*) AS n FROM tip_scores WHERE serving = 1 GROUP BY 1, 2 ORDER BY n DESC",
     )
     .all();
-  const candidates = statusDb.query<{ n: number }, []>("SELECT json_array_length(candidates) AS n FROM tip_scores LIMIT 1").get()!.n;
+  const candidates = statusDb.query<{ n: number }, []>("SELECT json_array_length(candidates) AS n FROM tip_views LIMIT 1").get()!.n;
   statusDb.close();
 
   setPolicy("heuristic", []);

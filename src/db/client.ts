@@ -21,10 +21,8 @@ export function openDatabase(path: string): DatabaseHandle {
   // bun:sqlite leaves WAL databases at synchronous=FULL, which makes every commit fsync.
   sqlite.run("PRAGMA synchronous = NORMAL");
   sqlite.run("PRAGMA busy_timeout = 5000");
-  // Every recommendation commits its decision log; checkpointing every 16 MB of WAL instead of
-  // every 4 MB cuts the write cost per commit by about a third. The WAL is truncated back to
-  // 64 MB at most after each checkpoint, and fully on a clean close.
-  sqlite.run("PRAGMA wal_autocheckpoint = 4000");
+  // While serving, checkpoints run on a thread of their own (db/checkpointer.ts); the WAL is
+  // truncated back to 64 MB at most after each, and fully on a clean close.
   sqlite.run("PRAGMA journal_size_limit = 67108864");
   sqlite.run("PRAGMA foreign_keys = ON");
   const db = drizzle({ client: sqlite, schema });

@@ -261,6 +261,8 @@ export const tipViews = sqliteTable(
     content: text("content").notNull(),
     why: text("why").notNull(),
     policy: text("policy").notNull(),
+    /** The keys of every candidate considered, in the order each policy's `tip_scores.scores` follow. */
+    candidates: text("candidates", { mode: "json" }).$type<string[]>().notNull(),
     servedAt: integer("served_at").notNull(),
     /** Set by the first feedback; a tip that was acted on is not shown again. */
     actedAt: integer("acted_at"),
@@ -269,7 +271,11 @@ export const tipViews = sqliteTable(
   (table) => [index("tip_views_user_served_idx").on(table.userId, table.servedAt), index("tip_views_served_idx").on(table.servedAt)],
 );
 
-/** The decision log: one row per policy (serving or shadow) per recommendation, for explanation and off-policy evaluation. */
+/**
+ * The decision log: one row per policy (serving or shadow) per recommendation, for explanation and
+ * off-policy evaluation. The candidates' keys are stored once, in the tip's `tip_views` row; each
+ * row here holds its policy's scores in that order (a recommendation weighs ~3 KB, not ~7 KB).
+ */
 export const tipScores = sqliteTable(
   "tip_scores",
   {
@@ -282,8 +288,8 @@ export const tipScores = sqliteTable(
     policy: text("policy").notNull(),
     policyVersion: text("policy_version").notNull(),
     serving: integer("serving", { mode: "boolean" }).notNull(),
-    /** [{ key, score }] for every candidate considered. */
-    candidates: text("candidates", { mode: "json" }).$type<{ key: string; score: number }[]>().notNull(),
+    /** This policy's score of every candidate considered, aligned with `tip_views.candidates`. */
+    scores: text("scores", { mode: "json" }).$type<number[]>().notNull(),
     chosenKey: text("chosen_key").notNull(),
     propensity: real("propensity").notNull(),
     features: text("features", { mode: "json" }).$type<number[]>().notNull(),

@@ -102,7 +102,7 @@ function decisionRow(
     policy.name,
     policy.version,
     serving ? 1 : 0,
-    JSON.stringify(candidates.map((candidate, index) => ({ key: candidate.key, score: round(decision.scores[index]!) }))),
+    JSON.stringify(decision.scores.map(round)),
     chosen.key,
     decision.propensity,
     JSON.stringify(features[decision.chosen]),
@@ -137,10 +137,10 @@ export class Recommender {
     this.random = deps.random ?? Math.random;
     this.commits = new GroupCommit(deps.sqlite);
     this.insertView = deps.sqlite.query(
-      "INSERT INTO tip_views (id, user_id, candidate_key, kind, source, content, why, policy, served_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO tip_views (id, user_id, candidate_key, kind, source, content, why, policy, candidates, served_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     );
     this.insertScore = deps.sqlite.query(
-      `INSERT INTO tip_scores (tip_id, user_id, at, policy, policy_version, serving, candidates, chosen_key, propensity, features,
+      `INSERT INTO tip_scores (tip_id, user_id, at, policy, policy_version, serving, scores, chosen_key, propensity, features,
          feature_version, latency_ms, scorer_status, tip_kind, source, prompt_version, llm_model)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
@@ -204,13 +204,14 @@ export class Recommender {
     };
     const row = (policy: Policy, decision: Decision, serving: boolean) =>
       decisionRow(tip.id, user.id, now, candidates, features, latencyMs, policy, decision, serving);
+    const candidateKeys = JSON.stringify(candidates.map((candidate) => candidate.key));
     const rows: DecisionRow[] = [
       row(served.policy, served.decision, true),
       ...shadows.flatMap((shadow) => (shadow ? [row(shadow.policy, shadow.decision, false)] : [])),
     ];
     // The decision log and its event commit together; the event is announced once committed.
     const servedEvent = await this.commits.write(() => {
-      this.insertView.run(tip.id, user.id, chosen.key, tip.kind, tip.source, tip.content, tip.why, served.policy.name, now);
+      this.insertView.run(tip.id, user.id, chosen.key, tip.kind, tip.source, tip.content, tip.why, served.policy.name, candidateKeys, now);
       for (const values of rows) this.insertScore.run(...values);
       return this.deps.bus.record(
         "signals.tip.served",

@@ -107,12 +107,16 @@ describe("POST /api/recommend", () => {
     expect(serving.propensity).toBeGreaterThan(0);
     expect(serving.propensity).toBeLessThanOrEqual(1);
     expect(serving.features).toHaveLength(5);
-    expect(serving.candidates.length).toBeGreaterThan(3);
+    // Every candidate considered, once per decision, with each policy's scores in that order.
+    expect(view.candidates.length).toBeGreaterThan(3);
+    expect(view.candidates).toContain(view.candidateKey);
+    expect(serving.scores).toHaveLength(view.candidates.length);
     expect(serving.latencyMs).toBeGreaterThan(0);
     // The default shadow (heuristic) scored the same candidates without serving.
     const shadow = rows.find((row) => !row.serving)!;
     expect(shadow.policy).toBe("heuristic");
-    expect(shadow.candidates.map((c) => c.key)).toEqual(serving.candidates.map((c) => c.key));
+    expect(shadow.scores).toHaveLength(view.candidates.length);
+    expect(view.candidates).toContain(shadow.chosenKey);
 
     const served = context.bus.tail({ subject: "signals.tip.served" });
     expect(served.at(-1)).toMatchObject({ userId: person.userId, payload: { tipId: tip.id, policy: "linucb", scorerStatus: "ok" } });
@@ -142,7 +146,7 @@ describe("POST /api/recommend", () => {
     expect(serving.features[2]).toBe(1); // priority 4
     const tokyoHour = Number(new Intl.DateTimeFormat("en-US", { timeZone: "Asia/Tokyo", hour: "numeric", hourCycle: "h23" }).format(serving.at));
     expect(serving.features[3]).toBeCloseTo(tokyoHour / 23, 3);
-    expect(rows.find((row) => row.policy === "random")!.propensity).toBeCloseTo(1 / serving.candidates.length, 10);
+    expect(rows.find((row) => row.policy === "random")!.propensity).toBeCloseTo(1 / serving.scores.length, 10);
   });
 
   test("PYTHON missing: the heuristic serves and the decision says the scorer is absent", async () => {

@@ -14,8 +14,6 @@ export const SYNC_CONCURRENCY = 4;
 export const SYNC_USER_SPACING_MS = 25;
 /** The most of the thread's time the job's work on answers (normalising, writing) may take from serving requests. */
 export const SYNC_THREAD_SHARE = 0.25;
-/** WAL pages between checkpoints while the job runs (the database's own setting is 4,000, about 16 MB). */
-export const SYNC_CHECKPOINT_PAGES = 10_000;
 /** A user's tasks older than this are refreshed in the background when a tip is chosen for them. */
 export const STALE_AFTER_MS = 30_000;
 const MAX_TRACKED_USERS = 10_000;
@@ -140,12 +138,7 @@ export class TodoistSync {
         }
       }
     };
-    const restoreCheckpoints = users.length > 0 ? this.deps.tasks.widenCheckpoints(SYNC_CHECKPOINT_PAGES) : () => undefined;
-    try {
-      await Promise.all(Array.from({ length: Math.min(SYNC_CONCURRENCY, users.length) }, worker));
-    } finally {
-      restoreCheckpoints();
-    }
+    await Promise.all(Array.from({ length: Math.min(SYNC_CONCURRENCY, users.length) }, worker));
     const level = users.length > 0 ? "info" : "debug";
     const durationMs = Math.round(performance.now() - started);
     log[level]({ traceId: trace.traceId, ok, failed, users: users.length, durationMs }, `todoist sync: ${ok} ok, ${failed} failed (${users.length} users)`);

@@ -114,23 +114,6 @@ export class TodoistTaskStore {
     };
   }
 
-  /**
-   * Fewer, larger WAL checkpoints while a full sync writes: each checkpoint ends in an fsync, and
-   * on a small virtual machine it is their number, more than their size, that slows requests
-   * down. Returns the undo, which restores the threshold and checkpoints once.
-   */
-  widenCheckpoints(pages: number): () => void {
-    const client = this.db.$client;
-    const row = client.query("PRAGMA wal_autocheckpoint").get() as { wal_autocheckpoint: number } | null;
-    const previous = row?.wal_autocheckpoint ?? 1000;
-    if (previous <= 0 || previous >= pages) return () => undefined;
-    client.run(`PRAGMA wal_autocheckpoint = ${Math.trunc(pages)}`);
-    return () => {
-      client.run(`PRAGMA wal_autocheckpoint = ${previous}`);
-      client.run("PRAGMA wal_checkpoint(PASSIVE)");
-    };
-  }
-
   /** Tasks with a close waiting in the outbox: the stored copy stays as it is until Todoist has it. */
   pendingCloses(userId: string): Set<string> {
     return new Set(this.statements.pendingCloses.all({ userId }).map((row) => row.taskId));
