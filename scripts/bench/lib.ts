@@ -1,22 +1,12 @@
 /** Shared pieces of the benchmark scripts: processes, polling, wrk runs and result tables. */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { freePort } from "../../src/testing/harness.ts";
+
+export { freePort, tempDir } from "../../src/testing/harness.ts";
 
 export const root = join(import.meta.dir, "..", "..");
-
-export function tempDir(prefix: string) {
-  const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
-}
-
-export function freePort(): number {
-  const server = Bun.serve({ port: 0, fetch: () => new Response() });
-  const port = server.port!;
-  server.stop(true);
-  return port;
-}
 
 export async function waitFor200(url: string, timeoutMs = 15_000, pollMs = 2): Promise<number> {
   const started = performance.now();

@@ -5,7 +5,7 @@ import { outbox, tasks } from "../db/schema.ts";
 import type { FakeTodoist } from "../testing/fake-todoist.ts";
 import { signIn, type SignedIn } from "../testing/auth.ts";
 import { createTestApp, type TestContext, tempDir } from "../testing/harness.ts";
-import { startTodoist } from "../testing/integrations.ts";
+import { connectAccount, startTodoist } from "../testing/integrations.ts";
 
 const contexts: TestContext[] = [];
 const fakes: FakeTodoist[] = [];
@@ -23,16 +23,6 @@ function app(fake: FakeTodoist, databasePath?: string) {
   return { context, module: context.app.decorator.modules.integrations };
 }
 
-function connect(context: TestContext, account: { id: string; token: string }, person = signIn(context.database)): SignedIn {
-  context.app.decorator.modules.integrations.store.connect({
-    userId: person.userId,
-    provider: "todoist",
-    tokens: { accessToken: account.token, refreshToken: null, expiresAt: null },
-    externalUserId: account.id,
-    scope: "data:read_write",
-  });
-  return person;
-}
 
 async function recommend(context: TestContext, person: SignedIn) {
   const response = await context.request("/api/recommend", { method: "POST", headers: { cookie: person.cookie } });
@@ -56,7 +46,7 @@ describe("done closes the task in Todoist", () => {
         ],
       });
       const first = app(fake, path);
-      const person = connect(first.context, account);
+      const person = connectAccount(first.context, account);
       await first.module.sync.syncUser(person.userId);
       const tip = await recommend(first.context, person);
       expect(tip.content).toBe("Water the plants");
@@ -138,7 +128,7 @@ describe("done closes the task in Todoist", () => {
     fakes.push(fake);
     const account = fake.createUser({ tasks: [{ content: "Gone soon" }] });
     const { context, module } = app(fake);
-    const person = connect(context, account);
+    const person = connectAccount(context, account);
     const [task] = fake.activeTasks(account.id);
     fake.deleteTask(account.id, task!.id);
     module.outbox.enqueue(person.userId, task!.id);
@@ -152,7 +142,7 @@ describe("done closes the task in Todoist", () => {
     fakes.push(fake);
     const account = fake.createUser({ tasks: [{ content: "Stubborn" }] });
     const { context, module } = app(fake);
-    const person = connect(context, account);
+    const person = connectAccount(context, account);
     const [task] = fake.activeTasks(account.id);
     fake.failNext(2, 500);
     module.outbox.enqueue(person.userId, task!.id);

@@ -5,7 +5,7 @@ import { storedDue } from "../recommender/candidates/tasks.ts";
 import type { FakeTodoist, FakeTodoistOptions } from "../testing/fake-todoist.ts";
 import { signIn, type SignedIn } from "../testing/auth.ts";
 import { createTestApp, type TestContext } from "../testing/harness.ts";
-import { connectTodoist, lastBearer, startTodoist } from "../testing/integrations.ts";
+import { connectAccount, connectTodoist, lastBearer, startTodoist } from "../testing/integrations.ts";
 import { normalizeTask } from "./todoist/tasks.ts";
 
 const contexts: TestContext[] = [];
@@ -23,20 +23,8 @@ function setup(options: FakeTodoistOptions = {}) {
   return { fake, context, module: context.app.decorator.modules.integrations };
 }
 
-type Module = ReturnType<typeof setup>["module"];
 
-/** A signed-in person whose Todoist account is connected with the fake's long-lived token (no OAuth round trip). */
-function connected(context: TestContext, module: Module, account: { id: string; token: string }): SignedIn {
-  const person = signIn(context.database);
-  module.store.connect({
-    userId: person.userId,
-    provider: "todoist",
-    tokens: { accessToken: account.token, refreshToken: null, expiresAt: null },
-    externalUserId: account.id,
-    scope: "data:read_write",
-  });
-  return person;
-}
+
 
 const rowsOf = (context: TestContext, userId: string) =>
   context.database.db.select().from(tasks).where(eq(tasks.userId, userId)).orderBy(tasks.externalId).all();
@@ -55,7 +43,7 @@ describe("todoist sync", () => {
     const { fake, context, module } = setup();
     const account = fake.createUser();
     fake.seedTasks(account.id, 1000);
-    const person = connected(context, module, account);
+    const person = connectAccount(context, account);
 
     const counts = await module.sync.syncUser(person.userId);
     expect(counts).toEqual({ total: 1000, added: 1000, updated: 0, removed: 0 });
@@ -73,7 +61,7 @@ describe("todoist sync", () => {
     const { fake, context, module } = setup();
     const account = fake.createUser();
     const [first, second, third] = fake.seedTasks(account.id, 3);
-    const person = connected(context, module, account);
+    const person = connectAccount(context, account);
     await module.sync.syncUser(person.userId);
     const before = rowsOf(context, person.userId);
 
@@ -109,7 +97,7 @@ describe("todoist sync", () => {
         duration: { amount: 30, unit: "minute" },
       });
     }
-    const person = connected(context, module, account);
+    const person = connectAccount(context, account);
     await module.sync.syncUser(person.userId);
     const stored = rowsOf(context, person.userId);
     expect(stored).toHaveLength(3);
@@ -124,7 +112,7 @@ describe("todoist sync", () => {
   test("one user's 500 and another's 401 while others sync: the others succeed, the 401 needs reconnecting", async () => {
     const { fake, context, module } = setup();
     const accounts = Array.from({ length: 5 }, (_, index) => fake.createUser({ tasks: [{ content: `Task of ${index}` }] }));
-    const people = accounts.map((account) => connected(context, module, account));
+    const people = accounts.map((account) => connectAccount(context, account));
     const failing = accounts[1]!;
     const refused = accounts[3]!;
     const stopFailing = fake.onRequest((request) => {
@@ -177,7 +165,7 @@ describe("todoist sync", () => {
   test("429: the sync waits as long as Todoist says, then succeeds", async () => {
     const { fake, context, module } = setup();
     const account = fake.createUser({ tasks: [{ content: "Later" }] });
-    const person = connected(context, module, account);
+    const person = connectAccount(context, account);
     fake.rateLimitNext(1, 1);
     const counts = await module.sync.syncUser(person.userId);
     expect(counts?.added).toBe(1);
@@ -210,7 +198,7 @@ describe("todoist sync", () => {
   test("a user disconnected while their sync is in flight gets no rows back", async () => {
     const { fake, context, module } = setup();
     const account = fake.createUser({ tasks: [{ content: "Ghost" }] });
-    const person = connected(context, module, account);
+    const person = connectAccount(context, account);
     fake.setLatency(150);
     const running = module.sync.syncUser(person.userId);
     await Bun.sleep(50);
@@ -280,7 +268,7 @@ describe("background refresh when a tip is chosen", () => {
   test("stale tasks are refreshed in the background, once per 30 s per user, never holding up the tip", async () => {
     const { fake, context, module } = setup();
     const account = fake.createUser({ tasks: [{ content: "Old news" }] });
-    const person = connected(context, module, account);
+    const person = connectAccount(context, account);
     await module.sync.syncUser(person.userId);
     const listings = () => fake.count("GET", "/api/v1/tasks");
     const recommend = () => context.request("/api/recommend", { method: "POST", headers: { cookie: person.cookie } });
@@ -317,7 +305,7 @@ describe("background refresh when a tip is chosen", () => {
   test("a user with no recent sync gets one on their first recommendation", async () => {
     const { fake, context, module } = setup();
     const account = fake.createUser({ tasks: [{ content: "Pay rent", priority: 4, due: { date: "2020-01-01" } }] });
-    const person = connected(context, module, account);
+    const person = connectAccount(context, account);
     context.app.decorator.modules.recommender.settings.update({ servingPolicy: "heuristic", epsilon: 0 });
     const first = await (await context.request("/api/recommend", { method: "POST", headers: { cookie: person.cookie } })).json();
     // The tip did not wait for Todoist: nothing was synced yet when it was chosen.

@@ -4,12 +4,12 @@ import { and, eq } from "drizzle-orm";
 import { banditStates, events, tasks, tipFeedback, webhookDeliveries } from "../db/schema.ts";
 import type { FakeTodoist } from "../testing/fake-todoist.ts";
 import { signIn, type SignedIn } from "../testing/auth.ts";
-import { createTestApp, type TestContext } from "../testing/harness.ts";
-import { serveApp, startTodoist, TODOIST_WEBHOOK } from "../testing/integrations.ts";
+import { createTestApp, serveApp, type TestContext } from "../testing/harness.ts";
+import { connectAccount, startTodoist, TODOIST_WEBHOOK } from "../testing/integrations.ts";
 import type { Env } from "../config.ts";
 
 const contexts: TestContext[] = [];
-const cleanups: (() => Promise<void>)[] = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   for (const context of contexts.splice(0)) await context.close();
@@ -25,14 +25,7 @@ function setup(env: Env = {}) {
   cleanups.push(() => server.stop());
   const module = context.app.decorator.modules.integrations;
   const account = fake.createUser();
-  const person = signIn(context.database);
-  module.store.connect({
-    userId: person.userId,
-    provider: "todoist",
-    tokens: { accessToken: account.token, refreshToken: null, expiresAt: null },
-    externalUserId: account.id,
-    scope: "data:read_write",
-  });
+  const person = connectAccount(context, account);
   return { fake, context, module, account, person, url: `${server.url}${TODOIST_WEBHOOK}` };
 }
 

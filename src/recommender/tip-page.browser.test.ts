@@ -3,17 +3,17 @@ import { eq } from "drizzle-orm";
 import type { Browser } from "playwright-core";
 import { tipFeedback } from "../db/schema.ts";
 import { signIn } from "../testing/auth.ts";
-import { launchBrowser, serve } from "../testing/browser.ts";
-import { createTestApp, type TestContext } from "../testing/harness.ts";
+import { launchBrowser } from "../testing/browser.ts";
+import { createTestApp, serveApp, type TestContext } from "../testing/harness.ts";
 
 let browser: Browser;
 let context: TestContext;
-let server: ReturnType<typeof serve>;
+let server: ReturnType<typeof serveApp>;
 
 beforeAll(async () => {
   browser = await launchBrowser();
   context = createTestApp();
-  server = serve((request) => context.app.handle(request));
+  server = serveApp(context);
 });
 
 afterAll(async () => {

@@ -24,9 +24,3 @@ export async function launchBrowser(): Promise<Browser> {
     ],
   });
 }
-
-/** Serves an Elysia app (or any fetch handler) on a real port for the browser. */
-export function serve(fetch: (request: Request) => Response | Promise<Response>) {
-  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch });
-  return { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
-}

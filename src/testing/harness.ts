@@ -123,3 +123,9 @@ export function freePort(): number {
   server.stop(true);
   return port;
 }
+
+/** The app on a real port, for callers that only speak HTTP (a browser, the fake's webhook delivery). */
+export function serveApp(context: TestContext): { url: string; stop(): void } {
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (request) => context.app.handle(request) });
+  return { url: `http://127.0.0.1:${server.port}`, stop: () => void server.stop(true) };
+}

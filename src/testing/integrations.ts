@@ -1,6 +1,6 @@
 import { expect } from "bun:test";
 import { type FakeTodoist, type FakeTodoistOptions, startFakeTodoist } from "./fake-todoist.ts";
-import type { SignedIn } from "./auth.ts";
+import { type SignedIn, signIn } from "./auth.ts";
 import { BASE, type TestContext } from "./harness.ts";
 
 /** Where the fake's authorize page sends the browser back to (the redirect URL registered at Todoist). */
@@ -54,10 +54,16 @@ export async function connectTodoist(
   return { location, outcome: new URL(location, BASE).searchParams.get("todoist"), callback };
 }
 
-/** The app on a real port, for callers that only speak HTTP (the fake's webhook delivery). */
-export function serveApp(context: TestContext): { url: string; stop(): Promise<void> } {
-  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (request) => context.app.handle(request) });
-  return { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
+/** Connects a person's Todoist directly with the fake's long-lived token (no OAuth round trip). */
+export function connectAccount(context: TestContext, account: { id: string; token: string }, person: SignedIn = signIn(context.database)): SignedIn {
+  context.app.decorator.modules.integrations.store.connect({
+    userId: person.userId,
+    provider: "todoist",
+    tokens: { accessToken: account.token, refreshToken: null, expiresAt: null },
+    externalUserId: account.id,
+    scope: "data:read_write",
+  });
+  return person;
 }
 
 /** The access token the fake issued to oO, read from the Authorization header of oO's latest API call. */
