@@ -2,6 +2,7 @@ import { type Cookie, Elysia } from "elysia";
 import { AdminLoginPage, SetupPage, SignInPage, signInFailureMessages } from "../../views/auth.tsx";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/client.ts";
+import { setFlowCookie } from "../http/cookies.ts";
 import { jsonError } from "../http/errors.ts";
 import type { RateLimiter } from "../http/rate-limit.ts";
 import { tracing } from "../http/tracing.ts";
@@ -58,15 +59,7 @@ type AdminTokenOutcome = { userId: string } | { status: 401 | 403 | 429; code: s
  */
 export function auth({ config, db, log, sessions, google, adminTokenLimiter }: AuthModuleDeps) {
   const flowCookie = (cookie: CookieJar, name: string, value: string) =>
-    cookie[name]!.set({
-      value,
-      httpOnly: true,
-      sameSite: "lax",
-      secure: config.secureCookies,
-      path: OAUTH_COOKIE_PATH,
-      maxAge: value ? OAUTH_COOKIE_MAX_AGE_S : 0,
-      ...(value ? {} : { expires: new Date(0) }),
-    });
+    setFlowCookie(cookie[name]!, value, { path: OAUTH_COOKIE_PATH, maxAgeSeconds: OAUTH_COOKIE_MAX_AGE_S, secure: config.secureCookies });
 
   /** Always a new token: a cookie planted before sign-in is dropped, never promoted (no fixation). */
   const startSession = (cookie: CookieJar, request: Request, userId: string, kind: SessionKind) => {

@@ -1,4 +1,5 @@
 import { type Cookie, Elysia } from "elysia";
+import { setFlowCookie } from "../http/cookies.ts";
 import { ConnectPage, connectMessages } from "../../views/connect.tsx";
 import type { authGuards } from "../auth/guards.ts";
 import type { Config } from "../config.ts";
@@ -31,15 +32,7 @@ export interface IntegrationRoutesDeps {
 export function integrationRoutes({ config, log, guards, module }: IntegrationRoutesDeps) {
   const { store, connections, webhooks, state, client } = module;
   const stateCookie = (cookie: Record<string, Cookie<unknown>>, value: string) =>
-    cookie[STATE_COOKIE]!.set({
-      value,
-      httpOnly: true,
-      sameSite: "lax",
-      secure: config.secureCookies,
-      path: STATE_COOKIE_PATH,
-      maxAge: value ? STATE_LIFETIME_S : 0,
-      ...(value ? {} : { expires: new Date(0) }),
-    });
+    setFlowCookie(cookie[STATE_COOKIE]!, value, { path: STATE_COOKIE_PATH, maxAgeSeconds: STATE_LIFETIME_S, secure: config.secureCookies });
 
   return new Elysia({ name: "integrations" })
     .use(guards)

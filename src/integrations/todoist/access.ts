@@ -1,4 +1,5 @@
 import type { Logger } from "../../log.ts";
+import { SingleFlight } from "../single-flight.ts";
 import type { IntegrationRow, IntegrationStore } from "../store.ts";
 import { type CallOptions, type TodoistClient, TodoistAuthError } from "./client.ts";
 
@@ -22,7 +23,7 @@ export class IntegrationUnavailable extends Error {
  * Todoist refuses marks the integration "needs reconnect".
  */
 export class TodoistAccess {
-  private readonly refreshing = new Map<string, Promise<string>>();
+  private readonly refreshing = new SingleFlight<string>();
 
   constructor(
     private readonly store: IntegrationStore,
@@ -80,15 +81,7 @@ export class TodoistAccess {
 
   /** Refreshes unless the stored token already moved on from `staleCiphertext`; concurrent callers share one refresh. */
   private refresh(userId: string, staleCiphertext: string, options: CallOptions): Promise<string> {
-    const running = this.refreshing.get(userId);
-    if (running) return running;
-    const work = this.refreshNow(userId, staleCiphertext, options);
-    this.refreshing.set(userId, work);
-    const done = () => {
-      if (this.refreshing.get(userId) === work) this.refreshing.delete(userId);
-    };
-    work.then(done, done);
-    return work;
+    return this.refreshing.run(userId, () => this.refreshNow(userId, staleCiphertext, options));
   }
 
   private async refreshNow(userId: string, staleCiphertext: string, options: CallOptions): Promise<string> {

@@ -1,4 +1,5 @@
 import type { BusEvent, EventBus } from "../../events/bus.ts";
+import { SingleFlight } from "../single-flight.ts";
 import { continueTrace } from "../../http/tracing.ts";
 import type { Logger } from "../../log.ts";
 import type { Background } from "../background.ts";
@@ -92,7 +93,7 @@ export function safeReason(error: unknown): string {
  * right after they connect, and one user in the background when their copy is stale.
  */
 export class TodoistSync {
-  private readonly inFlight = new Map<string, Promise<SyncCounts | null>>();
+  private readonly inFlight = new SingleFlight<SyncCounts | null>();
   /** Per user: not before this time will a read ask for another background sync. */
   private readonly nextCheck = new Map<string, number>();
 
@@ -100,15 +101,7 @@ export class TodoistSync {
 
   /** Syncs one user; a sync already running for them is joined, not repeated. Null when they have no working grant. */
   syncUser(userId: string, options: CallOptions = {}, pacer?: Pacer): Promise<SyncCounts | null> {
-    const running = this.inFlight.get(userId);
-    if (running) return running;
-    const work = this.syncNow(userId, options, pacer);
-    this.inFlight.set(userId, work);
-    const done = () => {
-      if (this.inFlight.get(userId) === work) this.inFlight.delete(userId);
-    };
-    work.then(done, done);
-    return work;
+    return this.inFlight.run(userId, () => this.syncNow(userId, options, pacer));
   }
 
   /**
