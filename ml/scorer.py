@@ -178,21 +178,20 @@ def _linucb_pure(a_inv, b, xs, alpha):
     return means, bonuses
 
 
+def _sequential_sums(products):
+    """Sums along the last axis strictly left to right, as _sequential_dot does: a running sum
+    (accumulate) is sequential by definition, where numpy's own sum may pair terms up."""
+    return numpy.add.accumulate(products, axis=-1)[..., -1]
+
+
 def _linucb_numpy(a_inv, b, xs, alpha):
     a = numpy.array(a_inv, dtype=numpy.float64)
     x = numpy.array(xs, dtype=numpy.float64)
-    d = a.shape[0]
-    # Accumulate one column at a time, in the pure path's order, so the sums round identically.
-    theta = numpy.zeros(d)
-    a_inv_x = numpy.zeros(x.shape)
-    for j in range(d):
-        theta += a[:, j] * b[j]
-        a_inv_x += numpy.multiply.outer(x[:, j], a[:, j])
-    means = numpy.zeros(x.shape[0])
-    quadratic = numpy.zeros(x.shape[0])
-    for i in range(d):
-        means += x[:, i] * theta[i]
-        quadratic += x[:, i] * a_inv_x[:, i]
+    theta = _sequential_sums(a * numpy.array(b, dtype=numpy.float64))
+    # a_inv_x[c, row] = sum over j of a[row, j] * x[c, j]
+    a_inv_x = _sequential_sums(a[numpy.newaxis, :, :] * x[:, numpy.newaxis, :])
+    means = _sequential_sums(x * theta)
+    quadratic = _sequential_sums(x * a_inv_x)
     bonuses = alpha * numpy.sqrt(numpy.maximum(quadratic, 0.0))
     return means.tolist(), bonuses.tolist()
 
@@ -248,12 +247,15 @@ def score(request):
     candidates = request.get("candidates")
     if type(candidates) is not list or not candidates:
         raise BadRequest("candidates must be a non-empty list")
-    ids, xs = [], []
-    for index, candidate in enumerate(candidates):
-        if type(candidate) is not dict or "id" not in candidate:
-            raise BadRequest(f"candidates[{index}] must be an object with an id and x")
-        ids.append(candidate["id"])
-        xs.append(candidate.get("x"))
+    try:
+        ids = [candidate["id"] for candidate in candidates]
+        xs = [candidate.get("x") for candidate in candidates]
+    except (TypeError, KeyError, AttributeError):
+        # The fast path failed; find the first candidate at fault for the message.
+        for index, candidate in enumerate(candidates):
+            if type(candidate) is not dict or "id" not in candidate:
+                raise BadRequest(f"candidates[{index}] must be an object with an id and x") from None
+        raise
     first = xs[0]
     d = len(first) if type(first) is list else 0
     state = _state(request.get("state"), d, "candidates[0].x")
@@ -338,12 +340,31 @@ def answer_line(line):
     return _encode(reply).encode() + b"\n"
 
 
-def serve_lines(source, sink):
-    for line in source:
-        if line.strip():
-            sink.write(answer_line(line))
-            # The caller is waiting on this very line; never leave it in a buffer.
-            sink.flush()
+READ_SIZE = 1 << 16
+
+
+def serve_lines(source_fd, sink_fd):
+    """Answers every complete line of each read at once and writes their replies in one go: the
+    caller sends requests in bursts, and a system call per line would cost more than scoring it.
+    Nothing waits for more input before being answered."""
+    pending = b""
+    while True:
+        chunk = os.read(source_fd, READ_SIZE)
+        if not chunk:
+            break
+        lines = (pending + chunk).split(b"\n")
+        pending = lines.pop()
+        replies = b"".join(answer_line(line) for line in lines if line.strip())
+        if replies:
+            _write_all(sink_fd, replies)
+    if pending.strip():
+        _write_all(sink_fd, answer_line(pending))
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 class HttpHandler(BaseHTTPRequestHandler):
@@ -405,7 +426,7 @@ def main(argv=None):
         # Ctrl-C in a terminal reaches the whole process group; the parent decides when this child
         # ends (SIGTERM, or end of stdin), so it is not cut off in the middle of the parent's shutdown.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        serve_lines(sys.stdin.buffer, sys.stdout.buffer)
+        serve_lines(sys.stdin.fileno(), sys.stdout.fileno())
 
 
 if __name__ == "__main__":

@@ -24,8 +24,11 @@ export interface BanditState {
   reward_sum: number;
 }
 
+/** A candidate's id is opaque to the scorer (a string or a number), echoed in `chosen` and `detail`. */
+export type CandidateId = string | number;
+
 export interface ScoreCandidate {
-  id: string;
+  id: CandidateId;
   x: number[];
 }
 
@@ -46,7 +49,7 @@ export interface ScoreRequest {
 }
 
 export interface ScoreDetail {
-  id: string;
+  id: CandidateId;
   mean: number;
   bonus: number;
 }
@@ -54,7 +57,7 @@ export interface ScoreDetail {
 export interface ScoreResult {
   /** mean + bonus, in candidate order. */
   scores: number[];
-  chosen: string;
+  chosen: CandidateId;
   /** Probability the policy had of picking `chosen`, in (0, 1]. */
   propensity: number;
   /** Absent when the request asked for `detail: false`. */
@@ -222,6 +225,7 @@ class ChildScorer implements Scorer {
   /** Lines the current child has not answered yet. */
   private queued = 0;
   private flushScheduled = false;
+  private outgoing = "";
   private restartTimer: ReturnType<typeof setTimeout> | null = null;
   private restartDelayMs = FIRST_RESTART_DELAY_MS;
   private current = initialStatus("child");
@@ -366,13 +370,16 @@ class ChildScorer implements Scorer {
     return new ScorerUnavailable("down", `${lastError ?? "the scorer is down"}; restarting`);
   }
 
-  /** Buffers the line and flushes once per tick, so a burst of calls costs one write to the pipe. */
+  /** Gathers the lines of one tick and writes them at once, so a burst of calls costs one write to the pipe. */
   private write(child: PipedSubprocess, line: string) {
-    ignoreBrokenPipe(() => child.stdin.write(line));
+    this.outgoing += line;
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     queueMicrotask(() => {
+      const lines = this.outgoing;
+      this.outgoing = "";
       this.flushScheduled = false;
+      ignoreBrokenPipe(() => child.stdin.write(lines));
       ignoreBrokenPipe(() => child.stdin.flush());
     });
   }

@@ -1,25 +1,63 @@
 import type { BanditStore } from "../bandit.ts";
 import type { Scorer } from "../scorer.ts";
-import { argmax, type Decision, type DecisionInput, type Policy } from "./types.ts";
+import { type Decision, type DecisionInput, epsilonGreedy, type Policy } from "./types.ts";
 
-/** LinUCB through the Python scorer, with the user's state from the bandit store. */
+/**
+ * LinUCB through the Python scorer, with the user's state from the bandit store.
+ *
+ * A LinUCB score depends on the feature vector alone, and many candidates share one (every advice
+ * of a priority at this hour does), so each distinct vector is scored once. The exploration draw
+ * is then made here over every candidate, exactly as the heuristic's, which keeps the propensity
+ * ε/K over the K candidates considered rather than over the distinct vectors.
+ */
 export function linucbPolicy(scorer: Pick<Scorer, "score">, bandits: BanditStore, alpha: number, epsilon: number): Policy {
   return {
     name: "linucb",
     version: `linucb@1 alpha=${alpha} eps=${epsilon}`,
-    async decide({ userId, candidates, features, traceparent }: DecisionInput): Promise<Decision> {
+    async decide({ userId, features, traceparent, random }: DecisionInput): Promise<Decision> {
+      const { vectors, vectorOf } = distinctVectors(features);
       const reply = await scorer.score(
         {
           policy: "linucb",
-          params: { alpha, epsilon, detail: false },
+          params: { alpha, epsilon: 0, detail: false },
           state: bandits.get(userId, "linucb"),
-          candidates: candidates.map((candidate, index) => ({ id: candidate.key, x: features[index]! })),
+          candidates: vectors.map((x, id) => ({ id, x })),
         },
         { traceparent },
       );
-      const chosen = candidates.findIndex((candidate) => candidate.key === reply.chosen);
-      if (chosen === -1) throw new Error(`the scorer chose an unknown candidate ${reply.chosen}`);
-      return { scores: reply.scores, chosen, propensity: reply.propensity, explored: chosen !== argmax(reply.scores), scorerStatus: "ok" };
+      if (reply.scores.length !== vectors.length) {
+        throw new Error(`the scorer returned ${reply.scores.length} scores for ${vectors.length} candidates`);
+      }
+      const scores = vectorOf.map((index) => reply.scores[index]!);
+      return { scores, ...epsilonGreedy(scores, epsilon, random), scorerStatus: "ok" };
     },
   };
+}
+
+/** The distinct vectors in order of first appearance, and for each input the index of its vector. */
+export function distinctVectors(features: number[][]): { vectors: number[][]; vectorOf: number[] } {
+  const vectors: number[][] = [];
+  const vectorOf: number[] = [];
+  // Keyed by a cheap numeric digest; equal digests are confirmed value by value.
+  const byDigest = new Map<number, number>();
+  for (const x of features) {
+    let digest = 0;
+    for (const value of x) digest = digest * 31 + value;
+    let index = byDigest.get(digest);
+    if (index === undefined || !sameVector(vectors[index]!, x)) {
+      index = vectors.findIndex((vector) => sameVector(vector, x));
+      if (index === -1) {
+        index = vectors.push(x) - 1;
+        byDigest.set(digest, index);
+      }
+    }
+    vectorOf.push(index);
+  }
+  return { vectors, vectorOf };
+}
+
+function sameVector(a: number[], b: number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
