@@ -85,7 +85,6 @@ type DecisionRow = ReturnType<typeof decisionRow>;
 /** One row of `tip_scores`, in column order. */
 function decisionRow(
   tipId: string,
-  userId: string,
   at: number,
   candidates: Candidate[],
   features: number[][],
@@ -97,7 +96,6 @@ function decisionRow(
   const chosen = candidates[decision.chosen]!;
   return [
     tipId,
-    userId,
     at,
     policy.name,
     policy.version,
@@ -140,9 +138,9 @@ export class Recommender {
       "INSERT INTO tip_views (id, user_id, candidate_key, kind, source, content, why, policy, candidates, served_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     );
     this.insertScore = deps.sqlite.query(
-      `INSERT INTO tip_scores (tip_id, user_id, at, policy, policy_version, serving, scores, chosen_key, propensity, features,
+      `INSERT INTO tip_scores (tip_id, at, policy, policy_version, serving, scores, chosen_key, propensity, features,
          feature_version, latency_ms, scorer_status, tip_kind, source, prompt_version, llm_model)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
   }
 
@@ -203,7 +201,7 @@ export class Recommender {
       why: explain(chosen, clock, served.decision.explored),
     };
     const row = (policy: Policy, decision: Decision, serving: boolean) =>
-      decisionRow(tip.id, user.id, now, candidates, features, latencyMs, policy, decision, serving);
+      decisionRow(tip.id, now, candidates, features, latencyMs, policy, decision, serving);
     const candidateKeys = JSON.stringify(candidates.map((candidate) => candidate.key));
     const rows: DecisionRow[] = [
       row(served.policy, served.decision, true),

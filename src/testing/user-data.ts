@@ -1,25 +1,49 @@
 import type { Database } from "bun:sqlite";
 
+export interface UserReference {
+  table: string;
+  column: string;
+  /** Matches the person's rows, with the user id as its one parameter. */
+  where: string;
+  /** For rows that belong to the person through a parent row: that parent's table and key column. */
+  parent?: { table: string; column: string };
+}
+
 /**
  * The live database's view of "rows about a person", read from SQLite itself rather than from the
- * drizzle schema the code walks: every column named `user_id` and every column with a foreign key
- * to `users`. A table added by a later migration is covered without touching the tests.
+ * drizzle schema the code walks: every column named `user_id`, every column with a foreign key to
+ * `users`, and every foreign key to a table that has either (rows that belong to the person through
+ * their parent row). A table added by a later migration is covered without touching the tests.
  */
-export function userReferences(sqlite: Database): { table: string; column: string }[] {
+export function userReferences(sqlite: Database): UserReference[] {
   const tables = sqlite
     .query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
     .all()
     .map((row) => row.name);
-  const references = new Map<string, { table: string; column: string }>();
+  const foreignKeys = (table: string) => sqlite.query<{ table: string; from: string; to: string }, []>(`PRAGMA foreign_key_list("${table}")`).all();
+  const direct = new Map<string, UserReference>();
   for (const table of tables) {
     for (const column of sqlite.query<{ name: string }, []>(`PRAGMA table_info("${table}")`).all()) {
-      if (column.name === "user_id") references.set(`${table}.user_id`, { table, column: "user_id" });
+      if (column.name === "user_id") direct.set(`${table}.user_id`, { table, column: "user_id", where: `"user_id" = ?` });
     }
-    for (const key of sqlite.query<{ table: string; from: string }, []>(`PRAGMA foreign_key_list("${table}")`).all()) {
-      if (key.table === "users") references.set(`${table}.${key.from}`, { table, column: key.from });
+    for (const key of foreignKeys(table)) {
+      if (key.table === "users") direct.set(`${table}.${key.from}`, { table, column: key.from, where: `"${key.from}" = ?` });
     }
   }
-  return [...references.values()];
+  const through: UserReference[] = [];
+  for (const table of tables) {
+    for (const key of foreignKeys(table)) {
+      const owner = [...direct.values()].find((reference) => reference.table === key.table && key.table !== table);
+      if (!owner || key.table === "users") continue;
+      through.push({
+        table,
+        column: key.from,
+        where: `"${key.from}" IN (SELECT "${key.to}" FROM "${key.table}" WHERE "${owner.column}" = ?)`,
+        parent: { table: key.table, column: key.to },
+      });
+    }
+  }
+  return [...direct.values(), ...through];
 }
 
 let sequence = 0;
@@ -32,15 +56,19 @@ let sequence = 0;
  */
 export function seedEveryUserTable(sqlite: Database, userId: string): Map<string, Record<string, string | number>> {
   const seeded = new Map<string, Record<string, string | number>>();
+  const references = userReferences(sqlite);
   sqlite.run("PRAGMA foreign_keys = OFF");
   try {
-    for (const { table } of userReferences(sqlite)) {
+    // Parents come first in the list, so a child row can point at its parent's seeded key.
+    for (const { table } of references) {
       if (seeded.has(table)) continue;
-      const userColumns = new Set(userReferences(sqlite).filter((reference) => reference.table === table).map((reference) => reference.column));
+      const mine = references.filter((reference) => reference.table === table);
       const row: Record<string, string | number> = {};
       for (const column of sqlite.query<{ name: string; type: string }, []>(`PRAGMA table_info("${table}")`).all()) {
         const type = column.type.toUpperCase();
-        if (userColumns.has(column.name)) row[column.name] = userId;
+        const reference = mine.find((candidate) => candidate.column === column.name);
+        if (reference?.parent) row[column.name] = seeded.get(reference.parent.table)![reference.parent.column]!;
+        else if (reference) row[column.name] = userId;
         else if (type.includes("INT")) row[column.name] = 1_000_000 + ++sequence;
         else if (type.includes("REAL")) row[column.name] = 0.5;
         else row[column.name] = JSON.stringify(`seed:${table}.${column.name}:${userId}:${++sequence}`);

@@ -1,4 +1,4 @@
-import { eq, getTableColumns, is } from "drizzle-orm";
+import { eq, getTableColumns, is, type SQL, sql } from "drizzle-orm";
 import { getTableConfig, SQLiteTable, type SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { sessionUserColumns } from "../auth/service.ts";
 import { canonicalTimeZone } from "../time.ts";
@@ -73,20 +73,47 @@ export function updateProfile(db: Db, userId: string, changes: ProfileChanges, n
 interface UserOwnedTable {
   name: string;
   table: SQLiteTable;
-  userId: SQLiteColumn;
   columns: Record<string, SQLiteColumn>;
+  /** The person's rows: by `user_id`, or through the parent row they belong to. */
+  rowsOf: (userId: string) => SQL;
+  /** The parent table, for rows that belong to the person through it. */
+  through: string | null;
 }
 
 /**
- * Found by walking the schema rather than listed by hand, so a table added later with a
- * `user_id` column is exported and erased without anyone remembering to add it here.
+ * Found by walking the schema rather than listed by hand, so a table added later with a `user_id`
+ * column, or with a foreign key to such a table (rows that belong to the person through their
+ * parent, like a tip's decision rows), is exported and erased without anyone remembering to add it.
  */
-export const userOwnedTables: UserOwnedTable[] = Object.values(schema).flatMap((value) => {
-  if (!is(value, SQLiteTable)) return [];
-  const columns = getTableColumns(value) as Record<string, SQLiteColumn>;
-  const userId = Object.values(columns).find((column) => column.name === "user_id");
-  return userId ? [{ name: getTableConfig(value).name, table: value, userId, columns }] : [];
-});
+export const userOwnedTables: UserOwnedTable[] = (() => {
+  const tables = (Object.values(schema) as unknown[]).filter((value): value is SQLiteTable => is(value, SQLiteTable));
+  const userIdOf = new Map<SQLiteTable, SQLiteColumn>();
+  for (const table of tables) {
+    const userId = Object.values(getTableColumns(table) as Record<string, SQLiteColumn>).find((column) => column.name === "user_id");
+    if (userId) userIdOf.set(table, userId);
+  }
+  return tables.flatMap((table): UserOwnedTable[] => {
+    const columns = getTableColumns(table) as Record<string, SQLiteColumn>;
+    const config = getTableConfig(table);
+    const userId = userIdOf.get(table);
+    if (userId) return [{ name: config.name, table, columns, rowsOf: (id) => eq(userId, id), through: null }];
+    for (const foreignKey of config.foreignKeys) {
+      const { columns: [child], foreignColumns: [key], foreignTable } = foreignKey.reference();
+      const parentUserId = userIdOf.get(foreignTable);
+      if (!child || !key || !parentUserId) continue;
+      return [
+        {
+          name: config.name,
+          table,
+          columns,
+          rowsOf: (id) => sql`${child} IN (SELECT ${key} FROM ${foreignTable} WHERE ${parentUserId} = ${id})`,
+          through: getTableConfig(foreignTable).name,
+        },
+      ];
+    }
+    return [];
+  });
+})();
 
 /** Columns holding secrets or their derivatives (token hashes, ciphertexts) by their SQL name. */
 const SECRET_COLUMN = /(hash|ciphertext|secret|password|token)$/;
@@ -107,7 +134,7 @@ export function exportAccount(db: Db, userId: string, now = Date.now()) {
   if (!user) throw new AppError(404, "not_found", "This account no longer exists.");
   const tables: Record<string, Record<string, unknown>[]> = {};
   for (const owned of userOwnedTables) {
-    const rows = db.select().from(owned.table).where(eq(owned.userId, userId)).all() as Record<string, unknown>[];
+    const rows = db.select().from(owned.table).where(owned.rowsOf(userId)).all() as Record<string, unknown>[];
     tables[owned.name] = rows.map((row) => withoutSecrets(row, owned.columns));
   }
   return { exportedAt: new Date(now).toISOString(), user: withoutSecrets(user, userColumns), tables };
@@ -167,7 +194,10 @@ export async function deleteAccount({ db, bus, log, hooks }: AccountDeletionDeps
   if (!db.select({ id: users.id }).from(users).where(eq(users.id, userId)).get()) return false;
   await hooks.run(userId, log);
   const deleted = db.transaction(() => {
-    for (const owned of userOwnedTables) db.delete(owned.table).where(eq(owned.userId, userId)).run();
+    // Rows owned through a parent go first, while the parent rows that lead to them still exist.
+    for (const owned of userOwnedTables.toSorted((a, b) => Number(b.through !== null) - Number(a.through !== null))) {
+      db.delete(owned.table).where(owned.rowsOf(userId)).run();
+    }
     const gone = db.delete(users).where(eq(users.id, userId)).returning({ id: users.id }).get();
     if (!gone) return false;
     db.insert(userTombstones).values({ id: userId, deletedAt: now }).onConflictDoNothing().run();

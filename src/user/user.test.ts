@@ -23,8 +23,8 @@ const userRow = (context: TestContext, id: string) => context.database.db.select
 /** Rows that still name the person, in any column that references users, in any table of the live database. */
 function rowsNaming(context: TestContext, userId: string): string[] {
   const { sqlite } = context.database;
-  const found = userReferences(sqlite).flatMap(({ table, column }) => {
-    const { n } = sqlite.query<{ n: number }, [string]>(`SELECT count(*) AS n FROM "${table}" WHERE "${column}" = ?`).get(userId)!;
+  const found = userReferences(sqlite).flatMap(({ table, column, where }) => {
+    const { n } = sqlite.query<{ n: number }, [string]>(`SELECT count(*) AS n FROM "${table}" WHERE ${where}`).get(userId)!;
     return n > 0 ? [`${table}.${column}: ${n}`] : [];
   });
   if (userRow(context, userId)) found.push("users.id");
