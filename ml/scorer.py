@@ -354,6 +354,11 @@ def serve_lines(source_fd, sink_fd):
             break
         lines = (pending + chunk).split(b"\n")
         pending = lines.pop()
+        if os.environ.get("XPERLINE"):
+            for line in lines:
+                if line.strip():
+                    _write_all(sink_fd, answer_line(line))
+            continue
         replies = b"".join(answer_line(line) for line in lines if line.strip())
         if replies:
             _write_all(sink_fd, replies)

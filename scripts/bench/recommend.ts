@@ -1,15 +1,19 @@
 /**
  * The tip under load, on dist/oo (build it first: `bun run build`):
- *  - POST /api/recommend with 1,000 users × 50 open tasks each, decision logging on,
+ *  - POST /api/recommend with 1,000 users × 50 candidates each (open tasks filling up what the
+ *    advice fitting the person's hour leaves), decision logging on,
  *    (a) LinUCB through the spawned python3 scorer (heuristic shadow), (b) heuristic only, no scorer,
  *    and a bare Bun.serve hello-world from the same run; wrk, 64 connections
  *  - the tip page's server time (GET /, one connection, median)
- * Usage: bun scripts/bench/recommend.ts [--seconds 15] [--users 1000] [--tasks 50]
+ * Usage: bun scripts/bench/recommend.ts [--seconds 15] [--users 1000] [--candidates 50]
+ *        (or --tasks N: N open tasks each on top of the fitting advice)
  */
 import { Database } from "bun:sqlite";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { hashToken, newToken } from "../../src/auth/service.ts";
+import { timeOfDayAt } from "../../src/recommender/candidates/index.ts";
+import { zonedParts } from "../../src/time.ts";
 import { childPids, cpuSeconds, freePort, root, startBareServer, stop, table, tempDir, waitFor200, wrk } from "./lib.ts";
 
 const argument = (name: string, fallback: number) => {
@@ -18,7 +22,8 @@ const argument = (name: string, fallback: number) => {
 };
 const seconds = argument("seconds", 15);
 const userCount = argument("users", 1000);
-const tasksPerUser = argument("tasks", 50);
+const candidatesPerUser = argument("candidates", 50);
+const fixedTasks = argument("tasks", Number.NaN);
 const binary = join(root, "dist", "oo");
 if (!existsSync(binary)) throw new Error("dist/oo is missing: run `bun run build` first");
 
@@ -30,7 +35,7 @@ function migrate() {
   if (run.exitCode !== 0) throw new Error("migration failed");
 }
 
-/** 1,000 people with sessions and 50 open tasks each, a spread of priorities, ages and due dates. */
+/** 1,000 people with sessions and their open tasks, a spread of priorities, ages and due dates. */
 function seed(): string[] {
   const db = new Database(join(data.path, "oo.db"));
   db.run("PRAGMA journal_mode = WAL");
@@ -47,11 +52,21 @@ function seed(): string[] {
      VALUES (?, 'todoist', ?, ?, '', ?, ?, ?, '[]', ?, ?, ?)`,
   );
   const zones = ["Europe/Paris", "America/New_York", "Asia/Tokyo", "UTC"];
+  const library = db.query<{ time_of_day: string; day_kind: string }, []>("SELECT time_of_day, day_kind FROM advice WHERE active = 1").all();
+  /** How many advices compete for a person in `zone` now: the rest of their candidates are tasks. */
+  const fittingAdvice = (zone: string) => {
+    const local = zonedParts(now, zone);
+    const bucket = timeOfDayAt(local.hour);
+    const dayKind = local.weekday >= 5 ? "weekend" : "weekday";
+    return library.filter((row) => (row.time_of_day === "any" || row.time_of_day === bucket) && (row.day_kind === "any" || row.day_kind === dayKind)).length;
+  };
   const cookies: string[] = [];
   db.transaction(() => {
     for (let u = 0; u < userCount; u++) {
       const id = crypto.randomUUID();
-      insertUser.run(id, `bench${u}@example.test`, zones[u % zones.length]!, now, now);
+      const zone = zones[u % zones.length]!;
+      insertUser.run(id, `bench${u}@example.test`, zone, now, now);
+      const tasksPerUser = Number.isNaN(fixedTasks) ? Math.max(0, candidatesPerUser - fittingAdvice(zone)) : fixedTasks;
       const token = newToken();
       insertSession.run(hashToken(token), id, now, now + 30 * day, now);
       cookies.push(`sid=${token}`);
@@ -126,7 +141,9 @@ try {
       "SELECT scorer_status, policy, count(*) AS n FROM tip_scores WHERE serving = 1 GROUP BY 1, 2 ORDER BY n DESC",
     )
     .all();
-  const candidates = statusDb.query<{ n: number }, []>("SELECT json_array_length(candidates) AS n FROM tip_views LIMIT 1").get()!.n;
+  const candidates = statusDb
+    .query<{ low: number; high: number }, []>("SELECT min(json_array_length(candidates)) AS low, max(json_array_length(candidates)) AS high FROM tip_views")
+    .get()!;
   statusDb.close();
 
   setPolicy("heuristic", []);
@@ -139,7 +156,7 @@ try {
   const baseline = wrk(bare.url, { seconds });
   await stop(bare.child);
 
-  console.log(`\nrecommend benchmark: ${userCount} users × ${tasksPerUser} tasks (${candidates} candidates per decision), wrk ${seconds}s, 64 connections\n`);
+  console.log(`\nrecommend benchmark: ${userCount} users, ${candidates.low === candidates.high ? candidates.low : `${candidates.low}–${candidates.high}`} candidates per decision, wrk ${seconds}s, 64 connections\n`);
   table([
     ["run", "req/s", "p50", "p99", "non-2xx"],
     ...(

@@ -38,5 +38,20 @@ export function featuresOf(candidate: Candidate, clock: Clock): number[] {
   ];
 }
 
+/**
+ * The vectors of one decision's candidates. A candidate without dates (every advice) has a vector
+ * that depends on its priority alone, so those share one array per priority, which lets a policy
+ * see at a glance which candidates are alike (LinUCB scores each distinct vector once).
+ */
+export function featuresOfAll(candidates: Candidate[], clock: Clock): number[][] {
+  const dateless = new Map<number, number[]>();
+  return candidates.map((candidate) => {
+    if (candidate.dueAt !== null || candidate.addedAt !== null) return featuresOf(candidate, clock);
+    let shared = dateless.get(candidate.priority);
+    if (!shared) dateless.set(candidate.priority, (shared = featuresOf(candidate, clock)));
+    return shared;
+  });
+}
+
 /** Four decimals keep logs and scorer messages short without changing any decision. */
 const round = (value: number) => Math.round(value * 10_000) / 10_000;

@@ -8,7 +8,7 @@ import type { EventBus } from "../events/bus.ts";
 import type { Logger } from "../log.ts";
 import type { BanditStore } from "./bandit.ts";
 import { type Candidate, type CandidatePool, timeOfDayAt, type TipKind } from "./candidates/index.ts";
-import { type Clock, clockAt, FEATURE_VERSION, featuresOf } from "./features.ts";
+import { type Clock, clockAt, FEATURE_VERSION, featuresOfAll } from "./features.ts";
 import { heuristicPolicy } from "./policies/heuristic.ts";
 import { linucbPolicy } from "./policies/linucb.ts";
 import { randomPolicy } from "./policies/random.ts";
@@ -181,7 +181,7 @@ export class Recommender {
     const clock = clockAt(now, user.timezone);
     const visible = this.deps.pool.visible(user.id, user.timezone, now, { traceparent: options.traceparent });
     const candidates = visible.length > 0 ? visible : [ALL_CLEAR];
-    const features = candidates.map((candidate) => featuresOf(candidate, clock));
+    const features = featuresOfAll(candidates, clock);
     const input = { userId: user.id, candidates, features, clock, traceparent: options.traceparent, random: this.random };
 
     const shadowNames = settings.shadowPolicies.filter((name) => name !== settings.servingPolicy);

@@ -4,7 +4,13 @@ import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import type { Env } from "../config.ts";
+import { openDatabase } from "../db/client.ts";
+import { migrate } from "../db/migrate.ts";
 import { captureLogger, freePort, tempDir, testConfig } from "../testing/harness.ts";
+import { BanditStore } from "./bandit.ts";
+import type { Candidate } from "./candidates/index.ts";
+import { clockAt, featuresOfAll } from "./features.ts";
+import { linucbPolicy } from "./policies/linucb.ts";
 import {
   type BanditState,
   createScorer,
@@ -72,6 +78,12 @@ const greedy = (state: BanditState | null, xs: number[][], alpha = 1): ScoreRequ
 });
 
 /** The LinUCB reference, written from the definition: A = I + Σ x xᵀ inverted directly, b = Σ r x. */
+/** A deterministic stand-in for Math.random. */
+const sequence = (...values: number[]) => {
+  let index = 0;
+  return () => values[index++ % values.length]!;
+};
+
 function reference(history: { x: number[]; reward: number }[], d: number) {
   const a = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? 1 : 0)));
   const b = Array<number>(d).fill(0);
@@ -173,6 +185,47 @@ describe("scorer child process", () => {
     const best = want.reduce((top, item, i) => (item.score > want[top]!.score ? i : top), 0);
     expect(result.chosen).toBe(`c${best}`);
     expect(result.propensity).toBe(1);
+  });
+
+  test("the LinUCB policy scores alike candidates once and explores over every candidate", async () => {
+    const { scorer } = await startedScorer();
+    const sent: number[] = [];
+    const counting = {
+      score: (request: Parameters<typeof scorer.score>[0]) => {
+        sent.push(request.candidates.length);
+        return scorer.score(request);
+      },
+    };
+    const database = openDatabase(":memory:");
+    migrate(database.sqlite);
+    const policy = linucbPolicy(counting, new BanditStore(database.db), 1, 0.2);
+    const clock = clockAt(Date.UTC(2026, 10, 18, 7, 30), "UTC");
+    const advice = (key: string, priority: number): Candidate => ({
+      key,
+      kind: "advice",
+      source: "advice",
+      content: key,
+      priority,
+      dueAt: null,
+      addedAt: null,
+      changedAt: null,
+      timeOfDay: "any",
+      dayKind: "any",
+    });
+    const candidates = [advice("a", 1), advice("b", 2), advice("c", 1), advice("d", 2), advice("e", 4)];
+    const features = featuresOfAll(candidates, clock);
+    const exploit = await policy.decide({ userId: "u", candidates, features, clock, random: () => 0.99 });
+    expect(sent).toEqual([3]);
+    expect(exploit.scores).toHaveLength(5);
+    expect(exploit.scores[0]).toBe(exploit.scores[2]!);
+    expect(exploit.scores[1]).toBe(exploit.scores[3]!);
+    // A fresh model scores by the norm of x: the highest priority wins, with 1 − ε + ε/K.
+    expect(exploit).toMatchObject({ chosen: 4, explored: false, scorerStatus: "ok" });
+    expect(exploit.propensity).toBeCloseTo(0.8 + 0.2 / 5, 12);
+    const explore = await policy.decide({ userId: "u", candidates, features, clock, random: sequence(0.1, 0.5) });
+    expect(explore).toMatchObject({ chosen: 2, explored: true });
+    expect(explore.propensity).toBeCloseTo(0.2 / 5, 12);
+    database.close();
   });
 
   test("200 concurrent calls over the one child each get their own answer", async () => {

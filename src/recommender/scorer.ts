@@ -370,12 +370,15 @@ class ChildScorer implements Scorer {
     return new ScorerUnavailable("down", `${lastError ?? "the scorer is down"}; restarting`);
   }
 
-  /** Gathers the lines of one tick and writes them at once, so a burst of calls costs one write to the pipe. */
+  /**
+   * Gathers the lines of one turn of the event loop (every request that arrived together) and
+   * writes them at once: a write to the pipe per call cost more than building the call.
+   */
   private write(child: PipedSubprocess, line: string) {
     this.outgoing += line;
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    queueMicrotask(() => {
+    setImmediate(() => {
       const lines = this.outgoing;
       this.outgoing = "";
       this.flushScheduled = false;

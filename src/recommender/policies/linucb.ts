@@ -34,30 +34,21 @@ export function linucbPolicy(scorer: Pick<Scorer, "score">, bandits: BanditStore
   };
 }
 
-/** The distinct vectors in order of first appearance, and for each input the index of its vector. */
+/**
+ * The distinct vectors in order of first appearance, and for each input the index of its vector.
+ * Alike candidates share one array (see `featuresOfAll`), so identity is the test: comparing values
+ * would cost the serving thread more than the scorer saves.
+ */
 export function distinctVectors(features: number[][]): { vectors: number[][]; vectorOf: number[] } {
   const vectors: number[][] = [];
-  const vectorOf: number[] = [];
-  // Keyed by a cheap numeric digest; equal digests are confirmed value by value.
-  const byDigest = new Map<number, number>();
-  for (const x of features) {
-    let digest = 0;
-    for (const value of x) digest = digest * 31 + value;
-    let index = byDigest.get(digest);
-    if (index === undefined || !sameVector(vectors[index]!, x)) {
-      index = vectors.findIndex((vector) => sameVector(vector, x));
-      if (index === -1) {
-        index = vectors.push(x) - 1;
-        byDigest.set(digest, index);
-      }
+  const indexOf = new Map<number[], number>();
+  const vectorOf = features.map((x) => {
+    let index = indexOf.get(x);
+    if (index === undefined) {
+      index = vectors.push(x) - 1;
+      indexOf.set(x, index);
     }
-    vectorOf.push(index);
-  }
+    return index;
+  });
   return { vectors, vectorOf };
-}
-
-function sameVector(a: number[], b: number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
