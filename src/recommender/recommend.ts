@@ -44,6 +44,7 @@ export const ALL_CLEAR: Candidate = {
 };
 
 const DAY_MS = 86_400_000;
+const LOGGED_KEYS_MAX_USERS = 10_000;
 const SOURCE_LABELS: Record<string, string> = { todoist: "from Todoist", advice: "oO advice", llm: "written for you" };
 
 function days(ms: number): string {
@@ -128,6 +129,8 @@ export class Recommender {
   private readonly insertView;
   private readonly insertScore;
   private readonly commits: GroupCommit;
+  /** Each person's last candidate list with its keys as JSON: from one tip to the next it is usually the very same list. */
+  private readonly loggedKeys = new Map<string, { candidates: Candidate[]; json: string }>();
   /** Why the heuristic is standing in for the serving policy, while it is. */
   private fallingBackBecause: ScorerOutcome | null = null;
 
@@ -202,7 +205,7 @@ export class Recommender {
     };
     const row = (policy: Policy, decision: Decision, serving: boolean) =>
       decisionRow(tip.id, now, candidates, features, latencyMs, policy, decision, serving);
-    const candidateKeys = JSON.stringify(candidates.map((candidate) => candidate.key));
+    const candidateKeys = this.candidateKeysJson(user.id, candidates);
     const rows: DecisionRow[] = [
       row(served.policy, served.decision, true),
       ...shadows.flatMap((shadow) => (shadow ? [row(shadow.policy, shadow.decision, false)] : [])),
@@ -227,6 +230,23 @@ export class Recommender {
     });
     this.deps.bus.deliver(servedEvent);
     return tip;
+  }
+
+  /** After an account is deleted. */
+  forget(userId: string) {
+    this.loggedKeys.delete(userId);
+  }
+
+  private candidateKeysJson(userId: string, candidates: Candidate[]): string {
+    const last = this.loggedKeys.get(userId);
+    if (last && last.candidates.length === candidates.length && last.candidates.every((candidate, index) => candidate === candidates[index])) {
+      return last.json;
+    }
+    const json = JSON.stringify(candidates.map((candidate) => candidate.key));
+    this.loggedKeys.delete(userId);
+    if (this.loggedKeys.size >= LOGGED_KEYS_MAX_USERS) this.loggedKeys.delete(this.loggedKeys.keys().next().value!);
+    this.loggedKeys.set(userId, { candidates, json });
+    return json;
   }
 
   /**

@@ -44,6 +44,7 @@ export function createRecommenderModule({ config, database, bus, log, jobs, scor
   bus.subscribe("account.deleted", ({ payload }) => {
     pool.invalidate(payload.userId);
     bandits.forget(payload.userId);
+    recommender.forget(payload.userId);
   });
 
   jobs.add({
