@@ -88,6 +88,31 @@ describe("migrate", () => {
     expect(database.sqlite.query("SELECT count(*) AS n FROM child").get()).toEqual({ n: 1 });
   });
 
+  test("decisions logged before decision rows belonged to their tip survive the upgrade, orphans aside", () => {
+    const database = openDatabase(":memory:");
+    const before = embeddedMigrations.findIndex((migration) => migration.tag.startsWith("0003_"));
+    migrate(database.sqlite, embeddedMigrations.slice(0, before));
+    const { sqlite } = database;
+    sqlite.run("INSERT INTO users (id, role, timezone, created_at, updated_at) VALUES ('u1', 'user', 'UTC', 1, 1)");
+    sqlite.run(
+      "INSERT INTO tip_views (id, user_id, candidate_key, kind, source, content, why, policy, candidates, served_at) VALUES ('tip-1', 'u1', 'advice:a', 'advice', 'advice', 'Drink water', 'why', 'linucb', '[\"advice:a\"]', 5)",
+    );
+    const score = sqlite.query(
+      `INSERT INTO tip_scores (tip_id, user_id, at, policy, policy_version, serving, scores, chosen_key, propensity, features, feature_version,
+         latency_ms, scorer_status, tip_kind, source) VALUES (?, 'u1', 5, 'linucb', 'v', 1, '[1]', 'advice:a', 0.9, '[0,0,0,0,0]', 'f1', 1, 'ok', 'advice', 'advice')`,
+    );
+    score.run("tip-1");
+    score.run("tip-purged");
+    sqlite.run(`INSERT INTO events (subject, user_id, payload, at) VALUES ('signals.tip.served', 'u1', '{"tipId":"tip-1"}', 5)`);
+
+    migrate(database.sqlite);
+    expect(sqlite.query("SELECT tip_id AS tipId FROM tip_scores").all()).toEqual([{ tipId: "tip-1" }]);
+    expect(sqlite.query("SELECT tip_id AS tipId, user_id AS userId FROM events").all()).toEqual([{ tipId: "tip-1", userId: "u1" }]);
+    // The tip's decision rows go with it.
+    sqlite.run("DELETE FROM tip_views WHERE id = 'tip-1'");
+    expect(sqlite.query("SELECT count(*) AS n FROM tip_scores").get()).toEqual({ n: 0 });
+  });
+
   test("a migration edited after it was applied is refused", () => {
     const database = openDatabase(":memory:");
     migrate(database.sqlite, [{ tag: "0001_a", sql: "CREATE TABLE a (id integer);" }]);

@@ -3,10 +3,14 @@ import m0 from "../../migrations/0000_foundation.sql" with { type: "text" };
 import m1 from "../../migrations/0001_core.sql" with { type: "text" };
 import m2 from "../../migrations/0002_advice_library.sql" with { type: "text" };
 import m3 from "../../migrations/0003_decision_log_by_tip.sql" with { type: "text" };
+import m4 from "../../migrations/0004_served_events_by_tip.sql" with { type: "text" };
+import m5 from "../../migrations/0005_decision_rows_by_tip_only.sql" with { type: "text" };
 
 export const embeddedMigrations: { tag: string; sql: string }[] = [
   { tag: "0000_foundation", sql: m0 },
   { tag: "0001_core", sql: m1 },
   { tag: "0002_advice_library", sql: m2 },
   { tag: "0003_decision_log_by_tip", sql: m3 },
+  { tag: "0004_served_events_by_tip", sql: m4 },
+  { tag: "0005_decision_rows_by_tip_only", sql: m5 },
 ];

@@ -4,7 +4,7 @@ import { sessionUserColumns } from "../auth/service.ts";
 import { canonicalTimeZone } from "../time.ts";
 import type { Db } from "../db/client.ts";
 import * as schema from "../db/schema.ts";
-import { users, userTombstones } from "../db/schema.ts";
+import { events, tipViews, users, userTombstones } from "../db/schema.ts";
 import type { EventBus } from "../events/bus.ts";
 import { AppError } from "../http/errors.ts";
 import type { Logger } from "../log.ts";
@@ -95,6 +95,7 @@ export const userOwnedTables: UserOwnedTable[] = (() => {
   return tables.flatMap((table): UserOwnedTable[] => {
     const columns = getTableColumns(table) as Record<string, SQLiteColumn>;
     const config = getTableConfig(table);
+    if (table === events) return [{ name: config.name, table, columns, rowsOf: eventsOf, through: "tip_views" }];
     const userId = userIdOf.get(table);
     if (userId) return [{ name: config.name, table, columns, rowsOf: (id) => eq(userId, id), through: null }];
     for (const foreignKey of config.foreignKeys) {
@@ -114,6 +115,15 @@ export const userOwnedTables: UserOwnedTable[] = (() => {
     return [];
   });
 })();
+
+/**
+ * A person's events: tip events through their tip, every other event by person, as the events
+ * indexes are laid out (see the schema). Each half is a term its own index answers.
+ */
+function eventsOf(userId: string): SQL {
+  return sql`(${events.subject} <> 'signals.tip.served' AND ${events.userId} = ${userId})
+    OR ${events.tipId} IN (SELECT ${tipViews.id} FROM ${tipViews} WHERE ${tipViews.userId} = ${userId})`;
+}
 
 /** Columns holding secrets or their derivatives (token hashes, ciphertexts) by their SQL name. */
 const SECRET_COLUMN = /(hash|ciphertext|secret|password|token)$/;

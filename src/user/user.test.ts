@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { hashToken } from "../auth/service.ts";
 import { events, users, userTombstones } from "../db/schema.ts";
 import { signIn } from "../testing/auth.ts";
@@ -160,6 +160,8 @@ describe("export", () => {
     const other = signIn(context.database);
     const mine = seedEveryUserTable(context.database.sqlite, person.userId);
     seedEveryUserTable(context.database.sqlite, other.userId);
+    const tipOf = async (cookie: string) => (await (await context.request("/api/recommend", { method: "POST", headers: { cookie } })).json()).tip.id as string;
+    const [myTip, otherTip] = [await tipOf(person.cookie), await tipOf(other.cookie)];
 
     const response = await context.request("/api/user/export", { headers: { cookie: person.cookie } });
     expect(response.status).toBe(200);
@@ -178,6 +180,10 @@ describe("export", () => {
       }
     }
     expect(text).not.toContain(other.userId);
+    expect(text).not.toContain(otherTip);
+    const servedTips = exported.tables.events!.filter((event) => event.subject === "signals.tip.served").map((event) => event.tipId);
+    expect(servedTips).toEqual([myTip]);
+    expect(exported.tables.tip_scores!.map((row) => row.tipId)).toContain(myTip);
     expect(text).not.toContain(hashToken(person.token));
     expect(text).toContain(WITHHELD);
   });
@@ -197,6 +203,13 @@ describe("deletion", () => {
     seedEveryUserTable(context.database.sqlite, person.userId);
     seedEveryUserTable(context.database.sqlite, other.userId);
     context.bus.publish("signals.tip.feedback", { tipId: "t1", action: "done", reward: 1, source: "test" }, person.userId);
+    // A real tip each: its decision rows and served event are reached through the tip, not by person.
+    for (const cookie of [person.cookie, other.cookie]) {
+      expect((await context.request("/api/recommend", { method: "POST", headers: { cookie } })).status).toBe(200);
+    }
+    const servedOf = (userId: string) =>
+      context.database.db.select().from(events).where(and(eq(events.subject, "signals.tip.served"), eq(events.userId, userId))).all();
+    expect(servedOf(person.userId)).toHaveLength(1);
     const calls: string[] = [];
     context.accountDeletion.register("recording", (userId) => void calls.push(userId));
     context.accountDeletion.register("provider-down", async () => {
@@ -210,7 +223,9 @@ describe("deletion", () => {
     expect(response.headers.getSetCookie()[0]).toMatch(/^sid=; Max-Age=0/);
 
     expect(rowsNaming(context, person.userId)).toEqual([]);
+    expect(servedOf(person.userId)).toEqual([]);
     expect(rowsNaming(context, other.userId)).toEqual(otherRowsBefore);
+    expect(servedOf(other.userId)).toHaveLength(1);
     expect(context.database.db.select().from(userTombstones).all()).toEqual([{ id: person.userId, deletedAt: expect.any(Number) }]);
     expect(calls).toEqual([person.userId]);
     const failure = context.lines.find((line) => line.msg === "account deletion hook failed; deleting anyway");

@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { candidateStates } from "../../db/schema.ts";
 import { zonedParts } from "../../time.ts";
-import type { Candidate, CandidateSource, RequestContext, TimeOfDay } from "./types.ts";
+import type { Candidate, CandidateSource, LoadContext, RequestContext, TimeOfDay } from "./types.ts";
 
 export type { Candidate, CandidateSource, RequestContext, LoadContext, TimeOfDay, TipKind } from "./types.ts";
 
@@ -41,6 +41,8 @@ export function isVisible(candidate: Candidate, state: CandidateState | undefine
  */
 export class CandidatePool {
   private readonly users = new Map<string, UserEntry>();
+  /** The fitting advice per part of the day and kind of day, for the library as last loaded. */
+  private fitting: { library: Candidate[] | null; byHint: Map<string, Candidate[]> } = { library: null, byHint: new Map() };
 
   constructor(
     private readonly db: Db,
@@ -54,13 +56,23 @@ export class CandidatePool {
     const local = zonedParts(now, timeZone);
     const bucket = timeOfDayAt(local.hour);
     const dayKind = local.weekday >= 5 ? "weekend" : "weekday";
-    const fitting = this.advice
-      .load({ userId, timeZone, now })
-      .filter(
-        (advice) =>
-          (advice.timeOfDay === "any" || advice.timeOfDay === bucket) && (advice.dayKind === "any" || advice.dayKind === dayKind),
+    const candidates = [...entry.personal, ...this.fittingAdvice({ userId, timeZone, now }, bucket, dayKind)];
+    return entry.states.size === 0 ? candidates : candidates.filter((candidate) => isVisible(candidate, entry.states.get(candidate.key), now));
+  }
+
+  /** The advice whose hints fit this part of the day and kind of day; the library changes rarely, so each pick is kept until it does. */
+  private fittingAdvice(context: LoadContext, bucket: TimeOfDay, dayKind: "weekday" | "weekend"): Candidate[] {
+    const library = this.advice.load(context);
+    if (this.fitting.library !== library) this.fitting = { library, byHint: new Map() };
+    const key = `${bucket}/${dayKind}`;
+    let list = this.fitting.byHint.get(key);
+    if (!list) {
+      list = library.filter(
+        (advice) => (advice.timeOfDay === "any" || advice.timeOfDay === bucket) && (advice.dayKind === "any" || advice.dayKind === dayKind),
       );
-    return [...entry.personal, ...fitting].filter((candidate) => isVisible(candidate, entry.states.get(candidate.key), now));
+      this.fitting.byHint.set(key, list);
+    }
+    return list;
   }
 
   /** Hands a "done" to the candidate's source (a task manager closes the task upstream). */

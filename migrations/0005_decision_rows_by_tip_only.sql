@@ -1,0 +1,1 @@
+DROP INDEX `tip_scores_at_idx`;
