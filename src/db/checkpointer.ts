@@ -1,9 +1,18 @@
+import type { GroupCommit } from "./group-commit.ts";
+
 /**
  * Moves WAL checkpoints off the thread that serves requests. A checkpoint copies the WAL into the
  * database file and ends in an fsync; run by the connection that commits (SQLite's automatic
- * checkpoint), it stalls every request behind it for tens of milliseconds. A worker thread with
- * its own connection checkpoints PASSIVE instead: it never blocks writers or readers, and the WAL
- * restarts from its beginning once a checkpoint has caught up.
+ * checkpoint), it stalls every request behind it. A worker thread with its own connection
+ * checkpoints PASSIVE instead, which never blocks writers or readers.
+ *
+ * A passive checkpoint alone never lets the WAL start over while writes go on: SQLite rewinds it
+ * only when a write begins with every frame already copied, and commits keep landing while the
+ * checkpoint runs. Under steady load the WAL then grows without end (gigabytes a minute at full
+ * load). So once the WAL is long, a round copies the bulk while commits go on, then copies what
+ * arrived meanwhile with the group commit held; the next commit rewinds the WAL, and
+ * journal_size_limit trims the file. The hold lasts one small checkpoint with its two fsyncs (a few
+ * ms, tens on a slow disk), which the commits of that moment wait out; requests are served on.
  */
 
 // The worker's source as text: a Blob worker needs no file of its own inside the executable.
@@ -15,9 +24,9 @@ self.onmessage = ({ data }) => {
     if (data.open) {
       database = new Database(data.open);
       database.run("PRAGMA busy_timeout = 5000");
-    } else if (data.checkpoint && database) {
-      database.query("PRAGMA wal_checkpoint(PASSIVE)").get();
-      postMessage({ done: data.checkpoint });
+    } else if (data.checkpoint !== undefined) {
+      const result = database ? database.query("PRAGMA wal_checkpoint(PASSIVE)").get() : null;
+      postMessage({ done: data.checkpoint, result });
     } else if (data.close) {
       database?.close();
       database = null;
@@ -29,37 +38,94 @@ self.onmessage = ({ data }) => {
 };
 `;
 
+/**
+ * WAL length (frames of a page each) past which a round rewinds it: 128 MB with 4 KB pages, which
+ * takes seconds even at full load, so only a few requests in a thousand ever wait on a hold. It
+ * stays under journal_size_limit (db/client.ts): trimming a long WAL file stalls the next commit.
+ */
+export const REWIND_AFTER_FRAMES = 32_768;
+
+/** A pass this quick means the next one will be too (few frames, a responsive disk). */
+const CALM_PASS_MS = 4;
+const CALM_TRIES = 10;
+
+/** What SQLite reports for a checkpoint: frames in the WAL and frames copied into the database. */
+export interface CheckpointResult {
+  busy: number;
+  log: number;
+  checkpointed: number;
+}
+
 export interface Checkpointer {
+  /** Runs one round now (tests); resolves with the catch-up pass's result. */
+  round(): Promise<CheckpointResult | null>;
   stop(): Promise<void>;
 }
 
-/** Checkpoints `path` every `intervalMs` from a worker thread; the caller sets wal_autocheckpoint = 0. */
-export function startCheckpointer(path: string, intervalMs: number, onError: (message: string) => void): Checkpointer {
+export interface CheckpointerOptions {
+  intervalMs: number;
+  /** The queue every hot-path write commits through; held during each round's catch-up pass. */
+  commits: GroupCommit;
+  onError: (message: string) => void;
+  /** WAL length in frames past which a round rewinds it (default REWIND_AFTER_FRAMES). */
+  rewindAfterFrames?: number;
+}
+
+/** Checkpoints `path` from a worker thread; the caller sets wal_autocheckpoint = 0. */
+export function startCheckpointer(
+  path: string,
+  { intervalMs, commits, onError, rewindAfterFrames = REWIND_AFTER_FRAMES }: CheckpointerOptions,
+): Checkpointer {
   const worker = new Worker(URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" })));
   worker.postMessage({ open: path });
-  let busy = false;
-  let round = 0;
+  const waiting = new Map<number, (result: CheckpointResult | null) => void>();
+  let sequence = 0;
+  let running: Promise<CheckpointResult | null> | null = null;
+  let onClosed: (() => void) | null = null;
   worker.onmessage = ({ data }) => {
-    if (data.done !== undefined) busy = false;
+    if (data.closed) return onClosed?.();
     if (data.error) onError(data.error);
+    waiting.get(data.done)?.(data.error ? null : data.result);
+    waiting.delete(data.done);
   };
-  const timer = setInterval(() => {
-    // One checkpoint at a time: a slow disk must not queue them up.
-    if (busy) return;
-    busy = true;
-    worker.postMessage({ checkpoint: ++round });
-  }, intervalMs);
+  const pass = () =>
+    new Promise<CheckpointResult | null>((resolve) => {
+      const id = ++sequence;
+      waiting.set(id, resolve);
+      worker.postMessage({ checkpoint: id });
+    });
+  const round = () => {
+    // One round at a time: a slow disk must not queue them up.
+    running ??= (async () => {
+      try {
+        const bulk = await pass();
+        if (!bulk || bulk.log < rewindAfterFrames) return bulk;
+        // Passes without holding until one is quick: the held pass is quick only when little is
+        // left to copy and to sync and the disk answers fast, which the pass before it tells.
+        for (let tries = 0; tries < CALM_TRIES; tries++) {
+          const started = performance.now();
+          await pass();
+          if (performance.now() - started < CALM_PASS_MS) break;
+        }
+        return await commits.hold(pass);
+      } finally {
+        running = null;
+      }
+    })();
+    return running;
+  };
+  const timer = setInterval(() => void round(), intervalMs);
   timer.unref();
   return {
-    stop: () =>
-      new Promise<void>((resolve) => {
-        clearInterval(timer);
-        worker.onmessage = ({ data }) => {
-          if (!data.closed) return;
-          worker.terminate();
-          resolve();
-        };
+    round,
+    async stop() {
+      clearInterval(timer);
+      await running;
+      await new Promise<void>((resolve) => {
+        onClosed = resolve;
         worker.postMessage({ close: true });
-      }),
+      });
+      worker.terminate();
+    },
   };
 }

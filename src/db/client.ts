@@ -2,6 +2,7 @@ import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { drizzle } from "drizzle-orm/bun-sqlite";
+import { GroupCommit } from "./group-commit.ts";
 import * as schema from "./schema.ts";
 
 export type Db = ReturnType<typeof drizzle<typeof schema>>;
@@ -9,6 +10,8 @@ export type Db = ReturnType<typeof drizzle<typeof schema>>;
 export interface DatabaseHandle {
   sqlite: Database;
   db: Db;
+  /** The shared queue for writes on the hot path that commit together (see GroupCommit). */
+  commits: GroupCommit;
   /** Checkpoints the WAL into the main file and closes, so a copy of the one file is a full backup. */
   close(): void;
 }
@@ -21,14 +24,15 @@ export function openDatabase(path: string): DatabaseHandle {
   // bun:sqlite leaves WAL databases at synchronous=FULL, which makes every commit fsync.
   sqlite.run("PRAGMA synchronous = NORMAL");
   sqlite.run("PRAGMA busy_timeout = 5000");
-  // While serving, checkpoints run on a thread of their own (db/checkpointer.ts); the WAL is
-  // truncated back to 64 MB at most after each, and fully on a clean close.
-  sqlite.run("PRAGMA journal_size_limit = 67108864");
+  // While serving, checkpoints run on a thread of their own (db/checkpointer.ts), which rewinds the
+  // WAL at 128 MB; a WAL file longer than this is trimmed when it rewinds, and fully on a clean close.
+  sqlite.run("PRAGMA journal_size_limit = 201326592");
   sqlite.run("PRAGMA foreign_keys = ON");
   const db = drizzle({ client: sqlite, schema });
   return {
     sqlite,
     db,
+    commits: new GroupCommit(sqlite),
     close() {
       sqlite.run("PRAGMA wal_checkpoint(TRUNCATE)");
       sqlite.close();

@@ -43,3 +43,18 @@ describe("GroupCommit", () => {
     expect(texts()).toEqual(["later"]);
   });
 });
+
+describe("GroupCommit.hold", () => {
+  test("writes made while held wait, then commit together once it is released", async () => {
+    const { insert, commits, texts } = database();
+    let release!: () => void;
+    const held = commits.hold(() => new Promise<string>((resolve) => (release = () => resolve("done"))));
+    const written = ["a", "b"].map((text) => commits.write(() => insert.get(text)!.id));
+    await Bun.sleep(20);
+    expect(texts()).toEqual([]);
+    release();
+    expect(await held).toBe("done");
+    expect(await Promise.all(written)).toEqual([1, 2]);
+    expect(texts()).toEqual(["a", "b"]);
+  });
+});

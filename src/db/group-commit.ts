@@ -16,13 +16,38 @@ interface PendingWrite {
  */
 export class GroupCommit {
   private pending: PendingWrite[] = [];
+  private flushScheduled = false;
+  private held = false;
 
   constructor(private readonly sqlite: Database) {}
 
   write<T>(write: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ write, resolve: resolve as (result: unknown) => void, reject });
-      if (this.pending.length === 1) setImmediate(() => this.flush());
+      this.scheduleFlush();
+    });
+  }
+
+  /**
+   * Runs `during` with no commit of this queue in between: writes queue up meanwhile and commit
+   * together once it settles. The WAL checkpointer uses it to catch up with every frame.
+   */
+  async hold<T>(during: () => Promise<T>): Promise<T> {
+    this.held = true;
+    try {
+      return await during();
+    } finally {
+      this.held = false;
+      this.scheduleFlush();
+    }
+  }
+
+  private scheduleFlush() {
+    if (this.flushScheduled || this.held || this.pending.length === 0) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      if (!this.held) this.flush();
     });
   }
 

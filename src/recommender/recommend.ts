@@ -1,7 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { GroupCommit } from "../db/group-commit.ts";
+import type { GroupCommit } from "../db/group-commit.ts";
 import { traceIdOf } from "../http/tracing.ts";
 import { tipViews } from "../db/schema.ts";
 import type { EventBus } from "../events/bus.ts";
@@ -72,6 +72,7 @@ export function explain(candidate: Candidate, clock: Clock, explored: boolean): 
 export interface RecommenderDeps {
   db: Db;
   sqlite: Database;
+  commits: GroupCommit;
   bus: EventBus;
   log: Logger;
   pool: CandidatePool;
@@ -136,7 +137,7 @@ export class Recommender {
 
   constructor(private readonly deps: RecommenderDeps) {
     this.random = deps.random ?? Math.random;
-    this.commits = new GroupCommit(deps.sqlite);
+    this.commits = deps.commits;
     this.insertView = deps.sqlite.query(
       "INSERT INTO tip_views (id, user_id, candidate_key, kind, source, content, why, policy, candidates, served_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     );

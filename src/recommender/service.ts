@@ -33,7 +33,7 @@ export function createRecommenderModule({ config, database, bus, log, jobs, scor
   const settings = new SettingsStore(db);
   const bandits = new BanditStore(db);
   const queue = new KeyedQueue();
-  const recommender = new Recommender({ db, sqlite: database.sqlite, bus, log, pool, settings, bandits, scorer });
+  const recommender = new Recommender({ db, sqlite: database.sqlite, commits: database.commits, bus, log, pool, settings, bandits, scorer });
   const feedback = new FeedbackService({ db, bus, log, pool, settings, bandits, scorer, queue });
 
   const dropCachedCandidates = (event: { userId: string | null }) => {
