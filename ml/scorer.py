@@ -344,9 +344,8 @@ READ_SIZE = 1 << 16
 
 
 def serve_lines(source_fd, sink_fd):
-    """Answers every complete line of each read at once and writes their replies in one go: the
-    caller sends requests in bursts, and a system call per line would cost more than scoring it.
-    Nothing waits for more input before being answered."""
+    """Reads requests in chunks (the caller sends them in bursts) and writes each reply as soon as
+    it is ready: the caller goes on with that request while this process scores the next."""
     pending = b""
     while True:
         chunk = os.read(source_fd, READ_SIZE)
@@ -354,14 +353,9 @@ def serve_lines(source_fd, sink_fd):
             break
         lines = (pending + chunk).split(b"\n")
         pending = lines.pop()
-        if os.environ.get("XPERLINE"):
-            for line in lines:
-                if line.strip():
-                    _write_all(sink_fd, answer_line(line))
-            continue
-        replies = b"".join(answer_line(line) for line in lines if line.strip())
-        if replies:
-            _write_all(sink_fd, replies)
+        for line in lines:
+            if line.strip():
+                _write_all(sink_fd, answer_line(line))
     if pending.strip():
         _write_all(sink_fd, answer_line(pending))
 
