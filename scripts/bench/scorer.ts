@@ -1,7 +1,7 @@
 /**
  * Throughput and latency of one scorer child: `score` calls with 50 candidates × d=5 on a trained
- * model, closed loop at concurrency 1 and 64, with numpy and with the pure-Python path (the
- * Docker image has no numpy). Features are full-precision random floats, the costliest to parse,
+ * model, closed loop at concurrency 1 and 64, with numpy and with the pure-Python path (for an
+ * interpreter without numpy). Features are full-precision random floats, the costliest to parse,
  * unless `--decimals N` rounds them.
  * Usage: bun scripts/bench/scorer.ts [--seconds 5] [--decimals 4]
  */
