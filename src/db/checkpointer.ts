@@ -45,6 +45,11 @@ self.onmessage = ({ data }) => {
  */
 export const REWIND_AFTER_FRAMES = 32_768;
 
+/** The longest the group commit is held for one catch-up pass (and a stop waits for the worker to close). */
+const MAX_HOLD_MS = 1_000;
+/** A pass that takes longer than this is given up on (its round ends; the worker may still finish it). */
+const PASS_TIMEOUT_MS = 30_000;
+
 /** A pass this quick means the next one will be too (few frames, a responsive disk). */
 const CALM_PASS_MS = 4;
 const CALM_TRIES = 10;
@@ -82,16 +87,26 @@ export function startCheckpointer(
   let sequence = 0;
   let running: Promise<CheckpointResult | null> | null = null;
   let onClosed: (() => void) | null = null;
+  worker.onerror = (event) => onError(event.message);
   worker.onmessage = ({ data }) => {
     if (data.closed) return onClosed?.();
     if (data.error) onError(data.error);
     waiting.get(data.done)?.(data.error ? null : data.result);
     waiting.delete(data.done);
   };
+  // A pass that gets no answer (the worker died) ends as null, so no round, hold or stop waits forever.
   const pass = () =>
     new Promise<CheckpointResult | null>((resolve) => {
       const id = ++sequence;
-      waiting.set(id, resolve);
+      const timer = setTimeout(() => {
+        waiting.delete(id);
+        onError(`a checkpoint pass got no answer within ${PASS_TIMEOUT_MS / 1000} s`);
+        resolve(null);
+      }, PASS_TIMEOUT_MS);
+      waiting.set(id, (result) => {
+        clearTimeout(timer);
+        resolve(result);
+      });
       worker.postMessage({ checkpoint: id });
     });
   const round = () => {
@@ -107,7 +122,8 @@ export function startCheckpointer(
           await pass();
           if (performance.now() - started < CALM_PASS_MS) break;
         }
-        return await commits.hold(pass);
+        // Commits wait at most this long: a worker that never answers must not stop every write.
+        return await commits.hold(() => Promise.race([pass(), Bun.sleep(MAX_HOLD_MS).then(() => null)]));
       } finally {
         running = null;
       }
@@ -121,10 +137,13 @@ export function startCheckpointer(
     async stop() {
       clearInterval(timer);
       await running;
-      await new Promise<void>((resolve) => {
-        onClosed = resolve;
-        worker.postMessage({ close: true });
-      });
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          onClosed = resolve;
+          worker.postMessage({ close: true });
+        }),
+        Bun.sleep(MAX_HOLD_MS),
+      ]);
       worker.terminate();
     },
   };
