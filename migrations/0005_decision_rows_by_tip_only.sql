@@ -1,1 +1,2 @@
-DROP INDEX `tip_scores_at_idx`;
+DROP INDEX `tip_scores_at_idx`;--> statement-breakpoint
+DROP INDEX `tip_scores_policy_at_idx`;

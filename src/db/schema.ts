@@ -310,15 +310,11 @@ export const tipScores = sqliteTable(
     promptVersion: text("prompt_version"),
     llmModel: text("llm_model"),
   },
-  // Two rows per recommendation, so every index here is paid for on the hot path, and only indexes
-  // that grow at their end are cheap: an index led by the person dirties a page of its own for every
-  // recommendation (a third of the write). A person's rows, and rows by time, are reached through
-  // tip_views (user, time) → tip_id instead; tip ids are time-ordered, so this index only grows at
-  // its end. The retention purge deletes tips, and their rows here go with them.
-  (table) => [
-    index("tip_scores_tip_idx").on(table.tipId),
-    index("tip_scores_policy_at_idx").on(table.policy, table.at),
-  ],
+  // Two rows per recommendation, so every index here is paid for on the hot path: one index, and
+  // one that grows at its end. A person's rows, rows by time and a policy's rows over a period are
+  // all reached through tip_views (by person and time, or by time) → tip_id; tip ids are
+  // time-ordered. The retention purge deletes tips, and their rows here go with them.
+  (table) => [index("tip_scores_tip_idx").on(table.tipId)],
 );
 
 export const tipFeedback = sqliteTable(
