@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import { and, asc, desc, eq, gt, isNull, lte } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNull, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { identities, sessions, setupTokens, users } from "../db/schema.ts";
 import { recordImplicitConsent } from "../legal/service.ts";
@@ -32,11 +32,6 @@ interface SessionRow {
   lastSeenAt: number;
 }
 
-interface SessionUserRow extends Omit<SessionUser, "timezoneConfirmed"> {
-  /** SQLite's boolean. */
-  timezoneConfirmed: 0 | 1;
-}
-
 export interface ValidSession {
   user: SessionUser;
   tokenHash: string;
@@ -67,8 +62,8 @@ export interface SessionSummary {
  */
 export class SessionStore {
   /**
-   * Run on every signed-in request, so they are cached bun:sqlite statements (a few µs cheaper than
-   * drizzle's), and two lookups by primary key cost less than the same lookups as one join.
+   * Run on every signed-in request, so they are prepared once: two lookups by primary key cost less
+   * than the same lookups as one join.
    */
   private readonly findSession;
   private readonly findUser;
@@ -77,9 +72,7 @@ export class SessionStore {
     this.findSession = db.$client.query<SessionRow, [string]>(
       "SELECT user_id AS userId, kind, expires_at AS expiresAt, last_seen_at AS lastSeenAt FROM sessions WHERE token_hash = ?",
     );
-    this.findUser = db.$client.query<SessionUserRow, [string]>(
-      "SELECT id, email, name, role, timezone, timezone_confirmed AS timezoneConfirmed FROM users WHERE id = ?",
-    );
+    this.findUser = db.select(sessionUserColumns).from(users).where(eq(users.id, sql.placeholder("userId"))).prepare();
   }
 
   /** A fresh token for every sign-in, so a token planted before sign-in is never promoted (no fixation). */
@@ -102,7 +95,7 @@ export class SessionStore {
       this.db.delete(sessions).where(eq(sessions.tokenHash, tokenHash)).run();
       return null;
     }
-    const user = this.findUser.get(row.userId);
+    const user = this.findUser.get({ userId: row.userId });
     // Deleting a person deletes their sessions in the same transaction, so this is only a guard.
     if (!user) return null;
     const lifetime = SESSION_LIFETIME_MS[row.kind];
@@ -112,7 +105,7 @@ export class SessionStore {
     if (renewed || now - row.lastSeenAt > LAST_SEEN_RESOLUTION_MS) {
       this.db.update(sessions).set({ expiresAt, lastSeenAt: now }).where(eq(sessions.tokenHash, tokenHash)).run();
     }
-    return { user: { ...user, timezoneConfirmed: user.timezoneConfirmed === 1 }, tokenHash, kind: row.kind, expiresAt, renewed };
+    return { user, tokenHash, kind: row.kind, expiresAt, renewed };
   }
 
   delete(token: string): void {
