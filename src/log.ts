@@ -28,25 +28,13 @@ export const MASKED = "[redacted]";
  * `redact` re-parses its path list on every line, which cost more than the rest of a request's
  * log line; this looks at the few keys a line has and copies only what it masks.
  */
-function maskSecrets(object: Record<string, unknown>): Record<string, unknown> {
+function maskSecrets(object: Record<string, unknown>, depth = 1): Record<string, unknown> {
   let masked: Record<string, unknown> | null = null;
   for (const key in object) {
     const value = object[key];
-    let replacement: unknown = value;
-    if (SECRET_FIELDS.has(key)) replacement = MASKED;
-    else if (value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof Error)) {
-      for (const inner in value) {
-        if (SECRET_FIELDS.has(inner)) {
-          replacement = { ...value };
-          for (const name of SECRET_FIELDS) if (name in (replacement as object)) (replacement as Record<string, unknown>)[name] = MASKED;
-          break;
-        }
-      }
-    }
-    if (replacement !== value) {
-      masked ??= { ...object };
-      masked[key] = replacement;
-    }
+    const nested = depth > 0 && value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof Error);
+    const replacement = SECRET_FIELDS.has(key) ? MASKED : nested ? maskSecrets(value as Record<string, unknown>, depth - 1) : value;
+    if (replacement !== value) (masked ??= { ...object })[key] = replacement;
   }
   return masked ?? object;
 }
