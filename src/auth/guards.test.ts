@@ -24,7 +24,8 @@ function appWithGuardedRoutes() {
 describe("requireAuth / requireAdmin", () => {
   test("no or unknown session: 401 JSON for the API, redirect to sign-in for pages", async () => {
     const { request } = appWithGuardedRoutes();
-    for (const cookie of [undefined, "sid=not-a-real-token"]) {
+    // A value Elysia parses as JSON (a planted cookie) is no session either, not a 500.
+    for (const cookie of [undefined, "sid=not-a-real-token", 'sid={"a":1}', "sid=[1,2]"]) {
       const api = await request("/api/whoami", { headers: cookie ? { cookie } : {} });
       expect(api.status).toBe(401);
       expect(await api.json()).toEqual({ error: { code: "unauthenticated", message: expect.any(String) } });

@@ -1,5 +1,6 @@
 import { type Cookie, Elysia, status } from "elysia";
 import type { Config } from "../config.ts";
+import { cookieText } from "../http/cookies.ts";
 import { isApiPath } from "../http/errors.ts";
 import { ErrorPage } from "../../views/error.tsx";
 import { SESSION_COOKIE, type SessionStore } from "./service.ts";
@@ -54,7 +55,8 @@ interface GuardContext {
 export function authGuards(config: Config, store: SessionStore) {
   const authenticate = ({ cookie, path, request, set }: GuardContext) => {
     const sid = cookie[SESSION_COOKIE]!;
-    const session = store.validate(sid.value as string | undefined);
+    const token = cookieText(sid);
+    const session = store.validate(token);
     if (!session) {
       if (isApiPath(path)) return status(401, unauthenticated);
       const signInPage = path.startsWith("/admin") ? "/admin/login" : "/signin";
@@ -68,7 +70,7 @@ export function authGuards(config: Config, store: SessionStore) {
       set.headers.location = target;
       return status(303);
     }
-    if (session.renewed) setSessionCookie(sid, sid.value as string, session.expiresAt, config);
+    if (session.renewed) setSessionCookie(sid, token!, session.expiresAt, config);
     return { user: session.user, session };
   };
 

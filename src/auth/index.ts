@@ -2,7 +2,7 @@ import { type Cookie, Elysia } from "elysia";
 import { AdminLoginPage, SetupPage, SignInPage, signInFailureMessages } from "../../views/auth.tsx";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/client.ts";
-import { setFlowCookie } from "../http/cookies.ts";
+import { cookieText, setFlowCookie } from "../http/cookies.ts";
 import { jsonError } from "../http/errors.ts";
 import type { RateLimiter } from "../http/rate-limit.ts";
 import { tracing } from "../http/tracing.ts";
@@ -45,7 +45,6 @@ export interface AuthModuleDeps {
 
 type CookieJar = Record<string, Cookie<unknown>>;
 
-const cookieText = (cookie: Cookie<unknown> | undefined) => (typeof cookie?.value === "string" && cookie.value !== "" ? cookie.value : undefined);
 const isSignInFailure = (value: unknown): value is SignInFailure => typeof value === "string" && value in signInFailureMessages;
 /** Tests drive the app without a socket; they all share one address. */
 const clientIp = (server: { requestIP(request: Request): { address: string } | null } | null, request: Request) =>

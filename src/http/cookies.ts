@@ -15,3 +15,10 @@ export function setFlowCookie(cookie: Cookie<unknown>, value: string, options: {
     ...(value ? {} : { expires: new Date(0) }),
   });
 }
+
+/**
+ * A cookie's text, or undefined. Elysia parses a value that looks like JSON (`{…}`, `[…]`), so a
+ * planted cookie can arrive as an object; it is then no value at all.
+ */
+export const cookieText = (cookie: Cookie<unknown> | undefined) =>
+  typeof cookie?.value === "string" && cookie.value !== "" ? cookie.value : undefined;
