@@ -79,3 +79,24 @@ describe("background checkpoints", () => {
     }
   });
 });
+
+describe("a checkpointer that cannot open the database", () => {
+  test("reports it on every round instead of failing silently", async () => {
+    const dir = tempDir();
+    try {
+      const { database } = notesDatabase(join(dir.path, "oo.db"));
+      const errors: string[] = [];
+      const checkpointer = startCheckpointer(join(dir.path, "missing", "oo.db"), {
+        intervalMs: 60_000,
+        commits: database.commits,
+        onError: (message) => errors.push(message),
+      });
+      expect(await checkpointer.round()).toBeNull();
+      await checkpointer.stop();
+      expect(errors).toContain("the checkpoint connection is not open");
+      database.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
+});

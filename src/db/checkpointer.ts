@@ -25,7 +25,8 @@ self.onmessage = ({ data }) => {
       database = new Database(data.open);
       database.run("PRAGMA busy_timeout = 5000");
     } else if (data.checkpoint !== undefined) {
-      const result = database ? database.query("PRAGMA wal_checkpoint(PASSIVE)").get() : null;
+      if (!database) throw new Error("the checkpoint connection is not open");
+      const result = database.query("PRAGMA wal_checkpoint(PASSIVE)").get();
       postMessage({ done: data.checkpoint, result });
     } else if (data.close) {
       database?.close();
