@@ -162,11 +162,12 @@ export class TodoistWebhooks {
     const latest = db
       .select({ id: tipViews.id, servedAt: tipViews.servedAt, actedAt: tipViews.actedAt })
       .from(tipViews)
-      .where(and(eq(tipViews.userId, userId), eq(tipViews.candidateKey, key)))
+      // Bounded by the window, so the index range read stays small for a task that was never shown.
+      .where(and(eq(tipViews.userId, userId), gte(tipViews.servedAt, now - REWARD_WINDOW_MS), eq(tipViews.candidateKey, key)))
       .orderBy(desc(tipViews.servedAt))
       .limit(1)
       .get();
-    if (!latest || latest.actedAt !== null || latest.servedAt < now - REWARD_WINDOW_MS) return;
+    if (!latest || latest.actedAt !== null) return;
     const closedByUs = db
       .select({ id: outbox.id })
       .from(outbox)
