@@ -80,6 +80,8 @@ describe("exploration", () => {
     expect(explore.explored).toBe(true);
     expect(explore.propensity).toBeCloseTo(0.025, 10);
     expect(epsilonGreedy([1], 0.1, sequence(0)).propensity).toBe(1);
+    // A draw that lands on the best is not exploration, and the best keeps its propensity.
+    expect(epsilonGreedy(scores, 0.1, sequence(0.05, 0.3))).toEqual({ chosen: 1, explored: false, propensity: 0.9 + 0.025 });
   });
 
   test("random policy: propensity 1/K", async () => {

@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import { and, desc, eq, gt, isNull } from "drizzle-orm";
+import { and, desc, eq, gt } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import type { GroupCommit } from "../db/group-commit.ts";
 import { traceIdOf } from "../http/tracing.ts";
@@ -166,13 +166,15 @@ export class Recommender {
     const last = this.deps.db
       .select()
       .from(tipViews)
-      .where(and(eq(tipViews.userId, user.id), gt(tipViews.servedAt, now - stabilityMinutes * 60_000), isNull(tipViews.actedAt)))
+      .where(and(eq(tipViews.userId, user.id), gt(tipViews.servedAt, now - stabilityMinutes * 60_000)))
       .orderBy(desc(tipViews.servedAt))
       .limit(1)
       .get();
-    if (last) {
-      const stillThere =
-        last.candidateKey === ALL_CLEAR.key || this.deps.pool.visible(user.id, user.timezone, now, { traceparent: options.traceparent }).some((c) => c.key === last.candidateKey);
+    // The last tip served, if unanswered: an older one left unanswered is not brought back.
+    if (last && last.actedAt === null) {
+      const visible = this.deps.pool.visible(user.id, user.timezone, now, { traceparent: options.traceparent });
+      // "Nothing is waiting" holds only while nothing is; a first sync replaces it at once.
+      const stillThere = last.candidateKey === ALL_CLEAR.key ? visible.length === 0 : visible.some((c) => c.key === last.candidateKey);
       if (stillThere) return { id: last.id, kind: last.kind, content: last.content, source: last.source, why: last.why };
     }
     return this.recommend(user, options);
@@ -189,10 +191,12 @@ export class Recommender {
     const input = { userId: user.id, candidates, features, clock, traceparent: options.traceparent, random: this.random };
 
     const shadowNames = settings.shadowPolicies.filter((name) => name !== settings.servingPolicy);
-    const [served, ...shadows] = await Promise.all([
+    const [served, ...shadowDecisions] = await Promise.all([
       this.decideServing(settings, input),
       ...shadowNames.map((name) => this.decideShadow(this.policy(name, settings), input)),
     ]);
+    // When the heuristic stood in for the serving policy, its row is already there: one per policy.
+    const shadows = shadowDecisions.filter((shadow) => shadow?.policy.name !== served.policy.name);
     const latencyMs = Math.round((performance.now() - started) * 100) / 100;
 
     const chosen = candidates[served.decision.chosen]!;

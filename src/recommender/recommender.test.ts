@@ -160,6 +160,9 @@ describe("POST /api/recommend", () => {
       .get()!;
     expect(serving).toMatchObject({ policy: "heuristic", scorerStatus: "absent" });
     expect(context.scorer.status().state).toBe("absent");
+    // The default heuristic shadow adds no second heuristic row: one row per policy.
+    const rows = context.database.db.select().from(tipScores).where(eq(tipScores.tipId, tip.id)).all();
+    expect(rows.map((row) => row.policy)).toEqual(["heuristic"]);
 
     // The reaction is kept for later; nothing retries or logs per request while python3 is missing.
     await recommendOverHttp(context, person.cookie);
@@ -228,6 +231,29 @@ describe("POST /api/recommend", () => {
     const tip = await recommendOverHttp(context, person.cookie);
     expect(tip.content).toContain("Nothing is waiting for you");
     expect(tip.why).toContain("Your list is clear");
+    // The page keeps it only while nothing is waiting: a task arriving replaces it at once.
+    expect((await context.recommender.current({ id: person.userId, timezone: "UTC" })).id).toBe(tip.id);
+    seedTasks(context, person.userId, [{ content: "Freshly synced" }]);
+    expect((await context.recommender.current({ id: person.userId, timezone: "UTC" })).content).toBe("Freshly synced");
+  });
+
+  test("the page shows the last tip served while unanswered; an older unanswered one never comes back", async () => {
+    const context = app({ python: false });
+    const person = signIn(context.database);
+    const user = { id: person.userId, timezone: "UTC" };
+    const latest = await recommendOverHttp(context, person.cookie);
+    const latestKey = context.database.db.select().from(tipViews).where(eq(tipViews.id, latest.id)).get()!.candidateKey;
+    // A tip served a minute earlier for another candidate that is still visible, left unanswered.
+    const other = context.pool.visible(person.userId, "UTC", Date.now()).find((candidate) => candidate.key !== latestKey)!;
+    const olderId = Bun.randomUUIDv7();
+    context.database.db
+      .insert(tipViews)
+      .values({ id: olderId, userId: person.userId, candidateKey: other.key, kind: other.kind, source: other.source, content: other.content, why: "why", policy: "heuristic", candidates: [other.key], servedAt: Date.now() - 60_000 })
+      .run();
+    expect((await context.recommender.current(user)).id).toBe(latest.id);
+    expect((await feedbackOverHttp(context, person.cookie, latest.id, "helpful")).status).toBe(200);
+    const next = await context.recommender.current(user);
+    expect([olderId, latest.id]).not.toContain(next.id);
   });
 });
 

@@ -44,7 +44,8 @@ export function argmax(scores: number[]): number {
 export function epsilonGreedy(scores: number[], epsilon: number, random: () => number) {
   const best = argmax(scores);
   const uniform = epsilon / scores.length;
-  const explored = scores.length > 1 && random() < epsilon;
-  const chosen = explored ? Math.min(Math.floor(random() * scores.length), scores.length - 1) : best;
-  return { chosen, explored, propensity: (chosen === best ? 1 - epsilon : 0) + uniform };
+  const drawn = scores.length > 1 && random() < epsilon;
+  const chosen = drawn ? Math.min(Math.floor(random() * scores.length), scores.length - 1) : best;
+  // A draw that lands on the best is no exploration for the person ("picked to learn" would be wrong).
+  return { chosen, explored: chosen !== best, propensity: (chosen === best ? 1 - epsilon : 0) + uniform };
 }
