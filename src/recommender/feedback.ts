@@ -63,7 +63,8 @@ export class FeedbackService {
     if (!view) throw new AppError(404, "tip_not_found", "There is no such tip.");
 
     const reward = REWARDS[action];
-    const hide = this.visibilityAfter(action, view.candidateKey, view.kind, now);
+    const state = { ...this.visibilityAfter(action, view.candidateKey, view.kind, now), lastAction: action, updatedAt: now };
+    // The reaction and its event commit together; the event is announced once committed.
     const recorded = db.transaction((tx) => {
       const inserted = tx
         .insert(tipFeedback)
@@ -73,20 +74,17 @@ export class FeedbackService {
         .get();
       if (!inserted) return null;
       tx.update(tipViews).set({ actedAt: now }).where(and(eq(tipViews.id, tipId), isNull(tipViews.actedAt))).run();
-      if (hide) {
-        const state = { ...hide, lastAction: action, updatedAt: now };
-        tx.insert(candidateStates)
-          .values({ userId, candidateKey: view.candidateKey, ...state })
-          .onConflictDoUpdate({ target: [candidateStates.userId, candidateStates.candidateKey], set: state })
-          .run();
-      }
-      return inserted.id;
+      tx.insert(candidateStates)
+        .values({ userId, candidateKey: view.candidateKey, ...state })
+        .onConflictDoUpdate({ target: [candidateStates.userId, candidateStates.candidateKey], set: state })
+        .run();
+      return { id: inserted.id, event: bus.record("signals.tip.feedback", { tipId, action, reward, source }, userId, now) };
     });
     if (recorded === null) return { ok: true, duplicate: true };
 
     if (action === "done" && view.candidateKey.startsWith("task:")) pool.complete(userId, view.candidateKey, { traceparent: options.traceparent });
-    bus.publish("signals.tip.feedback", { tipId, action, reward, source }, userId, now);
-    await this.applyReward(userId, recorded, options.traceparent);
+    bus.deliver(recorded.event);
+    await this.applyReward(userId, recorded.id, options.traceparent);
     return { ok: true, duplicate: false };
   }
 
