@@ -185,8 +185,8 @@ export class FeedbackService {
 export function purgeOldDecisions(sqlite: Database, retentionDays: number, now = Date.now()) {
   const cutoff = now - retentionDays * 86_400_000;
   return sqlite.transaction(() => ({
-    // A decision's rows share its tip's time; deleting the tip cascades to them through their index.
-    scores: sqlite.query<{ n: number }, [number]>("SELECT count(*) AS n FROM tip_scores WHERE tip_id IN (SELECT id FROM tip_views WHERE served_at < ?)").get(cutoff)!.n,
+    // A decision's rows share its tip's time: the tips' own index finds them, before the tips go.
+    scores: sqlite.run("DELETE FROM tip_scores WHERE tip_id IN (SELECT id FROM tip_views WHERE served_at < ?)", [cutoff]).changes,
     feedback: sqlite.run("DELETE FROM tip_feedback WHERE at < ?", [cutoff]).changes,
     views: sqlite.run("DELETE FROM tip_views WHERE served_at < ?", [cutoff]).changes,
     events: sqlite.run("DELETE FROM events WHERE subject IN ('signals.tip.served', 'signals.tip.feedback') AND at < ?", [cutoff]).changes,
