@@ -8,8 +8,7 @@
 import { parseConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/log.ts";
 import { type BanditState, createScorer, type Scorer, type ScoreRequest, ScorerUnavailable } from "../../src/recommender/scorer.ts";
-import { readFileSync } from "node:fs";
-import { median, table, tempDir } from "./lib.ts";
+import { cpuSeconds, median, table, tempDir } from "./lib.ts";
 
 const option = (name: string) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : undefined);
 const seconds = option("--seconds") || 5;
@@ -20,12 +19,6 @@ const D = 5;
 const feature = decimals === undefined ? Math.random : () => Number(Math.random().toFixed(decimals));
 const features = () => Array.from({ length: D }, feature);
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
-
-/** CPU seconds (user + system) a process has used; on a shared machine, steadier than calls/s. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 async function trainedState(scorer: Scorer): Promise<BanditState> {
   let state: BanditState | null = null;

@@ -1,8 +1,8 @@
 /**
  * What the session check costs a signed-in request, on dist/oo (build it first: `bun run build`):
  * median latency of an authenticated GET /api/auth/session against GET /health, and against the
- * same route with no cookie (which isolates the check itself: cookie, SHA-256, one indexed
- * join). wrk with one connection, so latency is service time and not queueing; same run, rounds
+ * same route with no cookie (which isolates the check itself: cookie, SHA-256, two
+ * primary-key lookups). wrk with one connection, so latency is service time and not queueing; same run, rounds
  * interleaved, median round reported. LOG_LEVEL=warn, as in the foundation benchmark: the
  * request log line is not the session check.
  * Usage: bun scripts/bench/session.ts [--seconds 10]

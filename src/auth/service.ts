@@ -116,10 +116,6 @@ export class SessionStore {
     return this.db.delete(sessions).where(eq(sessions.tokenHash, tokenHash)).returning({ tokenHash: sessions.tokenHash }).all().length > 0;
   }
 
-  deleteForUser(userId: string): number {
-    return this.db.delete(sessions).where(eq(sessions.userId, userId)).returning({ tokenHash: sessions.tokenHash }).all().length;
-  }
-
   /** Live sessions, most recently seen first; revoke one with `deleteByHash`. */
   list(now = Date.now()): SessionSummary[] {
     return this.db

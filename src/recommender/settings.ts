@@ -3,7 +3,6 @@ import type { Db } from "../db/client.ts";
 import { meta } from "../db/schema.ts";
 
 export type PolicyName = "linucb" | "heuristic" | "random";
-export const POLICY_NAMES: PolicyName[] = ["linucb", "heuristic", "random"];
 
 /** How the recommender behaves; stored in `meta` so admins can steer it without a restart. */
 export interface RecommenderSettings {
