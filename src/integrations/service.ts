@@ -13,7 +13,7 @@ import { StateBinding, TodoistConnections } from "./todoist/connect.ts";
 import { CloseOutbox } from "./todoist/outbox.ts";
 import { TodoistSync } from "./todoist/sync.ts";
 import { TodoistTaskStore } from "./todoist/task-store.ts";
-import { DELIVERY_RETENTION_MS, TodoistWebhooks } from "./todoist/webhook.ts";
+import { DELIVERY_RETENTION_MS, TodoistWebhooks, WEBHOOK_FEEDBACK_SOURCE } from "./todoist/webhook.ts";
 import { TokenVault } from "./vault.ts";
 
 export interface IntegrationsModuleDeps {
@@ -47,7 +47,6 @@ export function createIntegrationsModule({ config, database, bus, log, jobs, acc
   const access = new TodoistAccess(store, client, log);
   const sync = new TodoistSync({ store, tasks, access, client, bus, log, background });
   const outbox = new CloseOutbox({ db, store, access, client: oneShot, log, signal: background.signal });
-  const completedUpstream = new Set<string>();
   const webhooks = new TodoistWebhooks({
     db,
     store,
@@ -57,14 +56,13 @@ export function createIntegrationsModule({ config, database, bus, log, jobs, acc
     log,
     background,
     clientSecret: config.todoist.clientSecret,
-    completedUpstream,
   });
   const configured = config.todoist.clientId !== "";
   const connections = new TodoistConnections({ store, client, revokeClient: oneShot, sync, bus, log, background, configured });
   const state = new StateBinding(config.sessionSecret);
 
   recommender.tasks.onComplete(TODOIST, (userId, taskId, context) => {
-    if (completedUpstream.has(`${userId}:${taskId}`)) return;
+    if (context.source === WEBHOOK_FEEDBACK_SOURCE) return;
     outbox.enqueue(userId, taskId, context.traceparent);
   });
   recommender.tasks.onRead(TODOIST, (userId, context) => sync.refreshIfStale(userId, { traceparent: context.traceparent }));

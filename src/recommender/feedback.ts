@@ -82,7 +82,7 @@ export class FeedbackService {
     });
     if (recorded === null) return { ok: true, duplicate: true };
 
-    if (action === "done" && view.candidateKey.startsWith("task:")) pool.complete(userId, view.candidateKey, { traceparent: options.traceparent });
+    if (action === "done" && view.candidateKey.startsWith("task:")) pool.complete(userId, view.candidateKey, { traceparent: options.traceparent, source });
     bus.deliver(recorded.event);
     await this.applyReward(userId, recorded.id, options.traceparent);
     return { ok: true, duplicate: false };

@@ -52,6 +52,9 @@ export type WebhookOutcome =
   | { status: 200; result: "applied" | "duplicate" | "ignored" }
   | { status: 400 | 401 | 404 | 413; error: string; message: string };
 
+/** The feedback source of a completion Todoist reported: such a "done" is not sent back to Todoist. */
+export const WEBHOOK_FEEDBACK_SOURCE = "todoist_webhook";
+
 export interface TodoistWebhooksDeps {
   db: Db;
   store: IntegrationStore;
@@ -61,8 +64,6 @@ export interface TodoistWebhooksDeps {
   log: Logger;
   background: Background;
   clientSecret: string;
-  /** Marks a completion as already done upstream, so the "done" it records does not send a close back to Todoist. */
-  completedUpstream: Set<string>;
 }
 
 /**
@@ -157,7 +158,7 @@ export class TodoistWebhooks {
    * oO itself sent for this task echoes back here and is not a second reward.
    */
   private reward(userId: string, task: TodoistApiTask, now: number, traceId?: string) {
-    const { db, feedback, background, completedUpstream, log } = this.deps;
+    const { db, feedback, background, log } = this.deps;
     const key = taskKey(TODOIST, task.id);
     const latest = db
       .select({ id: tipViews.id, servedAt: tipViews.servedAt, actedAt: tipViews.actedAt })
@@ -184,14 +185,7 @@ export class TodoistWebhooks {
     // Dated at the completion, so a recurring task's next occurrence (changed at that moment) shows again.
     const completedAt = instantOf(task.completed_at) ?? instantOf(task.updated_at);
     const at = completedAt === null ? now : Math.max(latest.servedAt, Math.min(now, completedAt - 1));
-    const marker = `${userId}:${task.id}`;
-    completedUpstream.add(marker);
-    let given;
-    try {
-      given = feedback.give(userId, latest.id, "done", { source: "todoist_webhook", now: at });
-    } finally {
-      completedUpstream.delete(marker);
-    }
+    const given = feedback.give(userId, latest.id, "done", { source: WEBHOOK_FEEDBACK_SOURCE, now: at });
     log.info({ traceId, userId, tipId: latest.id }, "todoist completion rewarded a served tip");
     background.run("todoist.reward", () => given, { userId, tipId: latest.id });
   }

@@ -47,4 +47,6 @@ export interface CandidateSource {
 /** The request a "done" or a read came from, so the work it starts joins the same trace. */
 export interface RequestContext {
   traceparent?: string;
+  /** Who reported a "done" (a provider's own report must not be sent back to it). */
+  source?: string;
 }
