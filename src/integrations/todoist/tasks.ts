@@ -107,7 +107,7 @@ function parseDateTime(value: string): ParsedDateTime | undefined {
 }
 
 /** Milliseconds since the epoch of an RFC 3339 timestamp (Todoist sends microseconds; JS parsing of those is not guaranteed). */
-function parseInstant(value: string): number | undefined {
+export function parseInstant(value: string): number | undefined {
   const parsed = parseDateTime(value);
   if (!parsed?.zone) return undefined;
   if (parsed.zone === "Z") return parsed.wall;

@@ -12,7 +12,7 @@ import { WebhookEnvelope } from "../model.ts";
 import type { IntegrationRow, IntegrationStore } from "../store.ts";
 import { TODOIST } from "./access.ts";
 import { CLOSE_TASK, type SyncCounts, type TodoistTaskStore } from "./task-store.ts";
-import { normalizeTask, type TodoistApiTask, TodoistApiTaskSchema } from "./tasks.ts";
+import { normalizeTask, parseInstant, type TodoistApiTask, TodoistApiTaskSchema } from "./tasks.ts";
 
 /** A completion in Todoist counts for a tip served this long before. */
 export const REWARD_WINDOW_MS = 24 * 3_600_000;
@@ -33,12 +33,8 @@ export function verifySignature(body: Uint8Array, header: string | null, secret:
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-/** Todoist writes microsecond RFC 3339 timestamps, which Date.parse may not take. */
-function instantOf(value: string | null | undefined): number | null {
-  if (!value) return null;
-  const millis = Date.parse(value.replace(/(\.\d{3})\d+/, "$1"));
-  return Number.isNaN(millis) ? null : millis;
-}
+/** An RFC 3339 timestamp of an event, or null when missing or unreadable. */
+const instantOf = (value: string | null | undefined) => (value ? (parseInstant(value) ?? null) : null);
 
 /** The task an item event carries; a deletion needs no more than its id. */
 function taskOf(event: string, data: unknown): TodoistApiTask | null {
