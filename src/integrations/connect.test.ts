@@ -257,6 +257,24 @@ describe("disconnecting", () => {
     expect(changed.map((event) => JSON.parse(event.payload).status)).toEqual(["connected", "disconnected"]);
   });
 
+  test("a refresh token is revoked as one, even when revoking the access token failed", async () => {
+    const { fake, context, module } = setup({ accessTokenLifetimeSeconds: 3600 });
+    fake.createUser();
+    const person = signIn(context.database);
+    await connectTodoist(context, person);
+    await module.idle();
+    const grant = module.store.tokens(integrationOf(context, person.userId)!);
+    expect(grant.refreshToken).toBeTruthy();
+    fake.clearRequests();
+    fake.failNext(1, 503);
+    const response = await context.request("/api/integrations/todoist", { method: "DELETE", headers: { cookie: person.cookie } });
+    expect(response.status).toBe(200);
+    const hints = fake.requests.filter((request) => request.path === "/api/v1/revoke").map((request) => new URLSearchParams(request.body).get("token_type_hint"));
+    expect(hints).toEqual(["access_token", "refresh_token"]);
+    expect(fake.tokenState(grant.refreshToken!)).toBe("revoked");
+    expect(context.lines.filter((line) => line.msg === "todoist revoke failed; the token is deleted anyway")).toHaveLength(1);
+  });
+
   test("the page's form disconnects; the token is revoked and then refused by Todoist", async () => {
     const { fake, context, module } = setup();
     fake.createUser();

@@ -290,7 +290,10 @@ export class FakeTodoist {
     this.denyNext = true;
   }
 
+  /** An access or refresh token's state. */
   tokenState(token: string): "active" | "expired" | "revoked" | "unknown" {
+    const refresh = this.refreshTokens.get(token);
+    if (refresh) return refresh.revoked ? "revoked" : "active";
     const record = this.accessTokens.get(token);
     if (!record) return "unknown";
     if (record.revoked) return "revoked";

@@ -148,7 +148,7 @@ export class TodoistClient {
   }
 
   /** RFC 7009 revocation with HTTP Basic client authentication; the token stops working everywhere. */
-  async revokeToken(token: string, options: CallOptions = {}): Promise<void> {
+  async revokeToken(token: string, options: CallOptions & { hint?: "access_token" | "refresh_token" } = {}): Promise<void> {
     const basic = Buffer.from(`${this.settings.clientId}:${this.settings.clientSecret}`).toString("base64");
     await this.send(
       {
@@ -156,7 +156,7 @@ export class TodoistClient {
         method: "POST",
         url: `${this.settings.apiBaseUrl}/revoke`,
         headers: { authorization: `Basic ${basic}`, "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ token, token_type_hint: "access_token" }).toString(),
+        body: new URLSearchParams({ token, token_type_hint: options.hint ?? "access_token" }).toString(),
       },
       options,
     );

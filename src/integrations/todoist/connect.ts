@@ -144,15 +144,17 @@ export class TodoistConnections {
       log.warn({ ...fields, reason: error instanceof Error ? error.message : String(error) }, "todoist token could not be opened to revoke it");
       return;
     }
-    for (const token of [grant.accessToken, grant.refreshToken]) {
+    // Each token on its own: a failed access-token revoke must not leave the refresh token live.
+    let revoked = true;
+    for (const [token, hint] of [[grant.accessToken, "access_token"], [grant.refreshToken, "refresh_token"]] as const) {
       if (!token) continue;
       try {
-        await revokeClient.revokeToken(token, { traceparent: options.traceparent });
+        await revokeClient.revokeToken(token, { traceparent: options.traceparent, hint });
       } catch (error) {
-        log.warn({ ...fields, reason: error instanceof Error ? error.message : String(error) }, "todoist revoke failed; the token is deleted anyway");
-        return;
+        revoked = false;
+        log.warn({ ...fields, hint, reason: error instanceof Error ? error.message : String(error) }, "todoist revoke failed; the token is deleted anyway");
       }
     }
-    log.info(fields, "todoist grant revoked");
+    if (revoked) log.info(fields, "todoist grant revoked");
   }
 }
