@@ -7,7 +7,7 @@ import { AppError, jsonError } from "../http/errors.ts";
 import { requestTrace } from "../http/tracing.ts";
 import type { Logger } from "../log.ts";
 import { CallbackQuery, ConnectPageQuery, DisconnectedResponse, IntegrationsResponse, PROVIDERS, ProviderParams } from "./model.ts";
-import { DISCONNECT_TODOIST_FORM_URL, todoistRow } from "./page.ts";
+import { CONNECT_TODOIST_URL, DISCONNECT_TODOIST_FORM_URL, todoistRow } from "./page.ts";
 import type { IntegrationsModule } from "./service.ts";
 import { TODOIST } from "./todoist/access.ts";
 import { STATE_LIFETIME_S, TODOIST_SCOPE } from "./todoist/connect.ts";
@@ -38,7 +38,7 @@ export function integrationRoutes({ config, log, guards, module }: IntegrationRo
     .use(guards)
     .get("/api/integrations", ({ user }) => ({ integrations: store.list(user.id) }), { requireAuth: true, response: IntegrationsResponse })
     .post(
-      "/api/integrations/todoist/connect",
+      CONNECT_TODOIST_URL,
       ({ session, cookie, redirect }) => {
         if (!module.configured) return jsonError(404, "todoist_disabled", "Todoist is not set up on this instance.");
         const issued = state.issue(session.tokenHash);

@@ -54,4 +54,4 @@ export function featuresOfAll(candidates: Candidate[], clock: Clock): number[][]
 }
 
 /** Four decimals keep logs and scorer messages short without changing any decision. */
-const round = (value: number) => Math.round(value * 10_000) / 10_000;
+export const round = (value: number) => Math.round(value * 10_000) / 10_000;

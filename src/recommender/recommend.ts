@@ -8,7 +8,7 @@ import type { EventBus } from "../events/bus.ts";
 import type { Logger } from "../log.ts";
 import type { BanditStore } from "./bandit.ts";
 import { type Candidate, type CandidatePool, timeOfDayAt, type TipKind } from "./candidates/index.ts";
-import { type Clock, clockAt, FEATURE_VERSION, featuresOfAll } from "./features.ts";
+import { type Clock, clockAt, FEATURE_VERSION, featuresOfAll, round } from "./features.ts";
 import { heuristicPolicy } from "./policies/heuristic.ts";
 import { linucbPolicy } from "./policies/linucb.ts";
 import { randomPolicy } from "./policies/random.ts";
@@ -295,4 +295,3 @@ function scorerStatusOf(error: unknown): ScorerOutcome {
   return error instanceof ScorerUnavailable ? error.reason : "error";
 }
 
-const round = (value: number) => Math.round(value * 10_000) / 10_000;

@@ -2,10 +2,12 @@ import { expect } from "bun:test";
 import { type FakeTodoist, type FakeTodoistOptions, startFakeTodoist } from "./fake-todoist.ts";
 import { type SignedIn, signIn } from "./auth.ts";
 import { BASE, type TestContext } from "./harness.ts";
+import { TODOIST_CALLBACK_PATH, TODOIST_WEBHOOK_PATH } from "../integrations/index.ts";
+import { CONNECT_TODOIST_URL } from "../integrations/page.ts";
 
 /** Where the fake's authorize page sends the browser back to (the redirect URL registered at Todoist). */
-export const TODOIST_CALLBACK = `${BASE}/api/integrations/todoist/callback`;
-export const TODOIST_WEBHOOK = "/api/integrations/todoist/webhook";
+export const TODOIST_CALLBACK = `${BASE}${TODOIST_CALLBACK_PATH}`;
+export const TODOIST_WEBHOOK = TODOIST_WEBHOOK_PATH;
 
 /** A fake Todoist whose OAuth app redirects to oO's callback. */
 export function startTodoist(options: FakeTodoistOptions = {}): FakeTodoist {
@@ -36,7 +38,7 @@ export async function connectTodoist(
   person: SignedIn,
   tamper: { callback?: (url: URL) => void; cookie?: (cookie: string) => string; headers?: Record<string, string> } = {},
 ): Promise<ConnectRun> {
-  const start = await context.request("/api/integrations/todoist/connect", { method: "POST", headers: { cookie: person.cookie } });
+  const start = await context.request(CONNECT_TODOIST_URL, { method: "POST", headers: { cookie: person.cookie } });
   expect(start.status).toBe(302);
   const state = setCookie(start, "todoist_connect");
   expect(state).toBeDefined();
