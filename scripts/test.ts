@@ -3,8 +3,7 @@
  * tests when it is missing (as root, with apt), then runs the TypeScript tests and the ml/ tests.
  */
 import { existsSync } from "node:fs";
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+import { CHROMIUM_PATH as CHROMIUM } from "../src/testing/browser.ts";
 
 function run(command: string[], env: Record<string, string> = {}): number {
   console.log(`\n$ ${command.join(" ")}`);

@@ -67,9 +67,9 @@ export interface TestContext {
 
 export const BASE = "http://localhost:3001";
 
-const dataDirs: string[] = [];
+const dataDirs: ReturnType<typeof tempDir>[] = [];
 process.on("exit", () => {
-  for (const path of dataDirs) rmSync(path, { recursive: true, force: true });
+  for (const dir of dataDirs) dir.cleanup();
 });
 
 /**
@@ -79,9 +79,9 @@ process.on("exit", () => {
  */
 export function createTestApp(env: Env = {}, databasePath = ":memory:"): TestContext {
   if (!env.DATA_DIR) {
-    const dir = mkdtempSync(join(tmpdir(), "oo-app-"));
+    const dir = tempDir("oo-app-");
     dataDirs.push(dir);
-    env = { ...env, DATA_DIR: dir };
+    env = { ...env, DATA_DIR: dir.path };
   }
   const config = testConfig(env);
   const database = migratedDatabase(databasePath);
