@@ -1,7 +1,4 @@
 import { Writable } from "node:stream";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createApp } from "../app.ts";
 import { type Config, type Env, parseConfig } from "../config.ts";
 import { type DatabaseHandle, openDatabase } from "../db/client.ts";
@@ -10,6 +7,9 @@ import { EventBus } from "../events/bus.ts";
 import { JobRunner } from "../jobs/runner.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { createScorer, type Scorer } from "../recommender/scorer.ts";
+import { runTempDir, tempDir } from "./temp-dirs.ts";
+
+export { tempDir };
 import { AccountDeletionHooks } from "../user/service.ts";
 
 export const TEST_KEY = Buffer.alloc(32, 7).toString("base64");
@@ -67,22 +67,13 @@ export interface TestContext {
 
 export const BASE = "http://localhost:3001";
 
-const dataDirs: ReturnType<typeof tempDir>[] = [];
-process.on("exit", () => {
-  for (const dir of dataDirs) dir.cleanup();
-});
-
 /**
  * The whole app on a fresh database (in memory unless a file is given), driven through
  * `app.handle`. `DATA_DIR` is a fresh temporary directory unless given (the scorer writes its
- * script there), removed at exit.
+ * script there), removed once the test run ends.
  */
 export function createTestApp(env: Env = {}, databasePath = ":memory:"): TestContext {
-  if (!env.DATA_DIR) {
-    const dir = tempDir("oo-app-");
-    dataDirs.push(dir);
-    env = { ...env, DATA_DIR: dir.path };
-  }
+  if (!env.DATA_DIR) env = { ...env, DATA_DIR: runTempDir("oo-app-") };
   const config = testConfig(env);
   const database = migratedDatabase(databasePath);
   const { log, lines } = captureLogger();
@@ -108,12 +99,6 @@ export function createTestApp(env: Env = {}, databasePath = ":memory:"): TestCon
       await scorer.close();
     },
   };
-}
-
-/** A temporary directory removed by the returned cleanup. */
-export function tempDir(prefix = "oo-test-"): { path: string; cleanup(): void } {
-  const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
 }
 
 /** A port that was free a moment ago, for tests that start real processes. */
