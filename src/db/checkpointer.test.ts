@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../testing/harness.ts";
-import { startCheckpointer } from "./checkpointer.ts";
+import { type CheckpointResult, checkpointRound, startCheckpointer } from "./checkpointer.ts";
 import { openDatabase } from "./client.ts";
 
 function notesDatabase(path: string) {
@@ -49,6 +49,8 @@ describe("background checkpoints", () => {
         commits: database.commits,
         onError: (message) => errors.push(message),
         rewindAfterFrames: 1024,
+        // A slow test disk must not make the held pass give way: this test is about the rewind itself.
+        rewindHoldMs: 5_000,
       });
       const row = "x".repeat(4000);
       let rows = 0;
@@ -77,6 +79,72 @@ describe("background checkpoints", () => {
     } finally {
       dir.cleanup();
     }
+  });
+});
+
+describe("a rewind's hold", () => {
+  /** A pass that takes `ms` and reports a WAL of `log` frames, all copied. */
+  const passOf = (log: number, ms: number) => async (): Promise<CheckpointResult> => {
+    await Bun.sleep(ms);
+    return { busy: 0, log, checkpointed: log };
+  };
+
+  /** A real group commit, with the time each write waited to be committed. */
+  function commitsWithWaits() {
+    const { database, insert } = notesDatabase(":memory:");
+    const waits: number[] = [];
+    const write = async () => {
+      const queued = performance.now();
+      await database.commits.write(() => insert.run("x"));
+      waits.push(performance.now() - queued);
+    };
+    return { database, waits, write };
+  }
+
+  test("lets the commits go when the held pass runs over, and the round reports no result", async () => {
+    const { database, waits, write } = commitsWithWaits();
+    // The bulk pass leaves a long WAL; the quick pass is calm; the held pass then takes 300 ms.
+    const durations = [0, 0, 300];
+    let calls = 0;
+    const pass = async () => passOf(2_000, durations[calls++] ?? 0)();
+    const round = checkpointRound(pass, database.commits, { rewindAfterFrames: 1_000, rewindHoldMs: 20 });
+    await Bun.sleep(5);
+    const writes = Array.from({ length: 5 }, () => write());
+    expect(await round).toBeNull();
+    await Promise.all(writes);
+    expect(calls).toBe(3);
+    // Held for about 20 ms, not the pass's 300.
+    expect(Math.max(...waits)).toBeLessThan(150);
+    database.close();
+  });
+
+  test("insists when the WAL has grown far past its length: the commits wait for the held pass", async () => {
+    const { database, waits, write } = commitsWithWaits();
+    const durations = [0, 0, 300];
+    let calls = 0;
+    const pass = async () => passOf(4_000, durations[calls++] ?? 0)();
+    const round = checkpointRound(pass, database.commits, { rewindAfterFrames: 1_000, rewindHoldMs: 20 });
+    await Bun.sleep(5);
+    const writes = Array.from({ length: 5 }, () => write());
+    expect(await round).toEqual({ busy: 0, log: 4_000, checkpointed: 4_000 });
+    await Promise.all(writes);
+    expect(Math.min(...waits)).toBeGreaterThan(200);
+    database.close();
+  });
+
+  test("is not taken while the WAL is short", async () => {
+    const { database, waits, write } = commitsWithWaits();
+    let calls = 0;
+    const pass = async () => {
+      calls++;
+      return passOf(999, 50)();
+    };
+    const round = checkpointRound(pass, database.commits, { rewindAfterFrames: 1_000, rewindHoldMs: 20 });
+    await write();
+    expect(await round).toEqual({ busy: 0, log: 999, checkpointed: 999 });
+    expect(calls).toBe(1);
+    expect(waits[0]).toBeLessThan(40);
+    database.close();
   });
 });
 

@@ -11,8 +11,8 @@ import type { GroupCommit } from "./group-commit.ts";
  * checkpoint runs. Under steady load the WAL then grows without end (gigabytes a minute at full
  * load). So once the WAL is long, a round copies the bulk while commits go on, then copies what
  * arrived meanwhile with the group commit held; the next commit rewinds the WAL, and
- * journal_size_limit trims the file. The hold lasts one small checkpoint with its two fsyncs (a few
- * ms, tens on a slow disk), which the commits of that moment wait out; requests are served on.
+ * journal_size_limit trims the file. The hold lasts one small checkpoint with its two fsyncs, which
+ * every request in flight waits out, so it is kept short (see REWIND_HOLD_MS).
  */
 
 // The worker's source as text: a Blob worker needs no file of its own inside the executable.
@@ -46,6 +46,15 @@ self.onmessage = ({ data }) => {
  */
 export const REWIND_AFTER_FRAMES = 32_768;
 
+/**
+ * How long commits wait for the held pass of a rewind. Its two fsyncs mostly take a few ms, but
+ * now and then tens (measured: 2–49 ms on the same small pass), and each of those ms delays every
+ * request in flight. A pass that runs over lets the commits go: the WAL does not start over this
+ * round, and the next round tries again.
+ */
+const REWIND_HOLD_MS = 8;
+/** Past this many times the rewind length, a rewind no longer gives way: it holds up to MAX_HOLD_MS. */
+const INSIST_AFTER_REWIND_LENGTHS = 4;
 /** The longest the group commit is held for one catch-up pass (and a stop waits for the worker to close). */
 const MAX_HOLD_MS = 1_000;
 /** A pass that takes longer than this is given up on (its round ends; the worker may still finish it). */
@@ -63,7 +72,7 @@ export interface CheckpointResult {
 }
 
 export interface Checkpointer {
-  /** Runs one round now (tests); resolves with the catch-up pass's result. */
+  /** Runs one round now (tests); resolves as `checkpointRound` does. */
   round(): Promise<CheckpointResult | null>;
   stop(): Promise<void>;
 }
@@ -75,12 +84,40 @@ export interface CheckpointerOptions {
   onError: (message: string) => void;
   /** WAL length in frames past which a round rewinds it (default REWIND_AFTER_FRAMES). */
   rewindAfterFrames?: number;
+  /** How long commits wait for a rewind's held pass (default REWIND_HOLD_MS). */
+  rewindHoldMs?: number;
+}
+
+/**
+ * One round: a pass that copies the bulk, and when that leaves the WAL long, unheld passes until one
+ * is quick, then one pass with the commits held so the next commit starts the WAL over. Resolves
+ * with the last pass's result, or null when there was none (a failed pass, or a held pass that ran
+ * over its hold).
+ */
+export async function checkpointRound(
+  pass: () => Promise<CheckpointResult | null>,
+  commits: Pick<GroupCommit, "hold">,
+  { rewindAfterFrames = REWIND_AFTER_FRAMES, rewindHoldMs = REWIND_HOLD_MS }: Pick<CheckpointerOptions, "rewindAfterFrames" | "rewindHoldMs"> = {},
+): Promise<CheckpointResult | null> {
+  const bulk = await pass();
+  if (!bulk || bulk.log < rewindAfterFrames) return bulk;
+  // The held pass is quick only when little is left to copy and to sync and the disk answers fast,
+  // which the pass before it tells.
+  for (let tries = 0; tries < CALM_TRIES; tries++) {
+    const started = performance.now();
+    await pass();
+    if (performance.now() - started < CALM_PASS_MS) break;
+  }
+  // A WAL far past its length has missed many rewinds: then commits wait for one, though never
+  // longer than MAX_HOLD_MS (a worker that never answers must not stop every write).
+  const patience = bulk.log < rewindAfterFrames * INSIST_AFTER_REWIND_LENGTHS ? rewindHoldMs : MAX_HOLD_MS;
+  return commits.hold(() => Promise.race([pass(), Bun.sleep(patience).then(() => null)]));
 }
 
 /** Checkpoints `path` from a worker thread; the caller sets wal_autocheckpoint = 0. */
 export function startCheckpointer(
   path: string,
-  { intervalMs, commits, onError, rewindAfterFrames = REWIND_AFTER_FRAMES }: CheckpointerOptions,
+  { intervalMs, commits, onError, rewindAfterFrames, rewindHoldMs }: CheckpointerOptions,
 ): Checkpointer {
   const worker = new Worker(URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" })));
   worker.postMessage({ open: path });
@@ -112,23 +149,9 @@ export function startCheckpointer(
     });
   const round = () => {
     // One round at a time: a slow disk must not queue them up.
-    running ??= (async () => {
-      try {
-        const bulk = await pass();
-        if (!bulk || bulk.log < rewindAfterFrames) return bulk;
-        // Passes without holding until one is quick: the held pass is quick only when little is
-        // left to copy and to sync and the disk answers fast, which the pass before it tells.
-        for (let tries = 0; tries < CALM_TRIES; tries++) {
-          const started = performance.now();
-          await pass();
-          if (performance.now() - started < CALM_PASS_MS) break;
-        }
-        // Commits wait at most this long: a worker that never answers must not stop every write.
-        return await commits.hold(() => Promise.race([pass(), Bun.sleep(MAX_HOLD_MS).then(() => null)]));
-      } finally {
-        running = null;
-      }
-    })();
+    running ??= checkpointRound(pass, commits, { rewindAfterFrames, rewindHoldMs }).finally(() => {
+      running = null;
+    });
     return running;
   };
   const timer = setInterval(() => void round(), intervalMs);
