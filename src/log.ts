@@ -15,7 +15,9 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }), log: maskSecrets },
     },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    // Lines go out in writes of about 4 KB, and at least every 100 ms: a write per line cost a
+    // thread-pool round trip per request, about 5 % of the CPU a recommendation takes.
+    destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 100 }),
   );
 }
 
