@@ -7,7 +7,7 @@ export type { Logger };
  * NDJSON to stdout. No transports: they start worker threads, which cannot load inside the
  * compiled executable; pipe through pino-pretty in development instead.
  */
-export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+export function createLogger(level: LogLevel, destination: DestinationStream): Logger {
   return pino(
     {
       level,
@@ -15,10 +15,17 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }), log: maskSecrets },
     },
-    // Lines go out in writes of about 4 KB, and at least every 100 ms: a write per line cost a
-    // thread-pool round trip per request, about 5 % of the CPU a recommendation takes.
-    destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 100 }),
+    destination,
   );
+}
+
+/**
+ * Standard output for the log. While serving, lines go out in writes of about 4 KB, and at least
+ * every 100 ms: a write per line cost a thread-pool round trip per request, about 5 % of the CPU a
+ * recommendation takes. A one-shot command writes each line as it comes, in order with what it prints.
+ */
+export function stdout({ batched }: { batched: boolean }): DestinationStream {
+  return batched ? pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 100 }) : pino.destination({ dest: 1, sync: true });
 }
 
 /** Field names whose values never reach a log line, at the top level or one object down. */

@@ -93,9 +93,19 @@ describe("oo serve lifecycle", () => {
         // Signed out, the tip page sends people to sign in.
         const home = await fetch(url, { redirect: "manual" });
         expect(home.status).toBe(303);
+        // The log writes in batches while serving, but a line is out within a fraction of a second.
+        const reader = child.stdout.getReader();
+        let stdout = "";
+        const deadline = Date.now() + 2_000;
+        while (!stdout.includes('"msg":"request"') && Date.now() < deadline) {
+          const chunk = await Promise.race([reader.read(), Bun.sleep(deadline - Date.now()).then(() => null)]);
+          if (chunk?.value) stdout += new TextDecoder().decode(chunk.value);
+        }
+        expect(stdout).toContain('"msg":"request"');
         child.kill("SIGTERM");
         const code = await child.exited;
-        return { code, stdout: await readAll(child.stdout), stderr: await readAll(child.stderr) };
+        for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) stdout += new TextDecoder().decode(chunk.value);
+        return { code, stdout, stderr: await readAll(child.stderr) };
       };
 
       const first = await boot();

@@ -9,7 +9,7 @@ import { EventBus } from "./events/bus.ts";
 import { JobRunner } from "./jobs/runner.ts";
 import { rotateKeys } from "./integrations/rotate.ts";
 import { TokenVault } from "./integrations/vault.ts";
-import { closeLogger, createLogger, type Logger } from "./log.ts";
+import { closeLogger, createLogger, type Logger, stdout } from "./log.ts";
 import { createScorer } from "./recommender/scorer.ts";
 import { AccountDeletionHooks } from "./user/service.ts";
 
@@ -113,7 +113,7 @@ async function main() {
   if (args.kind === "unknown") fail(`unknown command "${args.word}"; commands: ${Object.keys(commands).join(", ")} (see oo --help)`, 2);
 
   const config = loadConfig();
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, stdout({ batched: args.command === "serve" }));
   switch (args.command) {
     case "serve":
       return serve(config, log);

@@ -6,7 +6,7 @@
  * Usage: bun scripts/bench/scorer.ts [--seconds 5] [--decimals 4]
  */
 import { parseConfig } from "../../src/config.ts";
-import { createLogger } from "../../src/log.ts";
+import { createLogger, stdout } from "../../src/log.ts";
 import { type BanditState, createScorer, type Scorer, type ScoreRequest, ScorerUnavailable } from "../../src/recommender/scorer.ts";
 import { cpuSeconds, median, table, tempDir } from "./lib.ts";
 
@@ -60,7 +60,7 @@ try {
     // The child inherits this process's environment.
     if (pure) process.env.OO_SCORER_PURE = "1";
     const config = parseConfig({ ...process.env, DATA_DIR: data.path, LOG_LEVEL: "warn" });
-    const scorer = createScorer({ config, log: createLogger("warn") });
+    const scorer = createScorer({ config, log: createLogger("warn", stdout({ batched: false })) });
     try {
       while (scorer.status().state !== "up") await Bun.sleep(10);
       const state = await trainedState(scorer);
