@@ -27,6 +27,9 @@ Operations, one JSON object per line on stdin, one JSON line per request on stdo
             (first one on ties); propensity = (1 - epsilon) [chosen is argmax] + epsilon / K.
             "detail": false leaves the per-candidate detail out (the serving path does not read it,
             and writing it is a third of the reply's cost).
+            "xs": [[...], ...] may stand in for "candidates": the same vectors without ids, which
+            are then their indexes (0, 1, ...). The serving path sends that: an object per candidate
+            costs more to read than the numbers in it.
     update  {"id", "op": "update", "policy": "linucb", "state": {...} | null, "x": [...], "reward": r}
          -> {"id", "state": {...}}   (Sherman-Morrison update of A_inv, b += r x)
     health  {"id", "op": "health"} -> {"id", "ok": true, "version": "...", "numpy": true | false}
@@ -241,10 +244,16 @@ def _check_policy(request):
         raise BadRequest(f"unknown policy {json.dumps(policy)}; known: linucb")
 
 
-def score(request):
-    _check_policy(request)
-    alpha, epsilon, seed, detail = _params(request.get("params"))
+def _candidates(request):
+    """Ids, vectors, and how a vector is named in errors: from "candidates", or from "xs" (ids are indexes)."""
     candidates = request.get("candidates")
+    if candidates is None and "xs" in request:
+        xs = request["xs"]
+        if type(xs) is not list or not xs:
+            raise BadRequest("xs must be a non-empty list")
+        return range(len(xs)), xs, "xs[{}]"
+    if "xs" in request:
+        raise BadRequest("give candidates or xs, not both")
     if type(candidates) is not list or not candidates:
         raise BadRequest("candidates must be a non-empty list")
     try:
@@ -256,10 +265,17 @@ def score(request):
             if type(candidate) is not dict or "id" not in candidate:
                 raise BadRequest(f"candidates[{index}] must be an object with an id and x") from None
         raise
+    return ids, xs, "candidates[{}].x"
+
+
+def score(request):
+    _check_policy(request)
+    alpha, epsilon, seed, detail = _params(request.get("params"))
+    ids, xs, vector_name = _candidates(request)
     first = xs[0]
     d = len(first) if type(first) is list else 0
-    state = _state(request.get("state"), d, "candidates[0].x")
-    _matrix(xs, d, "candidates[{}].x")
+    state = _state(request.get("state"), d, vector_name.format(0))
+    _matrix(xs, d, vector_name)
 
     linucb = _linucb_numpy if USE_NUMPY else _linucb_pure
     means, bonuses = linucb(state["A_inv"], state["b"], xs, alpha)

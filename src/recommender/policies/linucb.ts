@@ -21,7 +21,7 @@ export function linucbPolicy(scorer: Pick<Scorer, "score">, bandits: BanditStore
           policy: "linucb",
           params: { alpha, epsilon: 0, detail: false },
           state: bandits.get(userId, "linucb"),
-          candidates: vectors.map((x, id) => ({ id, x })),
+          xs: vectors,
         },
         { traceparent },
       );
