@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../testing/harness.ts";
-import { type CheckpointResult, checkpointRound, startCheckpointer } from "./checkpointer.ts";
+import { type CheckpointResult, checkpointRound, rewindPatience, startCheckpointer } from "./checkpointer.ts";
 import { openDatabase } from "./client.ts";
 
 function notesDatabase(path: string) {
@@ -106,7 +106,7 @@ describe("a rewind's hold", () => {
     // The bulk pass leaves a long WAL; the quick pass is calm; the held pass then takes 300 ms.
     const durations = [0, 0, 300];
     let calls = 0;
-    const pass = async () => passOf(2_000, durations[calls++] ?? 0)();
+    const pass = async () => passOf(1_000, durations[calls++] ?? 0)();
     const round = checkpointRound(pass, database.commits, { rewindAfterFrames: 1_000, rewindHoldMs: 20 });
     await Bun.sleep(5);
     const writes = Array.from({ length: 5 }, () => write());
@@ -118,10 +118,15 @@ describe("a rewind's hold", () => {
     database.close();
   });
 
-  test("insists when the WAL has grown far past its length: the commits wait for the held pass", async () => {
+  test("grows more patient the longer the WAL: past a few lengths the commits wait for the held pass", async () => {
+    expect(rewindPatience(1_000, 1_000, 8)).toBe(8);
+    expect(rewindPatience(2_000, 1_000, 8)).toBe(32);
+    expect(rewindPatience(3_000, 1_000, 8)).toBe(128);
+    expect(rewindPatience(5_000, 1_000, 8)).toBe(1_000);
     const { database, waits, write } = commitsWithWaits();
     const durations = [0, 0, 300];
     let calls = 0;
+    // 20 ms at one length, 20 × 4³ ms at four: the 300 ms pass is waited for.
     const pass = async () => passOf(4_000, durations[calls++] ?? 0)();
     const round = checkpointRound(pass, database.commits, { rewindAfterFrames: 1_000, rewindHoldMs: 20 });
     await Bun.sleep(5);

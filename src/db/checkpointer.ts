@@ -41,22 +41,29 @@ self.onmessage = ({ data }) => {
 
 /**
  * WAL length (frames of a page each) past which a round rewinds it: 128 MB with 4 KB pages, which
- * takes seconds even at full load, so only a few requests in a thousand ever wait on a hold. It
- * stays under journal_size_limit (db/client.ts): trimming a long WAL file stalls the next commit.
+ * takes seconds even at full load, so only a few requests in a thousand ever wait on a hold.
  */
 export const REWIND_AFTER_FRAMES = 32_768;
 
 /**
- * How long commits wait for the held pass of a rewind. Its two fsyncs mostly take a few ms, but
- * now and then tens (measured: 2–49 ms on the same small pass), and each of those ms delays every
- * request in flight. A pass that runs over lets the commits go: the WAL does not start over this
- * round, and the next round tries again.
+ * How long commits wait for the held pass of a rewind at the rewind length. Its two fsyncs mostly
+ * take a few ms, but now and then tens (measured: 2–60 ms on the same small pass under load), and
+ * each of those ms delays every request in flight. A pass that runs over lets the commits go: the
+ * WAL does not start over this round, and the next round tries again, with more patience the
+ * longer the WAL has grown (see `rewindPatience`).
  */
 const REWIND_HOLD_MS = 8;
-/** Past this many times the rewind length, a rewind no longer gives way: it holds up to MAX_HOLD_MS. */
-const INSIST_AFTER_REWIND_LENGTHS = 4;
 /** The longest the group commit is held for one catch-up pass (and a stop waits for the worker to close). */
 const MAX_HOLD_MS = 1_000;
+
+/**
+ * Patience grows fourfold with each rewind length the WAL has grown past the first, so it reaches
+ * MAX_HOLD_MS at about 4.5 lengths (576 MB): journal_size_limit (db/client.ts) is set above that,
+ * because trimming a longer WAL file on the rewind stalls the next commit (42 ms for 200 MB).
+ */
+export function rewindPatience(log: number, rewindAfterFrames = REWIND_AFTER_FRAMES, rewindHoldMs = REWIND_HOLD_MS): number {
+  return Math.min(MAX_HOLD_MS, rewindHoldMs * 4 ** Math.max(0, log / rewindAfterFrames - 1));
+}
 /** A pass that takes longer than this is given up on (its round ends; the worker may still finish it). */
 const PASS_TIMEOUT_MS = 30_000;
 
@@ -84,7 +91,7 @@ export interface CheckpointerOptions {
   onError: (message: string) => void;
   /** WAL length in frames past which a round rewinds it (default REWIND_AFTER_FRAMES). */
   rewindAfterFrames?: number;
-  /** How long commits wait for a rewind's held pass (default REWIND_HOLD_MS). */
+  /** How long commits wait for a rewind's held pass at the rewind length (default REWIND_HOLD_MS). */
   rewindHoldMs?: number;
 }
 
@@ -108,9 +115,8 @@ export async function checkpointRound(
     await pass();
     if (performance.now() - started < CALM_PASS_MS) break;
   }
-  // A WAL far past its length has missed many rewinds: then commits wait for one, though never
-  // longer than MAX_HOLD_MS (a worker that never answers must not stop every write).
-  const patience = bulk.log < rewindAfterFrames * INSIST_AFTER_REWIND_LENGTHS ? rewindHoldMs : MAX_HOLD_MS;
+  // Never longer than MAX_HOLD_MS: a worker that never answers must not stop every write.
+  const patience = rewindPatience(bulk.log, rewindAfterFrames, rewindHoldMs);
   return commits.hold(() => Promise.race([pass(), Bun.sleep(patience).then(() => null)]));
 }
 

@@ -25,8 +25,10 @@ export function openDatabase(path: string): DatabaseHandle {
   sqlite.run("PRAGMA synchronous = NORMAL");
   sqlite.run("PRAGMA busy_timeout = 5000");
   // While serving, checkpoints run on a thread of their own (db/checkpointer.ts), which rewinds the
-  // WAL at 128 MB; a WAL file longer than this is trimmed when it rewinds, and fully on a clean close.
-  sqlite.run("PRAGMA journal_size_limit = 201326592");
+  // WAL from 128 MB on, waiting longer for it the longer the WAL grows (up to a second by 576 MB). A
+  // WAL file longer than this limit is trimmed when it rewinds, which stalls that commit (about
+  // 40 ms per 200 MB); a clean close empties it.
+  sqlite.run("PRAGMA journal_size_limit = 671088640");
   sqlite.run("PRAGMA foreign_keys = ON");
   const db = drizzle({ client: sqlite, schema });
   return {
