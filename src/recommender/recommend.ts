@@ -171,21 +171,21 @@ export class Recommender {
       .limit(1)
       .get();
     // The last tip served, if unanswered: an older one left unanswered is not brought back.
-    if (last && last.actedAt === null) {
-      const visible = this.deps.pool.visible(user.id, user.timezone, now, { traceparent: options.traceparent });
-      // "Nothing is waiting" holds only while nothing is; a first sync replaces it at once.
-      const stillThere = last.candidateKey === ALL_CLEAR.key ? visible.length === 0 : visible.some((c) => c.key === last.candidateKey);
-      if (stillThere) return { id: last.id, kind: last.kind, content: last.content, source: last.source, why: last.why };
-    }
-    return this.recommend(user, options);
+    if (!last || last.actedAt !== null) return this.recommend(user, options);
+    const visible = this.deps.pool.visible(user.id, user.timezone, now, { traceparent: options.traceparent });
+    // "Nothing is waiting" holds only while nothing is; a first sync replaces it at once.
+    const stillThere = last.candidateKey === ALL_CLEAR.key ? visible.length === 0 : visible.some((c) => c.key === last.candidateKey);
+    if (stillThere) return { id: last.id, kind: last.kind, content: last.content, source: last.source, why: last.why };
+    return this.recommend(user, { ...options, now }, visible);
   }
 
-  async recommend(user: RecommendUser, options: { now?: number; traceparent?: string } = {}): Promise<Tip> {
+  /** A new tip; `visible` is the person's visible candidates at `options.now`, when the caller has them already. */
+  async recommend(user: RecommendUser, options: { now?: number; traceparent?: string } = {}, visible?: Candidate[]): Promise<Tip> {
     const started = performance.now();
     const now = options.now ?? Date.now();
     const settings = this.deps.settings.get();
     const clock = clockAt(now, user.timezone);
-    const visible = this.deps.pool.visible(user.id, user.timezone, now, { traceparent: options.traceparent });
+    visible ??= this.deps.pool.visible(user.id, user.timezone, now, { traceparent: options.traceparent });
     const candidates = visible.length > 0 ? visible : [ALL_CLEAR];
     const features = featuresOfAll(candidates, clock);
     const input = { userId: user.id, candidates, features, clock, traceparent: options.traceparent, random: this.random };
