@@ -7,9 +7,9 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, median, root, rssMb, startBareServer, stop, table, tempDir, waitFor200, wrk } from "./lib.ts";
+import { freePort, median, numberOption, root, rssMb, startBareServer, stop, table, tempDir, waitFor200, wrk } from "./lib.ts";
 
-const seconds = Number(process.argv[process.argv.indexOf("--seconds") + 1]) || 10;
+const seconds = numberOption("seconds", 10);
 const binary = join(root, "dist", "oo");
 if (!existsSync(binary)) throw new Error("dist/oo is missing: run `bun run build` first");
 

@@ -51,6 +51,15 @@ const toMs = (value: string) => {
   return match[2] === "us" ? amount / 1000 : match[2] === "s" ? amount * 1000 : amount;
 };
 
+/** The number after `--name` on the command line; `fallback` when the option is absent. */
+export function numberOption(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  if (index === -1) return fallback;
+  const value = Number(process.argv[index + 1]);
+  if (Number.isNaN(value)) throw new Error(`--${name} needs a number, got ${process.argv[index + 1] ?? "nothing"}`);
+  return value;
+}
+
 /** Runs wrk (Debian package `wrk`) and parses its --latency report. */
 export function wrk(url: string, options: { connections?: number; seconds?: number; threads?: number; script?: string } = {}): WrkResult {
   const args = [

@@ -14,16 +14,12 @@ import { join } from "node:path";
 import { hashToken, newToken } from "../../src/auth/service.ts";
 import { timeOfDayAt } from "../../src/recommender/candidates/index.ts";
 import { zonedParts } from "../../src/time.ts";
-import { childPids, cpuSeconds, freePort, root, startBareServer, stop, table, tempDir, waitFor200, wrk } from "./lib.ts";
+import { childPids, cpuSeconds, freePort, numberOption, root, startBareServer, stop, table, tempDir, waitFor200, wrk } from "./lib.ts";
 
-const argument = (name: string, fallback: number) => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? fallback : Number(process.argv[index + 1]);
-};
-const seconds = argument("seconds", 15);
-const userCount = argument("users", 1000);
-const candidatesPerUser = argument("candidates", 50);
-const fixedTasks = argument("tasks", Number.NaN);
+const seconds = numberOption("seconds", 15);
+const userCount = numberOption("users", 1000);
+const candidatesPerUser = numberOption("candidates", 50);
+const fixedTasks = numberOption("tasks", Number.NaN);
 const binary = join(root, "dist", "oo");
 if (!existsSync(binary)) throw new Error("dist/oo is missing: run `bun run build` first");
 

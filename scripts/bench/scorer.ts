@@ -8,11 +8,11 @@
 import { parseConfig } from "../../src/config.ts";
 import { createLogger, stdout } from "../../src/log.ts";
 import { type BanditState, createScorer, type Scorer, type ScoreRequest, ScorerUnavailable } from "../../src/recommender/scorer.ts";
-import { cpuSeconds, median, table, tempDir } from "./lib.ts";
+import { cpuSeconds, median, numberOption, table, tempDir } from "./lib.ts";
 
-const option = (name: string) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : undefined);
-const seconds = option("--seconds") || 5;
-const decimals = option("--decimals");
+const seconds = numberOption("seconds", 5);
+const decimalsOption = numberOption("decimals", Number.NaN);
+const decimals = Number.isNaN(decimalsOption) ? undefined : decimalsOption;
 const CANDIDATES = 50;
 const D = 5;
 

@@ -12,9 +12,9 @@ import { join } from "node:path";
 import { SessionStore } from "../../src/auth/service.ts";
 import { openDatabase } from "../../src/db/client.ts";
 import { users } from "../../src/db/schema.ts";
-import { freePort, root, stop, table, tempDir, waitFor200, wrk, type WrkResult } from "./lib.ts";
+import { freePort, numberOption, root, stop, table, tempDir, waitFor200, wrk, type WrkResult } from "./lib.ts";
 
-const seconds = Number(process.argv[process.argv.indexOf("--seconds") + 1]) || 10;
+const seconds = numberOption("seconds", 10);
 const binary = join(root, "dist", "oo");
 if (!existsSync(binary)) throw new Error("dist/oo is missing: run `bun run build` first");
 

@@ -13,12 +13,8 @@ import type { Subprocess } from "bun";
 import { integrations, users as usersTable } from "../../src/db/schema.ts";
 import { TokenVault, tokenContext } from "../../src/integrations/vault.ts";
 import { migratedDatabase } from "../../src/testing/harness.ts";
-import { freePort, median, root, stop, table, tempDir, waitFor200, wrk, type WrkResult } from "./lib.ts";
+import { freePort, median, numberOption, root, stop, table, tempDir, waitFor200, wrk, type WrkResult } from "./lib.ts";
 
-const option = (name: string, fallback: number) => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? fallback : Number(process.argv[index + 1]);
-};
 
 interface FakeReady {
   env: Record<string, string>;
@@ -50,13 +46,13 @@ if (process.argv[2] === "--fake") {
 
 // ─── The benchmark ──────────────────────────────────────────────────────────────────────────────
 
-const userCount = option("users", 1000);
-const taskCount = option("tasks", 100);
+const userCount = numberOption("users", 1000);
+const taskCount = numberOption("tasks", 100);
 // One wrk thread and a few connections: the 2-core machine keeps a core for the server, so the
 // figure shows the server's own latency rather than wrk and the fake fighting it for the CPU.
-const connections = option("connections", 8);
-const threads = option("threads", 1);
-const windowSeconds = option("window", 1);
+const connections = numberOption("connections", 8);
+const threads = numberOption("threads", 1);
+const windowSeconds = numberOption("window", 1);
 
 async function startFake(dir: string): Promise<{ child: Subprocess; ready: FakeReady }> {
   const file = join(dir, "fake.json");
@@ -175,7 +171,7 @@ async function measureBoot(env: Record<string, string>): Promise<Phase> {
 }
 
 const AFTER_WINDOWS = 4;
-const runs = option("runs", 3);
+const runs = numberOption("runs", 3);
 const dir = tempDir("oo-bench-todoist-");
 let fakeChild: Subprocess | undefined;
 try {
