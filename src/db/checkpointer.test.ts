@@ -89,33 +89,36 @@ describe("a rewind's hold", () => {
     return { busy: 0, log, checkpointed: log };
   };
 
-  /** A real group commit, with the time each write waited to be committed. */
-  function commitsWithWaits() {
+  /**
+   * A round over a WAL of `log` frames (the rewind length is 1,000, the hold 20 ms there) whose
+   * passes take `durations` ms in turn, with five commits queued while it runs: what the round
+   * resolved with, how many passes it ran, and how long each commit waited.
+   */
+  async function roundWithCommits(log: number, durations: number[]) {
     const { database, insert } = notesDatabase(":memory:");
-    const waits: number[] = [];
-    const write = async () => {
-      const queued = performance.now();
-      await database.commits.write(() => insert.run("x"));
-      waits.push(performance.now() - queued);
-    };
-    return { database, waits, write };
+    let calls = 0;
+    const pass = () => passOf(log, durations[calls++] ?? 0)();
+    const round = checkpointRound(pass, database.commits, { rewindAfterFrames: 1_000, rewindHoldMs: 20 });
+    await Bun.sleep(5);
+    const waits = await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        const queued = performance.now();
+        await database.commits.write(() => insert.run("x"));
+        return performance.now() - queued;
+      }),
+    );
+    const result = await round;
+    database.close();
+    return { result, passes: calls, waits };
   }
 
   test("lets the commits go when the held pass runs over, and the round reports no result", async () => {
-    const { database, waits, write } = commitsWithWaits();
     // The bulk pass leaves a long WAL; the quick pass is calm; the held pass then takes 300 ms.
-    const durations = [0, 0, 300];
-    let calls = 0;
-    const pass = async () => passOf(1_000, durations[calls++] ?? 0)();
-    const round = checkpointRound(pass, database.commits, { rewindAfterFrames: 1_000, rewindHoldMs: 20 });
-    await Bun.sleep(5);
-    const writes = Array.from({ length: 5 }, () => write());
-    expect(await round).toBeNull();
-    await Promise.all(writes);
-    expect(calls).toBe(3);
+    const { result, passes, waits } = await roundWithCommits(1_000, [0, 0, 300]);
+    expect(result).toBeNull();
+    expect(passes).toBe(3);
     // Held for about 20 ms, not the pass's 300.
     expect(Math.max(...waits)).toBeLessThan(150);
-    database.close();
   });
 
   test("grows more patient the longer the WAL: past a few lengths the commits wait for the held pass", async () => {
@@ -123,33 +126,17 @@ describe("a rewind's hold", () => {
     expect(rewindPatience(2_000, 1_000, 8)).toBe(32);
     expect(rewindPatience(3_000, 1_000, 8)).toBe(128);
     expect(rewindPatience(5_000, 1_000, 8)).toBe(1_000);
-    const { database, waits, write } = commitsWithWaits();
-    const durations = [0, 0, 300];
-    let calls = 0;
     // 20 ms at one length, 20 × 4³ ms at four: the 300 ms pass is waited for.
-    const pass = async () => passOf(4_000, durations[calls++] ?? 0)();
-    const round = checkpointRound(pass, database.commits, { rewindAfterFrames: 1_000, rewindHoldMs: 20 });
-    await Bun.sleep(5);
-    const writes = Array.from({ length: 5 }, () => write());
-    expect(await round).toEqual({ busy: 0, log: 4_000, checkpointed: 4_000 });
-    await Promise.all(writes);
+    const { result, waits } = await roundWithCommits(4_000, [0, 0, 300]);
+    expect(result).toEqual({ busy: 0, log: 4_000, checkpointed: 4_000 });
     expect(Math.min(...waits)).toBeGreaterThan(200);
-    database.close();
   });
 
   test("is not taken while the WAL is short", async () => {
-    const { database, waits, write } = commitsWithWaits();
-    let calls = 0;
-    const pass = async () => {
-      calls++;
-      return passOf(999, 50)();
-    };
-    const round = checkpointRound(pass, database.commits, { rewindAfterFrames: 1_000, rewindHoldMs: 20 });
-    await write();
-    expect(await round).toEqual({ busy: 0, log: 999, checkpointed: 999 });
-    expect(calls).toBe(1);
-    expect(waits[0]).toBeLessThan(40);
-    database.close();
+    const { result, passes, waits } = await roundWithCommits(999, [50]);
+    expect(result).toEqual({ busy: 0, log: 999, checkpointed: 999 });
+    expect(passes).toBe(1);
+    expect(Math.max(...waits)).toBeLessThan(40);
   });
 });
 
