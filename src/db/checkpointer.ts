@@ -10,9 +10,9 @@ import type { GroupCommit } from "./group-commit.ts";
  * only when a write begins with every frame already copied, and commits keep landing while the
  * checkpoint runs. Under steady load the WAL then grows without end (gigabytes a minute at full
  * load). So once the WAL is long, a round copies the bulk while commits go on, then copies what
- * arrived meanwhile with the group commit held; the next commit rewinds the WAL, and
- * journal_size_limit trims the file. The hold lasts one small checkpoint with its two fsyncs, which
- * every request in flight waits out, so it is kept short (see REWIND_HOLD_MS).
+ * arrived meanwhile with the group commit held; the next commit rewinds the WAL (and trims the file
+ * if it grew past journal_size_limit). The hold lasts one small checkpoint with its two fsyncs,
+ * which every request in flight waits out, so it is kept short (see REWIND_HOLD_MS).
  */
 
 // The worker's source as text: a Blob worker needs no file of its own inside the executable.
@@ -64,6 +64,7 @@ const MAX_HOLD_MS = 1_000;
 export function rewindPatience(log: number, rewindAfterFrames = REWIND_AFTER_FRAMES, rewindHoldMs = REWIND_HOLD_MS): number {
   return Math.min(MAX_HOLD_MS, rewindHoldMs * 4 ** Math.max(0, log / rewindAfterFrames - 1));
 }
+
 /** A pass that takes longer than this is given up on (its round ends; the worker may still finish it). */
 const PASS_TIMEOUT_MS = 30_000;
 
