@@ -24,6 +24,17 @@ function setup(options: FakeTodoistOptions = {}, databasePath?: string) {
   return { fake, context, module };
 }
 
+/** A person who has connected Todoist (the fake user has `tasks`), with the grant the vault holds. */
+async function connectedPerson(options: FakeTodoistOptions = {}, tasks?: { content: string }[]) {
+  const { fake, context, module } = setup(options);
+  fake.createUser(tasks ? { tasks } : undefined);
+  const person = signIn(context.database);
+  await connectTodoist(context, person);
+  await module.idle();
+  const grant = module.store.tokens(integrationOf(context, person.userId)!);
+  return { fake, context, module, person, grant };
+}
+
 const integrationOf = (context: TestContext, userId: string) =>
   context.database.db.select().from(integrations).where(eq(integrations.userId, userId)).get();
 
@@ -231,12 +242,8 @@ describe("tokens at rest", () => {
 
 describe("disconnecting", () => {
   test("DELETE removes the grant, the tasks and the pending closes, even when Todoist is down for the revoke", async () => {
-    const { fake, context, module } = setup();
-    fake.createUser({ tasks: [{ content: "A" }, { content: "B" }] });
-    const person = signIn(context.database);
-    await connectTodoist(context, person);
-    await module.idle();
-    const token = module.store.tokens(integrationOf(context, person.userId)!).accessToken;
+    const { fake, context, module, person, grant } = await connectedPerson({}, [{ content: "A" }, { content: "B" }]);
+    const token = grant.accessToken;
     const [task] = context.database.db.select().from(tasks).where(eq(tasks.userId, person.userId)).all();
     fake.failNext(10, 503);
     module.outbox.enqueue(person.userId, task!.externalId);
@@ -258,12 +265,7 @@ describe("disconnecting", () => {
   });
 
   test("a refresh token is revoked as one, even when revoking the access token failed", async () => {
-    const { fake, context, module } = setup({ accessTokenLifetimeSeconds: 3600 });
-    fake.createUser();
-    const person = signIn(context.database);
-    await connectTodoist(context, person);
-    await module.idle();
-    const grant = module.store.tokens(integrationOf(context, person.userId)!);
+    const { fake, context, person, grant } = await connectedPerson({ accessTokenLifetimeSeconds: 3600 });
     expect(grant.refreshToken).toBeTruthy();
     fake.clearRequests();
     fake.failNext(1, 503);
@@ -276,12 +278,8 @@ describe("disconnecting", () => {
   });
 
   test("the page's form disconnects; the token is revoked and then refused by Todoist", async () => {
-    const { fake, context, module } = setup();
-    fake.createUser();
-    const person = signIn(context.database);
-    await connectTodoist(context, person);
-    await module.idle();
-    const token = module.store.tokens(integrationOf(context, person.userId)!).accessToken;
+    const { fake, context, person, grant } = await connectedPerson();
+    const token = grant.accessToken;
     fake.clearRequests();
     const response = await context.request("/connect/todoist/disconnect", { method: "POST", headers: { cookie: person.cookie } });
     expect(response.status).toBe(303);
@@ -297,12 +295,7 @@ describe("disconnecting", () => {
   });
 
   test("account deletion revokes the grant before the rows go", async () => {
-    const { fake, context, module } = setup({ accessTokenLifetimeSeconds: 3600 });
-    fake.createUser();
-    const person = signIn(context.database);
-    await connectTodoist(context, person);
-    await module.idle();
-    const grant = module.store.tokens(integrationOf(context, person.userId)!);
+    const { fake, context, person, grant } = await connectedPerson({ accessTokenLifetimeSeconds: 3600 });
     const response = await context.request("/api/user", { method: "DELETE", headers: { cookie: person.cookie } });
     expect(response.status).toBe(200);
     expect(fake.tokenState(grant.accessToken)).toBe("revoked");
