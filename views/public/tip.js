@@ -1,7 +1,6 @@
 // The tip page without a framework: keyboard shortcuts, the service worker, and the first-visit
 // time zone. Everything here is optional; every action works as a plain form without it.
 (() => {
-  const keys = { d: "done", s: "snooze", x: "dismiss", h: "helpful", n: "not_helpful" };
   const toggle = () => document.querySelector("#tip .sheet-toggle");
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || event.target.closest?.("input, textarea, select")) return;
@@ -15,8 +14,9 @@
     } else if (event.key === "w") {
       const why = document.querySelector("#tip .why");
       if (why) why.open = !why.open;
-    } else if (keys[event.key]) {
-      const button = document.querySelector(`#tip button[value="${keys[event.key]}"]`);
+    } else if (/^[a-z]$/.test(event.key)) {
+      // Each action button carries its own shortcut, so the page and this script cannot disagree.
+      const button = document.querySelector(`#tip button[data-key="${event.key}"]`);
       if (button) {
         event.preventDefault();
         button.form.requestSubmit(button);
