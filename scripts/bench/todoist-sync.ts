@@ -15,7 +15,6 @@ import { TokenVault, tokenContext } from "../../src/integrations/vault.ts";
 import { migratedDatabase } from "../../src/testing/harness.ts";
 import { freePort, median, numberOption, root, stop, table, tempDir, waitFor200, wrk, type WrkResult } from "./lib.ts";
 
-
 interface FakeReady {
   env: Record<string, string>;
   accounts: { id: string; token: string }[];

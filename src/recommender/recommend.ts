@@ -171,7 +171,7 @@ export class Recommender {
       .limit(1)
       .get();
     // The last tip served, if unanswered: an older one left unanswered is not brought back.
-    if (!last || last.actedAt !== null) return this.recommend(user, options);
+    if (!last || last.actedAt !== null) return this.recommend(user, { ...options, now });
     const visible = this.deps.pool.visible(user.id, user.timezone, now, { traceparent: options.traceparent });
     // "Nothing is waiting" holds only while nothing is; a first sync replaces it at once.
     const stillThere = last.candidateKey === ALL_CLEAR.key ? visible.length === 0 : visible.some((c) => c.key === last.candidateKey);

@@ -7,10 +7,10 @@ import { EventBus } from "../events/bus.ts";
 import { JobRunner } from "../jobs/runner.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { createScorer, type Scorer } from "../recommender/scorer.ts";
+import { AccountDeletionHooks } from "../user/service.ts";
 import { runTempDir, tempDir } from "./temp-dirs.ts";
 
 export { tempDir };
-import { AccountDeletionHooks } from "../user/service.ts";
 
 export const TEST_KEY = Buffer.alloc(32, 7).toString("base64");
 
