@@ -85,6 +85,24 @@ export function wrk(url: string, options: { connections?: number; seconds?: numb
   };
 }
 
+/**
+ * POSTs to `url` at a fixed rate from a process of its own (`open-loop.ts`), with at most 64
+ * requests in flight, cycling through the Cookie values in `cookieFile` (one per line).
+ */
+export async function openLoop(url: string, options: { rate: number; seconds: number; cookieFile: string }): Promise<WrkResult> {
+  const run = Bun.spawn(
+    [
+      process.execPath,
+      join(import.meta.dir, "open-loop.ts"),
+      ...["--url", url, "--rate", String(options.rate), "--seconds", String(options.seconds), "--cookies", options.cookieFile],
+    ],
+    { stdout: "pipe", stderr: "inherit" },
+  );
+  const [out, exitCode] = await Promise.all([new Response(run.stdout).text(), run.exited]);
+  if (exitCode !== 0) throw new Error(`the open-loop run failed (exit ${exitCode})`);
+  return JSON.parse(out) as WrkResult;
+}
+
 /** A bare Bun.serve hello-world in its own process: the ceiling every HTTP figure is compared to. */
 export async function startBareServer(): Promise<{ url: string; child: Subprocess }> {
   const port = freePort();

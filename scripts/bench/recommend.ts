@@ -3,9 +3,12 @@
  *  - POST /api/recommend with 1,000 users × 50 candidates each (open tasks filling up what the
  *    advice fitting the person's hour leaves), decision logging on,
  *    (a) LinUCB through the spawned python3 scorer (heuristic shadow), (b) heuristic only, no scorer,
- *    and a bare Bun.serve hello-world from the same run; wrk, 64 connections
+ *    and a bare Bun.serve hello-world from the same run; wrk, 64 connections (a closed loop, so
+ *    the LinUCB run is flat out and its p99 is the latency at saturation)
+ *  - (a) again at a fixed offered rate (default 3,000 req/s, the throughput the issue asks for),
+ *    open loop with at most 64 in flight (`open-loop.ts`): the latency at that load
  *  - the tip page's server time (GET /, one connection, median)
- * Usage: bun scripts/bench/recommend.ts [--seconds 15] [--users 1000] [--candidates 50]
+ * Usage: bun scripts/bench/recommend.ts [--seconds 15] [--users 1000] [--candidates 50] [--rate 3000]
  *        (or --tasks N: N open tasks each on top of the fitting advice)
  */
 import { Database } from "bun:sqlite";
@@ -14,12 +17,13 @@ import { join } from "node:path";
 import { hashToken, newToken } from "../../src/auth/service.ts";
 import { timeOfDayAt } from "../../src/recommender/candidates/index.ts";
 import { zonedParts } from "../../src/time.ts";
-import { childPids, cpuSeconds, freePort, numberOption, root, startBareServer, stop, table, tempDir, waitFor200, wrk } from "./lib.ts";
+import { childPids, cpuSeconds, freePort, numberOption, openLoop, root, startBareServer, stop, table, tempDir, waitFor200, wrk } from "./lib.ts";
 
 const seconds = numberOption("seconds", 15);
 const userCount = numberOption("users", 1000);
 const candidatesPerUser = numberOption("candidates", 50);
 const fixedTasks = numberOption("tasks", Number.NaN);
+const offeredRate = numberOption("rate", 3000);
 const binary = join(root, "dist", "oo");
 if (!existsSync(binary)) throw new Error("dist/oo is missing: run `bun run build` first");
 
@@ -128,6 +132,9 @@ try {
   const linucb = wrk(`${linucbServer.url}/api/recommend`, { seconds, script: recommendScript });
   const cpu = { oo: cpuSeconds(linucbServer.child.pid) - cpuBefore.oo, scorer: cpuSeconds(scorerPid) - cpuBefore.scorer };
   const logged = decisionsLogged() - before;
+  const cookieFile = join(data.path, "cookies.txt");
+  await Bun.write(cookieFile, cookies.join("\n"));
+  const paced = await openLoop(`${linucbServer.url}/api/recommend`, { rate: offeredRate, seconds, cookieFile });
   const page = wrk(`${linucbServer.url}/`, { seconds: 5, connections: 1, threads: 1, script: pageScript });
   await stop(linucbServer.child);
 
@@ -158,6 +165,7 @@ try {
     ...(
       [
         ["POST /api/recommend, LinUCB via python3 scorer", linucb],
+        [`… the same at ${offeredRate} req/s offered (open loop, ≤ 64 in flight)`, paced],
         ["POST /api/recommend, heuristic (no scorer)", heuristic],
         ["bare Bun.serve hello-world", baseline],
       ] as const

@@ -1,0 +1,135 @@
+/**
+ * Open-loop load: requests go out at a fixed rate whatever the server does, over at most
+ * `--connections` keep-alive connections with one request in flight each, and each latency runs
+ * from the moment the request was due. A stall then counts against every request it held back,
+ * which a closed loop (wrk's) leaves out of its percentiles: there, a stalled connection simply
+ * sends less. Requests are launched on a 1-ms timer, so a latency can read up to ~1 ms long,
+ * never short. Plain sockets rather than fetch: the load generator shares the machine with the
+ * server, and fetch costs it several times the CPU per request that wrk does.
+ *
+ * Usage: bun scripts/bench/open-loop.ts --url URL --rate N [--connections 64] [--seconds 15]
+ *        [--method POST] [--cookies FILE (one Cookie header value per line, used in turn)]
+ * Prints one JSON line: { requestsPerSecond, p50Ms, p99Ms, non2xx, errors, dueRequests }.
+ */
+import type { Socket } from "bun";
+
+const option = (name: string, fallback?: string): string => {
+  const index = process.argv.indexOf(`--${name}`);
+  const value = index === -1 ? fallback : process.argv[index + 1];
+  if (value === undefined) throw new Error(`--${name} is required`);
+  return value;
+};
+const positive = (name: string, fallback?: string) => {
+  const value = Number(option(name, fallback));
+  if (!(value > 0)) throw new Error(`--${name} needs a positive number`);
+  return value;
+};
+
+const url = new URL(option("url"));
+const rate = positive("rate");
+const connections = positive("connections", "64");
+const seconds = positive("seconds", "15");
+const method = option("method", "POST");
+const cookieFile = process.argv.includes("--cookies") ? option("cookies") : null;
+const cookies = cookieFile ? (await Bun.file(cookieFile).text()).split("\n").filter(Boolean) : [""];
+const requests = cookies.map((cookie) =>
+  Buffer.from(
+    `${method} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n${cookie ? `Cookie: ${cookie}\r\n` : ""}Content-Length: 0\r\n\r\n`,
+  ),
+);
+
+const HEADER_END = Buffer.from("\r\n\r\n");
+const CONTENT_LENGTH = /^content-length:\s*(\d+)/im;
+
+interface Connection {
+  socket: Socket<undefined>;
+  dueAt: number | null;
+  received: Buffer;
+}
+
+const dueRequests = Math.floor(rate * seconds);
+const intervalMs = 1000 / rate;
+const latencies: number[] = [];
+const idle: Connection[] = [];
+let launched = 0;
+let non2xx = 0;
+let errors = 0;
+const { promise: allAnswered, resolve: finish } = Promise.withResolvers<void>();
+
+function answered(connection: Connection, status: number | null) {
+  if (status === null) errors++;
+  else if (status >= 300) non2xx++;
+  latencies.push(performance.now() - connection.dueAt!);
+  connection.dueAt = null;
+  connection.received = Buffer.alloc(0);
+  if (latencies.length === dueRequests) finish();
+}
+
+/** A whole response is in: its status, or null for one this client cannot read (no Content-Length). */
+function completeResponse(received: Buffer): { status: number | null } | null {
+  const headerEnd = received.indexOf(HEADER_END);
+  if (headerEnd === -1) return null;
+  const head = received.subarray(0, headerEnd).toString("latin1");
+  const length = CONTENT_LENGTH.exec(head);
+  if (!length) return { status: null };
+  if (received.length < headerEnd + HEADER_END.length + Number(length[1])) return null;
+  return { status: Number(head.slice(9, 12)) };
+}
+
+async function open(): Promise<Connection> {
+  const connection = { dueAt: null, received: Buffer.alloc(0) } as unknown as Connection;
+  connection.socket = await Bun.connect({
+    hostname: url.hostname,
+    port: Number(url.port),
+    socket: {
+      data(_socket, chunk) {
+        connection.received = Buffer.concat([connection.received, chunk]);
+        const response = completeResponse(connection.received);
+        if (!response) return;
+        answered(connection, response.status);
+        idle.push(connection);
+        launchDue();
+      },
+      close() {
+        if (connection.dueAt !== null) answered(connection, null);
+        const index = idle.indexOf(connection);
+        if (index !== -1) idle.splice(index, 1);
+      },
+    },
+  });
+  return connection;
+}
+
+/** Sends every request whose time has come, as far as idle connections allow; the rest wait their turn. */
+function launchDue() {
+  const now = performance.now();
+  while (launched < dueRequests && idle.length > 0) {
+    const dueAt = startedAt + launched * intervalMs;
+    if (dueAt > now) return;
+    const connection = idle.pop()!;
+    connection.dueAt = dueAt;
+    connection.socket.write(requests[launched % requests.length]!);
+    launched++;
+  }
+}
+
+idle.push(...(await Promise.all(Array.from({ length: connections }, open))));
+const startedAt = performance.now();
+const ticker = setInterval(launchDue, 1);
+await allAnswered;
+clearInterval(ticker);
+const elapsedSeconds = (performance.now() - startedAt) / 1000;
+for (const connection of idle) connection.socket.end();
+latencies.sort((a, b) => a - b);
+const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((latencies.length * p) / 100))]!;
+console.log(
+  JSON.stringify({
+    requestsPerSecond: dueRequests / elapsedSeconds,
+    p50Ms: percentile(50),
+    p99Ms: percentile(99),
+    non2xx,
+    errors,
+    dueRequests,
+  }),
+);
+process.exit(0);
