@@ -50,9 +50,13 @@ function openMigratedDatabase(config: Config, log: Logger) {
 /**
  * How often the background thread folds the WAL into the database file while serving. Between two
  * rounds the WAL holds what was written meanwhile (tens of MB a second at full load), and every
- * page read searches it, so rounds are frequent.
+ * page read searches it, so rounds are frequent. Small rounds also keep the serving thread's
+ * stalls short: a round starts by syncing the WAL, and a commit that appends to the WAL's last
+ * block while that block is being written out waits for the disk. At 3,000 recommendations a
+ * second, rounds every 50 ms instead of 250 ms took the p99 from ~28 to ~17 ms (median of eight
+ * alternating runs); every 25 ms was worse again. A round with nothing to copy costs microseconds.
  */
-const CHECKPOINT_INTERVAL_MS = 250;
+const CHECKPOINT_INTERVAL_MS = 50;
 
 async function serve(config: Config, log: Logger) {
   const { database } = openMigratedDatabase(config, log);
