@@ -5,7 +5,7 @@
  *    (a) LinUCB through the spawned python3 scorer (heuristic shadow), (b) heuristic only, no scorer,
  *    and a bare Bun.serve hello-world from the same run; wrk, 64 connections (a closed loop, so
  *    the LinUCB run is flat out and its p99 is the latency at saturation)
- *  - (a) again at a fixed offered rate (default 3,000 req/s, the throughput the issue asks for),
+ *  - (a) again at a fixed offered rate (default 3,000 req/s, the throughput target in the README),
  *    open loop with at most 64 in flight (`open-loop.ts`): the latency at that load
  *  - the tip page's server time (GET /, one connection, median)
  * Usage: bun scripts/bench/recommend.ts [--seconds 15] [--users 1000] [--candidates 50] [--rate 3000]
