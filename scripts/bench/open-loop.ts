@@ -41,11 +41,12 @@ const requests = cookies.map((cookie) =>
 const HEADER_END = Buffer.from("\r\n\r\n");
 const CONTENT_LENGTH = /^content-length:\s*(\d+)/im;
 
-interface Connection {
-  socket: Socket<undefined>;
+/** What a connection carries: when its request in flight was due (null when idle), and the reply so far. */
+interface Exchange {
   dueAt: number | null;
   received: Buffer;
 }
+type Connection = Socket<Exchange>;
 
 const dueRequests = Math.floor(rate * seconds);
 const intervalMs = 1000 / rate;
@@ -56,12 +57,12 @@ let non2xx = 0;
 let errors = 0;
 const { promise: allAnswered, resolve: finish } = Promise.withResolvers<void>();
 
-function answered(connection: Connection, status: number | null) {
+function answered(exchange: Exchange, status: number | null) {
   if (status === null) errors++;
   else if (status >= 300) non2xx++;
-  latencies.push(performance.now() - connection.dueAt!);
-  connection.dueAt = null;
-  connection.received = Buffer.alloc(0);
+  latencies.push(performance.now() - exchange.dueAt!);
+  exchange.dueAt = null;
+  exchange.received = Buffer.alloc(0);
   if (latencies.length === dueRequests) finish();
 }
 
@@ -76,28 +77,27 @@ function completeResponse(received: Buffer): { status: number | null } | null {
   return { status: Number(head.slice(9, 12)) };
 }
 
-async function open(): Promise<Connection> {
-  const connection = { dueAt: null, received: Buffer.alloc(0) } as unknown as Connection;
-  connection.socket = await Bun.connect({
+function open(): Promise<Connection> {
+  return Bun.connect<Exchange>({
     hostname: url.hostname,
     port: Number(url.port),
+    data: { dueAt: null, received: Buffer.alloc(0) },
     socket: {
-      data(_socket, chunk) {
-        connection.received = Buffer.concat([connection.received, chunk]);
-        const response = completeResponse(connection.received);
+      data(connection, chunk) {
+        connection.data.received = Buffer.concat([connection.data.received, chunk]);
+        const response = completeResponse(connection.data.received);
         if (!response) return;
-        answered(connection, response.status);
+        answered(connection.data, response.status);
         idle.push(connection);
         launchDue();
       },
-      close() {
-        if (connection.dueAt !== null) answered(connection, null);
+      close(connection) {
+        if (connection.data.dueAt !== null) answered(connection.data, null);
         const index = idle.indexOf(connection);
         if (index !== -1) idle.splice(index, 1);
       },
     },
   });
-  return connection;
 }
 
 /** Sends every request whose time has come, as far as idle connections allow; the rest wait their turn. */
@@ -107,8 +107,8 @@ function launchDue() {
     const dueAt = startedAt + launched * intervalMs;
     if (dueAt > now) return;
     const connection = idle.pop()!;
-    connection.dueAt = dueAt;
-    connection.socket.write(requests[launched % requests.length]!);
+    connection.data.dueAt = dueAt;
+    connection.write(requests[launched % requests.length]!);
     launched++;
   }
 }
@@ -119,7 +119,7 @@ const ticker = setInterval(launchDue, 1);
 await allAnswered;
 clearInterval(ticker);
 const elapsedSeconds = (performance.now() - startedAt) / 1000;
-for (const connection of idle) connection.socket.end();
+for (const connection of idle) connection.end();
 latencies.sort((a, b) => a - b);
 const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((latencies.length * p) / 100))]!;
 console.log(
