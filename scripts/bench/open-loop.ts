@@ -12,6 +12,7 @@
  * Prints one JSON line: { requestsPerSecond, p50Ms, p99Ms, non2xx, errors, dueRequests }.
  */
 import type { Socket } from "bun";
+import { numberOption } from "./lib.ts";
 
 const option = (name: string, fallback?: string): string => {
   const index = process.argv.indexOf(`--${name}`);
@@ -19,16 +20,16 @@ const option = (name: string, fallback?: string): string => {
   if (value === undefined) throw new Error(`--${name} is required`);
   return value;
 };
-const positive = (name: string, fallback?: string) => {
-  const value = Number(option(name, fallback));
+const positive = (name: string, fallback: number) => {
+  const value = numberOption(name, fallback);
   if (!(value > 0)) throw new Error(`--${name} needs a positive number`);
   return value;
 };
 
 const url = new URL(option("url"));
-const rate = positive("rate");
-const connections = positive("connections", "64");
-const seconds = positive("seconds", "15");
+const rate = positive("rate", Number.NaN);
+const connections = positive("connections", 64);
+const seconds = positive("seconds", 15);
 const method = option("method", "POST");
 const cookieFile = process.argv.includes("--cookies") ? option("cookies") : null;
 const cookies = cookieFile ? (await Bun.file(cookieFile).text()).split("\n").filter(Boolean) : [""];
@@ -80,7 +81,7 @@ function completeResponse(received: Buffer): { status: number | null } | null {
 function open(): Promise<Connection> {
   return Bun.connect<Exchange>({
     hostname: url.hostname,
-    port: Number(url.port),
+    port: Number(url.port || 80),
     data: { dueAt: null, received: Buffer.alloc(0) },
     socket: {
       data(connection, chunk) {
