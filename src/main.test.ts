@@ -95,16 +95,18 @@ describe("oo serve lifecycle", () => {
         expect(home.status).toBe(303);
         // The log writes in batches while serving, but a line is out within a fraction of a second.
         const reader = child.stdout.getReader();
+        const decoder = new TextDecoder();
         let stdout = "";
         const deadline = Date.now() + 2_000;
         while (!stdout.includes('"msg":"request"') && Date.now() < deadline) {
           const chunk = await Promise.race([reader.read(), Bun.sleep(deadline - Date.now()).then(() => null)]);
-          if (chunk?.value) stdout += new TextDecoder().decode(chunk.value);
+          if (chunk?.value) stdout += decoder.decode(chunk.value, { stream: true });
         }
         expect(stdout).toContain('"msg":"request"');
         child.kill("SIGTERM");
         const code = await child.exited;
-        for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) stdout += new TextDecoder().decode(chunk.value);
+        for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) stdout += decoder.decode(chunk.value, { stream: true });
+        stdout += decoder.decode();
         return { code, stdout, stderr: await readAll(child.stderr) };
       };
 
