@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { variables } from "./config.ts";
 import { freePort, tempDir } from "./testing/harness.ts";
@@ -114,10 +114,7 @@ describe("oo serve lifecycle", () => {
       expect(first.code).toBe(0);
       expect(first.stderr).toBe("");
       const lines = first.stdout.trim().split("\n").map((line) => JSON.parse(line));
-      // The first requests after a boot get the scorer, not a timeout and the fallback.
-      const scorerUp = lines.findIndex((line) => line.msg === "scorer is up");
-      expect(scorerUp).toBeGreaterThanOrEqual(0);
-      expect(scorerUp).toBeLessThan(lines.findIndex((line) => line.msg === "oO is listening"));
+      expect(lines.some((line) => line.msg === "oO is listening")).toBe(true);
       expect(lines.some((line) => line.msg === "request" && line.path === "/" && line.status === 303)).toBe(true);
       expect(lines.at(-1).msg).toBe("stopped");
 
@@ -133,34 +130,6 @@ describe("oo serve lifecycle", () => {
       expect(second.code).toBe(0);
       expect(JSON.parse(readFileSync(secretsFile, "utf8"))).toEqual(secrets);
       expect(second.stdout).not.toContain("database migrated");
-    } finally {
-      dir.cleanup();
-    }
-  }, 30_000);
-
-  test("an interpreter that never answers delays the boot by a bounded wait, then the fallback serves", async () => {
-    const dir = tempDir();
-    try {
-      const hanging = join(dir.path, "hanging-python");
-      writeFileSync(hanging, "#!/bin/sh\nexec sleep 60\n", { mode: 0o755 });
-      const port = freePort();
-      const startedAt = Date.now();
-      const child = Bun.spawn(["bun", MAIN], {
-        env: { PATH: process.env.PATH!, DATA_DIR: dir.path, PORT: String(port), PYTHON: hanging },
-        stdout: "pipe",
-        stderr: "pipe",
-      });
-      await waitForHealth(`http://127.0.0.1:${port}`);
-      const bootMs = Date.now() - startedAt;
-      child.kill("SIGTERM");
-      expect(await child.exited).toBe(0);
-      const lines = (await readAll(child.stdout)).trim().split("\n").map((line) => JSON.parse(line));
-      const waited = lines.findIndex((line) => line.msg.startsWith("the scorer has not answered yet"));
-      expect(waited).toBeGreaterThanOrEqual(0);
-      expect(lines[waited].waitedMs).toBe(3_000);
-      expect(waited).toBeLessThan(lines.findIndex((line) => line.msg === "oO is listening"));
-      expect(bootMs).toBeGreaterThanOrEqual(3_000);
-      expect(bootMs).toBeLessThan(10_000);
     } finally {
       dir.cleanup();
     }

@@ -58,14 +58,6 @@ function openMigratedDatabase(config: Config, log: Logger) {
  */
 const CHECKPOINT_INTERVAL_MS = 50;
 
-/**
- * How long the boot waits for the scorer before it listens. The embedded one starts in about
- * 200 ms (most of it importing numpy), longer than a call's budget: without the wait, the first
- * requests after every deploy waited ML_TIMEOUT_MS and then got the heuristic. An interpreter that
- * hangs must not keep the server down, so past this the server listens and the fallback serves.
- */
-const SCORER_START_WAIT_MS = 3_000;
-
 async function serve(config: Config, log: Logger) {
   const { database } = openMigratedDatabase(config, log);
   // Checkpoints run on their own thread while serving, never on a request's commit.
@@ -80,8 +72,6 @@ async function serve(config: Config, log: Logger) {
   const scorer = createScorer({ config, log });
   const accountDeletion = new AccountDeletionHooks();
   const app = createApp({ config, database, log, bus, jobs, scorer, accountDeletion });
-  const scorerStarted = await Promise.race([scorer.started().then(() => true), Bun.sleep(SCORER_START_WAIT_MS).then(() => false)]);
-  if (!scorerStarted) log.warn({ waitedMs: SCORER_START_WAIT_MS }, "the scorer has not answered yet; listening, and the heuristic serves until it does");
   app.listen({ port: config.port, hostname: config.host });
   jobs.start();
   log.info({ url: `http://${config.host}:${config.port}`, version: VERSION, database: config.databasePath }, "oO is listening");

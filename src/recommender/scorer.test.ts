@@ -49,8 +49,7 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_00
 
 async function startedScorer(env: Env = {}) {
   const started = startScorer(env);
-  await started.scorer.started();
-  expect(started.scorer.status().state).toBe("up");
+  await waitFor(() => started.scorer.status().state === "up", "the scorer to come up");
   return started;
 }
 
@@ -285,9 +284,6 @@ describe("scorer child process", () => {
     writeFileSync(dying, "#!/bin/sh\nexit 3\n");
     chmodSync(dying, 0o755);
     const { scorer, lines } = startScorer({ PYTHON: dying });
-    // The first start is over once the first child died: the boot stops waiting for it there.
-    await scorer.started();
-    expect(scorer.status()).toMatchObject({ state: "down", restarts: 0 });
     await waitFor(() => scorer.status().restarts >= 3, "three restarts", 5_000);
     const delays = lines.filter((line) => line.msg === "the scorer exited with code 3; restarting it").map((line) => line.restartInMs);
     expect(delays.slice(0, 3)).toEqual([100, 200, 400]);
@@ -309,7 +305,6 @@ describe("scorer child process", () => {
 
   test("PYTHON that cannot be run makes the scorer absent, and every call fails fast as absent", async () => {
     const { scorer, lines } = startScorer({ PYTHON: "/nonexistent" });
-    await scorer.started();
     expect(scorer.status()).toMatchObject({ mode: "child", state: "absent", pid: null, lastError: expect.stringContaining("cannot run /nonexistent") });
     await expectFailure(scorer.score(greedy(null, [[1]])), "absent", /cannot run \/nonexistent/);
     await expectFailure(scorer.update({ policy: "linucb", state: null, x: [1], reward: 1 }), "absent");
@@ -325,7 +320,6 @@ describe("scorer child process", () => {
     const file = join(blocker.path, "a-file");
     writeFileSync(file, "");
     const { scorer } = startScorer({ DATA_DIR: file });
-    await scorer.started();
     expect(scorer.status()).toMatchObject({ state: "absent", lastError: expect.stringContaining("cannot write") });
     await expectFailure(scorer.score(greedy(null, [[1]])), "absent");
   });
@@ -396,21 +390,6 @@ describe("scorer child process", () => {
     await Bun.sleep(150);
     expect(scorer.status()).toMatchObject({ state: "closed", pid: null, restarts: 0 });
   });
-
-  test("the first start stays unsettled while the interpreter says nothing, and closing settles it", async () => {
-    const bin = tempDir();
-    cleanups.push(bin.cleanup);
-    const silent = join(bin.path, "silent-python");
-    writeFileSync(silent, "#!/bin/sh\nexec sleep 60\n");
-    chmodSync(silent, 0o755);
-    const { scorer } = startScorer({ PYTHON: silent });
-    const settled = scorer.started().then(() => "started");
-    expect(await Promise.race([settled, Bun.sleep(300).then(() => "waiting")])).toBe("waiting");
-    expect(scorer.status().state).toBe("starting");
-    await scorer.close();
-    expect(await settled).toBe("started");
-    expect(scorer.status().state).toBe("closed");
-  });
 });
 
 describe("scorer over HTTP (ML_SERVING_URL)", () => {
@@ -453,8 +432,7 @@ describe("scorer over HTTP (ML_SERVING_URL)", () => {
     const remote = await startRemote();
     const proxy = startProxy(remote);
     const { scorer } = startScorer({ ML_SERVING_URL: proxy.url, ML_TIMEOUT_MS: "2000" });
-    await scorer.started();
-    expect(scorer.status().state).toBe("up");
+    await waitFor(() => scorer.status().state === "up", "the remote scorer's status");
     expect(scorer.status()).toMatchObject({ mode: "http", restarts: 0, pid: null, version: expect.stringMatching(/^linucb-/) });
 
     const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
@@ -480,8 +458,6 @@ describe("scorer over HTTP (ML_SERVING_URL)", () => {
 
   test("an unreachable remote is down, a slow one times out, and a closed client calls nothing", async () => {
     const nowhere = startScorer({ ML_SERVING_URL: `http://127.0.0.1:${freePort()}`, ML_TIMEOUT_MS: "1000" });
-    await nowhere.scorer.started();
-    expect(nowhere.scorer.status().state).toBe("down");
     await expectFailure(nowhere.scorer.score(greedy(null, [[1]])), "down", /unreachable/);
     expect(nowhere.scorer.status()).toMatchObject({ state: "down", lastError: expect.stringContaining("unreachable") });
 

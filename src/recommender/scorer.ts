@@ -126,11 +126,6 @@ export interface Scorer {
   update(request: UpdateRequest, options?: CallOptions): Promise<UpdateResult>;
   health(options?: CallOptions): Promise<ScorerHealth>;
   status(): ScorerStatus;
-  /**
-   * Settles once the scorer has answered for the first time or failed to (it cannot run, its first
-   * child died, the remote is unreachable); `status()` then says which. Never rejects.
-   */
-  started(): Promise<void>;
   /** Stops the child (or stops calling the remote); calls after this fail as `down`. */
   close(): Promise<void>;
 }
@@ -237,7 +232,6 @@ class ChildScorer implements Scorer {
   private restartTimer: ReturnType<typeof setTimeout> | null = null;
   private restartDelayMs = FIRST_RESTART_DELAY_MS;
   private current = initialStatus("child");
-  private readonly firstStart = Promise.withResolvers<void>();
 
   constructor(
     private readonly config: Config,
@@ -269,14 +263,9 @@ class ChildScorer implements Scorer {
     return { ...this.current, pid: this.child?.pid ?? null };
   }
 
-  started(): Promise<void> {
-    return this.firstStart.promise;
-  }
-
   async close(): Promise<void> {
     if (this.current.state === "closed") return;
     this.current.state = "closed";
-    this.firstStart.resolve();
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = null;
     const child = this.child;
@@ -322,7 +311,6 @@ class ChildScorer implements Scorer {
         if (this.child !== child) return;
         this.noteHealth(health);
         this.current.state = "up";
-        this.firstStart.resolve();
         this.restartDelayMs = FIRST_RESTART_DELAY_MS;
         const startupMs = Math.round(performance.now() - startedAt);
         this.log.info({ pid: child.pid, version: health.version, numpy: health.numpy, startupMs }, "scorer is up");
@@ -335,7 +323,6 @@ class ChildScorer implements Scorer {
   private becomeAbsent(reason: string) {
     this.current.state = "absent";
     this.current.lastError = reason;
-    this.firstStart.resolve();
     this.log.error({ python: this.config.ml.python }, `scorer unavailable, recommendations use the heuristic: ${reason}`);
   }
 
@@ -345,7 +332,6 @@ class ChildScorer implements Scorer {
     const how = child.signalCode ? `was killed by ${child.signalCode}` : `exited with code ${code}`;
     this.current.lastError = `the scorer ${how}`;
     this.current.state = "down";
-    this.firstStart.resolve();
     this.failPending(new ScorerUnavailable("down", this.current.lastError));
     const delayMs = this.restartDelayMs;
     this.restartDelayMs = Math.min(delayMs * 2, MAX_RESTART_DELAY_MS);
@@ -444,7 +430,6 @@ class HttpScorer implements Scorer {
   private readonly baseUrl: string;
   private closed = false;
   private current = initialStatus("http");
-  private readonly firstHealth: Promise<void>;
 
   constructor(
     private readonly config: Config,
@@ -452,14 +437,7 @@ class HttpScorer implements Scorer {
   ) {
     this.baseUrl = config.ml.servingUrl;
     // Fills the status (state, version) before the first real call; a failure is already recorded there.
-    this.firstHealth = this.health().then(
-      () => {},
-      () => {},
-    );
-  }
-
-  started(): Promise<void> {
-    return this.firstHealth;
+    this.health().catch(() => {});
   }
 
   score(request: ScoreRequest, options: CallOptions = {}): Promise<ScoreResult> {
