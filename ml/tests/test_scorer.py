@@ -314,6 +314,12 @@ class LineLoopTest(unittest.TestCase):
         reply = self.ask('{"id":6,"op":"score","params":{"epsilon":0},"state":null,"candidates":[{"id":"a","x":[1,0]},{"id":"b","x":[0,2]}]}')
         self.assertEqual((reply["id"], reply["chosen"], reply["scores"]), (6, "b", [1.0, 2.0]))
 
+    def test_line_mode_does_not_load_the_http_server(self):
+        # It takes ~40 ms to import, and calls made while the scorer starts have 150 ms to be answered.
+        probe = "import sys; sys.path.insert(0, sys.argv[1]); import scorer; print('http.server' in sys.modules)"
+        output = subprocess.run([sys.executable, "-c", probe, os.path.dirname(SCRIPT)], capture_output=True, text=True, check=True)
+        self.assertEqual(output.stdout.strip(), "False")
+
     def test_sigint_is_left_to_the_parent(self):
         self.assertEqual(self.ask('{"id":1,"op":"health"}')["ok"], True)
         self.process.send_signal(signal.SIGINT)
