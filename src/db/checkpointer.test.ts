@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { getPriority } from "node:os";
 import { join } from "node:path";
 import { tempDir } from "../testing/harness.ts";
-import { type CheckpointResult, checkpointRound, rewindPatience, startCheckpointer } from "./checkpointer.ts";
+import { CHECKPOINT_NICE, type CheckpointResult, checkpointRound, rewindPatience, startCheckpointer } from "./checkpointer.ts";
 import { openDatabase } from "./client.ts";
 
 function notesDatabase(path: string) {
@@ -32,6 +33,33 @@ describe("background checkpoints", () => {
       expect(errors).toEqual([]);
       expect(statSync(path).size).toBeGreaterThan(before + 500_000);
       expect(database.sqlite.query("SELECT count(*) AS n FROM notes").get()).toEqual({ n: 2001 });
+      database.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test.if(process.platform === "linux")("the worker thread runs nicer than the thread that serves requests", async () => {
+    /** The nice value of each of this process's threads (field 19 of /proc/self/task/<tid>/stat). */
+    const niceValues = () =>
+      readdirSync("/proc/self/task").flatMap((tid) => {
+        try {
+          return [Number(readFileSync(`/proc/self/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ")[16])];
+        } catch {
+          return []; // the thread ended between the listing and the read
+        }
+      });
+    const dir = tempDir();
+    try {
+      const path = join(dir.path, "oo.db");
+      const { database } = notesDatabase(path);
+      const servingNice = getPriority();
+      const checkpointer = startCheckpointer(path, { intervalMs: 60_000, commits: database.commits, onError: () => {} });
+      expect(await checkpointer.round()).not.toBeNull();
+      // Threads the worker starts inherit its nice value, so there may be more than one.
+      expect(niceValues()).toContain(CHECKPOINT_NICE);
+      expect(getPriority()).toBe(servingNice);
+      await checkpointer.stop();
       database.close();
     } finally {
       dir.cleanup();
