@@ -33,7 +33,6 @@ if (process.platform === "linux") {
   try {
     setPriority(${CHECKPOINT_NICE});
   } catch {} // where it is refused, checkpoints run at the default priority: slower requests, nothing lost
-
 }
 let database = null;
 self.onmessage = ({ data }) => {
