@@ -51,12 +51,20 @@ const toMs = (value: string) => {
   return match[2] === "us" ? amount / 1000 : match[2] === "s" ? amount * 1000 : amount;
 };
 
+/** The word after `--name` on the command line; `fallback` when the option is absent, and an error when both are. */
+export function stringOption(name: string, fallback?: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  const value = index === -1 ? fallback : process.argv[index + 1];
+  if (value === undefined) throw new Error(index === -1 ? `--${name} is required` : `--${name} needs a value`);
+  return value;
+}
+
 /** The number after `--name` on the command line; `fallback` when the option is absent. */
 export function numberOption(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  if (index === -1) return fallback;
-  const value = Number(process.argv[index + 1]);
-  if (Number.isNaN(value)) throw new Error(`--${name} needs a number, got ${process.argv[index + 1] ?? "nothing"}`);
+  if (!process.argv.includes(`--${name}`)) return fallback;
+  const text = stringOption(name);
+  const value = Number(text);
+  if (Number.isNaN(value)) throw new Error(`--${name} needs a number, got ${text}`);
   return value;
 }
 

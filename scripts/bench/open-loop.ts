@@ -12,26 +12,20 @@
  * Prints one JSON line: { requestsPerSecond, p50Ms, p99Ms, non2xx, errors, dueRequests }.
  */
 import type { Socket } from "bun";
-import { numberOption } from "./lib.ts";
+import { numberOption, stringOption } from "./lib.ts";
 
-const option = (name: string, fallback?: string): string => {
-  const index = process.argv.indexOf(`--${name}`);
-  const value = index === -1 ? fallback : process.argv[index + 1];
-  if (value === undefined) throw new Error(`--${name} is required`);
-  return value;
-};
 const positive = (name: string, fallback: number) => {
   const value = numberOption(name, fallback);
   if (!(value > 0)) throw new Error(`--${name} needs a positive number`);
   return value;
 };
 
-const url = new URL(option("url"));
+const url = new URL(stringOption("url"));
 const rate = positive("rate", Number.NaN);
 const connections = positive("connections", 64);
 const seconds = positive("seconds", 15);
-const method = option("method", "POST");
-const cookieFile = process.argv.includes("--cookies") ? option("cookies") : null;
+const method = stringOption("method", "POST");
+const cookieFile = process.argv.includes("--cookies") ? stringOption("cookies") : null;
 const cookies = cookieFile ? (await Bun.file(cookieFile).text()).split("\n").filter(Boolean) : [""];
 const requests = cookies.map((cookie) =>
   Buffer.from(
