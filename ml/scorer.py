@@ -27,9 +27,11 @@ Operations, one JSON object per line on stdin, one JSON line per request on stdo
             (first one on ties); propensity = (1 - epsilon) [chosen is argmax] + epsilon / K.
             "detail": false leaves the per-candidate detail out (the serving path does not read it,
             and writing it is a third of the reply's cost).
-            "xs": [[...], ...] may stand in for "candidates": the same vectors without ids, which
-            are then their indexes (0, 1, ...). The serving path sends that: an object per candidate
-            costs more to read than the numbers in it.
+            "xs_f64": "<base64>" with "d": <int> may stand in for "candidates": the same vectors
+            without ids, which are then their indexes (0, 1, ...), as little-endian float64 values,
+            d per vector, one vector after another. The reply then carries its scores the same way,
+            as "scores_f64" instead of "scores". The serving path sends that: it carries the very
+            same doubles, and reading and writing decimal numbers cost more than scoring them.
     update  {"id", "op": "update", "policy": "linucb", "state": {...} | null, "x": [...], "reward": r}
          -> {"id", "state": {...}}   (Sherman-Morrison update of A_inv, b += r x)
     health  {"id", "op": "health"} -> {"id", "ok": true, "version": "...", "numpy": true | false}
@@ -49,11 +51,14 @@ bit-identical results.
 """
 
 import argparse
+import base64
+import binascii
 import json
 import math
 import os
 import random
 import signal
+import struct
 import sys
 import traceback
 from itertools import chain
@@ -243,16 +248,15 @@ def _check_policy(request):
         raise BadRequest(f"unknown policy {json.dumps(policy)}; known: linucb")
 
 
-def _candidates(request):
-    """Ids, vectors, and how a vector is named in errors: from "candidates", or from "xs" (ids are indexes)."""
+def _vectors(request):
+    """Ids, checked vectors, their dimension and how they are named in errors: from "candidates",
+    or from "xs_f64" (ids are indexes)."""
+    if "xs_f64" in request:
+        if request.get("candidates") is not None:
+            raise BadRequest("give candidates or xs_f64, not both")
+        xs, d = _packed_vectors(request.get("xs_f64"), request.get("d"))
+        return range(len(xs)), xs, d, "each vector of xs_f64"
     candidates = request.get("candidates")
-    if candidates is None and "xs" in request:
-        xs = request["xs"]
-        if type(xs) is not list or not xs:
-            raise BadRequest("xs must be a non-empty list")
-        return range(len(xs)), xs, "xs[{}]"
-    if "xs" in request:
-        raise BadRequest("give candidates or xs, not both")
     if type(candidates) is not list or not candidates:
         raise BadRequest("candidates must be a non-empty list")
     try:
@@ -264,17 +268,42 @@ def _candidates(request):
             if type(candidate) is not dict or "id" not in candidate:
                 raise BadRequest(f"candidates[{index}] must be an object with an id and x") from None
         raise
-    return ids, xs, "candidates[{}].x"
+    first = xs[0]
+    d = len(first) if type(first) is list else 0
+    return ids, xs, d, "candidates[0].x"
+
+
+def _packed_vectors(packed, d):
+    if type(d) is not int or d < 1:
+        raise BadRequest("d must be a positive integer")
+    if type(packed) is not str:
+        raise BadRequest("xs_f64 must be a base64 string")
+    try:
+        raw = base64.b64decode(packed, validate=True)
+    except binascii.Error as error:
+        raise BadRequest(f"xs_f64 is not base64: {error}") from None
+    if not raw or len(raw) % (8 * d):
+        raise BadRequest(f"xs_f64 must hold whole vectors of d={d} float64 values ({8 * d} bytes each), got {len(raw)} bytes")
+    values = struct.unpack(f"<{len(raw) // 8}d", raw)
+    if not _finite_numbers(values):
+        raise BadRequest("xs_f64 must hold finite numbers only")
+    if USE_NUMPY:
+        return numpy.frombuffer(raw, dtype="<f8").reshape(-1, d), d
+    return [values[start : start + d] for start in range(0, len(values), d)], d
+
+
+def _packed(values):
+    return base64.b64encode(struct.pack(f"<{len(values)}d", *values)).decode("ascii")
 
 
 def score(request):
     _check_policy(request)
     alpha, epsilon, seed, detail = _params(request.get("params"))
-    ids, xs, vector_name = _candidates(request)
-    first = xs[0]
-    d = len(first) if type(first) is list else 0
-    state = _state(request.get("state"), d, vector_name.format(0))
-    _matrix(xs, d, vector_name)
+    packed = "xs_f64" in request
+    ids, xs, d, vectors_name = _vectors(request)
+    state = _state(request.get("state"), d, vectors_name)
+    if not packed:  # packed vectors are checked as they are read
+        _matrix(xs, d, "candidates[{}].x")
 
     linucb = _linucb_numpy if USE_NUMPY else _linucb_pure
     means, bonuses = linucb(state["A_inv"], state["b"], xs, alpha)
@@ -286,7 +315,8 @@ def score(request):
     rng = random.Random(seed) if seed is not None else _random
     chosen = rng.randrange(len(scores)) if rng.random() < epsilon else best
     propensity = (1.0 - epsilon) * (chosen == best) + epsilon / len(scores)
-    reply = {"scores": scores, "chosen": ids[chosen], "propensity": propensity}
+    reply = {"scores_f64": _packed(scores)} if packed else {"scores": scores}
+    reply.update(chosen=ids[chosen], propensity=propensity)
     if detail:
         reply["detail"] = [{"id": i, "mean": m, "bonus": b} for i, m, b in zip(ids, means, bonuses)]
     return reply

@@ -1,5 +1,6 @@
 """Tests of ml/scorer.py. Run from the repository root: python3 -m unittest discover -s ml/tests -t ."""
 
+import base64
 import json
 import math
 import os
@@ -7,6 +8,7 @@ import random
 import select
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import unittest
@@ -197,18 +199,30 @@ class PropensityTest(unittest.TestCase):
         propensities = {scorer.score(request)["propensity"] for _ in range(200)}
         self.assertEqual(propensities, {0.9 + 0.1 / 4, 0.1 / 4})
 
-    def test_bare_vectors_score_as_candidates_named_by_their_index(self):
+    def test_packed_vectors_score_as_candidates_named_by_their_index(self):
         state, _ = trained_state(2, 12, random.Random(3))
         for numpy_enabled in both_paths():
             with numpy_path(numpy_enabled), self.subTest(numpy=numpy_enabled):
                 named = scorer.score(score_request(state, self.XS, epsilon=0.5, seed=5))
                 bare = score_request(state, self.XS, epsilon=0.5, seed=5)
-                bare["xs"] = [candidate["x"] for candidate in bare.pop("candidates")]
+                bare.update(packed_vectors([candidate["x"] for candidate in bare.pop("candidates")]))
                 indexed = scorer.score(bare)
-                self.assertEqual(indexed["scores"], named["scores"])
+                self.assertNotIn("scores", indexed)
+                self.assertEqual(unpacked(indexed["scores_f64"]), named["scores"])
                 self.assertEqual(indexed["propensity"], named["propensity"])
                 self.assertEqual(indexed["chosen"], int(named["chosen"][1:]))
                 self.assertEqual([entry["id"] for entry in indexed["detail"]], list(range(len(self.XS))))
+
+    def test_packed_vectors_carry_every_bit_of_a_double(self):
+        # Values that no short decimal writes exactly, and the reply's own bits back.
+        xs = [[0.1 + 0.2, 1 / 3], [5e-324, 2.0**-1022], [1e150, -1e-150]]
+        for numpy_enabled in both_paths():
+            with numpy_path(numpy_enabled), self.subTest(numpy=numpy_enabled):
+                named = scorer.score(score_request(None, xs))
+                bare = score_request(None, xs)
+                bare.update(packed_vectors(xs))
+                del bare["candidates"]
+                self.assertEqual(unpacked(scorer.score(bare)["scores_f64"]), named["scores"])
 
     def test_detail_can_be_left_out(self):
         request = score_request(None, self.XS, seed=1)
@@ -226,6 +240,17 @@ class PropensityTest(unittest.TestCase):
 
 def answer(line):
     return json.loads(scorer.answer_line(line.encode()))
+
+
+def packed_vectors(xs):
+    """The "d" and "xs_f64" fields for these vectors."""
+    values = [value for x in xs for value in x]
+    return {"d": len(xs[0]), "xs_f64": base64.b64encode(struct.pack(f"<{len(values)}d", *values)).decode()}
+
+
+def unpacked(scores_f64):
+    raw = base64.b64decode(scores_f64)
+    return list(struct.unpack(f"<{len(raw) // 8}d", raw))
 
 
 class ValidationTest(unittest.TestCase):
@@ -252,11 +277,16 @@ class ValidationTest(unittest.TestCase):
             ({"state": {**self.STATE, "b": [0.0, None]}}, "state.b must hold finite numbers only"),
             ({"state": {**self.STATE, "pulls": -1}}, "state.pulls must be a non-negative integer"),
             ({"state": [1]}, "state must be an object or null"),
-            ({"candidates": None, "xs": []}, "xs must be a non-empty list"),
-            ({"candidates": None, "xs": [[1.0, 2.0], [1.0]]}, "xs[1] has 1 values, the model has d=2"),
-            ({"candidates": None, "xs": [[1.0, 2.0, 3.0]]}, "dimension mismatch: xs[0] has 3 values, the model has d=2"),
-            ({"candidates": None, "xs": [[1.0, False]]}, "xs[0] must hold finite numbers only"),
-            ({"xs": [[1.0, 2.0]]}, "give candidates or xs, not both"),
+            ({"candidates": None, "d": 2, "xs_f64": ""}, "xs_f64 must hold whole vectors of d=2 float64 values (16 bytes each), got 0 bytes"),
+            ({"candidates": None, **packed_vectors([[1.0, 2.0, 3.0]]), "d": 2}, "xs_f64 must hold whole vectors of d=2 float64 values (16 bytes each), got 24 bytes"),
+            ({"candidates": None, **packed_vectors([[1.0, 2.0, 3.0]])}, "dimension mismatch: each vector of xs_f64 has 3 values, the model has d=2"),
+            ({"candidates": None, **packed_vectors([[1.0, math.nan]])}, "xs_f64 must hold finite numbers only"),
+            ({"candidates": None, **packed_vectors([[1.0, -math.inf]])}, "xs_f64 must hold finite numbers only"),
+            ({"candidates": None, "d": 2, "xs_f64": "not base64!"}, "xs_f64 is not base64: Only base64 data is allowed"),
+            ({"candidates": None, "d": 2, "xs_f64": [1.0, 2.0]}, "xs_f64 must be a base64 string"),
+            ({"candidates": None, **packed_vectors([[1.0, 2.0]]), "d": True}, "d must be a positive integer"),
+            ({"candidates": None, "xs_f64": packed_vectors([[1.0, 2.0]])["xs_f64"]}, "d must be a positive integer"),
+            (packed_vectors([[1.0, 2.0]]), "give candidates or xs_f64, not both"),
         ]
         for overrides, message in cases:
             with self.subTest(message=message):

@@ -247,6 +247,24 @@ describe("scorer child process", () => {
     expect(scorer.status().pid).toBe(pid);
   });
 
+  test("bare vectors travel packed and score exactly as the same vectors named", async () => {
+    const { scorer } = await startedScorer();
+    let state: BanditState | null = null;
+    for (const x of [[0.1 + 0.2, 1 / 3], [2 / 3, 0.7]]) state = (await scorer.update({ policy: "linucb", state, x, reward: 1 })).state;
+    // Doubles that no short decimal writes exactly.
+    const xs = [[1 / 7, 0.1 + 0.2], [Math.PI, 1e-300], [1 / 3, 5e-324]];
+    const named = await scorer.score(greedy(state, xs));
+    const bare = await scorer.score({ policy: "linucb", params: { alpha: 1, epsilon: 0 }, state, xs });
+    expect(bare.scores).toEqual(named.scores);
+    expect(bare.chosen).toBe(Number(String(named.chosen).slice(1)));
+    expect(bare.propensity).toBe(1);
+
+    await expectFailure(scorer.score({ policy: "linucb", params: { alpha: 1, epsilon: 0 }, state, xs: [[1, 2], [1]] }), "error", "xs[1] has 1 values, xs[0] has 2");
+    await expectFailure(scorer.score({ policy: "linucb", params: { alpha: 1, epsilon: 0 }, state, xs: [[1, Number.NaN]] }), "error", "xs_f64 must hold finite numbers only");
+    await expectFailure(scorer.score({ policy: "linucb", params: { alpha: 1, epsilon: 0 }, state, xs: [[1, 2, 3]] }), "error", "dimension mismatch: each vector of xs_f64 has 3 values, the model has d=2");
+    expect(scorer.status()).toMatchObject({ state: "up", restarts: 0 });
+  });
+
   test("a scorer error (bad dimension) is a typed error carrying the scorer's message", async () => {
     const { scorer } = await startedScorer();
     const state: BanditState = { d: 2, A_inv: [[1, 0], [0, 1]], b: [0, 0], pulls: 0, reward_sum: 0 };
@@ -414,18 +432,21 @@ describe("scorer over HTTP (ML_SERVING_URL)", () => {
   /** Sits in front of the real scorer to see the headers it is sent, or to answer late. */
   function startProxy(target: string, delayMs = 0) {
     const seen: { path: string; traceparent: string | null }[] = [];
+    const bodies: Record<string, unknown>[] = [];
     const proxy = Bun.serve({
       port: 0,
       hostname: "127.0.0.1",
       async fetch(request) {
         const url = new URL(request.url);
         seen.push({ path: url.pathname, traceparent: request.headers.get("traceparent") });
+        const body = request.method === "POST" ? await request.text() : undefined;
+        if (body) bodies.push(JSON.parse(body));
         if (delayMs) await Bun.sleep(delayMs);
-        return fetch(`${target}${url.pathname}`, { method: request.method, body: request.body, headers: request.headers });
+        return fetch(`${target}${url.pathname}`, { method: request.method, body, headers: request.headers });
       },
     });
     cleanups.push(() => proxy.stop(true));
-    return { url: `http://127.0.0.1:${proxy.port}`, seen };
+    return { url: `http://127.0.0.1:${proxy.port}`, seen, bodies };
   }
 
   test("score, update and health go to the remote, with the traceparent header", async () => {
@@ -446,6 +467,19 @@ describe("scorer over HTTP (ML_SERVING_URL)", () => {
       { path: "/update", traceparent },
       { path: "/score", traceparent },
     ]);
+  });
+
+  test("bare vectors go packed and their scores come back exactly", async () => {
+    const proxy = startProxy(await startRemote());
+    const { scorer } = startScorer({ ML_SERVING_URL: proxy.url, ML_TIMEOUT_MS: "2000" });
+    const state: BanditState = { d: 2, A_inv: [[0.5, 0], [0, 1]], b: [1 / 3, 0.1 + 0.2], pulls: 1, reward_sum: 1 };
+    const xs = [[1 / 7, 0.1 + 0.2], [Math.PI, 1e-300]];
+    const named = await scorer.score(greedy(state, xs));
+    const bare = await scorer.score({ policy: "linucb", params: { alpha: 1, epsilon: 0, detail: false }, state, xs });
+    expect(bare).toMatchObject({ scores: named.scores, chosen: Number(String(named.chosen).slice(1)), propensity: 1 });
+    const sent = proxy.bodies.at(-1)!;
+    expect(sent).toMatchObject({ d: 2, xs_f64: expect.any(String) });
+    expect(sent).not.toHaveProperty("xs");
   });
 
   test("a refused request is a typed error with the scorer's message", async () => {
