@@ -248,14 +248,8 @@ def _check_policy(request):
         raise BadRequest(f"unknown policy {json.dumps(policy)}; known: linucb")
 
 
-def _vectors(request):
-    """Ids, checked vectors, their dimension and how they are named in errors: from "candidates",
-    or from "xs_f64" (ids are indexes)."""
-    if "xs_f64" in request:
-        if request.get("candidates") is not None:
-            raise BadRequest("give candidates or xs_f64, not both")
-        xs, d = _packed_vectors(request.get("xs_f64"), request.get("d"))
-        return range(len(xs)), xs, d, "each vector of xs_f64"
+def _candidates(request):
+    """Ids, vectors (not checked yet) and their dimension, from "candidates"."""
     candidates = request.get("candidates")
     if type(candidates) is not list or not candidates:
         raise BadRequest("candidates must be a non-empty list")
@@ -269,11 +263,14 @@ def _vectors(request):
                 raise BadRequest(f"candidates[{index}] must be an object with an id and x") from None
         raise
     first = xs[0]
-    d = len(first) if type(first) is list else 0
-    return ids, xs, d, "candidates[0].x"
+    return ids, xs, len(first) if type(first) is list else 0
 
 
-def _packed_vectors(packed, d):
+def _packed_candidates(request):
+    """Ids (the indexes), checked vectors and their dimension, from "xs_f64" and "d"."""
+    if request.get("candidates") is not None:
+        raise BadRequest("give candidates or xs_f64, not both")
+    packed, d = request["xs_f64"], request.get("d")
     if type(d) is not int or d < 1:
         raise BadRequest("d must be a positive integer")
     if type(packed) is not str:
@@ -287,9 +284,10 @@ def _packed_vectors(packed, d):
     values = struct.unpack(f"<{len(raw) // 8}d", raw)
     if not _finite_numbers(values):
         raise BadRequest("xs_f64 must hold finite numbers only")
+    count = len(values) // d
     if USE_NUMPY:
-        return numpy.frombuffer(raw, dtype="<f8").reshape(-1, d), d
-    return [values[start : start + d] for start in range(0, len(values), d)], d
+        return range(count), numpy.frombuffer(raw, dtype="<f8").reshape(count, d), d
+    return range(count), [values[start : start + d] for start in range(0, len(values), d)], d
 
 
 def _packed(values):
@@ -300,9 +298,12 @@ def score(request):
     _check_policy(request)
     alpha, epsilon, seed, detail = _params(request.get("params"))
     packed = "xs_f64" in request
-    ids, xs, d, vectors_name = _vectors(request)
-    state = _state(request.get("state"), d, vectors_name)
-    if not packed:  # packed vectors are checked as they are read
+    if packed:
+        ids, xs, d = _packed_candidates(request)
+        state = _state(request.get("state"), d, "each vector of xs_f64")
+    else:
+        ids, xs, d = _candidates(request)
+        state = _state(request.get("state"), d, "candidates[0].x")
         _matrix(xs, d, "candidates[{}].x")
 
     linucb = _linucb_numpy if USE_NUMPY else _linucb_pure
