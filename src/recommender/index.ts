@@ -35,7 +35,9 @@ export function recommenderRoutes(guards: ReturnType<typeof authGuards>, module:
       async ({ user, params, body, request, set }) => {
         const { traceparent } = requestTrace(request);
         await feedback.give(user.id, params.id, body.action, { traceparent });
-        if (request.headers.get("hx-request") === "true") return TipCard({ tip: await recommender.recommend(user, { traceparent }) });
+        // The tip a reload would show: after a first reaction a new one, after a repeat the one the
+        // first reaction brought (a repeat must not serve a tip that never reaches the screen).
+        if (request.headers.get("hx-request") === "true") return TipCard({ tip: await recommender.current(user, { traceparent }) });
         set.headers.location = "/";
         return status(303);
       },

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
-import { tasks, tipFeedback } from "../db/schema.ts";
+import { tasks, tipFeedback, tipViews } from "../db/schema.ts";
 import { signIn } from "../testing/auth.ts";
 import { createTestApp, type TestContext } from "../testing/harness.ts";
 
@@ -88,6 +88,28 @@ describe("the tip page", () => {
     expect(fragment.startsWith('<section id="tip"')).toBe(true);
     expect(fragment).not.toContain("<html");
     expect(tipIdOf(fragment)).not.toBe(first);
+  });
+
+  test("with htmx: a repeated reaction shows the tip the first one brought, and serves none", async () => {
+    const context = app();
+    const person = signIn(context.database);
+    const first = tipIdOf(await (await context.request("/", { headers: { cookie: person.cookie } })).text())!;
+    const react = async (action: string) =>
+      tipIdOf(
+        await (
+          await context.request(`/tip/${first}/feedback`, {
+            method: "POST",
+            headers: { cookie: person.cookie, "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
+            body: `action=${action}`,
+          })
+        ).text(),
+      );
+    const next = await react("done");
+    const served = context.database.db.select().from(tipViews).all().length;
+    expect(await react("dismiss")).toBe(next);
+    expect(context.database.db.select().from(tipViews).all().length).toBe(served);
+    expect(context.database.db.select().from(tipFeedback).where(eq(tipFeedback.tipId, first)).get()!.action).toBe("done");
+    expect(tipIdOf(await (await context.request("/", { headers: { cookie: person.cookie } })).text())).toBe(next);
   });
 
   test("a bad action on the page gets a readable 400 page and changes nothing", async () => {
