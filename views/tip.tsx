@@ -17,10 +17,10 @@ export function TipCard({ tip }: { tip: Tip }) {
   return (
     <section id="tip" class="tip" data-tip-id={tip.id} data-kind={tip.kind}>
       <details class="sheet-toggle">
-        <summary class="tip-text" aria-label="Open actions for this tip" safe>
+        <summary class="tip-text" safe>
           {tip.content}
         </summary>
-        <form class="sheet" method="post" action={action} hx-post={action} hx-target="#tip" hx-swap="outerHTML">
+        <form class="sheet" method="post" action={action} hx-post={action} hx-target="#tip" hx-swap="outerHTML" hx-sync="drop">
           {ACTIONS.map(({ action: value, label, key }) => (
             <button type="submit" name="action" value={value} data-key={key} class={value === "done" ? "" : "quiet"}>
               {label}

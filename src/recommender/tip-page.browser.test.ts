@@ -65,6 +65,50 @@ describe("the tip page in Chromium", () => {
     await page.close();
   });
 
+  test("one action per tip: a key pressed while the first action is on its way, or a key held into the next tip, does nothing", async () => {
+    const { page, person } = await signedInPage();
+    await page.goto(`${server.url}/`);
+    await page.waitForFunction(() => "htmx" in window);
+    const first = await currentTipId(page);
+    let posts = 0;
+    await page.route("**/tip/*/feedback", async (route) => {
+      posts++;
+      await Bun.sleep(300);
+      await route.continue();
+    });
+    await page.keyboard.down("d");
+    await page.keyboard.press("x");
+    await page.waitForFunction((previous) => document.querySelector("#tip")?.getAttribute("data-tip-id") !== previous, first);
+    const next = await currentTipId(page);
+    await page.keyboard.down("d"); // still held: a repeat, now over the next tip
+    await page.keyboard.up("d");
+    await Bun.sleep(600);
+    expect(posts).toBe(1);
+    expect(context.database.db.select().from(tipFeedback).where(eq(tipFeedback.userId, person.userId)).all()).toMatchObject([{ tipId: first, action: "done" }]);
+    expect(await currentTipId(page)).toBe(next);
+    await page.reload();
+    expect(await currentTipId(page)).toBe(next);
+    await page.close();
+  });
+
+  test("Escape from a button of the sheet leaves focus on the tip, whose text is what a screen reader names", async () => {
+    const { page } = await signedInPage();
+    await page.goto(`${server.url}/`);
+    await page.waitForFunction(() => "htmx" in window);
+    await page.keyboard.press(" ");
+    await page.locator('button[value="done"]').focus();
+    await page.keyboard.press("Escape");
+    expect(await page.locator(".sheet").isVisible()).toBe(false);
+    expect(await page.evaluate(() => document.activeElement?.matches("#tip .tip-text") ?? false)).toBe(true);
+    const content = (await page.locator("#tip .tip-text").textContent())!.trim();
+    const cdp = await page.context().newCDPSession(page);
+    const { nodes } = await cdp.send("Accessibility.getFullAXTree");
+    // Chromium's role for a <summary>.
+    const toggles = nodes.filter((node) => node.role?.value === "DisclosureTriangle").map((node) => node.name?.value);
+    expect(toggles).toContain(content);
+    await page.close();
+  });
+
   test("tap: the tip opens the action sheet and a button acts", async () => {
     const { page } = await signedInPage();
     await page.goto(`${server.url}/`);

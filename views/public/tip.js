@@ -3,14 +3,17 @@
 (() => {
   const toggle = () => document.querySelector("#tip .sheet-toggle");
   document.addEventListener("keydown", (event) => {
-    if (event.ctrlKey || event.metaKey || event.altKey || event.target.closest?.("input, textarea, select")) return;
+    // A held key repeats: it must not go on to act on the next tip once that is swapped in.
+    if (event.repeat || event.ctrlKey || event.metaKey || event.altKey || event.target.closest?.("input, textarea, select")) return;
     const sheet = toggle();
     if (!sheet) return;
     if (event.key === " " && !event.target.closest?.("summary, button, a")) {
       event.preventDefault();
       sheet.open = !sheet.open;
-    } else if (event.key === "Escape") {
+    } else if (event.key === "Escape" && sheet.open) {
       sheet.open = false;
+      // Focus on a button of the closed sheet would fall back to the page's start.
+      sheet.querySelector("summary").focus({ preventScroll: true });
     } else if (event.key === "w") {
       const why = document.querySelector("#tip .why");
       if (why) why.open = !why.open;
