@@ -96,6 +96,13 @@ _encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 
 
 _NUMBER_TYPES = frozenset((float, int))
+_ID_TYPES = frozenset((str, int, float, type(None)))
+
+
+def _echoable(value):
+    """Ids go back in the reply, so each must be what a JSON reply can carry: a string, a finite
+    number or null (JSON has no infinity, and a decimal out of range reads as one)."""
+    return type(value) in _ID_TYPES and (type(value) is not float or math.isfinite(value))
 
 
 def _finite_numbers(values):
@@ -262,6 +269,9 @@ def _candidates(request):
             if type(candidate) is not dict or "id" not in candidate:
                 raise BadRequest(f"candidates[{index}] must be an object with an id and x") from None
         raise
+    if not all(map(_echoable, ids)):
+        index = next(index for index, candidate_id in enumerate(ids) if not _echoable(candidate_id))
+        raise BadRequest(f"candidates[{index}].id must be a string, a finite number or null")
     first = xs[0]
     return ids, xs, len(first) if type(first) is list else 0
 
@@ -335,7 +345,8 @@ def update(request):
     a_inv = sherman_morrison(state["A_inv"], x)
     b = [value + reward * feature for value, feature in zip(state["b"], x)]
     updated = {"d": d, "A_inv": a_inv, "b": b, "pulls": state["pulls"] + 1, "reward_sum": float(state["reward_sum"]) + reward}
-    if not all(math.isfinite(value) for row in a_inv for value in row) or not all(map(math.isfinite, b)):
+    finite = all(math.isfinite(value) for row in a_inv for value in row) and all(map(math.isfinite, b)) and math.isfinite(updated["reward_sum"])
+    if not finite:
         raise BadRequest("update overflows: features, reward or state values are too large")
     return {"state": updated}
 
@@ -360,8 +371,12 @@ def _decode_request(data):
         request = _decode(data.decode("utf-8"))
     except ValueError as error:
         raise BadRequest(f"invalid JSON: {error}") from None
+    except RecursionError:
+        raise BadRequest("invalid JSON: nested too deeply") from None
     if type(request) is not dict:
         raise BadRequest("a request must be a JSON object")
+    if not _echoable(request.get("id")):
+        raise BadRequest("id must be a string, a finite number or null")
     return request
 
 

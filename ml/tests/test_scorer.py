@@ -301,6 +301,22 @@ class ValidationTest(unittest.TestCase):
         huge = "1" + "0" * 400
         self.assertEqual(answer('{"id":4,"op":"update","state":null,"x":[1,%s],"reward":1}' % huge)["error"], "x must hold finite numbers only")
 
+    def test_what_a_reply_could_not_carry_is_refused(self):
+        refused_id = {"id": None, "error": "id must be a string, a finite number or null"}
+        self.assertEqual(answer('{"id":1e400,"op":"health"}'), refused_id)
+        self.assertEqual(answer('{"id":[1],"op":"health"}'), refused_id)
+        self.assertEqual(answer('{"id":true,"op":"health"}'), refused_id)
+        self.assertEqual(
+            answer('{"id":9,"op":"score","state":null,"candidates":[{"id":"a","x":[1]},{"id":-1e400,"x":[2]}]}'),
+            {"id": 9, "error": "candidates[1].id must be a string, a finite number or null"},
+        )
+        overflowing = {**self.STATE, "reward_sum": 1.7e308}
+        self.assertEqual(
+            answer(json.dumps({"id": 10, "op": "update", "state": overflowing, "x": [1.0, 0.0], "reward": 1e308})),
+            {"id": 10, "error": "update overflows: features, reward or state values are too large"},
+        )
+        self.assertEqual(answer("[" * 100_000 + "]" * 100_000), {"id": None, "error": "invalid JSON: nested too deeply"})
+
     def test_unknown_ops_and_broken_json(self):
         self.assertEqual(answer('{"id":"a","op":"train"}'), {"id": "a", "error": 'unknown op "train"; known: score, update, health'})
         self.assertEqual(answer('{"id":"a"}'), {"id": "a", "error": "unknown op null; known: score, update, health"})
@@ -340,6 +356,10 @@ class LineLoopTest(unittest.TestCase):
         self.assertIn("unknown policy", self.ask('{"id":2,"op":"score","policy":"x","state":null,"candidates":[{"id":"a","x":[1]}]}')["error"])
         self.assertIn("dimension mismatch", self.ask('{"id":3,"op":"update","state":{"d":1,"A_inv":[[1]],"b":[0],"pulls":0,"reward_sum":0},"x":[1,2],"reward":1}')["error"])
         self.assertIn("non-empty", self.ask('{"id":4,"op":"score","state":null,"candidates":[]}')["error"])
+        self.assertIn("id must be", self.ask('{"id":1e400,"op":"health"}')["error"])
+        self.assertIn("nested too deeply", self.ask("[" * 100_000)["error"])
+        overflowing = '{"d":1,"A_inv":[[1]],"b":[0],"pulls":0,"reward_sum":1.7e308}'
+        self.assertIn("update overflows", self.ask('{"id":7,"op":"update","state":%s,"x":[1],"reward":1e308}' % overflowing)["error"])
         self.assertEqual(self.ask('{"id":5,"op":"health"}')["ok"], True)
         reply = self.ask('{"id":6,"op":"score","params":{"epsilon":0},"state":null,"candidates":[{"id":"a","x":[1,0]},{"id":"b","x":[0,2]}]}')
         self.assertEqual((reply["id"], reply["chosen"], reply["scores"]), (6, "b", [1.0, 2.0]))
@@ -415,6 +435,8 @@ class HttpTest(unittest.TestCase):
         status, reply = self.call("POST", "/update", b"{broken")
         self.assertEqual(status, 400)
         self.assertTrue(reply["error"].startswith("invalid JSON"))
+        status, reply = self.call("POST", "/score", b"[" * 100_000)
+        self.assertEqual((status, reply["error"]), (400, "invalid JSON: nested too deeply"))
         status, reply = self.call("GET", "/score")
         self.assertEqual((status, reply["error"]), (404, "no route GET /score"))
 
