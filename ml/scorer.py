@@ -38,8 +38,9 @@ Operations, one JSON object per line on stdin, one JSON line per request on stdo
 
 "policy" defaults to "linucb", "params" to alpha 1.0 and epsilon 0.1; other fields (such as
 "traceparent") are ignored. Features and state values must be finite JSON numbers (not NaN,
-Infinity, true/false or strings). A bad request is answered {"id": <id, or null when the line is
-not a JSON object>, "error": "<message>"} and the loop goes on.
+Infinity, true/false or strings); ids, which the reply echoes, must be strings, finite numbers or
+null. A bad request is answered {"id": <id, or null when the line is not a JSON object or its id
+is refused>, "error": "<message>"} and the loop goes on.
 
 `scorer.py --http PORT [--host HOST]` serves the same operations over HTTP: POST /score and
 POST /update take the same objects ("op" not needed), GET /health; a bad request answers 400
