@@ -56,7 +56,7 @@ function days(ms: number): string {
 export function explain(candidate: Candidate, clock: Clock, explored: boolean): string {
   let reason: string;
   if (candidate.key === ALL_CLEAR.key) reason = "Your list is clear";
-  else if (candidate.kind === "advice" && candidate.source === "advice") {
+  else if (candidate.kind === "advice") {
     reason = candidate.timeOfDay && candidate.timeOfDay !== "any" ? `Fits your ${timeOfDayAt(clock.hour)}` : "A small thing for any time";
   } else if (candidate.dueAt !== null && candidate.dueAt < clock.now) reason = `Overdue by ${days(clock.now - candidate.dueAt)}`;
   else if (candidate.dueAt !== null && candidate.dueAt - clock.now < DAY_MS) reason = "Due within a day";

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
-import { banditStates, candidateStates, events, tasks, tipFeedback, tipScores, tipViews } from "../db/schema.ts";
+import { banditStates, candidateStates, events, tasks, tipCandidates, tipFeedback, tipScores, tipViews } from "../db/schema.ts";
+import { clockAt, featuresOf } from "./features.ts";
+import { explain } from "./recommend.ts";
 import { signIn } from "../testing/auth.ts";
 import { createTestApp, type TestContext, tempDir } from "../testing/harness.ts";
 import { freePort } from "../testing/harness.ts";
@@ -147,6 +149,35 @@ describe("POST /api/recommend", () => {
     const tokyoHour = Number(new Intl.DateTimeFormat("en-US", { timeZone: "Asia/Tokyo", hour: "numeric", hourCycle: "h23" }).format(serving.at));
     expect(serving.features[3]).toBeCloseTo(tokyoHour / 23, 3);
     expect(rows.find((row) => row.policy === "random")!.propensity).toBeCloseTo(1 / serving.scores.length, 10);
+  });
+
+  test("tips written by the LLM are candidates until they expire; an advice among them has no age, like the library's", async () => {
+    const context = app({ python: false });
+    const person = signIn(context.database);
+    const now = Date.now();
+    const written = (id: string, kind: "todo" | "advice", expiresAt: number | null) => ({
+      id,
+      userId: person.userId,
+      kind,
+      content: `Written ${id}`,
+      promptVersion: "p1",
+      llmModel: "m1",
+      createdAt: now - 3 * DAY,
+      expiresAt,
+    });
+    context.database.db
+      .insert(tipCandidates)
+      .values([written("advice", "advice", null), written("todo", "todo", now + HOUR), written("expired", "advice", now - 1)])
+      .run();
+    const llm = context.pool.visible(person.userId, "UTC", now).filter((candidate) => candidate.source === "llm");
+    expect(llm.map((candidate) => candidate.key).sort()).toEqual(["llm:advice", "llm:todo"]);
+    const clock = clockAt(now, "UTC");
+    const advice = llm.find((candidate) => candidate.kind === "advice")!;
+    const todo = llm.find((candidate) => candidate.kind === "todo")!;
+    expect(featuresOf(advice, clock).slice(0, 2)).toEqual([0, 0]);
+    expect(featuresOf(todo, clock)[1]).toBeCloseTo(3 / 30, 3);
+    expect(explain(advice, clock, false)).toBe("A small thing for any time · written for you");
+    expect(explain(todo, clock, false)).toBe("Waiting for 3 days · written for you");
   });
 
   test("PYTHON missing: the heuristic serves and the decision says the scorer is absent", async () => {

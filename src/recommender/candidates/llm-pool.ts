@@ -22,7 +22,8 @@ export class LlmPoolSource implements CandidateSource {
         content: row.content,
         priority: 2,
         dueAt: null,
-        addedAt: row.createdAt,
+        // An advice is not waiting on anyone's list: like the library's, it has no age.
+        addedAt: row.kind === "todo" ? row.createdAt : null,
         changedAt: row.createdAt,
         promptVersion: row.promptVersion,
         llmModel: row.llmModel,

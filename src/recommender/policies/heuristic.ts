@@ -12,7 +12,7 @@ const DAY_MS = 86_400_000;
  */
 export function heuristicScore(candidate: Candidate, clock: Clock): number {
   const priority = candidate.priority * 100;
-  if (candidate.kind === "advice" && candidate.source === "advice") {
+  if (candidate.kind === "advice") {
     const fitsNow = candidate.timeOfDay === timeOfDayAt(clock.hour) ? 50 : 0;
     return priority + fitsNow;
   }
