@@ -14,6 +14,7 @@ import { linucbPolicy } from "./policies/linucb.ts";
 import {
   type BanditState,
   createScorer,
+  HUNG_AFTER_MS,
   MAX_QUEUED_CALLS,
   type Scorer,
   type ScorerFailure,
@@ -293,6 +294,31 @@ describe("scorer child process", () => {
     expect(scorer.status().pid).not.toBe(firstPid);
     expect((await scorer.score(greedy(null, [[3, 4]]))).scores).toEqual([5]);
     expect(lines.find((line) => line.msg === "the scorer was killed by SIGTERM; restarting it")).toMatchObject({ level: "warn", restartInMs: 100 });
+  });
+
+  test("a child that stops answering while calls wait (alive, but stuck) is killed and restarted like one that died", async () => {
+    const { scorer, lines } = await startedScorer({ ML_TIMEOUT_MS: "100" });
+    const stuckPid = scorer.status().pid!;
+    process.kill(stuckPid, "SIGSTOP");
+    // Should the test fail before the kill: a stopped child would not take close()'s SIGTERM.
+    cleanups.push(() => {
+      try {
+        process.kill(stuckPid, "SIGCONT");
+      } catch {} // gone, as it should be
+    });
+    const stoppedAt = performance.now();
+    const outcomes = new Set<ScorerFailure>();
+    while (scorer.status().pid === stuckPid && performance.now() - stoppedAt < 2 * HUNG_AFTER_MS) {
+      await scorer.score(greedy(null, [[1, 2]])).catch((error: ScorerUnavailable) => outcomes.add(error.reason));
+    }
+    // Every call timed out, but the one in flight when the child was killed, which fails as down.
+    expect([...outcomes].filter((reason) => reason !== "down")).toEqual(["timeout"]);
+    expect(performance.now() - stoppedAt).toBeGreaterThanOrEqual(HUNG_AFTER_MS);
+    expect(lines.find((line) => line.msg === "the scorer answers nothing; killing it to restart it")).toMatchObject({ level: "warn", pid: stuckPid });
+
+    await waitFor(() => scorer.status().state === "up", "the restarted scorer");
+    expect(scorer.status().restarts).toBe(1);
+    expect((await scorer.score(greedy(null, [[3, 4]]))).scores).toEqual([5]);
   });
 
   test("the restart delay doubles while the child keeps dying before it comes up", async () => {

@@ -142,6 +142,14 @@ const MAX_RESTART_DELAY_MS = 5_000;
  * and adding to it only delays the calls that still can, so it fails at once.
  */
 export const MAX_QUEUED_CALLS = 256;
+/**
+ * A child that answers nothing for this many call timeouts (and at least HUNG_AFTER_MS) while calls
+ * wait on it is hung, alive but stuck: it is killed, and restarted like one that died. A working
+ * child answers a line every fraction of a millisecond even when far behind, and the serving path
+ * never sends it a call that takes more than a few.
+ */
+const HUNG_AFTER_TIMEOUTS = 10;
+export const HUNG_AFTER_MS = 2_000;
 
 /** Names of variables that hold credentials; the scorer needs none of them. */
 const SECRET_VARIABLE = /SECRET|TOKEN|KEY|PASSWORD|DSN/i;
@@ -251,6 +259,8 @@ class ChildScorer implements Scorer {
   private nextId = 1;
   /** Lines the current child has not answered yet. */
   private queued = 0;
+  /** Since when calls have waited on the child with no line from it; null while none waits. */
+  private silentSince: number | null = null;
   private flushScheduled = false;
   private outgoing = "";
   private restartTimer: ReturnType<typeof setTimeout> | null = null;
@@ -318,9 +328,12 @@ class ChildScorer implements Scorer {
     child.unref();
     this.child = child;
     this.queued = 0;
+    this.silentSince = null;
     this.current.state = "starting";
     void forEachLine(child.stdout, (line) => {
-      if (this.child === child) this.settle(line);
+      if (this.child !== child) return;
+      this.settle(line);
+      this.silentSince = this.queued > 0 ? performance.now() : null;
     });
     void forEachLine(child.stderr, (line) => {
       if (line.trim()) this.log.warn({ pid: child.pid, line }, "scorer stderr");
@@ -383,10 +396,26 @@ class ChildScorer implements Scorer {
           : setTimeout(() => {
               this.pending.delete(id);
               reject(new ScorerUnavailable("timeout", `the scorer did not answer ${op} within ${timeoutMs} ms`));
+              this.killIfHung(child, timeoutMs);
             }, timeoutMs);
       this.pending.set(id, { resolve: resolve as (reply: unknown) => void, reject, timer });
       this.queued++;
+      this.silentSince ??= performance.now();
       this.write(child, line);
+    });
+  }
+
+  /**
+   * Judged after this turn's I/O, so a reply already in the pipe counts. Not while the child starts:
+   * the interpreter's start-up may take longer than any call is allowed to.
+   */
+  private killIfHung(child: PipedSubprocess, timeoutMs: number) {
+    setImmediate(() => {
+      if (this.child !== child || child.killed || this.current.state !== "up" || this.silentSince === null) return;
+      const silentMs = performance.now() - this.silentSince;
+      if (silentMs < Math.max(HUNG_AFTER_TIMEOUTS * timeoutMs, HUNG_AFTER_MS)) return;
+      this.log.warn({ pid: child.pid, silentMs: Math.round(silentMs), waiting: this.queued }, "the scorer answers nothing; killing it to restart it");
+      child.kill("SIGKILL");
     });
   }
 
