@@ -23,11 +23,14 @@ export function recommenderRoutes(guards: ReturnType<typeof authGuards>, module:
     )
     .get(
       "/",
-      async ({ user, request }) =>
-        TipPage({
+      async ({ user, request, set }) => {
+        // Back and forward must not bring a tip already answered out of the browser's cache.
+        set.headers["cache-control"] = "no-store";
+        return TipPage({
           tip: await recommender.current(user, { traceparent: requestTrace(request).traceparent }),
           detectTimezone: !user.timezoneConfirmed,
-        }),
+        });
+      },
       { requireAuth: true },
     )
     .post(

@@ -54,11 +54,13 @@ describe("the tip page", () => {
     expect(page).toContain('href="/manifest.webmanifest"');
   });
 
-  test("a reload shows the same tip; an action (no JavaScript) redirects to the next one", async () => {
+  test("a reload shows the same tip, never from the browser's cache; an action (no JavaScript) redirects to the next one", async () => {
     const context = app();
     const person = signIn(context.database);
     const headers = { cookie: person.cookie };
-    const first = tipIdOf(await (await context.request("/", { headers })).text())!;
+    const page = await context.request("/", { headers });
+    expect(page.headers.get("cache-control")).toBe("no-store");
+    const first = tipIdOf(await page.text())!;
     const reload = tipIdOf(await (await context.request("/", { headers })).text());
     expect(reload).toBe(first);
 
