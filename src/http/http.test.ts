@@ -213,7 +213,7 @@ describe("CORS", () => {
 });
 
 describe("static files", () => {
-  test("hashed assets are immutable and gzip when asked; fixed names revalidate by ETag", async () => {
+  test("hashed assets are immutable and gzip when asked; fixed names revalidate by ETag, one per encoding", async () => {
     const { request } = createTestApp();
     const page = await (await request("/no-such-page")).text();
     const cssUrl = /href="(\/assets\/style\.[a-z0-9]+\.css)"/.exec(page)![1]!;
@@ -226,8 +226,20 @@ describe("static files", () => {
     const manifest = await request("/manifest.webmanifest");
     expect(manifest.headers.get("cache-control")).toContain("must-revalidate");
     expect((await manifest.json()).theme_color).toBe("#000000");
-    const again = await request("/manifest.webmanifest", { headers: { "if-none-match": manifest.headers.get("etag")! } });
-    expect(again.status).toBe(304);
+    const etag = manifest.headers.get("etag")!;
+    for (const ifNoneMatch of [etag, `W/${etag}`, `"other", ${etag}`, "*"]) {
+      expect((await request("/manifest.webmanifest", { headers: { "if-none-match": ifNoneMatch } })).status).toBe(304);
+    }
+    expect((await request("/manifest.webmanifest", { headers: { "if-none-match": '"other"' } })).status).toBe(200);
+    // The gzipped bytes are another representation: they have a tag of their own.
+    const gzipped = await request("/manifest.webmanifest", { headers: { "accept-encoding": "gzip" } });
+    expect(gzipped.headers.get("content-encoding")).toBe("gzip");
+    expect(gzipped.headers.get("etag")).not.toBe(etag);
+    const plainAfterGzip = await request("/manifest.webmanifest", { headers: { "if-none-match": gzipped.headers.get("etag")! } });
+    expect(plainAfterGzip.status).toBe(200);
+    expect((await plainAfterGzip.json()).theme_color).toBe("#000000");
+    const gzipRevalidated = await request("/manifest.webmanifest", { headers: { "accept-encoding": "gzip", "if-none-match": gzipped.headers.get("etag")! } });
+    expect(gzipRevalidated.status).toBe(304);
 
     const icon = await request("/icon-512.png");
     expect(icon.headers.get("content-type")).toBe("image/png");

@@ -20,6 +20,8 @@ interface Asset {
   type: string;
   body: Uint8Array<ArrayBuffer>;
   etag: string;
+  /** Each encoding is a representation of its own, so the gzipped bytes have a strong tag of their own. */
+  gzipEtag: string;
   cacheControl: string;
   gzipped?: Uint8Array<ArrayBuffer>;
 }
@@ -35,7 +37,7 @@ function load(path: string, type: string, publicName: string, versioned: boolean
   const hash = Bun.hash(body).toString(36).slice(0, 10);
   const dot = publicName.lastIndexOf(".");
   const url = versioned ? `/assets/${publicName.slice(0, dot)}.${hash}${publicName.slice(dot)}` : `/${publicName}`;
-  return { url, type, body, etag: `"${hash}"`, cacheControl };
+  return { url, type, body, etag: `"${hash}"`, gzipEtag: `"${hash}-gzip"`, cacheControl };
 }
 
 const assets = {
@@ -60,19 +62,28 @@ export const isStaticPath = (path: string) => assetUrls.has(path);
 /** The URL to reference an asset by in pages (hashed for versioned assets). */
 export const assetUrl = (name: AssetName): string => assets[name].url;
 
+/** If-None-Match lists tags and compares them weakly: `W/"x"` matches `"x"`, and `*` matches any. */
+function matchesAny(ifNoneMatch: string | null, etag: string): boolean {
+  if (ifNoneMatch === null) return false;
+  return ifNoneMatch.split(",").some((tag) => {
+    const trimmed = tag.trim();
+    return trimmed === "*" || (trimmed.startsWith("W/") ? trimmed.slice(2) : trimmed) === etag;
+  });
+}
+
 function respond(asset: Asset, request: Request): Response {
+  const gzip = COMPRESSIBLE.test(asset.type) && /\bgzip\b/.test(request.headers.get("accept-encoding") ?? "");
+  const etag = gzip ? asset.gzipEtag : asset.etag;
   const headers: Record<string, string> = {
     "content-type": asset.type,
     "cache-control": asset.cacheControl,
-    etag: asset.etag,
+    etag,
     vary: "Accept-Encoding",
   };
-  if (request.headers.get("if-none-match") === asset.etag) return new Response(null, { status: 304, headers });
-  if (COMPRESSIBLE.test(asset.type) && /\bgzip\b/.test(request.headers.get("accept-encoding") ?? "")) {
-    asset.gzipped ??= Bun.gzipSync(asset.body, { level: 9 });
-    return new Response(asset.gzipped, { headers: { ...headers, "content-encoding": "gzip" } });
-  }
-  return new Response(asset.body, { headers });
+  if (matchesAny(request.headers.get("if-none-match"), etag)) return new Response(null, { status: 304, headers });
+  if (!gzip) return new Response(asset.body, { headers });
+  asset.gzipped ??= Bun.gzipSync(asset.body, { level: 9 });
+  return new Response(asset.gzipped, { headers: { ...headers, "content-encoding": "gzip" } });
 }
 
 export function staticFiles() {
