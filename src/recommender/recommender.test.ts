@@ -155,7 +155,7 @@ describe("POST /api/recommend", () => {
     const context = app({ python: false });
     const person = signIn(context.database);
     const now = Date.now();
-    const written = (id: string, kind: "todo" | "advice", expiresAt: number | null) => ({
+    const generated = (id: string, kind: "todo" | "advice", expiresAt: number | null) => ({
       id,
       userId: person.userId,
       kind,
@@ -167,9 +167,10 @@ describe("POST /api/recommend", () => {
     });
     context.database.db
       .insert(tipCandidates)
-      .values([written("advice", "advice", null), written("todo", "todo", now + HOUR), written("expired", "advice", now - 1)])
+      .values([generated("advice", "advice", null), generated("todo", "todo", now + 30_000), generated("expired", "advice", now - 1)])
       .run();
-    const llm = context.pool.visible(person.userId, "UTC", now).filter((candidate) => candidate.source === "llm");
+    const writtenAt = (at: number) => context.pool.visible(person.userId, "UTC", at).filter((candidate) => candidate.source === "llm");
+    const llm = writtenAt(now);
     expect(llm.map((candidate) => candidate.key).sort()).toEqual(["llm:advice", "llm:todo"]);
     const clock = clockAt(now, "UTC");
     const advice = llm.find((candidate) => candidate.kind === "advice")!;
@@ -178,6 +179,8 @@ describe("POST /api/recommend", () => {
     expect(featuresOf(todo, clock)[1]).toBeCloseTo(3 / 30, 3);
     expect(explain(advice, clock, false)).toBe("A small thing for any time · written for you");
     expect(explain(todo, clock, false)).toBe("Waiting for 3 days · written for you");
+    // Gone once expired, though the person's candidates were loaded (and are kept a minute) just before.
+    expect(writtenAt(now + 30_000).map((candidate) => candidate.key)).toEqual(["llm:advice"]);
   });
 
   test("PYTHON missing: the heuristic serves and the decision says the scorer is absent", async () => {

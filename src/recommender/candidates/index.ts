@@ -11,6 +11,8 @@ type CandidateState = typeof candidateStates.$inferSelect;
 interface UserEntry {
   timeZone: string;
   loadedAt: number;
+  /** When the first of the personal candidates expires: the entry is loaded again from then on. */
+  expiresAt: number;
   personal: Candidate[];
   states: Map<string, CandidateState>;
 }
@@ -87,7 +89,7 @@ export class CandidatePool {
 
   private entry(userId: string, timeZone: string, now: number): UserEntry {
     const cached = this.users.get(userId);
-    if (cached && cached.timeZone === timeZone && now - cached.loadedAt < CACHE_TTL_MS) return cached;
+    if (cached && cached.timeZone === timeZone && now - cached.loadedAt < CACHE_TTL_MS && now < cached.expiresAt) return cached;
     const states = new Map(
       this.db
         .select()
@@ -97,7 +99,8 @@ export class CandidatePool {
         .map((state) => [state.candidateKey, state]),
     );
     const personal = this.personalSources.flatMap((source) => source.load({ userId, timeZone, now }));
-    const entry = { timeZone, loadedAt: now, personal, states };
+    const expiresAt = personal.reduce((first, candidate) => Math.min(first, candidate.expiresAt ?? Number.POSITIVE_INFINITY), Number.POSITIVE_INFINITY);
+    const entry = { timeZone, loadedAt: now, expiresAt, personal, states };
     if (this.users.size >= CACHE_MAX_USERS) this.users.delete(this.users.keys().next().value!);
     this.users.delete(userId);
     this.users.set(userId, entry);

@@ -27,6 +27,7 @@ export class LlmPoolSource implements CandidateSource {
         changedAt: row.createdAt,
         promptVersion: row.promptVersion,
         llmModel: row.llmModel,
+        expiresAt: row.expiresAt,
       }));
   }
 }

@@ -20,6 +20,8 @@ export interface Candidate {
   dayKind?: "weekday" | "weekend" | "any";
   promptVersion?: string | null;
   llmModel?: string | null;
+  /** When it stops being a candidate (a generated tip's); absent when it never does. */
+  expiresAt?: number | null;
 }
 
 export interface LoadContext {
