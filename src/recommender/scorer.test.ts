@@ -307,12 +307,11 @@ describe("scorer child process", () => {
       } catch {} // gone, as it should be
     });
     const stoppedAt = performance.now();
-    const outcomes = new Set<ScorerFailure>();
-    while (scorer.status().pid === stuckPid && performance.now() - stoppedAt < 2 * HUNG_AFTER_MS) {
-      await scorer.score(greedy(null, [[1, 2]])).catch((error: ScorerUnavailable) => outcomes.add(error.reason));
-    }
-    // Every call timed out, but the one in flight when the child was killed, which fails as down.
-    expect([...outcomes].filter((reason) => reason !== "down")).toEqual(["timeout"]);
+    // The queue fills up, every further call is refused as busy, then no call comes at all.
+    const calls = Array.from({ length: MAX_QUEUED_CALLS + 10 }, () => scorer.score(greedy(null, [[1, 2]])).catch((error: ScorerUnavailable) => error.reason));
+    const reasons = new Set(await Promise.all(calls));
+    expect([...reasons].sort()).toEqual(["busy", "timeout"]);
+    await waitFor(() => scorer.status().pid !== stuckPid, "the stuck child to be killed", 2 * HUNG_AFTER_MS);
     expect(performance.now() - stoppedAt).toBeGreaterThanOrEqual(HUNG_AFTER_MS);
     expect(lines.find((line) => line.msg === "the scorer answers nothing; killing it to restart it")).toMatchObject({ level: "warn", pid: stuckPid });
 
@@ -320,6 +319,17 @@ describe("scorer child process", () => {
     expect(scorer.status().restarts).toBe(1);
     expect((await scorer.score(greedy(null, [[3, 4]]))).scores).toEqual([5]);
   });
+
+  test("a server that stalls after a call does not take the child's silence for a hang", async () => {
+    const { scorer } = await startedScorer({ ML_TIMEOUT_MS: "100" });
+    const pid = scorer.status().pid!;
+    const stalled = scorer.score(greedy(null, [[1, 2]])).catch((error: ScorerUnavailable) => error.reason);
+    Bun.sleepSync(HUNG_AFTER_MS + 200); // the line goes out only after this
+    await stalled;
+    await Bun.sleep(HUNG_AFTER_MS + 200);
+    expect(scorer.status()).toMatchObject({ state: "up", pid, restarts: 0 });
+    expect((await scorer.score(greedy(null, [[3, 4]]))).scores).toEqual([5]);
+  }, 15_000);
 
   test("the restart delay doubles while the child keeps dying before it comes up", async () => {
     const bin = tempDir();

@@ -259,8 +259,9 @@ class ChildScorer implements Scorer {
   private nextId = 1;
   /** Lines the current child has not answered yet. */
   private queued = 0;
-  /** Since when calls have waited on the child with no line from it; null while none waits. */
+  /** Since when lines written to the child have waited with no line back; null while none waits. */
   private silentSince: number | null = null;
+  private silenceWatch: ReturnType<typeof setTimeout> | null = null;
   private flushScheduled = false;
   private outgoing = "";
   private restartTimer: ReturnType<typeof setTimeout> | null = null;
@@ -329,6 +330,8 @@ class ChildScorer implements Scorer {
     this.child = child;
     this.queued = 0;
     this.silentSince = null;
+    if (this.silenceWatch) clearTimeout(this.silenceWatch);
+    this.silenceWatch = null;
     this.current.state = "starting";
     void forEachLine(child.stdout, (line) => {
       if (this.child !== child) return;
@@ -396,27 +399,39 @@ class ChildScorer implements Scorer {
           : setTimeout(() => {
               this.pending.delete(id);
               reject(new ScorerUnavailable("timeout", `the scorer did not answer ${op} within ${timeoutMs} ms`));
-              this.killIfHung(child, timeoutMs);
             }, timeoutMs);
       this.pending.set(id, { resolve: resolve as (reply: unknown) => void, reject, timer });
       this.queued++;
-      this.silentSince ??= performance.now();
       this.write(child, line);
     });
   }
 
   /**
-   * Judged after this turn's I/O, so a reply already in the pipe counts. Not while the child starts:
-   * the interpreter's start-up may take longer than any call is allowed to.
+   * Watches, on a timer of its own, a child that lines wait on: new calls may all be refused as busy
+   * by then, or stop coming. Not while the child starts: the interpreter's start-up may take longer
+   * than any call is allowed to.
    */
-  private killIfHung(child: PipedSubprocess, timeoutMs: number) {
-    setImmediate(() => {
-      if (this.child !== child || child.killed || this.current.state !== "up" || this.silentSince === null) return;
-      const silentMs = performance.now() - this.silentSince;
-      if (silentMs < Math.max(HUNG_AFTER_TIMEOUTS * timeoutMs, HUNG_AFTER_MS)) return;
-      this.log.warn({ pid: child.pid, silentMs: Math.round(silentMs), waiting: this.queued }, "the scorer answers nothing; killing it to restart it");
-      child.kill("SIGKILL");
-    });
+  private watchForSilence(child: PipedSubprocess) {
+    if (this.silenceWatch) return;
+    const hungAfterMs = Math.max(HUNG_AFTER_TIMEOUTS * this.config.ml.timeoutMs, HUNG_AFTER_MS);
+    const arm = (delayMs: number) => {
+      const watch = setTimeout(() => check(watch), delayMs);
+      watch.unref?.();
+      this.silenceWatch = watch;
+    };
+    // Judged after this turn's I/O, so replies already in the pipe count (the loop may have stalled).
+    const check = (watch: ReturnType<typeof setTimeout>) =>
+      setImmediate(() => {
+        if (this.silenceWatch !== watch) return; // a restart replaced it
+        this.silenceWatch = null;
+        if (this.child !== child || child.killed || this.silentSince === null) return;
+        const silentMs = performance.now() - this.silentSince;
+        if (this.current.state !== "up") return arm(hungAfterMs);
+        if (silentMs < hungAfterMs) return arm(hungAfterMs - silentMs);
+        this.log.warn({ pid: child.pid, silentMs: Math.round(silentMs), waiting: this.queued }, "the scorer answers nothing; killing it to restart it");
+        child.kill("SIGKILL");
+      });
+    arm(hungAfterMs);
   }
 
   private unavailable(): ScorerUnavailable {
@@ -440,6 +455,9 @@ class ChildScorer implements Scorer {
       this.flushScheduled = false;
       ignoreBrokenPipe(() => child.stdin.write(lines));
       ignoreBrokenPipe(() => child.stdin.flush());
+      // The child's silence counts from when it was given something to answer.
+      this.silentSince ??= performance.now();
+      this.watchForSilence(child);
     });
   }
 
