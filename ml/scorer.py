@@ -1,30 +1,23 @@
 #!/usr/bin/env python3
-"""oO scorer: a stateless LinUCB contextual bandit.
+"""oO scorer: a stateless LinUCB contextual bandit, speaking JSON lines (or HTTP).
 
 The Bun side stores every user's model and sends it with each call, so this process remembers
-nothing between requests: one process serves every user and can be restarted at any moment.
-
-Bandit state, exactly this shape in and out (null stands for a fresh model of the request's
-dimension: A_inv = I, b = 0):
-
-    {"d": 5, "A_inv": [[...], ...], "b": [...], "pulls": 0, "reward_sum": 0.0}
-
-    d           feature dimension
-    A_inv       d x d inverse of A = I + sum of x x^T over every update
-    b           d values, sum of reward * x over every update
-    pulls       number of updates
-    reward_sum  sum of the rewards
+nothing between requests: one process serves every user and can be restarted at any moment. The
+maths and the model's shape are in linucb.py, next to this file (the server writes both into
+DATA_DIR/ml/ and runs this one as a script). A null state stands for a fresh model of the
+request's dimension (A_inv = I, b = 0).
 
 Operations, one JSON object per line on stdin, one JSON line per request on stdout, "id" echoed:
 
-    score   {"id", "op": "score", "policy": "linucb",
-             "params": {"alpha": 1.0, "epsilon": 0.1, "seed": <optional int>, "detail": true},
+    score   {"id", "op": "score", "policy": "linucb", "params": {"alpha": 1.0, "detail": true},
              "state": {...} | null, "candidates": [{"id", "x": [...]}, ...]}
-         -> {"id", "scores": [...], "chosen": <candidate id>, "propensity": p,
+         -> {"id", "scores": [...], "chosen": <candidate id>, "propensity": 1.0,
              "detail": [{"id", "mean", "bonus"}, ...]}
             score = mean + bonus, mean = theta . x with theta = A_inv b,
-            bonus = alpha * sqrt(x^T A_inv x). The pick is epsilon-greedy over the argmax
-            (first one on ties); propensity = (1 - epsilon) [chosen is argmax] + epsilon / K.
+            bonus = alpha * sqrt(x^T A_inv x). "chosen" is the argmax (the first one on ties), a
+            greedy pick, hence propensity 1.0: exploration is the caller's to draw (the server
+            draws it over every candidate, see src/recommender/policies/). Other "params" keys are
+            ignored (older callers sent "epsilon": 0 and "seed").
             "detail": false leaves the per-candidate detail out (the serving path does not read it,
             and writing it is a third of the reply's cost).
             "xs_f64": "<base64>" with "d": <int> may stand in for "candidates": the same vectors
@@ -35,8 +28,9 @@ Operations, one JSON object per line on stdin, one JSON line per request on stdo
     update  {"id", "op": "update", "policy": "linucb", "state": {...} | null, "x": [...], "reward": r}
          -> {"id", "state": {...}}   (Sherman-Morrison update of A_inv, b += r x)
     health  {"id", "op": "health"} -> {"id", "ok": true, "version": "...", "numpy": true | false}
+            ("numpy": whether linucb.py scores with numpy)
 
-"policy" defaults to "linucb", "params" to alpha 1.0 and epsilon 0.1; other fields (such as
+"policy" defaults to "linucb", "params" to alpha 1.0 with detail; other fields (such as
 "traceparent") are ignored. Features and state values must be finite JSON numbers (not NaN,
 Infinity, true/false or strings); ids, which the reply echoes, must be strings, finite numbers or
 null. A bad request is answered {"id": <id, or null when the line is not a JSON object or its id
@@ -45,10 +39,6 @@ is refused>, "error": "<message>"} and the loop goes on.
 `scorer.py --http PORT [--host HOST]` serves the same operations over HTTP: POST /score and
 POST /update take the same objects ("op" not needed), GET /health; a bad request answers 400
 with {"id", "error"}, an unknown route 404.
-
-numpy is used when importable, unless OO_SCORER_PURE=1. Both paths multiply and add the same
-numbers in the same order (no BLAS, whose summation order is its own), so they return
-bit-identical results.
 """
 
 import argparse
@@ -57,31 +47,24 @@ import binascii
 import json
 import math
 import os
-import random
 import signal
 import struct
 import sys
 import traceback
-from itertools import chain
 
-try:
-    import numpy
+if __package__:
+    from . import linucb
+else:
+    # Run as a script, as the server runs it: linucb.py sits next to this file. Python puts this
+    # directory first on sys.path already, unless told not to (-P, PYTHONSAFEPATH). No
+    # __pycache__ is left in the data dir: compiling the module takes a millisecond.
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    sys.dont_write_bytecode = True
+    import linucb
 
-    # Overflow is caught by the finiteness checks on the results, as in the pure path; the
-    # warning would only reach stderr, which the Bun side logs.
-    numpy.seterr(over="ignore", invalid="ignore")
-except ImportError:
-    numpy = None
-
-VERSION = "linucb-1.0.0"
-
-# Read at call time, so tests can run both paths in one process.
-USE_NUMPY = numpy is not None and os.environ.get("OO_SCORER_PURE", "") in ("", "0")
+VERSION = "linucb-1.1.0"
 
 DEFAULT_ALPHA = 1.0
-DEFAULT_EPSILON = 0.1
-
-_random = random.Random()
 
 
 class BadRequest(Exception):
@@ -96,7 +79,6 @@ _decode = json.JSONDecoder(parse_constant=_reject_constant).decode
 _encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 
 
-_NUMBER_TYPES = frozenset((float, int))
 _ID_TYPES = frozenset((str, int, float, type(None)))
 
 
@@ -106,148 +88,34 @@ def _echoable(value):
     return type(value) in _ID_TYPES and (type(value) is not float or math.isfinite(value))
 
 
-def _finite_numbers(values):
-    """True when every value is a finite JSON number (true/false are refused: bool is an int subclass)."""
-    if not _NUMBER_TYPES.issuperset(map(type, values)):
-        return False
-    try:
-        # One C-level sum instead of a check per value: inf and nan survive it, and so would
-        # anything that overflows it, which would overflow the scores too.
-        return math.isfinite(sum(values, 0.0))
-    except OverflowError:
-        return False
-
-
-def _number(value, what):
-    if not _finite_numbers((value,)):
-        raise BadRequest(f"{what} must be a finite number")
-    return float(value)
-
-
-def _vector(value, length, what):
-    if type(value) is not list:
-        raise BadRequest(f"{what} must be a list of numbers")
-    if len(value) != length:
-        raise BadRequest(f"{what} has {len(value)} values, the model has d={length}")
-    if not _finite_numbers(value):
-        raise BadRequest(f"{what} must hold finite numbers only")
-    return value
-
-
-def _matrix(rows, length, what):
-    """Checks every row of `rows` with one pass over all their values; `what` names row {index}."""
-    for index, row in enumerate(rows):
-        if type(row) is not list or len(row) != length:
-            _vector(row, length, what.format(index))
-    if not _finite_numbers(list(chain.from_iterable(rows))):
-        for index, row in enumerate(rows):
-            _vector(row, length, what.format(index))
-    return rows
-
-
-def fresh_state(d):
-    identity = [[1.0 if row == column else 0.0 for column in range(d)] for row in range(d)]
-    return {"d": d, "A_inv": identity, "b": [0.0] * d, "pulls": 0, "reward_sum": 0.0}
-
-
 def _state(value, d_from_request, source):
     """The validated state, or a fresh one of the request's dimension (`source`'s length) when null."""
     if value is None:
         if d_from_request == 0:
             raise BadRequest(f"{source} must be a non-empty list of numbers")
-        return fresh_state(d_from_request)
+        return linucb.fresh_state(d_from_request)
     if type(value) is not dict:
         raise BadRequest("state must be an object or null")
-    d = value.get("d")
-    if type(d) is not int or d < 1:
-        raise BadRequest("state.d must be a positive integer")
-    if d != d_from_request:
-        raise BadRequest(f"dimension mismatch: {source} has {d_from_request} values, the model has d={d}")
-    rows = value.get("A_inv")
-    if type(rows) is not list or len(rows) != d:
-        raise BadRequest(f"state.A_inv must be a {d}x{d} matrix")
-    _matrix(rows, d, "state.A_inv[{}]")
-    _vector(value.get("b"), d, "state.b")
-    pulls = value.get("pulls")
-    if type(pulls) is not int or pulls < 0:
-        raise BadRequest("state.pulls must be a non-negative integer")
-    _number(value.get("reward_sum"), "state.reward_sum")
-    return value
-
-
-def _sequential_dot(left, right):
-    total = 0.0
-    for a, b in zip(left, right):
-        total += a * b
-    return total
-
-
-def _linucb_pure(a_inv, b, xs, alpha):
-    theta = [_sequential_dot(row, b) for row in a_inv]
-    means, bonuses = [], []
-    for x in xs:
-        a_inv_x = [_sequential_dot(row, x) for row in a_inv]
-        means.append(_sequential_dot(x, theta))
-        # Rounding can push x^T A_inv x a hair below zero for a near-null x.
-        bonuses.append(alpha * math.sqrt(max(_sequential_dot(x, a_inv_x), 0.0)))
-    return means, bonuses
-
-
-def _sequential_sums(products):
-    """Sums along the last axis strictly left to right, as _sequential_dot does: a running sum
-    (accumulate) is sequential by definition, where numpy's own sum may pair terms up."""
-    return numpy.add.accumulate(products, axis=-1)[..., -1]
-
-
-def _linucb_numpy(a_inv, b, xs, alpha):
-    a = numpy.array(a_inv, dtype=numpy.float64)
-    x = numpy.array(xs, dtype=numpy.float64)
-    theta = _sequential_sums(a * numpy.array(b, dtype=numpy.float64))
-    # a_inv_x[c, row] = sum over j of a[row, j] * x[c, j]
-    a_inv_x = _sequential_sums(a[numpy.newaxis, :, :] * x[:, numpy.newaxis, :])
-    means = _sequential_sums(x * theta)
-    quadratic = _sequential_sums(x * a_inv_x)
-    bonuses = alpha * numpy.sqrt(numpy.maximum(quadratic, 0.0))
-    return means.tolist(), bonuses.tolist()
-
-
-def _sherman_morrison_pure(a_inv, x):
-    a_inv_x = [_sequential_dot(row, x) for row in a_inv]
-    denominator = 1.0 + _sequential_dot(x, a_inv_x)
-    # A_inv is symmetric, so x^T A_inv is (A_inv x)^T; reusing it keeps A_inv exactly symmetric.
-    return [
-        [value - (a_inv_x[i] * a_inv_x[j]) / denominator for j, value in enumerate(row)]
-        for i, row in enumerate(a_inv)
-    ]
-
-
-def _sherman_morrison_numpy(a_inv, x):
-    a = numpy.array(a_inv, dtype=numpy.float64)
-    a_inv_x = numpy.zeros(len(x))
-    for j, feature in enumerate(x):
-        a_inv_x += a[:, j] * feature
-    denominator = 1.0 + _sequential_dot(x, a_inv_x.tolist())
-    return (a - numpy.multiply.outer(a_inv_x, a_inv_x) / denominator).tolist()
+    try:
+        return linucb.check_state(value, d_from_request)
+    except linucb.DimensionMismatch as error:
+        raise BadRequest(f"dimension mismatch: {source} has {d_from_request} values, the model has d={error.d}") from None
 
 
 def _params(value):
+    """alpha and detail; other keys are ignored (callers once sent epsilon and seed: exploration is
+    now drawn by the caller)."""
     if value is None:
         value = {}
     if type(value) is not dict:
         raise BadRequest("params must be an object")
-    alpha = _number(value.get("alpha", DEFAULT_ALPHA), "params.alpha")
+    alpha = linucb.check_number(value.get("alpha", DEFAULT_ALPHA), "params.alpha")
     if alpha < 0:
         raise BadRequest("params.alpha must be >= 0")
-    epsilon = _number(value.get("epsilon", DEFAULT_EPSILON), "params.epsilon")
-    if not 0.0 <= epsilon <= 1.0:
-        raise BadRequest("params.epsilon must be between 0 and 1")
-    seed = value.get("seed")
-    if seed is not None and type(seed) is not int:
-        raise BadRequest("params.seed must be an integer")
     detail = value.get("detail", True)
     if type(detail) is not bool:
         raise BadRequest("params.detail must be true or false")
-    return alpha, epsilon, seed, detail
+    return alpha, detail
 
 
 def _check_policy(request):
@@ -293,12 +161,9 @@ def _packed_candidates(request):
     if not raw or len(raw) % (8 * d):
         raise BadRequest(f"xs_f64 must hold whole vectors of d={d} float64 values ({8 * d} bytes each), got {len(raw)} bytes")
     values = struct.unpack(f"<{len(raw) // 8}d", raw)
-    if not _finite_numbers(values):
+    if not linucb.finite_numbers(values):
         raise BadRequest("xs_f64 must hold finite numbers only")
-    count = len(values) // d
-    if USE_NUMPY:
-        return range(count), numpy.frombuffer(raw, dtype="<f8").reshape(count, d), d
-    return range(count), [values[start : start + d] for start in range(0, len(values), d)], d
+    return range(len(values) // d), [values[start : start + d] for start in range(0, len(values), d)], d
 
 
 def _packed(values):
@@ -307,7 +172,7 @@ def _packed(values):
 
 def score(request):
     _check_policy(request)
-    alpha, epsilon, seed, detail = _params(request.get("params"))
+    alpha, detail = _params(request.get("params"))
     packed = "xs_f64" in request
     if packed:
         ids, xs, d = _packed_candidates(request)
@@ -315,20 +180,15 @@ def score(request):
     else:
         ids, xs, d = _candidates(request)
         state = _state(request.get("state"), d, "candidates[0].x")
-        _matrix(xs, d, "candidates[{}].x")
+        linucb.check_matrix(xs, d, "candidates[{}].x")
 
-    linucb = _linucb_numpy if USE_NUMPY else _linucb_pure
-    means, bonuses = linucb(state["A_inv"], state["b"], xs, alpha)
-    scores = [mean + bonus for mean, bonus in zip(means, bonuses)]
+    scores, means, bonuses = linucb.scores(state, xs, alpha)
     if not all(map(math.isfinite, scores)):
         raise BadRequest("scores overflow: features or state values are too large")
 
-    best = scores.index(max(scores))
-    rng = random.Random(seed) if seed is not None else _random
-    chosen = rng.randrange(len(scores)) if rng.random() < epsilon else best
-    propensity = (1.0 - epsilon) * (chosen == best) + epsilon / len(scores)
     reply = {"scores_f64": _packed(scores)} if packed else {"scores": scores}
-    reply.update(chosen=ids[chosen], propensity=propensity)
+    # The pick is greedy, so its propensity is 1; a caller that explores draws on its own side.
+    reply.update(chosen=ids[scores.index(max(scores))], propensity=1.0)
     if detail:
         reply["detail"] = [{"id": i, "mean": m, "bonus": b} for i, m, b in zip(ids, means, bonuses)]
     return reply
@@ -339,21 +199,16 @@ def update(request):
     x = request.get("x")
     d = len(x) if type(x) is list else 0
     state = _state(request.get("state"), d, "x")
-    _vector(x, d, "x")
-    reward = _number(request.get("reward"), "reward")
-
-    sherman_morrison = _sherman_morrison_numpy if USE_NUMPY else _sherman_morrison_pure
-    a_inv = sherman_morrison(state["A_inv"], x)
-    b = [value + reward * feature for value, feature in zip(state["b"], x)]
-    updated = {"d": d, "A_inv": a_inv, "b": b, "pulls": state["pulls"] + 1, "reward_sum": float(state["reward_sum"]) + reward}
-    finite = all(math.isfinite(value) for row in a_inv for value in row) and all(map(math.isfinite, b)) and math.isfinite(updated["reward_sum"])
-    if not finite:
+    linucb.check_vector(x, d, "x")
+    reward = linucb.check_number(request.get("reward"), "reward")
+    updated = linucb.update(state, x, reward)
+    if not linucb.is_finite_state(updated):
         raise BadRequest("update overflows: features, reward or state values are too large")
     return {"state": updated}
 
 
 def health(_request):
-    return {"ok": True, "version": VERSION, "numpy": USE_NUMPY}
+    return {"ok": True, "version": VERSION, "numpy": linucb.USE_NUMPY}
 
 
 OPERATIONS = {"score": score, "update": update, "health": health}
@@ -384,7 +239,7 @@ def _decode_request(data):
 def _reply(request_id, produce):
     try:
         reply = produce()
-    except BadRequest as error:
+    except (BadRequest, linucb.InvalidValue) as error:
         return {"id": request_id, "error": str(error)}
     except Exception as error:  # one broken request must never stop the scorer
         traceback.print_exc(file=sys.stderr)

@@ -3,6 +3,7 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Value } from "@sinclair/typebox/value";
+import { reasonOf } from "./errors.ts";
 
 /**
  * Every environment variable oO reads, in the order `oo --help` lists them.
@@ -237,7 +238,7 @@ export function resolveSecrets(config: Config): Config {
     try {
       stored = JSON.parse(readFileSync(file, "utf8"));
     } catch (error) {
-      throw new ConfigError("DATA_DIR", `${file} cannot be read (${error instanceof Error ? error.message : String(error)}); restore it or remove it to generate new secrets`);
+      throw new ConfigError("DATA_DIR", `${file} cannot be read (${reasonOf(error)}); restore it or remove it to generate new secrets`);
     }
   }
   const missing = generatedSecrets.filter((name) => !stored[name]);

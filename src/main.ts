@@ -1,19 +1,12 @@
 import { createApp } from "./app.ts";
-import { findOwner, issueSetupLink } from "./auth/service.ts";
 import { commands, helpText, parseArgs, VERSION } from "./cli.ts";
 import { type Config, ConfigError, parseConfig, resolveSecrets } from "./config.ts";
-import { startCheckpointer } from "./db/checkpointer.ts";
-import { openDatabase } from "./db/client.ts";
-import { MigrationError, migrate } from "./db/migrate.ts";
-import { EventBus } from "./events/bus.ts";
-import { JobRunner } from "./jobs/runner.ts";
-import { rotateKeys } from "./integrations/rotate.ts";
-import { TokenVault } from "./integrations/vault.ts";
+import { MigrationError } from "./db/migrate.ts";
 import { closeLogger, createLogger, type Logger, stdout } from "./log.ts";
-import { createScorer } from "./recommender/scorer.ts";
-import { AccountDeletionHooks } from "./user/service.ts";
+import { createRuntime, type Runtime } from "./runtime.ts";
+import { SECOND_MS } from "./time.ts";
 
-const SHUTDOWN_GRACE_MS = 10_000;
+const SHUTDOWN_GRACE_MS = 10 * SECOND_MS;
 
 function fail(message: string, code: number): never {
   process.stderr.write(`oo: ${message}\n`);
@@ -29,15 +22,11 @@ function loadConfig(): Config {
   }
 }
 
-/** Opens the database and applies pending migrations; a failed migration stops the process (exit 1). */
-function openMigratedDatabase(config: Config, log: Logger) {
-  const database = openDatabase(config.databasePath);
+/** The runtime on the migrated database; a failed migration stops the process (exit 1). */
+function openRuntime(config: Config, log: Logger): Runtime {
   try {
-    const applied = migrate(database.sqlite);
-    if (applied.length > 0) log.info({ migrations: applied }, "database migrated");
-    return { database, applied };
+    return createRuntime(config, log);
   } catch (error) {
-    database.sqlite.close();
     if (error instanceof MigrationError) {
       log.fatal({ migration: error.tag }, error.message);
       log.flush();
@@ -47,37 +36,15 @@ function openMigratedDatabase(config: Config, log: Logger) {
   }
 }
 
-/**
- * How often the background thread folds the WAL into the database file while serving. Between two
- * rounds the WAL holds what was written meanwhile (tens of MB a second at full load), and every
- * page read searches it, so rounds are frequent. Small rounds also keep the serving thread's
- * stalls short: a round starts by syncing the WAL, and a commit that appends to the WAL's last
- * block while that block is being written out waits for the disk. At 3,000 recommendations a
- * second, rounds every 50 ms instead of 250 ms took the p99 from ~28 to ~17 ms (median of eight
- * alternating runs); every 25 ms was worse again. A round with nothing to copy costs microseconds.
- */
-const CHECKPOINT_INTERVAL_MS = 50;
-
 async function serve(config: Config, log: Logger) {
-  const { database } = openMigratedDatabase(config, log);
-  // Checkpoints run on their own thread while serving, never on a request's commit.
-  database.sqlite.run("PRAGMA wal_autocheckpoint = 0");
-  const checkpointer = startCheckpointer(config.databasePath, {
-    intervalMs: CHECKPOINT_INTERVAL_MS,
-    commits: database.commits,
-    onError: (reason) => log.warn({ reason }, "background WAL checkpoint failed"),
-  });
-  const bus = new EventBus(database.sqlite, log);
-  const jobs = new JobRunner(log);
-  const scorer = createScorer({ config, log });
-  const accountDeletion = new AccountDeletionHooks();
-  const app = createApp({ config, database, log, bus, jobs, scorer, accountDeletion });
+  const runtime = openRuntime(config, log);
+  const app = createApp(runtime);
+  runtime.start();
   app.listen({ port: config.port, hostname: config.host });
-  jobs.start();
   log.info({ url: `http://${config.host}:${config.port}`, version: VERSION, database: config.databasePath }, "oO is listening");
   // With no admin nobody can run this instance; whoever reads the server's log gets a one-time way in.
-  if (!findOwner(database.db)) {
-    log.info({ url: issueSetupLink(database.db, config.apiBaseUrl) }, "no owner yet: open this link within 1 h to create the owner account");
+  if (!runtime.modules.auth.hasOwner()) {
+    log.info({ url: runtime.modules.auth.issueSetupLink() }, "no owner yet: open this link within 1 h to create the owner account");
   }
 
   let stopping = false;
@@ -96,18 +63,23 @@ async function serve(config: Config, log: Logger) {
       // Elysia writes each request's log line from a setImmediate after the response; let the last ones run.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    await jobs.stop();
-    await app.decorator.modules.integrations.close();
-    await app.decorator.modules.recommender.queue.idle();
-    await scorer.close();
-    await checkpointer.stop();
-    database.close();
+    await runtime.stop();
     log.info("stopped");
     await closeLogger(log);
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+/** A one-shot command: the same runtime, never started (no scorer, no timers), stopped when done. */
+async function once(config: Config, log: Logger, command: (runtime: Runtime) => void): Promise<void> {
+  const runtime = openRuntime(config, log);
+  try {
+    command(runtime);
+  } finally {
+    await runtime.stop();
+  }
 }
 
 async function main() {
@@ -121,26 +93,20 @@ async function main() {
   switch (args.command) {
     case "serve":
       return serve(config, log);
-    case "migrate": {
-      const { database, applied } = openMigratedDatabase(config, log);
-      database.close();
-      process.stdout.write(applied.length > 0 ? `applied ${applied.join(", ")}\n` : "database is up to date\n");
-      return;
-    }
-    case "admin-link": {
-      const { database } = openMigratedDatabase(config, log);
-      const link = issueSetupLink(database.db, config.apiBaseUrl);
-      database.close();
-      process.stdout.write(`${link}\n`);
-      return;
-    }
+    case "migrate":
+      return once(config, log, ({ migrations }) => {
+        process.stdout.write(migrations.length > 0 ? `applied ${migrations.join(", ")}\n` : "database is up to date\n");
+      });
+    case "admin-link":
+      return once(config, log, ({ modules }) => void process.stdout.write(`${modules.auth.issueSetupLink()}\n`));
     case "rotate-keys": {
-      const { database } = openMigratedDatabase(config, log);
-      const vault = new TokenVault(config);
-      const report = rotateKeys(database.db, vault);
-      database.close();
-      process.stdout.write(`re-encrypted ${report.rotated} token(s) under key ${vault.currentKeyId}; ${report.current} already under it\n`);
-      if (report.failed > 0) fail(`${report.failed} token(s) did not open with any configured key; add their key to ENCRYPTION_KEYS_OLD and run again`, 1);
+      let failed = 0;
+      await once(config, log, ({ modules }) => {
+        const report = modules.integrations.rotateKeys();
+        failed = report.failed;
+        process.stdout.write(`re-encrypted ${report.rotated} token(s) under key ${modules.integrations.vault.currentKeyId}; ${report.current} already under it\n`);
+      });
+      if (failed > 0) fail(`${failed} token(s) did not open with any configured key; add their key to ENCRYPTION_KEYS_OLD and run again`, 1);
       return;
     }
   }

@@ -1,3 +1,5 @@
+import { CappedMap } from "./capped-map.ts";
+
 /**
  * Time-zone arithmetic with Intl only. Times are stored in UTC; anything that depends on "the
  * user's day" (features, quiet hours, all-day due dates) goes through these.
@@ -13,11 +15,15 @@ export interface ZonedParts {
   weekday: number;
 }
 
-const DAY_MS = 86_400_000;
+export const SECOND_MS = 1_000;
+export const MINUTE_MS = 60 * SECOND_MS;
+export const HOUR_MS = 60 * MINUTE_MS;
+export const DAY_MS = 24 * HOUR_MS;
 /** UTC offsets are whole multiples of 15 minutes and change on such boundaries. */
 const QUARTER_HOUR_MS = 900_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
-const offsets = new Map<string, number>();
+/** Per zone and quarter hour: a year of quarter hours is 35,040 entries per zone. */
+const offsets = new CappedMap<string, number>(100_000);
 
 /** Throws a RangeError for an unknown zone name. */
 function formatter(timeZone: string): Intl.DateTimeFormat {
@@ -61,7 +67,6 @@ export function zoneOffsetMs(instant: number, timeZone: string): number {
     const parts: Record<string, string> = {};
     for (const part of formatter(timeZone).formatToParts(start)) parts[part.type] = part.value;
     offset = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second)) - start;
-    if (offsets.size >= 100_000) offsets.clear();
     offsets.set(key, offset);
   }
   return offset;

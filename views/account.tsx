@@ -1,4 +1,4 @@
-import type { Profile } from "../src/user/service.ts";
+import type { Profile } from "../src/user/model.ts";
 import { Footer, Layout } from "./layout.tsx";
 
 /**

@@ -1,4 +1,4 @@
-import type { Tip } from "../src/recommender/recommend.ts";
+import type { Tip } from "../src/recommender/model.ts";
 import { assetUrl } from "../src/http/static.ts";
 import { TimezoneDetect } from "./account.tsx";
 import { Layout } from "./layout.tsx";

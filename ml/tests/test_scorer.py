@@ -6,59 +6,28 @@ import math
 import os
 import random
 import select
+import shutil
 import signal
 import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import unittest
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
 
-from ml import scorer
+from ml import linucb, scorer
+from ml.tests.support import both_paths, numpy_path
 
-SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scorer.py")
-
-
-@contextmanager
-def numpy_path(enabled):
-    previous = scorer.USE_NUMPY
-    scorer.USE_NUMPY = enabled
-    try:
-        yield
-    finally:
-        scorer.USE_NUMPY = previous
+ML_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCRIPT = os.path.join(ML_DIR, "scorer.py")
 
 
-def both_paths():
-    """The paths this machine can run: pure Python always, numpy when importable."""
-    return [False, True] if scorer.numpy is not None else [False]
-
-
-def inverse(matrix):
-    """Gauss-Jordan with partial pivoting, the independent reference for Sherman-Morrison."""
-    n = len(matrix)
-    work = [list(map(float, row)) + [1.0 if i == j else 0.0 for j in range(n)] for i, row in enumerate(matrix)]
-    for column in range(n):
-        pivot = max(range(column, n), key=lambda row: abs(work[row][column]))
-        work[column], work[pivot] = work[pivot], work[column]
-        scale = work[column][column]
-        work[column] = [value / scale for value in work[column]]
-        for row in range(n):
-            if row != column:
-                factor = work[row][column]
-                work[row] = [value - factor * pivot_value for value, pivot_value in zip(work[row], work[column])]
-    return [row[n:] for row in work]
-
-
-def score_request(state, xs, alpha=1.0, epsilon=0.0, seed=None):
-    params = {"alpha": alpha, "epsilon": epsilon}
-    if seed is not None:
-        params["seed"] = seed
+def score_request(state, xs, alpha=1.0):
     return {
         "policy": "linucb",
-        "params": params,
+        "params": {"alpha": alpha},
         "state": state,
         "candidates": [{"id": f"c{index}", "x": x} for index, x in enumerate(xs)],
     }
@@ -76,27 +45,6 @@ def trained_state(d, steps, rng):
 
 
 class UpdateTest(unittest.TestCase):
-    def test_sherman_morrison_equals_the_direct_inverse(self):
-        for use_numpy in both_paths():
-            with self.subTest(numpy=use_numpy), numpy_path(use_numpy):
-                rng = random.Random(11)
-                d = 5
-                state, history = trained_state(d, 40, rng)
-                a = [[1.0 if i == j else 0.0 for j in range(d)] for i in range(d)]
-                b = [0.0] * d
-                for x, reward in history:
-                    for i in range(d):
-                        b[i] += reward * x[i]
-                        for j in range(d):
-                            a[i][j] += x[i] * x[j]
-                expected = inverse(a)
-                for i in range(d):
-                    for j in range(d):
-                        self.assertAlmostEqual(state["A_inv"][i][j], expected[i][j], places=12)
-                    self.assertAlmostEqual(state["b"][i], b[i], places=12)
-                self.assertEqual(state["pulls"], 40)
-                self.assertAlmostEqual(state["reward_sum"], sum(reward for _, reward in history), places=12)
-
     def test_a_null_state_is_the_identity_model_and_the_shape_is_kept(self):
         state = scorer.update({"state": None, "x": [1.0, 0.0], "reward": 1.0})["state"]
         self.assertEqual(list(state), ["d", "A_inv", "b", "pulls", "reward_sum"])
@@ -106,6 +54,13 @@ class UpdateTest(unittest.TestCase):
         state, _ = trained_state(4, 25, random.Random(3))
         rows = state["A_inv"]
         self.assertTrue(all(rows[i][j] == rows[j][i] for i in range(4) for j in range(4)))
+
+    def test_the_state_is_a_copy_and_the_request_state_is_left_alone(self):
+        state, _ = trained_state(3, 5, random.Random(8))
+        before = json.loads(json.dumps(state))
+        updated = scorer.update({"state": state, "x": [1.0, 2.0, 3.0], "reward": 1.0})["state"]
+        self.assertEqual(state, before)
+        self.assertEqual(updated["pulls"], state["pulls"] + 1)
 
 
 class ScoreTest(unittest.TestCase):
@@ -138,73 +93,37 @@ class ScoreTest(unittest.TestCase):
         self.assertEqual(reply["scores"], [0.5, 0.0, 0.5])
         self.assertEqual(reply["chosen"], "c0")
 
-    def test_numpy_and_pure_python_give_identical_numbers(self):
-        if scorer.numpy is None:
-            self.skipTest("numpy is not importable here")
-        rng = random.Random(2024)
-        for trial in range(100):
-            d = rng.randint(1, 9)
-            history = [([rng.uniform(-3, 3) for _ in range(d)], rng.choice([0.0, 1.0, -1.0])) for _ in range(rng.randint(0, 20))]
-            candidates = [[rng.uniform(-3, 3) for _ in range(d)] for _ in range(rng.randint(1, 60))]
-            alpha = rng.random() * 2
-            replies = []
-            for use_numpy in (False, True):
-                with numpy_path(use_numpy):
-                    state = None
-                    for x, reward in history:
-                        state = scorer.update({"state": state, "x": x, "reward": reward})["state"]
-                    replies.append((state, scorer.score(score_request(state, candidates, alpha=alpha, epsilon=0.3, seed=trial))))
-            self.assertEqual(replies[0], replies[1], f"trial {trial}")
-
-    def test_the_pure_path_is_forced_by_the_environment(self):
-        env = {**os.environ, "OO_SCORER_PURE": "1"}
-        output = subprocess.run(
-            [sys.executable, "-c", "from ml import scorer; print(scorer.USE_NUMPY)"], env=env, capture_output=True, text=True, check=True
-        )
-        self.assertEqual(output.stdout.strip(), "False")
-
 
 class PropensityTest(unittest.TestCase):
     XS = [[1.0, 0.0], [0.0, 0.5], [0.2, 0.2], [0.0, 0.1]]
 
     def test_greedy_picks_the_argmax_with_propensity_one(self):
-        reply = scorer.score(score_request(None, self.XS, epsilon=0.0, seed=1))
+        reply = scorer.score(score_request(None, self.XS))
         self.assertEqual((reply["chosen"], reply["propensity"]), ("c0", 1.0))
 
-    def test_pure_exploration_has_propensity_one_over_k(self):
-        for seed in range(20):
-            reply = scorer.score(score_request(None, self.XS, epsilon=1.0, seed=seed))
-            self.assertEqual(reply["propensity"], 0.25)
+    def test_epsilon_seed_and_other_params_are_ignored(self):
+        # Callers once asked the scorer to explore; exploration is theirs to draw now.
+        greedy = scorer.score(score_request(None, self.XS))
+        for extra in ({"epsilon": 0}, {"epsilon": 1.0, "seed": 7}, {"epsilon": 1.5, "seed": "x"}, {"something": [1]}):
+            with self.subTest(params=extra):
+                request = score_request(None, self.XS)
+                request["params"].update(extra)
+                for _ in range(20):
+                    self.assertEqual(scorer.score(request), greedy)
 
-    def test_epsilon_greedy_propensities_and_frequencies(self):
-        epsilon, k = 0.2, len(self.XS)
-        argmax_hits = 0
-        for seed in range(4000):
-            reply = scorer.score(score_request(None, self.XS, epsilon=epsilon, seed=seed))
-            if reply["chosen"] == "c0":
-                argmax_hits += 1
-                self.assertAlmostEqual(reply["propensity"], (1 - epsilon) + epsilon / k, places=15)
-            else:
-                self.assertAlmostEqual(reply["propensity"], epsilon / k, places=15)
-        # The argmax comes up with probability 1 - epsilon + epsilon / K = 0.85.
-        self.assertAlmostEqual(argmax_hits / 4000, 0.85, delta=0.025)
-
-    def test_a_seed_makes_the_draw_reproducible(self):
-        picks = {scorer.score(score_request(None, self.XS, epsilon=0.9, seed=42))["chosen"] for _ in range(10)}
-        self.assertEqual(len(picks), 1)
-
-    def test_params_default_to_alpha_one_and_epsilon_one_tenth(self):
+    def test_params_default_to_alpha_one_with_detail(self):
         request = score_request(None, self.XS)
         del request["params"], request["policy"]
-        propensities = {scorer.score(request)["propensity"] for _ in range(200)}
-        self.assertEqual(propensities, {0.9 + 0.1 / 4, 0.1 / 4})
+        reply = scorer.score(request)
+        self.assertEqual(reply, scorer.score(score_request(None, self.XS, alpha=1.0)))
+        self.assertEqual((reply["chosen"], reply["propensity"], len(reply["detail"])), ("c0", 1.0, len(self.XS)))
 
     def test_packed_vectors_score_as_candidates_named_by_their_index(self):
         state, _ = trained_state(2, 12, random.Random(3))
         for numpy_enabled in both_paths():
             with numpy_path(numpy_enabled), self.subTest(numpy=numpy_enabled):
-                named = scorer.score(score_request(state, self.XS, epsilon=0.5, seed=5))
-                bare = score_request(state, self.XS, epsilon=0.5, seed=5)
+                named = scorer.score(score_request(state, self.XS))
+                bare = score_request(state, self.XS)
                 bare.update(packed_vectors([candidate["x"] for candidate in bare.pop("candidates")]))
                 indexed = scorer.score(bare)
                 self.assertNotIn("scores", indexed)
@@ -225,7 +144,7 @@ class PropensityTest(unittest.TestCase):
                 self.assertEqual(unpacked(scorer.score(bare)["scores_f64"]), named["scores"])
 
     def test_detail_can_be_left_out(self):
-        request = score_request(None, self.XS, seed=1)
+        request = score_request(None, self.XS)
         with_detail = scorer.score(request)
         request["params"]["detail"] = False
         without = scorer.score(request)
@@ -270,9 +189,9 @@ class ValidationTest(unittest.TestCase):
             ({"candidates": [{"id": "a", "x": [1.0, 1e308]}]}, "scores overflow: features or state values are too large"),
             ({"candidates": [{"x": [1.0, 2.0]}]}, "candidates[0] must be an object with an id and x"),
             ({"policy": "thompson"}, 'unknown policy "thompson"; known: linucb'),
-            ({"params": {"epsilon": 1.5}}, "params.epsilon must be between 0 and 1"),
             ({"params": {"alpha": -1}}, "params.alpha must be >= 0"),
-            ({"params": {"seed": "x"}}, "params.seed must be an integer"),
+            ({"params": {"alpha": "1"}}, "params.alpha must be a finite number"),
+            ({"params": [1]}, "params must be an object"),
             ({"state": {**self.STATE, "A_inv": [[1.0, 0.0]]}}, "state.A_inv must be a 2x2 matrix"),
             ({"state": {**self.STATE, "b": [0.0, None]}}, "state.b must hold finite numbers only"),
             ({"state": {**self.STATE, "pulls": -1}}, "state.pulls must be a non-negative integer"),
@@ -385,6 +304,35 @@ class LineLoopTest(unittest.TestCase):
         self.assertEqual(self.process.wait(timeout=10), 0)
 
 
+class InstalledScriptTest(unittest.TestCase):
+    """scorer.py and linucb.py alone in a directory, as the server writes them to DATA_DIR/ml/."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="oo-scorer-test-")
+        self.addCleanup(shutil.rmtree, self.dir)
+        for name in ("scorer.py", "linucb.py"):
+            shutil.copy(os.path.join(ML_DIR, name), self.dir)
+
+    def run_script(self, env):
+        lines = '{"id":1,"op":"health"}\n{"id":2,"op":"score","state":null,"candidates":[{"id":"a","x":[3,4]}]}\n'
+        # From another directory, so nothing but the script's own directory can provide linucb.
+        output = subprocess.run(
+            [sys.executable, "-u", os.path.join(self.dir, "scorer.py")], input=lines, env=env, cwd=tempfile.gettempdir(), capture_output=True, text=True, timeout=30
+        )
+        self.assertEqual(output.returncode, 0, output.stderr)
+        return [json.loads(line) for line in output.stdout.splitlines()]
+
+    def test_it_imports_linucb_from_its_own_directory(self):
+        env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE")}
+        for extra in ({}, {"PYTHONSAFEPATH": "1"}):
+            with self.subTest(env=extra):
+                health, scored = self.run_script({**env, **extra})
+                self.assertEqual((health["id"], health["ok"], health["version"]), (1, True, scorer.VERSION))
+                self.assertEqual((scored["id"], scored["scores"], scored["chosen"]), (2, [5.0], "a"))
+        # Nothing but the two files is left there (no __pycache__).
+        self.assertEqual(sorted(os.listdir(self.dir)), ["linucb.py", "scorer.py"])
+
+
 def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -419,7 +367,7 @@ class HttpTest(unittest.TestCase):
     def test_health(self):
         status, reply = self.call("GET", "/health")
         self.assertEqual(status, 200)
-        self.assertEqual(reply, {"id": None, "ok": True, "version": scorer.VERSION, "numpy": scorer.USE_NUMPY})
+        self.assertEqual(reply, {"id": None, "ok": True, "version": scorer.VERSION, "numpy": linucb.USE_NUMPY})
 
     def test_score_and_update_without_op(self):
         status, updated = self.call("POST", "/update", {"id": "u", "state": None, "x": [1.0, 0.0], "reward": 1.0})

@@ -2,17 +2,20 @@
  * Throughput and latency of one scorer child: `score` calls with 50 candidates × d=5 on a trained
  * model, closed loop at concurrency 1 and 64, with numpy and with the pure-Python path (for an
  * interpreter without numpy). Features are full-precision random floats, the costliest to parse,
- * unless `--decimals N` rounds them.
- * Usage: bun scripts/bench/scorer.ts [--seconds 5] [--decimals 4]
+ * unless `--decimals N` rounds them. Candidates go with ids and the reply carries the detail, unless
+ * `--packed 1` sends bare vectors without detail, as the serving path does.
+ * Usage: bun scripts/bench/scorer.ts [--seconds 5] [--decimals 4] [--packed 1]
  */
 import { parseConfig } from "../../src/config.ts";
 import { createLogger, stdout } from "../../src/log.ts";
-import { type BanditState, createScorer, type Scorer, type ScoreRequest, ScorerUnavailable } from "../../src/recommender/scorer.ts";
+import { type BanditState, type ScoreRequest, ScorerUnavailable } from "../../src/ml/protocol.ts";
+import { createScorer, type Scorer } from "../../src/ml/scorer.ts";
 import { cpuSeconds, median, numberOption, table, tempDir } from "./lib.ts";
 
 const seconds = numberOption("seconds", 5);
 const decimalsOption = numberOption("decimals", Number.NaN);
 const decimals = Number.isNaN(decimalsOption) ? undefined : decimalsOption;
+const packed = numberOption("packed", 0) === 1;
 const CANDIDATES = 50;
 const D = 5;
 
@@ -61,15 +64,20 @@ try {
     if (pure) process.env.OO_SCORER_PURE = "1";
     const config = parseConfig({ ...process.env, DATA_DIR: data.path, LOG_LEVEL: "warn" });
     const scorer = createScorer({ config, log: createLogger("warn", stdout({ batched: false })) });
+    scorer.start();
     try {
       while (scorer.status().state !== "up") await Bun.sleep(10);
       const state = await trainedState(scorer);
-      const requests: ScoreRequest[] = Array.from({ length: 64 }, () => ({
-        policy: "linucb",
-        params: { alpha: 1, epsilon: 0.1 },
-        state,
-        candidates: Array.from({ length: CANDIDATES }, (_, index) => ({ id: `task-${index}`, x: features() })),
-      }));
+      const requests: ScoreRequest[] = Array.from({ length: 64 }, () =>
+        packed
+          ? { policy: "linucb", params: { alpha: 1, detail: false }, state, xs: Array.from({ length: CANDIDATES }, features) }
+          : {
+              policy: "linucb",
+              params: { alpha: 1 },
+              state,
+              candidates: Array.from({ length: CANDIDATES }, (_, index) => ({ id: `task-${index}`, x: features() })),
+            },
+      );
       const { numpy, pid } = scorer.status();
       const path = numpy ? "numpy" : "pure Python";
       await run(scorer, requests, 64, pid!); // warm-up, discarded
@@ -91,7 +99,8 @@ try {
   data.cleanup();
 }
 const precision = decimals === undefined ? "full-precision" : `${decimals}-decimal`;
+const shape = packed ? "packed, no detail" : "with ids and detail";
 console.log(
-  `\nscorer benchmark: one child, score with ${CANDIDATES} candidates × d=${D} (${precision} features), ${seconds}s per row, ML_TIMEOUT_MS=${process.env.ML_TIMEOUT_MS ?? 150}\n`,
+  `\nscorer benchmark: one child, score with ${CANDIDATES} candidates × d=${D} (${precision} features, ${shape}), ${seconds}s per row, ML_TIMEOUT_MS=${process.env.ML_TIMEOUT_MS ?? 150}\n`,
 );
 table(rows);

@@ -5,8 +5,8 @@ import { eq } from "drizzle-orm";
 import { consents, sessions, setupTokens, users } from "../db/schema.ts";
 import { signIn } from "../testing/auth.ts";
 import { BASE, createTestApp, freePort, migratedDatabase, type TestContext, tempDir } from "../testing/harness.ts";
+import { findOwner } from "../user/queries.ts";
 import {
-  findOwner,
   hashToken,
   issueSetupLink,
   isSetupTokenUsable,

@@ -9,6 +9,7 @@ import {
 import type { Config } from "../config.ts";
 import { SigningKeys, verifyIdToken } from "./id-token.ts";
 import { type IdentityProvider, SignInError } from "./provider.ts";
+import { reasonOf } from "../errors.ts";
 
 export const GOOGLE_CALLBACK_PATH = "/api/auth/callback";
 const SCOPES = ["openid", "email", "profile"];
@@ -19,7 +20,7 @@ function exchangeFailure(error: unknown): SignInError {
   if (error instanceof UnexpectedErrorResponseBodyError) return new SignInError("exchange", `token endpoint refused the code (${error.status})`);
   if (error instanceof UnexpectedResponseError) return new SignInError("unavailable", `token endpoint answered ${error.status}`);
   if (error instanceof ArcticFetchError) return new SignInError("unavailable", "token endpoint unreachable");
-  return new SignInError("token", error instanceof Error ? error.message : String(error));
+  return new SignInError("token", reasonOf(error));
 }
 
 /**

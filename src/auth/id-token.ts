@@ -1,3 +1,4 @@
+import { HOUR_MS, MINUTE_MS } from "../time.ts";
 import { SignInError } from "./provider.ts";
 
 /**
@@ -25,9 +26,9 @@ export interface IdTokenExpectations {
 
 /** Clock difference tolerated between us and the provider. */
 const CLOCK_SKEW_S = 60;
-const KEYS_MAX_AGE_MS = 60 * 60 * 1000;
+const KEYS_MAX_AGE_MS = HOUR_MS;
 /** An unknown key id refetches the set, but not more often than this (rotation is rare). */
-const UNKNOWN_KEY_REFETCH_MS = 60 * 1000;
+const UNKNOWN_KEY_REFETCH_MS = MINUTE_MS;
 
 type RsaJwk = JsonWebKey & { kid?: string };
 

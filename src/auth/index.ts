@@ -1,27 +1,22 @@
 import { type Cookie, Elysia } from "elysia";
 import { AdminLoginPage, SetupPage, SignInPage, signInFailureMessages } from "../../views/auth.tsx";
-import type { Config } from "../config.ts";
-import type { Db } from "../db/client.ts";
+import { AppError } from "../errors.ts";
 import { cookieText, setFlowCookie } from "../http/cookies.ts";
-import { jsonError } from "../http/errors.ts";
-import type { RateLimiter } from "../http/rate-limit.ts";
-import { tracing } from "../http/tracing.ts";
-import type { Logger } from "../log.ts";
+import { showFormOnError } from "../http/errors.ts";
+import { requestContext } from "../http/request-context.ts";
+import type { Runtime } from "../runtime.ts";
+import { MINUTE_MS } from "../time.ts";
+import { sessionUserOf } from "../user/queries.ts";
 import { clearSessionCookie, setSessionCookie } from "./guards.ts";
-import { AdminLoginForm, AdminTokenBody, LoginForm, SessionResponse, SetupForm, SignedInResponse } from "./model.ts";
-import { type IdentityProvider, type SignInFailure, SignInError } from "./provider.ts";
+import { AdminLoginForm, AdminTokenBody, LoginForm, type SessionKind, SessionResponse, SetupForm, SignedInResponse } from "./model.ts";
+import { type SignInFailure, SignInError } from "./provider.ts";
 import {
-  adminTokenMatches,
-  ensureOwner,
-  findOwner,
   isSetupTokenUsable,
   newToken,
   redeemSetupToken,
   safeNextPath,
   SESSION_COOKIE,
-  type SessionKind,
-  type SessionStore,
-  sessionUserOf,
+  signInWithAdminToken,
   signInWithIdentity,
 } from "./service.ts";
 
@@ -30,18 +25,7 @@ const OAUTH_STATE = "oauth_state";
 const OAUTH_VERIFIER = "oauth_verifier";
 const OAUTH_NEXT = "oauth_next";
 const OAUTH_COOKIE_PATH = "/api/auth";
-const OAUTH_COOKIE_MAX_AGE_S = 10 * 60;
-
-export interface AuthModuleDeps {
-  config: Config;
-  db: Db;
-  log: Logger;
-  sessions: SessionStore;
-  /** Null when GOOGLE_CLIENT_ID is empty: the button is hidden and the routes answer 404. */
-  google: IdentityProvider | null;
-  /** Guesses at ADMIN_TOKEN, per client IP. */
-  adminTokenLimiter: RateLimiter;
-}
+const OAUTH_COOKIE_MAX_AGE_S = (10 * MINUTE_MS) / 1000;
 
 type CookieJar = Record<string, Cookie<unknown>>;
 
@@ -50,13 +34,13 @@ const isSignInFailure = (value: unknown): value is SignInFailure => typeof value
 const clientIp = (server: { requestIP(request: Request): { address: string } | null } | null, request: Request) =>
   server?.requestIP(request)?.address ?? "local";
 
-type AdminTokenOutcome = { userId: string } | { status: 401 | 403 | 429; code: string; message: string; retryAfterSeconds?: number };
-
 /**
  * Sign-in and sign-out: Google (authorization code + PKCE), the admin token, the owner setup
  * link, and the session probe the web client asks first.
  */
-export function auth({ config, db, log, sessions, google, adminTokenLimiter }: AuthModuleDeps) {
+export function authRoutes({ config, log, database, modules }: Runtime) {
+  const { db } = database;
+  const { sessions, google, adminTokenLimiter } = modules.auth;
   const flowCookie = (cookie: CookieJar, name: string, value: string) =>
     setFlowCookie(cookie[name]!, value, { path: OAUTH_COOKIE_PATH, maxAgeSeconds: OAUTH_COOKIE_MAX_AGE_S, secure: config.secureCookies });
 
@@ -79,22 +63,12 @@ export function auth({ config, db, log, sessions, google, adminTokenLimiter }: A
   /** Where a person lands once signed in: WEB_BASE_URL when the web client lives elsewhere. */
   const landing = (path: string) => (config.webBaseUrl === config.apiBaseUrl ? path : `${config.webBaseUrl}${path}`);
 
-  const tryAdminToken = (given: string, ip: string): AdminTokenOutcome => {
-    if (!config.adminToken) {
-      return { status: 403, code: "admin_token_disabled", message: "Token sign-in is off on this instance: ADMIN_TOKEN is not set." };
-    }
-    const decision = adminTokenLimiter.take(ip);
-    if (!decision.allowed) {
-      const { retryAfterSeconds } = decision;
-      return { status: 429, code: "rate_limited", message: `Too many attempts. Try again in ${retryAfterSeconds} s.`, retryAfterSeconds };
-    }
-    if (!adminTokenMatches(given, config.adminToken)) return { status: 401, code: "invalid_admin_token", message: "That is not the admin token." };
-    return { userId: ensureOwner(db) };
-  };
+  const adminTokenSignIn = (given: string, ip: string) => signInWithAdminToken(db, config.adminToken, adminTokenLimiter, given, ip);
+  const ownerExists = () => modules.auth.hasOwner();
 
   return (
     new Elysia({ name: "auth" })
-      .use(tracing(log, "/health"))
+      .use(requestContext(log))
       .get("/signin", ({ query }) =>
         SignInPage({
           googleEnabled: google !== null,
@@ -106,7 +80,7 @@ export function auth({ config, db, log, sessions, google, adminTokenLimiter }: A
       .post(
         "/api/auth/login",
         ({ body, cookie, redirect }) => {
-          if (!google) return jsonError(404, "google_disabled", "Google sign-in is not configured on this instance.");
+          if (!google) throw new AppError("not_found", "google_disabled", "Google sign-in is not configured on this instance.");
           const state = newToken();
           const codeVerifier = newToken();
           flowCookie(cookie, OAUTH_STATE, state);
@@ -166,28 +140,20 @@ export function auth({ config, db, log, sessions, google, adminTokenLimiter }: A
       .post(
         "/api/auth/token",
         ({ body, cookie, request, server }) => {
-          const outcome = tryAdminToken(body.token, clientIp(server, request));
-          if (!("userId" in outcome)) {
-            const headers = outcome.retryAfterSeconds ? { "retry-after": String(outcome.retryAfterSeconds) } : undefined;
-            return jsonError(outcome.status, outcome.code, outcome.message, headers);
-          }
-          startSession(cookie, request, outcome.userId, "admin_token");
-          return { user: sessionUserOf(db, outcome.userId)! };
+          const userId = adminTokenSignIn(body.token, clientIp(server, request));
+          startSession(cookie, request, userId, "admin_token");
+          return { user: sessionUserOf(db, userId)! };
         },
         { body: AdminTokenBody, response: { 200: SignedInResponse } },
       )
       .get("/admin/login", ({ query }) => AdminLoginPage({ enabled: config.adminToken !== "", next: safeNextPath(query.next, "/admin") }))
       .post(
         "/admin/login",
-        ({ body, cookie, request, server, redirect, set }) => {
+        ({ body, cookie, request, server, redirect }) => {
           const next = safeNextPath(body.next, "/admin");
-          const outcome = tryAdminToken(body.token, clientIp(server, request));
-          if (!("userId" in outcome)) {
-            set.status = outcome.status;
-            if (outcome.retryAfterSeconds) set.headers["retry-after"] = String(outcome.retryAfterSeconds);
-            return AdminLoginPage({ enabled: config.adminToken !== "", next, message: outcome.message });
-          }
-          startSession(cookie, request, outcome.userId, "admin_token");
+          showFormOnError(request, (error) => AdminLoginPage({ enabled: config.adminToken !== "", next, message: error.message }));
+          const userId = adminTokenSignIn(body.token, clientIp(server, request));
+          startSession(cookie, request, userId, "admin_token");
           return redirect(next, 303);
         },
         { body: AdminLoginForm },
@@ -197,7 +163,7 @@ export function auth({ config, db, log, sessions, google, adminTokenLimiter }: A
         set.headers["referrer-policy"] = "no-referrer";
         const token = typeof query.token === "string" && isSetupTokenUsable(db, query.token) ? query.token : null;
         if (!token) set.status = 410;
-        return SetupPage({ token, ownerExists: findOwner(db) !== undefined });
+        return SetupPage({ token, ownerExists: ownerExists() });
       })
       .post(
         "/setup",
@@ -205,7 +171,7 @@ export function auth({ config, db, log, sessions, google, adminTokenLimiter }: A
           const ownerId = redeemSetupToken(db, body.token);
           if (!ownerId) {
             set.status = 410;
-            return SetupPage({ token: null, ownerExists: findOwner(db) !== undefined });
+            return SetupPage({ token: null, ownerExists: ownerExists() });
           }
           startSession(cookie, request, ownerId, "setup");
           log.info({ userId: ownerId }, "owner signed in with a setup link");

@@ -1,13 +1,23 @@
 import { t } from "elysia";
 
+export const RoleSchema = t.Union([t.Literal("user"), t.Literal("admin")]);
+
+/** What handlers behind `requireAuth` see of the signed-in person. */
 export const SessionUserSchema = t.Object({
   id: t.String(),
   email: t.Nullable(t.String()),
   name: t.Nullable(t.String()),
-  role: t.Union([t.Literal("user"), t.Literal("admin")]),
+  role: RoleSchema,
   timezone: t.String(),
+  /** False until the browser reported its zone or the person chose one. */
   timezoneConfirmed: t.Boolean(),
 });
+export type SessionUser = typeof SessionUserSchema.static;
+export type Role = typeof RoleSchema.static;
+
+/** How a session was opened: lifetimes differ by kind. */
+export const SessionKindSchema = t.Union([t.Literal("user"), t.Literal("admin_token"), t.Literal("setup")]);
+export type SessionKind = typeof SessionKindSchema.static;
 
 /** `user` is absent when nobody is signed in. */
 export const SessionResponse = t.Object({ user: t.Optional(SessionUserSchema) });

@@ -1,29 +1,20 @@
 import { timingSafeEqual } from "node:crypto";
-import { and, asc, desc, eq, gt, isNull, lte, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, lte } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { identities, sessions, setupTokens, users } from "../db/schema.ts";
+import { identities, sessions, setupTokens } from "../db/schema.ts";
+import { AppError } from "../errors.ts";
+import type { RateLimiter } from "../http/rate-limit.ts";
 import { recordImplicitConsent } from "../legal/service.ts";
+import { DAY_MS, HOUR_MS } from "../time.ts";
+import { createUser, emailsOf, findOwner, preparedSessionUserLookup, refreshIdentityDetails } from "../user/queries.ts";
+import type { SessionKind, SessionUser } from "./model.ts";
 import type { VerifiedIdentity } from "./provider.ts";
 
 export const SESSION_COOKIE = "sid";
-const DAY_MS = 24 * 60 * 60 * 1000;
 /** Lifetimes by kind; user sessions slide once half their life is used. */
-export const SESSION_LIFETIME_MS = { user: 30 * DAY_MS, admin_token: DAY_MS, setup: 30 * DAY_MS } as const;
-export type SessionKind = keyof typeof SESSION_LIFETIME_MS;
-export type Role = "user" | "admin";
+export const SESSION_LIFETIME_MS: Record<SessionKind, number> = { user: 30 * DAY_MS, admin_token: DAY_MS, setup: 30 * DAY_MS };
 /** `last_seen_at` is refreshed at most this often, so a signed-in request rarely writes. */
-const LAST_SEEN_RESOLUTION_MS = 60 * 60 * 1000;
-
-/** What handlers behind `requireAuth` see of the signed-in person. */
-export interface SessionUser {
-  id: string;
-  email: string | null;
-  name: string | null;
-  role: Role;
-  timezone: string;
-  /** False until the browser reported its zone or the person chose one. */
-  timezoneConfirmed: boolean;
-}
+const LAST_SEEN_RESOLUTION_MS = HOUR_MS;
 
 interface SessionRow {
   userId: string;
@@ -44,17 +35,6 @@ export interface ValidSession {
 export const newToken = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
 export const hashToken = (token: string) => new Bun.CryptoHasher("sha256").update(token).digest("hex");
 
-/** What the admin console lists: never the token, only its hash (which revokes it). */
-export interface SessionSummary {
-  tokenHash: string;
-  userId: string;
-  email: string | null;
-  kind: SessionKind;
-  createdAt: number;
-  lastSeenAt: number;
-  expiresAt: number;
-  userAgent: string | null;
-}
 
 /**
  * Opaque random session tokens: the cookie carries the token, the database only its SHA-256,
@@ -72,10 +52,10 @@ export class SessionStore {
     const findSession = db.$client.query<SessionRow, [string]>(
       "SELECT user_id AS userId, kind, expires_at AS expiresAt, last_seen_at AS lastSeenAt FROM sessions WHERE token_hash = ?",
     );
-    const findUser = db.select(sessionUserColumns).from(users).where(eq(users.id, sql.placeholder("userId"))).prepare();
+    const findUser = preparedSessionUserLookup(db);
     this.find = db.$client.transaction((tokenHash: string) => {
       const row = findSession.get(tokenHash);
-      return row ? { row, user: findUser.get({ userId: row.userId }) } : null;
+      return row ? { row, user: findUser(row.userId) } : null;
     });
   }
 
@@ -120,13 +100,12 @@ export class SessionStore {
     return this.db.delete(sessions).where(eq(sessions.tokenHash, tokenHash)).returning({ tokenHash: sessions.tokenHash }).all().length > 0;
   }
 
-  /** Live sessions, most recently seen first; revoke one with `deleteByHash`. */
-  list(now = Date.now()): SessionSummary[] {
-    return this.db
+  /** Live sessions, most recently seen first, with the person's email; never the token, only its hash (which revokes it). */
+  list(now = Date.now()) {
+    const live = this.db
       .select({
         tokenHash: sessions.tokenHash,
         userId: sessions.userId,
-        email: users.email,
         kind: sessions.kind,
         createdAt: sessions.createdAt,
         lastSeenAt: sessions.lastSeenAt,
@@ -134,10 +113,11 @@ export class SessionStore {
         userAgent: sessions.userAgent,
       })
       .from(sessions)
-      .innerJoin(users, eq(users.id, sessions.userId))
       .where(gt(sessions.expiresAt, now))
       .orderBy(desc(sessions.lastSeenAt))
       .all();
+    const emails = emailsOf(this.db, [...new Set(live.map((session) => session.userId))]);
+    return live.map(({ tokenHash, userId, ...rest }) => ({ tokenHash, userId, email: emails.get(userId) ?? null, ...rest }));
   }
 
   /** Expired sessions are refused on sight; this removes the ones never presented again. */
@@ -162,39 +142,10 @@ export function safeNextPath(next: unknown, fallback: string): string {
 }
 
 // ─── Accounts ───────────────────────────────────────────────────────────────
-// drizzle's bun-sqlite transactions run on the one synchronous connection, so the helpers called
-// inside `db.transaction(() => …)` share it through `db`.
-
-/** The `users` columns behind a `SessionUser`. */
-export const sessionUserColumns = {
-  id: users.id,
-  email: users.email,
-  name: users.name,
-  role: users.role,
-  timezone: users.timezone,
-  timezoneConfirmed: users.timezoneConfirmed,
-};
-
-export function sessionUserOf(db: Db, userId: string): SessionUser | undefined {
-  return db
-    .select(sessionUserColumns)
-    .from(users)
-    .where(eq(users.id, userId))
-    .get();
-}
-
-/** The owner is the oldest admin account. */
-export function findOwner(db: Db): string | undefined {
-  return db.select({ id: users.id }).from(users).where(eq(users.role, "admin")).orderBy(asc(users.createdAt)).limit(1).get()?.id;
-}
 
 /** The owner account, created on first need (owner setup link or admin token). */
 export function ensureOwner(db: Db, now = Date.now()): string {
-  const existing = findOwner(db);
-  if (existing) return existing;
-  const id = crypto.randomUUID();
-  db.insert(users).values({ id, name: "Owner", role: "admin", createdAt: now, updatedAt: now }).run();
-  return id;
+  return findOwner(db) ?? createUser(db, { name: "Owner", role: "admin" }, now);
 }
 
 /**
@@ -207,11 +158,9 @@ export function signInWithIdentity(db: Db, provider: string, identity: VerifiedI
     let userId = db.select({ userId: identities.userId }).from(identities).where(byIdentity).get()?.userId;
     if (userId) {
       db.update(identities).set({ email: identity.email, lastSignInAt: now }).where(byIdentity).run();
-      const name = identity.name ? { name: identity.name } : {};
-      db.update(users).set({ email: identity.email, ...name, updatedAt: now }).where(eq(users.id, userId)).run();
+      refreshIdentityDetails(db, userId, identity, now);
     } else {
-      userId = crypto.randomUUID();
-      db.insert(users).values({ id: userId, email: identity.email, name: identity.name, createdAt: now, updatedAt: now }).run();
+      userId = createUser(db, { email: identity.email, name: identity.name }, now);
       db.insert(identities)
         .values({ provider, subject: identity.subject, userId, email: identity.email, createdAt: now, lastSignInAt: now })
         .run();
@@ -223,7 +172,7 @@ export function signInWithIdentity(db: Db, provider: string, identity: VerifiedI
 
 // ─── Owner setup link and admin token ───────────────────────────────────────
 
-export const SETUP_LINK_LIFETIME_MS = 60 * 60 * 1000;
+export const SETUP_LINK_LIFETIME_MS = HOUR_MS;
 
 /** A fresh one-time link to `/setup`; it replaces any earlier link, so only the newest one works. */
 export function issueSetupLink(db: Db, apiBaseUrl: string, now = Date.now()): string {
@@ -258,4 +207,19 @@ const sha256 = (value: string) => new Bun.CryptoHasher("sha256").update(value).d
 /** Constant time whatever the lengths: both sides are hashed to 32 bytes before comparing. */
 export function adminTokenMatches(given: string, expected: string): boolean {
   return expected !== "" && timingSafeEqual(sha256(given), sha256(expected));
+}
+
+/**
+ * Sign-in with ADMIN_TOKEN (automation, browser tests): opens the owner's account. Every attempt
+ * counts against the client's limit, right or wrong, so the token cannot be guessed.
+ */
+export function signInWithAdminToken(db: Db, adminToken: string, limiter: RateLimiter, given: string, clientIp: string): string {
+  if (!adminToken) throw new AppError("forbidden", "admin_token_disabled", "Token sign-in is off on this instance: ADMIN_TOKEN is not set.");
+  const decision = limiter.take(clientIp);
+  if (!decision.allowed) {
+    const { retryAfterSeconds } = decision;
+    throw new AppError("rate_limited", "rate_limited", `Too many attempts. Try again in ${retryAfterSeconds} s.`, retryAfterSeconds);
+  }
+  if (!adminTokenMatches(given, adminToken)) throw new AppError("unauthenticated", "invalid_admin_token", "That is not the admin token.");
+  return ensureOwner(db);
 }

@@ -41,3 +41,9 @@ export function openDatabase(path: string): DatabaseHandle {
     },
   };
 }
+
+/** Runs a built write statement and returns how many rows it changed (drizzle's bun-sqlite `run` does not say). */
+export function changedRows(db: Db, query: { toSQL(): { sql: string; params: unknown[] } }): number {
+  const { sql, params } = query.toSQL();
+  return db.$client.run(sql, params as never[]).changes;
+}

@@ -1,5 +1,6 @@
 import type { Database } from "bun:sqlite";
 import { embeddedMigrations } from "./migrations.gen.ts";
+import { reasonOf } from "../errors.ts";
 
 export interface Migration {
   tag: string;
@@ -67,7 +68,7 @@ export function migrate(sqlite: Database, migrations: Migration[] = embeddedMigr
     sqlite.run("COMMIT");
   } catch (error) {
     if (sqlite.inTransaction) sqlite.run("ROLLBACK");
-    throw new MigrationError(current, error instanceof Error ? error.message : String(error));
+    throw new MigrationError(current, reasonOf(error));
   } finally {
     sqlite.run("PRAGMA foreign_keys = ON");
   }

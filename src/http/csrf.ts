@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import { AppError } from "./errors.ts";
+import { AppError } from "../errors.ts";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -35,6 +35,6 @@ export function csrf({ trustedOrigins, exemptPaths }: CsrfOptions) {
   return new Elysia({ name: "http.csrf" }).onBeforeHandle({ as: "global" }, ({ request, path }) => {
     if (SAFE_METHODS.has(request.method) || exempt.has(path)) return;
     if (!isCrossOrigin(request, trusted)) return;
-    throw new AppError(403, "cross_origin", "This request came from another site and was refused.");
+    throw new AppError("forbidden", "cross_origin", "This request came from another site and was refused.");
   });
 }

@@ -1,23 +1,25 @@
 import { Elysia, ValidationError } from "elysia";
-import type { Logger } from "../log.ts";
 import { ErrorPage } from "../../views/error.tsx";
-import { requestTrace } from "./tracing.ts";
+import { AppError, type ErrorKind } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { requestTrace } from "./request-context.ts";
 
-/** An error a client caused or may see: a status, a stable code and a human message. */
-export class AppError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export const STATUS_OF: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  gone: 410,
+  too_large: 413,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+};
 
 export const isApiPath = (path: string) => path === "/api" || path.startsWith("/api/");
 
-export function jsonError(status: number, code: string, message: string, headers?: Record<string, string>): Response {
-  return Response.json({ error: { code, message } }, { status, headers });
+export function errorBody(error: AppError) {
+  return { error: { code: error.code, message: error.message } };
 }
 
 function validationMessage(error: ValidationError): string {
@@ -28,20 +30,33 @@ function validationMessage(error: ValidationError): string {
   return field ? `${field}: ${detail.message}` : `${error.type}: ${detail.message}`;
 }
 
+/** Elysia's own errors in the app's terms; undefined for anything unexpected. */
 function describe(code: string | number, error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
   switch (code) {
     case "NOT_FOUND":
-      return new AppError(404, "not_found", "Nothing lives at this address.");
+      return new AppError("not_found", "not_found", "Nothing lives at this address.");
     case "VALIDATION":
-      return new AppError(400, "invalid_request", validationMessage(error as ValidationError));
+      return new AppError("invalid", "invalid_request", validationMessage(error as ValidationError));
     case "PARSE":
-      return new AppError(400, "invalid_body", "The request body could not be read.");
+      return new AppError("invalid", "invalid_body", "The request body could not be read.");
     case "INVALID_COOKIE_SIGNATURE":
-      return new AppError(400, "invalid_cookie", "A cookie was tampered with.");
+      return new AppError("invalid", "invalid_cookie", "A cookie was tampered with.");
     default:
       return undefined;
   }
+}
+
+/** The page a form shows again, with the mistake explained, when its request fails with an AppError. */
+const formPages = new WeakMap<Request, (error: AppError) => JSX.Element>();
+
+/**
+ * Called by a form's handler before it acts: if the action throws an AppError, the error plugin
+ * answers with this page (the form, filled in and explained) at the error's status, instead of
+ * the generic error page.
+ */
+export function showFormOnError(request: Request, page: (error: AppError) => JSX.Element): void {
+  formPages.set(request, page);
 }
 
 /**
@@ -53,15 +68,20 @@ export function errors(log: Logger) {
     let known = describe(code, error);
     if (!known) {
       log.error({ traceId: requestTrace(request).traceId, err: error, path }, "unhandled error");
-      known = new AppError(500, "internal", "Something went wrong on our side. Try again in a moment.");
+      known = new AppError("internal", "internal", "Something went wrong on our side. Try again in a moment.");
     }
-    set.status = known.status;
-    if (isApiPath(path)) return jsonError(known.status, known.code, known.message);
+    const status = STATUS_OF[known.kind];
+    const headers: Record<string, string> = {};
+    if (known.retryAfterSeconds !== undefined) headers["retry-after"] = String(known.retryAfterSeconds);
+    set.status = status;
+    if (isApiPath(path)) return Response.json(errorBody(known), { status, headers });
+    const formPage = error instanceof AppError ? formPages.get(request) : undefined;
+    const page = formPage ? formPage(known) : ErrorPage({ status, message: known.message });
     // An error page would be swapped into the fragment htmx asked for; reload the whole page instead.
-    if (request.headers.get("hx-request") === "true") set.headers["hx-refresh"] = "true";
-    return new Response(ErrorPage({ status: known.status, message: known.message }) as string, {
-      status: known.status,
-      headers: { "content-type": "text/html; charset=utf-8" },
+    if (request.headers.get("hx-request") === "true") headers["hx-refresh"] = "true";
+    return new Response(page as string, {
+      status,
+      headers: { ...headers, "content-type": "text/html; charset=utf-8" },
     });
   });
 }

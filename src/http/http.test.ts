@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { Elysia, t } from "elysia";
 import { events } from "../db/schema.ts";
 import { BASE, createTestApp } from "../testing/harness.ts";
-import { continueTrace, loggedPath, tracing } from "./tracing.ts";
+import { loggedPath, requestContext } from "./request-context.ts";
+import { continueTrace } from "../trace.ts";
 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 const INCOMING = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
@@ -13,7 +14,7 @@ function appWithProbeRoutes() {
   const writes: string[] = [];
   // Feature modules declare the plumbing they rely on; Elysia dedupes the named plugin.
   const probe = new Elysia()
-    .use(tracing(context.log, "/health"))
+    .use(requestContext(context.log))
     .post("/api/probe", ({ body }) => {
       writes.push(body.value);
       return { ok: true };

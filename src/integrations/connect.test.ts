@@ -20,7 +20,7 @@ function setup(options: FakeTodoistOptions = {}, databasePath?: string) {
   fakes.push(fake);
   const context = createTestApp(fake.env, databasePath);
   contexts.push(context);
-  const module = context.app.decorator.modules.integrations;
+  const module = context.modules.integrations;
   return { fake, context, module };
 }
 
@@ -230,9 +230,9 @@ describe("tokens at rest", () => {
         expect(JSON.stringify(context.lines)).not.toContain(secret);
       }
       expect(exported).toContain("[withheld: secret]");
+      // Stopping closes the database into its one file.
       await context.close();
       contexts.splice(contexts.indexOf(context), 1);
-      context.database.close();
       for (const secret of [grant.accessToken, grant.refreshToken!]) expect(readFileSync(path).includes(secret)).toBe(false);
     } finally {
       dir.cleanup();
@@ -246,7 +246,7 @@ describe("disconnecting", () => {
     const token = grant.accessToken;
     const [task] = context.database.db.select().from(tasks).where(eq(tasks.userId, person.userId)).all();
     fake.failNext(10, 503);
-    module.outbox.enqueue(person.userId, task!.externalId);
+    module.closes.enqueue(person.userId, task!.externalId);
     await module.idle();
     fake.clearRequests();
     expect(module.store.pendingWrites(person.userId, "todoist")).toBe(1);

@@ -1,17 +1,14 @@
 import { type Cookie, Elysia } from "elysia";
-import { setFlowCookie } from "../http/cookies.ts";
 import { ConnectPage, connectMessages } from "../../views/connect.tsx";
-import type { authGuards } from "../auth/guards.ts";
-import type { Config } from "../config.ts";
-import { AppError, jsonError } from "../http/errors.ts";
-import { requestTrace } from "../http/tracing.ts";
-import type { Logger } from "../log.ts";
-import { CallbackQuery, ConnectPageQuery, DisconnectedResponse, IntegrationsResponse, PROVIDERS, ProviderParams } from "./model.ts";
+import { AppError } from "../errors.ts";
+import { cookieText, setFlowCookie } from "../http/cookies.ts";
+import { requestContext } from "../http/request-context.ts";
+import type { Runtime } from "../runtime.ts";
+import { CallbackQuery, ConnectPageQuery, DisconnectedResponse, IntegrationsResponse, PROVIDERS, ProviderParams, WebhookResponse } from "./model.ts";
 import { CONNECT_TODOIST_URL, DISCONNECT_TODOIST_FORM_URL, todoistRow } from "./page.ts";
-import type { IntegrationsModule } from "./service.ts";
 import { TODOIST } from "./todoist/access.ts";
 import { STATE_LIFETIME_S, TODOIST_SCOPE } from "./todoist/connect.ts";
-import { MAX_WEBHOOK_BYTES } from "./todoist/webhook.ts";
+import { MAX_WEBHOOK_BYTES, tooLarge } from "./todoist/webhook.ts";
 
 /** Signed by Todoist instead of carrying a session: the one path the CSRF check lets through. */
 export const TODOIST_WEBHOOK_PATH = "/api/integrations/todoist/webhook";
@@ -21,26 +18,21 @@ export const TODOIST_CALLBACK_PATH = "/api/integrations/todoist/callback";
 const STATE_COOKIE = "todoist_connect";
 const STATE_COOKIE_PATH = "/api/integrations/todoist";
 
-export interface IntegrationRoutesDeps {
-  config: Config;
-  log: Logger;
-  guards: ReturnType<typeof authGuards>;
-  module: IntegrationsModule;
-}
-
 /** Connect, callback, disconnect, the integrations list, the Todoist webhook, and the /connect page. */
-export function integrationRoutes({ config, log, guards, module }: IntegrationRoutesDeps) {
-  const { store, connections, webhooks, state, client } = module;
+export function integrationRoutes({ config, log, modules }: Runtime) {
+  const integrations = modules.integrations;
+  const { store, connections, webhooks, state, client } = integrations;
   const stateCookie = (cookie: Record<string, Cookie<unknown>>, value: string) =>
     setFlowCookie(cookie[STATE_COOKIE]!, value, { path: STATE_COOKIE_PATH, maxAgeSeconds: STATE_LIFETIME_S, secure: config.secureCookies });
 
   return new Elysia({ name: "integrations" })
-    .use(guards)
+    .use(requestContext(log))
+    .use(modules.auth.guards)
     .get("/api/integrations", ({ user }) => ({ integrations: store.list(user.id) }), { requireAuth: true, response: IntegrationsResponse })
     .post(
       CONNECT_TODOIST_URL,
       ({ session, cookie, redirect }) => {
-        if (!module.configured) return jsonError(404, "todoist_disabled", "Todoist is not set up on this instance.");
+        if (!integrations.configured) throw new AppError("not_found", "todoist_disabled", "Todoist is not set up on this instance.");
         const issued = state.issue(session.tokenHash);
         stateCookie(cookie, issued.cookie);
         return redirect(client.authorizationUrl({ state: issued.state, scopes: [TODOIST_SCOPE] }), 302);
@@ -49,47 +41,44 @@ export function integrationRoutes({ config, log, guards, module }: IntegrationRo
     )
     .get(
       TODOIST_CALLBACK_PATH,
-      async ({ user, session, query, cookie, request, redirect }) => {
-        const { traceId, traceparent } = requestTrace(request);
-        const issued = cookie[STATE_COOKIE]?.value;
+      async ({ user, session, query, cookie, redirect, traceId, traceparent, log }) => {
+        const issued = cookieText(cookie[STATE_COOKIE]);
         // One attempt per button press: whatever happens next, this state is spent.
         stateCookie(cookie, "");
         let outcome;
-        if (!module.configured) outcome = "unavailable" as const;
-        else if (!state.verify(typeof issued === "string" ? issued : undefined, query.state, session.tokenHash)) outcome = "state" as const;
+        if (!integrations.configured) outcome = "unavailable" as const;
+        else if (!state.verify(issued, query.state, session.tokenHash)) outcome = "state" as const;
         else if (query.error) outcome = "denied" as const;
         else outcome = await connections.complete(user.id, query.code, { traceparent, traceId });
-        if (outcome !== "connected") log.info({ traceId, userId: user.id, provider: TODOIST, outcome }, "todoist connect not completed");
+        if (outcome !== "connected") log.info({ userId: user.id, provider: TODOIST, outcome }, "todoist connect not completed");
         return redirect(`/connect?todoist=${outcome}`, 303);
       },
       { requireAuth: true, query: CallbackQuery },
     )
     .delete(
       "/api/integrations/:provider",
-      async ({ user, params, request }) => {
-        if (!(PROVIDERS as readonly string[]).includes(params.provider)) throw new AppError(404, "unknown_provider", "oO has no such integration.");
-        const { traceId, traceparent } = requestTrace(request);
-        if (!(await connections.disconnect(user.id, { traceId, traceparent }))) throw new AppError(404, "not_connected", "Todoist is not connected.");
+      async ({ user, params, traceId, traceparent }) => {
+        if (!(PROVIDERS as readonly string[]).includes(params.provider)) throw new AppError("not_found", "unknown_provider", "oO has no such integration.");
+        if (!(await connections.disconnect(user.id, { traceId, traceparent }))) throw new AppError("not_found", "not_connected", "Todoist is not connected.");
         return { disconnected: true as const };
       },
       { requireAuth: true, params: ProviderParams, response: DisconnectedResponse },
     )
     .post(
       TODOIST_WEBHOOK_PATH,
-      async ({ request }) => {
+      async ({ request, traceId }) => {
         const declared = Number(request.headers.get("content-length") ?? 0);
-        if (declared > MAX_WEBHOOK_BYTES) return jsonError(413, "too_large", "The webhook body is too large.");
+        if (declared > MAX_WEBHOOK_BYTES) throw tooLarge();
         // The raw bytes, exactly as signed: Elysia's parser is off for this route (`parse: "none"`).
         const body = new Uint8Array(await request.arrayBuffer());
-        const outcome = webhooks.handle(body, {
+        const result = webhooks.handle(body, {
           signature: request.headers.get("x-todoist-hmac-sha256"),
           deliveryId: request.headers.get("x-todoist-delivery-id"),
-          traceId: requestTrace(request).traceId,
+          traceId,
         });
-        if (outcome.status === 200) return { ok: true, result: outcome.result };
-        return jsonError(outcome.status, outcome.error, outcome.message);
+        return { ok: true as const, result };
       },
-      { parse: "none" },
+      { parse: "none", response: WebhookResponse },
     )
     .get(
       "/connect",
@@ -97,7 +86,7 @@ export function integrationRoutes({ config, log, guards, module }: IntegrationRo
         set.headers["cache-control"] = "no-store";
         const todoist = store.list(user.id).find((summary) => summary.provider === TODOIST);
         return ConnectPage({
-          rows: [todoistRow(todoist, module.configured, user.timezone)],
+          rows: [todoistRow(todoist, integrations.configured, user.timezone)],
           notice: query.todoist && Object.hasOwn(connectMessages, query.todoist) ? connectMessages[query.todoist] : undefined,
         });
       },
@@ -105,8 +94,7 @@ export function integrationRoutes({ config, log, guards, module }: IntegrationRo
     )
     .post(
       DISCONNECT_TODOIST_FORM_URL,
-      async ({ user, request, redirect }) => {
-        const { traceId, traceparent } = requestTrace(request);
+      async ({ user, redirect, traceId, traceparent }) => {
         await connections.disconnect(user.id, { traceId, traceparent });
         return redirect("/connect?todoist=disconnected", 303);
       },

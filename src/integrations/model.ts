@@ -6,6 +6,7 @@ export type Provider = (typeof PROVIDERS)[number];
 
 const status = t.Union([t.Literal("connected"), t.Literal("needs_reconnect")]);
 
+/** What `GET /api/integrations` and the connect page show of a connection. */
 export const IntegrationSummarySchema = t.Object({
   provider: t.String(),
   status,
@@ -14,6 +15,8 @@ export const IntegrationSummarySchema = t.Object({
   lastSyncError: t.Union([t.String(), t.Null()]),
   taskCount: t.Integer({ minimum: 0 }),
 });
+
+export type IntegrationSummary = typeof IntegrationSummarySchema.static;
 
 export const IntegrationsResponse = t.Object({ integrations: t.Array(IntegrationSummarySchema) });
 
@@ -30,6 +33,9 @@ export const CallbackQuery = t.Object({
 
 /** The connect page's one-word outcome in its query string, mapped to a fixed message (never echoed). */
 export const ConnectPageQuery = t.Object({ todoist: t.Optional(t.String({ maxLength: 32 })) });
+
+/** What a delivery Todoist sent came to (a refused one is an error). */
+export const WebhookResponse = t.Object({ ok: t.Literal(true), result: t.Union([t.Literal("applied"), t.Literal("duplicate"), t.Literal("ignored")]) });
 
 /** Todoist's webhook envelope (plain typebox: checked by hand after the signature, not by Elysia). */
 export const WebhookEnvelope = Type.Object({

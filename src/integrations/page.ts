@@ -1,5 +1,5 @@
 import type { IntegrationRow } from "../../views/connect.tsx";
-import type { IntegrationSummary } from "./store.ts";
+import type { IntegrationSummary } from "./model.ts";
 
 export const CONNECT_TODOIST_URL = "/api/integrations/todoist/connect";
 export const DISCONNECT_TODOIST_FORM_URL = "/connect/todoist/disconnect";

@@ -1,6 +1,7 @@
-import { and, eq, isNotNull } from "drizzle-orm";
+import { eq } from "drizzle-orm";
+import { sealedIdentityTokens } from "../auth/queries.ts";
 import type { Db } from "../db/client.ts";
-import { identities, integrations } from "../db/schema.ts";
+import { integrations } from "../db/schema.ts";
 import { type TokenVault, tokenContext, VaultError } from "./vault.ts";
 
 export interface RotationReport {
@@ -41,17 +42,9 @@ export function rotateKeys(db: Db, vault: TokenVault): RotationReport {
         });
       }
     }
-    for (const row of tx.select().from(identities).where(isNotNull(identities.tokenCiphertext)).all()) {
-      sealed.push({
-        ciphertext: row.tokenCiphertext!,
-        context: tokenContext(row.provider, row.userId),
-        write: (next) =>
-          tx
-            .update(identities)
-            .set({ tokenCiphertext: next })
-            .where(and(eq(identities.provider, row.provider), eq(identities.subject, row.subject)))
-            .run(),
-      });
+    // Sign-in tokens belong to auth, which hands them over sealed (its writes join this transaction).
+    for (const token of sealedIdentityTokens(db)) {
+      sealed.push({ ciphertext: token.ciphertext, context: tokenContext(token.provider, token.userId), write: token.reseal });
     }
     const report: RotationReport = { rotated: 0, current: 0, failed: 0 };
     for (const item of sealed) {

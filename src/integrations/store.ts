@@ -1,7 +1,9 @@
-import { and, count, eq, isNull, like, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { integrations, outbox, tasks } from "../db/schema.ts";
+import { integrations, tasks } from "../db/schema.ts";
 import type { EventBus } from "../events/bus.ts";
+import type { Outbox } from "../jobs/outbox.ts";
+import type { IntegrationSummary } from "./model.ts";
 import { type TokenVault, tokenContext } from "./vault.ts";
 
 export type IntegrationRow = typeof integrations.$inferSelect;
@@ -13,16 +15,6 @@ export interface ProviderTokens {
   refreshToken: string | null;
   /** Milliseconds since the epoch; null for a token that does not expire. */
   expiresAt: number | null;
-}
-
-/** What `GET /api/integrations` and the connect page show of a connection. */
-export interface IntegrationSummary {
-  provider: string;
-  status: IntegrationStatus;
-  connectedAt: number;
-  lastSyncAt: number | null;
-  lastSyncError: string | null;
-  taskCount: number;
 }
 
 /** The message stored and shown for an error, capped; callers pass messages that name no token. */
@@ -40,6 +32,8 @@ export class IntegrationStore {
     private readonly db: Db,
     private readonly vault: TokenVault,
     private readonly bus: EventBus,
+    /** Writes to a provider (`<provider>.*` items) go when its grant does. */
+    private readonly outbox: Pick<Outbox, "cancel" | "countPending">,
   ) {
     this.byUser = db
       .select()
@@ -162,22 +156,14 @@ export class IntegrationStore {
         .where(and(eq(tasks.userId, userId), eq(tasks.provider, provider)))
         .returning({ id: tasks.externalId })
         .all();
-      tx.delete(outbox)
-        .where(and(eq(outbox.userId, userId), like(outbox.kind, `${provider}.%`)))
-        .run();
+      this.outbox.cancel(userId, `${provider}.`);
       return { removed: removed.length > 0, tasks: deletedTasks.length };
     });
   }
 
   /** Writes for a provider not yet delivered, by user (for tests and the console). */
   pendingWrites(userId: string, provider: string): number {
-    return (
-      this.db
-        .select({ n: count() })
-        .from(outbox)
-        .where(and(eq(outbox.userId, userId), like(outbox.kind, `${provider}.%`), isNull(outbox.doneAt)))
-        .get()?.n ?? 0
-    );
+    return this.outbox.countPending(userId, `${provider}.`);
   }
 
   private seal(userId: string, provider: string, grant: ProviderTokens) {

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
 import { events, integrations, tasks } from "../db/schema.ts";
-import { storedDue } from "../recommender/candidates/tasks.ts";
 import type { FakeTodoist, FakeTodoistOptions } from "../testing/fake-todoist.ts";
 import { signIn, type SignedIn } from "../testing/auth.ts";
 import { createTestApp, type TestContext } from "../testing/harness.ts";
 import { connectAccount, connectTodoist, lastBearer, startTodoist } from "../testing/integrations.ts";
+import { storedDue } from "./task-source.ts";
 import { normalizeTask } from "./todoist/tasks.ts";
 
 const contexts: TestContext[] = [];
@@ -20,7 +20,7 @@ function setup(options: FakeTodoistOptions = {}) {
   fakes.push(fake);
   const context = createTestApp(fake.env);
   contexts.push(context);
-  return { fake, context, module: context.app.decorator.modules.integrations };
+  return { fake, context, module: context.modules.integrations };
 }
 
 
@@ -306,7 +306,7 @@ describe("background refresh when a tip is chosen", () => {
     const { fake, context, module } = setup();
     const account = fake.createUser({ tasks: [{ content: "Pay rent", priority: 4, due: { date: "2020-01-01" } }] });
     const person = connectAccount(context, account);
-    context.app.decorator.modules.recommender.settings.update({ servingPolicy: "heuristic", epsilon: 0 });
+    context.modules.recommender.settings.update({ servingPolicy: "heuristic", epsilon: 0 });
     const first = await (await context.request("/api/recommend", { method: "POST", headers: { cookie: person.cookie } })).json();
     // The tip did not wait for Todoist: nothing was synced yet when it was chosen.
     expect(first.tip.kind).toBe("advice");

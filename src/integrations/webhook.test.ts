@@ -23,7 +23,7 @@ function setup(env: Env = {}) {
   contexts.push(context);
   const server = serveApp(context);
   cleanups.push(() => server.stop());
-  const module = context.app.decorator.modules.integrations;
+  const module = context.modules.integrations;
   const account = fake.createUser();
   const person = connectAccount(context, account);
   return { fake, context, module, account, person, url: `${server.url}${TODOIST_WEBHOOK}` };
@@ -41,7 +41,7 @@ const syncedEvents = (context: TestContext, person: SignedIn) =>
     .map((event) => JSON.parse(event.payload));
 
 async function recommendTask(context: TestContext, person: SignedIn) {
-  context.app.decorator.modules.recommender.settings.update({ servingPolicy: "heuristic", epsilon: 0 });
+  context.modules.recommender.settings.update({ servingPolicy: "heuristic", epsilon: 0 });
   const response = await context.request("/api/recommend", { method: "POST", headers: { cookie: person.cookie } });
   return (await response.json()).tip as { id: string; content: string };
 }
@@ -159,7 +159,7 @@ describe("todoist webhooks", () => {
     const delivery = await fake.deliverWebhook(url, { name: "item:completed", data: completed });
     expect(delivery.status).toBe(200);
     await module.idle();
-    await context.app.decorator.modules.recommender.queue.idle();
+    await context.modules.recommender.idle();
 
     const pulls = () =>
       context.database.db
@@ -180,7 +180,7 @@ describe("todoist webhooks", () => {
     await fake.deliverWebhook(url, { name: "item:completed", data: completed }, { deliveryId: delivery.deliveryId });
     await fake.deliverWebhook(url, { name: "item:completed", data: completed });
     await module.idle();
-    await context.app.decorator.modules.recommender.queue.idle();
+    await context.modules.recommender.idle();
     expect(pulls()).toBe(1);
     expect(context.database.db.select().from(tipFeedback).all()).toHaveLength(1);
   });
@@ -224,7 +224,7 @@ describe("todoist webhooks", () => {
     expect(context.database.db.select().from(tipFeedback).all().map((row) => row.source)).toEqual(["todoist_webhook"]);
     const [stored] = storedTasks(context, person);
     expect(stored!.dueValue! > "2020-01-01").toBe(true);
-    const visible = context.app.decorator.modules.recommender.pool.visible(person.userId, "UTC", Date.now());
+    const visible = context.modules.recommender.pool.visible(person.userId, "UTC", Date.now());
     expect(visible.some((candidate) => candidate.key === `task:todoist:${task!.id}`)).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
 import type { Logger } from "../log.ts";
+import { reasonOf } from "../errors.ts";
 
 export interface JobSpec {
   name: string;
@@ -108,7 +109,7 @@ export class JobRunner {
         job.lastError = null;
       } catch (error) {
         job.failures++;
-        job.lastError = error instanceof Error ? error.message : String(error);
+        job.lastError = reasonOf(error);
         this.log.error({ err: error, job: job.name }, "job failed");
       } finally {
         job.runs++;

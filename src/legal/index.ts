@@ -1,10 +1,10 @@
 import { Elysia } from "elysia";
 import { type LegalPageProps, PrivacyPage, TermsPage } from "../../views/legal.tsx";
-import type { Config } from "../config.ts";
+import type { Runtime } from "../runtime.ts";
 import { LEGAL_VERSION } from "./service.ts";
 
 /** The terms and the privacy notice, written for this instance's configuration and rendered once. */
-export function legal(config: Config) {
+export function legalRoutes({ config }: Runtime) {
   const props: LegalPageProps = {
     host: new URL(config.apiBaseUrl).host,
     version: LEGAL_VERSION,

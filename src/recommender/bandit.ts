@@ -1,13 +1,14 @@
 import { and, eq, sql } from "drizzle-orm";
+import { CappedMap, PER_PERSON_CACHE_LIMIT } from "../capped-map.ts";
 import type { Db } from "../db/client.ts";
 import { banditStates } from "../db/schema.ts";
-import type { BanditState } from "./scorer.ts";
+import type { BanditState } from "../ml/protocol.ts";
 
 const sqlIncrement = sql`${banditStates.version} + 1`;
 
 /** Per-user bandit state, kept in SQLite and cached; the scorer itself remembers nothing. */
 export class BanditStore {
-  private readonly cache = new Map<string, BanditState | null>();
+  private readonly cache = new CappedMap<string, BanditState | null>(PER_PERSON_CACHE_LIMIT);
 
   constructor(private readonly db: Db) {}
 
@@ -19,7 +20,6 @@ export class BanditStore {
         .from(banditStates)
         .where(and(eq(banditStates.userId, userId), eq(banditStates.policy, policy)))
         .get();
-      if (this.cache.size >= 10_000) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(key, (row?.state as BanditState | undefined) ?? null);
     }
     return this.cache.get(key)!;
@@ -40,29 +40,5 @@ export class BanditStore {
   /** After an account is deleted or an admin resets a user's model. */
   forget(userId: string) {
     for (const key of this.cache.keys()) if (key.endsWith(`:${userId}`)) this.cache.delete(key);
-  }
-}
-
-/**
- * Runs tasks one after another per key (a user), in arrival order, so two rewards for the same
- * user never read the same state and overwrite each other's update.
- */
-export class KeyedQueue {
-  private readonly tails = new Map<string, Promise<unknown>>();
-
-  run<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const next = previous.then(task, task);
-    const tail = next.catch(() => undefined);
-    this.tails.set(key, tail);
-    void tail.then(() => {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    });
-    return next;
-  }
-
-  /** Resolves when everything queued so far has run (tests, shutdown). */
-  async idle(): Promise<void> {
-    while (this.tails.size > 0) await Promise.all(this.tails.values());
   }
 }

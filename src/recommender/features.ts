@@ -1,4 +1,4 @@
-import { zonedParts } from "../time.ts";
+import { DAY_MS, zonedParts } from "../time.ts";
 import type { Candidate } from "./candidates/index.ts";
 
 /**
@@ -10,7 +10,6 @@ export const FEATURE_VERSION = "f1";
 export const FEATURE_NAMES = ["is_overdue", "task_age_days", "priority", "hour_of_day", "day_of_week"] as const;
 export const FEATURE_DIMENSION = FEATURE_NAMES.length;
 
-const DAY_MS = 86_400_000;
 /** Ages beyond a month read as "old"; finer distinctions there carry no signal. */
 const AGE_CAP_DAYS = 30;
 

@@ -1,32 +1,31 @@
-import type { Database } from "bun:sqlite";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { candidateStates, tipFeedback, tipScores, tipViews } from "../db/schema.ts";
 import type { EventBus } from "../events/bus.ts";
-import { AppError } from "../http/errors.ts";
-import { traceIdOf } from "../http/tracing.ts";
+import type { SettingsSection } from "../db/settings.ts";
+import { AppError, reasonOf } from "../errors.ts";
+import { traceIdOf } from "../trace.ts";
 import type { Logger } from "../log.ts";
-import type { BanditStore, KeyedQueue } from "./bandit.ts";
+import type { KeyedQueue } from "../jobs/keyed-queue.ts";
+import type { BanditStore } from "./bandit.ts";
 import type { CandidatePool } from "./candidates/index.ts";
-import { type Scorer, ScorerUnavailable } from "./scorer.ts";
-import type { SettingsStore } from "./settings.ts";
-
-export const FEEDBACK_ACTIONS = ["done", "dismiss", "snooze", "helpful", "not_helpful"] as const;
-export type FeedbackAction = (typeof FEEDBACK_ACTIONS)[number];
+import { ScorerUnavailable } from "../ml/protocol.ts";
+import type { Scorer } from "../ml/scorer.ts";
+import type { FeedbackAction, RecommenderSettingsSchema } from "./model.ts";
+import { DAY_MS, HOUR_MS } from "../time.ts";
 
 export const REWARDS: Record<FeedbackAction, number> = { done: 1, snooze: 0, dismiss: -1, helpful: 0.5, not_helpful: -0.5 };
 
-const HOUR_MS = 3_600_000;
-const DISMISS_HIDES_MS = 24 * HOUR_MS;
+const DISMISS_HIDES_MS = DAY_MS;
 /** A rated or completed advice rests for a day before it may come back. */
-const ADVICE_COOL_DOWN_MS = 24 * HOUR_MS;
+const ADVICE_COOL_DOWN_MS = DAY_MS;
 
 export interface FeedbackDeps {
   db: Db;
   bus: EventBus;
   log: Logger;
   pool: CandidatePool;
-  settings: SettingsStore;
+  settings: SettingsSection<typeof RecommenderSettingsSchema>;
   bandits: BanditStore;
   scorer: Pick<Scorer, "update" | "status">;
   queue: KeyedQueue;
@@ -60,7 +59,7 @@ export class FeedbackService {
       .from(tipViews)
       .where(and(eq(tipViews.id, tipId), eq(tipViews.userId, userId)))
       .get();
-    if (!view) throw new AppError(404, "tip_not_found", "There is no such tip.");
+    if (!view) throw new AppError("not_found", "tip_not_found", "There is no such tip.");
 
     const reward = REWARDS[action];
     const state = { ...this.visibilityAfter(action, view.candidateKey, view.kind, now), lastAction: action, updatedAt: now };
@@ -152,7 +151,7 @@ export class FeedbackService {
           markApplied();
           return "skipped";
         }
-        log.warn({ userId, feedbackId, traceId, reason: error instanceof Error ? error.message : String(error) }, "bandit update deferred");
+        log.warn({ userId, feedbackId, traceId, reason: reasonOf(error) }, "bandit update deferred");
         return "unavailable";
       }
     });
@@ -176,19 +175,4 @@ export class FeedbackService {
         return { hiddenUntil: now + (kind === "todo" ? snoozeHours * HOUR_MS : ADVICE_COOL_DOWN_MS) };
     }
   }
-}
-
-/**
- * Forgets decisions and reactions older than the retention period: the decision log, the reactions,
- * the tips shown, and their events (which repeat both).
- */
-export function purgeOldDecisions(sqlite: Database, retentionDays: number, now = Date.now()) {
-  const cutoff = now - retentionDays * 86_400_000;
-  return sqlite.transaction(() => ({
-    // A decision's rows share its tip's time: the tips' own index finds them, before the tips go.
-    scores: sqlite.run("DELETE FROM tip_scores WHERE tip_id IN (SELECT id FROM tip_views WHERE served_at < ?)", [cutoff]).changes,
-    feedback: sqlite.run("DELETE FROM tip_feedback WHERE at < ?", [cutoff]).changes,
-    views: sqlite.run("DELETE FROM tip_views WHERE served_at < ?", [cutoff]).changes,
-    events: sqlite.run("DELETE FROM events WHERE subject IN ('signals.tip.served', 'signals.tip.feedback') AND at < ?", [cutoff]).changes,
-  }))();
 }

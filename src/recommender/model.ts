@@ -1,22 +1,46 @@
 import { t } from "elysia";
-import { FEEDBACK_ACTIONS } from "./feedback.ts";
+
+export const FEEDBACK_ACTIONS = ["done", "dismiss", "snooze", "helpful", "not_helpful"] as const;
 
 // Not t.UnionEnum: it fills a missing value with the first member, which would turn an empty
 // request into "done".
-const actionSchema = t.Union(
-  [t.Literal("done"), t.Literal("dismiss"), t.Literal("snooze"), t.Literal("helpful"), t.Literal("not_helpful")],
+export const FeedbackActionSchema = t.Union(
+  FEEDBACK_ACTIONS.map((action) => t.Literal(action)),
   { error: `action must be one of: ${FEEDBACK_ACTIONS.join(", ")}` },
 );
+export type FeedbackAction = (typeof FEEDBACK_ACTIONS)[number];
 
-export const feedbackBody = t.Object({ action: actionSchema });
+export const feedbackBody = t.Object({ action: FeedbackActionSchema });
 export const tipParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) });
 
-export const tipSchema = t.Object({
+export const TipKindSchema = t.Union([t.Literal("todo"), t.Literal("advice")]);
+export type TipKind = typeof TipKindSchema.static;
+
+export const TipSchema = t.Object({
   id: t.String(),
-  kind: t.Union([t.Literal("todo"), t.Literal("advice")]),
+  kind: TipKindSchema,
   content: t.String(),
   source: t.String(),
   why: t.String(),
 });
+export type Tip = typeof TipSchema.static;
 
-export const recommendResponse = t.Object({ tip: tipSchema });
+export const recommendResponse = t.Object({ tip: TipSchema });
+
+export const PolicyNameSchema = t.Union([t.Literal("linucb"), t.Literal("heuristic"), t.Literal("random")]);
+export type PolicyName = typeof PolicyNameSchema.static;
+
+/** How the recommender behaves: the `recommender.*` settings, which admins change without a restart. */
+export const RecommenderSettingsSchema = t.Object({
+  servingPolicy: t.Union(PolicyNameSchema.anyOf, { default: "linucb" }),
+  /** Policies that score every decision and log their pick without serving it. */
+  shadowPolicies: t.Array(PolicyNameSchema, { default: ["heuristic"], uniqueItems: true }),
+  /** The serving pick's exploration: the best candidate with probability 1 − ε, else one at random. */
+  epsilon: t.Number({ minimum: 0, maximum: 1, default: 0.1 }),
+  /** LinUCB's exploration bonus weight. */
+  alpha: t.Number({ minimum: 0, maximum: 100, default: 1 }),
+  snoozeHours: t.Number({ exclusiveMinimum: 0, maximum: 24 * 14, default: 3 }),
+  /** A page reload within this window shows the same tip unless it was acted on. */
+  stabilityMinutes: t.Number({ minimum: 0, maximum: 24 * 60, default: 10 }),
+});
+export type RecommenderSettings = typeof RecommenderSettingsSchema.static;

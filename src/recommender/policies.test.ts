@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Candidate } from "./candidates/index.ts";
 import { dueInstant } from "../time.ts";
-import { storedDue } from "./candidates/tasks.ts";
+import { storedDue } from "../integrations/task-source.ts";
 import { clockAt, FEATURE_DIMENSION, featuresOf } from "./features.ts";
 import { heuristicPolicy } from "./policies/heuristic.ts";
 import { randomPolicy } from "./policies/random.ts";

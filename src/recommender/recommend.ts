@@ -1,28 +1,25 @@
 import type { Database } from "bun:sqlite";
 import { and, desc, eq, gt } from "drizzle-orm";
+import { CappedMap, PER_PERSON_CACHE_LIMIT } from "../capped-map.ts";
 import type { Db } from "../db/client.ts";
+import type { SettingsSection } from "../db/settings.ts";
 import type { GroupCommit } from "../db/group-commit.ts";
-import { traceIdOf } from "../http/tracing.ts";
+import { traceIdOf } from "../trace.ts";
 import { tipViews } from "../db/schema.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { Logger } from "../log.ts";
+import { DAY_MS, MINUTE_MS } from "../time.ts";
 import type { BanditStore } from "./bandit.ts";
-import { type Candidate, type CandidatePool, timeOfDayAt, type TipKind } from "./candidates/index.ts";
+import { type Candidate, type CandidatePool, timeOfDayAt } from "./candidates/index.ts";
 import { type Clock, clockAt, FEATURE_VERSION, featuresOfAll, round } from "./features.ts";
 import { heuristicPolicy } from "./policies/heuristic.ts";
 import { linucbPolicy } from "./policies/linucb.ts";
 import { randomPolicy } from "./policies/random.ts";
 import type { Decision, Policy, ScorerOutcome } from "./policies/types.ts";
-import { type Scorer, ScorerUnavailable } from "./scorer.ts";
-import type { PolicyName, RecommenderSettings, SettingsStore } from "./settings.ts";
-
-export interface Tip {
-  id: string;
-  kind: TipKind;
-  content: string;
-  source: string;
-  why: string;
-}
+import { ScorerUnavailable } from "../ml/protocol.ts";
+import type { Scorer } from "../ml/scorer.ts";
+import type { PolicyName, RecommenderSettings, RecommenderSettingsSchema, Tip } from "./model.ts";
+import { reasonOf } from "../errors.ts";
 
 export interface RecommendUser {
   id: string;
@@ -43,8 +40,6 @@ export const ALL_CLEAR: Candidate = {
   dayKind: "any",
 };
 
-const DAY_MS = 86_400_000;
-const LOGGED_KEYS_MAX_USERS = 10_000;
 const SOURCE_LABELS: Record<string, string> = { todoist: "from Todoist", advice: "oO advice", llm: "written for you" };
 
 function days(ms: number): string {
@@ -76,7 +71,7 @@ export interface RecommenderDeps {
   bus: EventBus;
   log: Logger;
   pool: CandidatePool;
-  settings: SettingsStore;
+  settings: SettingsSection<typeof RecommenderSettingsSchema>;
   bandits: BanditStore;
   scorer: Pick<Scorer, "score">;
   random?: () => number;
@@ -131,7 +126,7 @@ export class Recommender {
   private readonly insertScore;
   private readonly commits: GroupCommit;
   /** Each person's last candidate list with its keys as JSON: from one tip to the next it is usually the very same list. */
-  private readonly loggedKeys = new Map<string, { candidates: Candidate[]; json: string }>();
+  private readonly loggedKeys = new CappedMap<string, { candidates: Candidate[]; json: string }>(PER_PERSON_CACHE_LIMIT);
   /** Why the heuristic is standing in for the serving policy, while it is. */
   private fallingBackBecause: ScorerOutcome | null = null;
 
@@ -166,7 +161,7 @@ export class Recommender {
     const last = this.deps.db
       .select()
       .from(tipViews)
-      .where(and(eq(tipViews.userId, user.id), gt(tipViews.servedAt, now - stabilityMinutes * 60_000)))
+      .where(and(eq(tipViews.userId, user.id), gt(tipViews.servedAt, now - stabilityMinutes * MINUTE_MS)))
       .orderBy(desc(tipViews.servedAt))
       .limit(1)
       .get();
@@ -248,8 +243,6 @@ export class Recommender {
       return last.json;
     }
     const json = JSON.stringify(candidates.map((candidate) => candidate.key));
-    this.loggedKeys.delete(userId);
-    if (this.loggedKeys.size >= LOGGED_KEYS_MAX_USERS) this.loggedKeys.delete(this.loggedKeys.keys().next().value!);
     this.loggedKeys.set(userId, { candidates, json });
     return json;
   }
@@ -270,7 +263,7 @@ export class Recommender {
     } catch (error) {
       const status = scorerStatusOf(error);
       if (status !== this.fallingBackBecause) {
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = reasonOf(error);
         this.deps.log.warn({ policy: policy.name, scorerStatus: status, reason, traceId: traceIdOf(input.traceparent) }, "serving policy failed; heuristic serves");
         this.fallingBackBecause = status;
       }

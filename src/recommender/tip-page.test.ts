@@ -40,7 +40,7 @@ describe("the tip page", () => {
         syncedAt: Date.now(),
       })
       .run();
-    context.app.decorator.modules.recommender.settings.update({ servingPolicy: "heuristic", epsilon: 0 });
+    context.modules.recommender.settings.update({ servingPolicy: "heuristic", epsilon: 0 });
     const response = await context.request("/", { headers: { cookie: person.cookie } });
     expect(response.status).toBe(200);
     const page = await response.text();

@@ -1,4 +1,5 @@
-import { SessionStore, type Role } from "../auth/service.ts";
+import type { Role } from "../auth/model.ts";
+import { SessionStore } from "../auth/service.ts";
 import type { DatabaseHandle } from "../db/client.ts";
 import { users } from "../db/schema.ts";
 

@@ -1,13 +1,13 @@
 import { Writable } from "node:stream";
-import { createApp } from "../app.ts";
+import { type App, createApp } from "../app.ts";
 import { type Config, type Env, parseConfig } from "../config.ts";
 import { type DatabaseHandle, openDatabase } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
-import { EventBus } from "../events/bus.ts";
-import { JobRunner } from "../jobs/runner.ts";
+import type { EventBus } from "../events/bus.ts";
+import type { JobRunner } from "../jobs/runner.ts";
 import { createLogger, type Logger } from "../log.ts";
-import { createScorer, type Scorer } from "../recommender/scorer.ts";
-import { AccountDeletionHooks } from "../user/service.ts";
+import type { Scorer } from "../ml/scorer.ts";
+import { createRuntime, type Modules, type Runtime } from "../runtime.ts";
 import { runTempDir, tempDir } from "./temp-dirs.ts";
 
 export { tempDir };
@@ -51,53 +51,49 @@ export function migratedDatabase(path = ":memory:"): DatabaseHandle {
 }
 
 export interface TestContext {
-  app: ReturnType<typeof createApp>;
+  runtime: Runtime;
+  app: App;
   config: Config;
   database: DatabaseHandle;
   bus: EventBus;
   jobs: JobRunner;
   scorer: Scorer;
-  accountDeletion: AccountDeletionHooks;
+  modules: Modules;
   log: Logger;
   lines: Record<string, unknown>[];
   request(path: string, init?: RequestInit): Promise<Response>;
-  /** Stops the jobs, background integration work and the scorer child. */
+  /** `runtime.stop()`, as the server does at shutdown: background work, the scorer child, the database. */
   close(): Promise<void>;
 }
 
 export const BASE = "http://localhost:3001";
 
 /**
- * The whole app on a fresh database (in memory unless a file is given), driven through
- * `app.handle`. `DATA_DIR` is a fresh temporary directory unless given (the scorer writes its
- * script there), removed once the test run ends.
+ * The whole app on a fresh database (in memory unless a file is given), wired by the same
+ * `createRuntime` as the server and driven through `app.handle`. The runtime is started without
+ * its timers: tests run jobs by name. `DATA_DIR` is a fresh temporary directory unless given (the
+ * scorer writes its script there), removed once the test run ends.
  */
 export function createTestApp(env: Env = {}, databasePath = ":memory:"): TestContext {
   if (!env.DATA_DIR) env = { ...env, DATA_DIR: runTempDir("oo-app-") };
   const config = testConfig(env);
-  const database = migratedDatabase(databasePath);
   const { log, lines } = captureLogger();
-  const bus = new EventBus(database.sqlite, log);
-  const jobs = new JobRunner(log);
-  const scorer = createScorer({ config, log });
-  const accountDeletion = new AccountDeletionHooks();
-  const app = createApp({ config, database, log, bus, jobs, scorer, accountDeletion });
+  const runtime = createRuntime(config, log, { databasePath });
+  const app = createApp(runtime);
+  runtime.start({ timers: false });
   return {
+    runtime,
     app,
     config,
-    database,
-    bus,
-    jobs,
-    scorer,
-    accountDeletion,
+    database: runtime.database,
+    bus: runtime.bus,
+    jobs: runtime.jobs,
+    scorer: runtime.scorer,
+    modules: runtime.modules,
     log,
     lines,
     request: (path, init) => app.handle(new Request(`${BASE}${path}`, init)),
-    close: async () => {
-      await jobs.stop();
-      await app.decorator.modules.integrations.close();
-      await scorer.close();
-    },
+    close: () => runtime.stop(),
   };
 }
 

@@ -58,7 +58,7 @@ export async function connectTodoist(
 
 /** Connects a person's Todoist directly with the fake's long-lived token (no OAuth round trip). */
 export function connectAccount(context: TestContext, account: { id: string; token: string }, person: SignedIn = signIn(context.database)): SignedIn {
-  context.app.decorator.modules.integrations.store.connect({
+  context.modules.integrations.store.connect({
     userId: person.userId,
     provider: "todoist",
     tokens: { accessToken: account.token, refreshToken: null, expiresAt: null },

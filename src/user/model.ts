@@ -9,6 +9,7 @@ export const ProfileSchema = t.Composite([
     pushOptIn: t.Boolean(),
   }),
 ]);
+export type Profile = typeof ProfileSchema.static;
 
 /** Types only; the values (IANA zone, HH:MM) are checked by `updateProfile`, which the form shares. */
 export const ProfileChangesBody = t.Object({
@@ -17,6 +18,7 @@ export const ProfileChangesBody = t.Object({
   quietHoursEnd: t.Optional(t.String({ maxLength: 5 })),
   pushOptIn: t.Optional(t.Boolean()),
 });
+export type ProfileChanges = typeof ProfileChangesBody.static;
 
 /** The /account form as browsers send it: an unticked checkbox is simply absent. */
 export const ProfileForm = t.Object({

@@ -5,7 +5,7 @@ import { events, users, userTombstones } from "../db/schema.ts";
 import { signIn } from "../testing/auth.ts";
 import { createTestApp, type TestContext } from "../testing/harness.ts";
 import { seedEveryUserTable, userReferences } from "../testing/user-data.ts";
-import { deleteAccount, userOwnedTables, WITHHELD } from "./service.ts";
+import { deleteAccount, userOwnedTables, WITHHELD } from "./privacy.ts";
 import { canonicalTimeZone } from "../time.ts";
 
 const patch = (cookie: string, body: unknown): RequestInit => ({
@@ -211,8 +211,8 @@ describe("deletion", () => {
       context.database.db.select().from(events).where(and(eq(events.subject, "signals.tip.served"), eq(events.userId, userId))).all();
     expect(servedOf(person.userId)).toHaveLength(1);
     const calls: string[] = [];
-    context.accountDeletion.register("recording", (userId) => void calls.push(userId));
-    context.accountDeletion.register("provider-down", async () => {
+    context.runtime.accountDeletion.register("recording", (userId) => void calls.push(userId));
+    context.runtime.accountDeletion.register("provider-down", async () => {
       throw new Error("revoke endpoint answered 503");
     });
     const otherRowsBefore = rowsNaming(context, other.userId);
@@ -236,7 +236,7 @@ describe("deletion", () => {
 
     // The session went with the account: a second call is simply unauthenticated.
     expect((await context.request("/api/user", { method: "DELETE", headers: { cookie: person.cookie } })).status).toBe(401);
-    const deps = { db: context.database.db, bus: context.bus, log: context.log, hooks: context.accountDeletion };
+    const deps = { db: context.database.db, bus: context.bus, log: context.log, hooks: context.runtime.accountDeletion };
     expect(await deleteAccount(deps, person.userId)).toBe(false);
     expect(calls).toHaveLength(1);
   });

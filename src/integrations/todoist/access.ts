@@ -1,12 +1,13 @@
+import { SingleFlight } from "../../jobs/single-flight.ts";
 import type { Logger } from "../../log.ts";
-import { SingleFlight } from "../single-flight.ts";
+import { MINUTE_MS } from "../../time.ts";
 import type { IntegrationRow, IntegrationStore } from "../store.ts";
 import { type CallOptions, type TodoistClient, TodoistAuthError } from "./client.ts";
 
 export const TODOIST = "todoist";
 
 /** A token is refreshed when less than this is left of it. */
-export const REFRESH_MARGIN_MS = 5 * 60_000;
+export const REFRESH_MARGIN_MS = 5 * MINUTE_MS;
 
 /** There is no working grant for this user: none stored (`gone`) or Todoist refused it (`needs_reconnect`). */
 export class IntegrationUnavailable extends Error {

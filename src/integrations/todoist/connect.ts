@@ -1,12 +1,13 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { EventBus } from "../../events/bus.ts";
-import { continueTrace } from "../../http/tracing.ts";
+import { continueTrace } from "../../trace.ts";
+import type { Background } from "../../jobs/background.ts";
 import type { Logger } from "../../log.ts";
-import type { Background } from "../background.ts";
 import type { IntegrationRow, IntegrationStore } from "../store.ts";
 import { TODOIST } from "./access.ts";
 import { type CallOptions, type TodoistClient, TodoistError } from "./client.ts";
 import type { TodoistSync } from "./sync.ts";
+import { reasonOf } from "../../errors.ts";
 
 export const TODOIST_SCOPE = "data:read_write";
 /** The browser has this long between the connect button and Todoist's answer. */
@@ -141,7 +142,7 @@ export class TodoistConnections {
     try {
       grant = store.tokens(row);
     } catch (error) {
-      log.warn({ ...fields, reason: error instanceof Error ? error.message : String(error) }, "todoist token could not be opened to revoke it");
+      log.warn({ ...fields, reason: reasonOf(error) }, "todoist token could not be opened to revoke it");
       return;
     }
     // Each token on its own: a failed access-token revoke must not leave the refresh token live.
@@ -152,7 +153,7 @@ export class TodoistConnections {
         await revokeClient.revokeToken(token, { traceparent: options.traceparent, hint });
       } catch (error) {
         revoked = false;
-        log.warn({ ...fields, hint, reason: error instanceof Error ? error.message : String(error) }, "todoist revoke failed; the token is deleted anyway");
+        log.warn({ ...fields, hint, reason: reasonOf(error) }, "todoist revoke failed; the token is deleted anyway");
       }
     }
     if (revoked) log.info(fields, "todoist grant revoked");

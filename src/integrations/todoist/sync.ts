@@ -1,8 +1,11 @@
+import { CappedMap, PER_PERSON_CACHE_LIMIT } from "../../capped-map.ts";
 import type { BusEvent, EventBus } from "../../events/bus.ts";
-import { SingleFlight } from "../single-flight.ts";
-import { continueTrace } from "../../http/tracing.ts";
+import { continueTrace } from "../../trace.ts";
+import type { Background } from "../../jobs/background.ts";
+import { Pacer, yieldToServer } from "../../jobs/pacer.ts";
+import { SingleFlight } from "../../jobs/single-flight.ts";
 import type { Logger } from "../../log.ts";
-import type { Background } from "../background.ts";
+import { SECOND_MS } from "../../time.ts";
 import type { IntegrationStore } from "../store.ts";
 import { IntegrationUnavailable, TODOIST, type TodoistAccess } from "./access.ts";
 import { type CallOptions, type TodoistClient, TodoistAuthError, TodoistError, type TodoistTaskList } from "./client.ts";
@@ -16,8 +19,7 @@ export const SYNC_USER_SPACING_MS = 25;
 /** The most of the thread's time the job's work on answers (normalising, writing) may take from serving requests. */
 export const SYNC_THREAD_SHARE = 0.25;
 /** A user's tasks older than this are refreshed in the background when a tip is chosen for them. */
-export const STALE_AFTER_MS = 30_000;
-const MAX_TRACKED_USERS = 10_000;
+export const STALE_AFTER_MS = 30 * SECOND_MS;
 
 export interface SyncRun {
   ok: number;
@@ -35,52 +37,6 @@ export interface TodoistSyncDeps {
   background: Background;
 }
 
-/** Lets the event loop poll sockets (requests waiting on this thread) before continuing. */
-const yieldToServer = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/**
- * Paces a full sync on the thread it shares with request handling. JSON parsing and SQLite
- * writes cannot leave this thread, so users start no closer than `spacingMs` apart (which bounds
- * the answers arriving to be parsed), and the work on each answer runs one step at a time, after
- * the loop has polled its sockets, spaced so that the steps take at most `share` of the time (a
- * step that met a WAL checkpoint is followed by a longer pause). Spacing is a ceiling: when
- * Todoist answers slowly, the concurrency limit binds first.
- */
-export class Pacer {
-  private tail: Promise<unknown> = Promise.resolve();
-  private next = 0;
-  private nextStart = 0;
-
-  constructor(
-    private readonly share: number,
-    private readonly spacingMs: number,
-  ) {}
-
-  /** Resolves when the next user may start. */
-  async admit(): Promise<void> {
-    const now = performance.now();
-    const at = Math.max(now, this.nextStart);
-    this.nextStart = at + this.spacingMs;
-    if (at > now) await Bun.sleep(at - now);
-  }
-
-  run<T>(step: () => T): Promise<T> {
-    const result = this.tail.then(async () => {
-      const wait = this.next - performance.now();
-      await (wait >= 1 ? Bun.sleep(wait) : yieldToServer());
-      const started = performance.now();
-      try {
-        return step();
-      } finally {
-        const ended = performance.now();
-        this.next = ended + (ended - started) * (1 / this.share - 1);
-      }
-    });
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
-}
-
 /** A message fit to store and show: the client's own (which never names a token), or a generic one. */
 export function safeReason(error: unknown): string {
   if (error instanceof TodoistError || error instanceof IntegrationUnavailable) return error.message;
@@ -95,7 +51,7 @@ export function safeReason(error: unknown): string {
 export class TodoistSync {
   private readonly inFlight = new SingleFlight<SyncCounts | null>();
   /** Per user: not before this time will a read ask for another background sync. */
-  private readonly nextCheck = new Map<string, number>();
+  private readonly nextCheck = new CappedMap<string, number>(PER_PERSON_CACHE_LIMIT);
 
   constructor(private readonly deps: TodoistSyncDeps) {}
 
@@ -150,17 +106,11 @@ export class TodoistSync {
     if (next !== undefined && now < next) return;
     const row = this.deps.store.get(userId, TODOIST);
     const fresh = row?.lastSyncAt != null && now - row.lastSyncAt <= STALE_AFTER_MS;
-    this.remember(userId, fresh ? row!.lastSyncAt! + STALE_AFTER_MS : now + STALE_AFTER_MS);
+    this.nextCheck.set(userId, fresh ? row!.lastSyncAt! + STALE_AFTER_MS : now + STALE_AFTER_MS);
     if (!row || row.status !== "connected" || fresh) return;
     // Joins the trace of the request that read the stale tasks, or starts one.
     const { traceparent } = continueTrace(options.traceparent ?? null);
     this.deps.background.run("todoist.refresh", () => this.syncUser(userId, { traceparent, signal: this.deps.background.signal }), { userId });
-  }
-
-  private remember(userId: string, next: number) {
-    this.nextCheck.delete(userId);
-    if (this.nextCheck.size >= MAX_TRACKED_USERS) this.nextCheck.delete(this.nextCheck.keys().next().value!);
-    this.nextCheck.set(userId, next);
   }
 
   private async syncNow(userId: string, options: CallOptions, pacer?: Pacer): Promise<SyncCounts | null> {

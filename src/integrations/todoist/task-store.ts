@@ -1,10 +1,9 @@
-import { and, count, eq, getTableName, isNull, sql } from "drizzle-orm";
+import { and, count, eq, getTableName, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
-import { integrations, outbox, tasks } from "../../db/schema.ts";
+import { integrations, tasks } from "../../db/schema.ts";
 import { TODOIST } from "./access.ts";
+import type { TodoistCloses } from "./close-task.ts";
 import type { TodoistTask } from "./tasks.ts";
-
-export const CLOSE_TASK = "todoist.close_task";
 
 export interface SyncCounts {
   total: number;
@@ -59,7 +58,10 @@ export class TodoistTaskStore {
   private readonly statements;
   private readonly rows;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly closes: Pick<TodoistCloses, "pendingTaskIds">,
+  ) {
     const ofUser = and(eq(tasks.userId, placeholder("userId")), eq(tasks.provider, TODOIST));
     // Plain SQLite statements, named from the schema: drizzle's prepared queries cost twice as much per row.
     const client = db.$client;
@@ -101,11 +103,6 @@ export class TodoistTaskStore {
         .from(tasks)
         .where(ofUser)
         .prepare(),
-      pendingCloses: db
-        .select({ taskId: sql<string>`json_extract(${outbox.payload}, '$.taskId')` })
-        .from(outbox)
-        .where(and(eq(outbox.userId, placeholder("userId")), eq(outbox.kind, CLOSE_TASK), isNull(outbox.doneAt)))
-        .prepare(),
       finish: db
         .update(integrations)
         .set({ lastSyncAt: sql`${placeholder("now")}`, lastSyncError: null, taskCount: sql`${placeholder("total")}`, updatedAt: sql`${placeholder("now")}` })
@@ -116,7 +113,7 @@ export class TodoistTaskStore {
 
   /** Tasks with a close waiting in the outbox: the stored copy stays as it is until Todoist has it. */
   pendingCloses(userId: string): Set<string> {
-    return new Set(this.statements.pendingCloses.all({ userId }).map((row) => row.taskId));
+    return this.closes.pendingTaskIds(userId);
   }
 
   /**

@@ -1,29 +1,34 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
-import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
+import { and, eq, lt } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
-import { outbox, tipViews, webhookDeliveries } from "../../db/schema.ts";
+import { webhookDeliveries } from "../../db/schema.ts";
+import { AppError } from "../../errors.ts";
 import type { EventBus } from "../../events/bus.ts";
+import type { Background } from "../../jobs/background.ts";
 import type { Logger } from "../../log.ts";
-import { taskKey } from "../../recommender/candidates/tasks.ts";
-import type { FeedbackService } from "../../recommender/feedback.ts";
-import type { Background } from "../background.ts";
+import { DAY_MS } from "../../time.ts";
 import { WebhookEnvelope } from "../model.ts";
 import type { IntegrationRow, IntegrationStore } from "../store.ts";
+import { taskKey } from "../task-source.ts";
 import { TODOIST } from "./access.ts";
-import { CLOSE_TASK, type SyncCounts, type TodoistTaskStore } from "./task-store.ts";
+import type { TodoistCloses } from "./close-task.ts";
+import type { SyncCounts, TodoistTaskStore } from "./task-store.ts";
 import { normalizeTask, parseInstant, type TodoistApiTask, TodoistApiTaskSchema } from "./tasks.ts";
 
 /** A completion in Todoist counts for a tip served this long before. */
-export const REWARD_WINDOW_MS = 24 * 3_600_000;
+export const REWARD_WINDOW_MS = DAY_MS;
 /** Delivery ids are kept this long; Todoist stops retrying well before. */
-export const DELIVERY_RETENTION_MS = 7 * 24 * 3_600_000;
+export const DELIVERY_RETENTION_MS = 7 * DAY_MS;
 /** Todoist's payloads are a few KB; anything this large is not one of them. */
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
 const envelopeCheck = TypeCompiler.Compile(WebhookEnvelope);
 const taskCheck = TypeCompiler.Compile(TodoistApiTaskSchema);
 const TASK_EVENTS = new Set(["item:added", "item:updated", "item:deleted", "item:completed", "item:uncompleted"]);
+
+/** A body over `MAX_WEBHOOK_BYTES` (also refused from its Content-Length, before it is read). */
+export const tooLarge = () => new AppError("too_large", "too_large", "The webhook body is too large.");
 
 /** `X-Todoist-Hmac-SHA256`: base64 HMAC-SHA256 of the raw body keyed with the client secret, compared in constant time. */
 export function verifySignature(body: Uint8Array, header: string | null, secret: string): boolean {
@@ -44,18 +49,27 @@ function taskOf(event: string, data: unknown): TodoistApiTask | null {
   return null;
 }
 
-export type WebhookOutcome =
-  | { status: 200; result: "applied" | "duplicate" | "ignored" }
-  | { status: 400 | 401 | 404 | 413; error: string; message: string };
+/** What became of a verified delivery (a refused one throws an `AppError`). */
+export type WebhookResult = "applied" | "duplicate" | "ignored";
 
 /** The feedback source of a completion Todoist reported: such a "done" is not sent back to Todoist. */
 export const WEBHOOK_FEEDBACK_SOURCE = "todoist_webhook";
+
+/** What the delayed reward needs from the recommender, which owns the tips and their feedback. */
+export interface CompletionRewards {
+  /** The latest tip that showed this candidate, served at `since` or later, and when it was answered. */
+  latestTipShowing(userId: string, candidateKey: string, since: number): { id: string; servedAt: number; actedAt: number | null } | undefined;
+  /** The normal feedback path (bandit update, side effects), here a "done" reported by the provider. */
+  give(userId: string, tipId: string, action: "done", options: { source: string; now: number }): Promise<unknown>;
+}
 
 export interface TodoistWebhooksDeps {
   db: Db;
   store: IntegrationStore;
   tasks: TodoistTaskStore;
-  feedback: Pick<FeedbackService, "give">;
+  closes: Pick<TodoistCloses, "closedSince">;
+  /** The recommender's side of the delayed reward. */
+  rewards: CompletionRewards;
   bus: EventBus;
   log: Logger;
   background: Background;
@@ -70,28 +84,32 @@ export interface TodoistWebhooksDeps {
 export class TodoistWebhooks {
   constructor(private readonly deps: TodoistWebhooksDeps) {}
 
-  handle(body: Uint8Array, headers: { signature: string | null; deliveryId: string | null; traceId?: string }, now = Date.now()): WebhookOutcome {
+  /**
+   * Applies one delivery. Throws an `AppError` for one that is refused: Todoist not configured
+   * (`not_found`), too large (`too_large`), a bad signature (`unauthenticated`), not an event (`invalid`).
+   */
+  handle(body: Uint8Array, headers: { signature: string | null; deliveryId: string | null; traceId?: string }, now = Date.now()): WebhookResult {
     const { db, store, log } = this.deps;
-    if (!this.deps.clientSecret) return { status: 404, error: "todoist_disabled", message: "Todoist is not configured on this instance." };
-    if (body.byteLength > MAX_WEBHOOK_BYTES) return { status: 413, error: "too_large", message: "The webhook body is too large." };
+    if (!this.deps.clientSecret) throw new AppError("not_found", "todoist_disabled", "Todoist is not configured on this instance.");
+    if (body.byteLength > MAX_WEBHOOK_BYTES) throw tooLarge();
     if (!verifySignature(body, headers.signature, this.deps.clientSecret)) {
       log.warn({ traceId: headers.traceId }, "todoist webhook refused: bad signature");
-      return { status: 401, error: "bad_signature", message: "The webhook signature does not match." };
+      throw new AppError("unauthenticated", "bad_signature", "The webhook signature does not match.");
     }
     let envelope: unknown;
     try {
       envelope = JSON.parse(new TextDecoder().decode(body));
     } catch {
-      return { status: 400, error: "invalid_body", message: "The webhook body is not JSON." };
+      throw new AppError("invalid", "invalid_body", "The webhook body is not JSON.");
     }
-    if (!envelopeCheck.Check(envelope)) return { status: 400, error: "invalid_body", message: "The webhook body is not a Todoist event." };
+    if (!envelopeCheck.Check(envelope)) throw new AppError("invalid", "invalid_body", "The webhook body is not a Todoist event.");
     const event = envelope.event_name;
     const externalUserId = String(envelope.user_id);
     const fields = { traceId: headers.traceId, event, deliveryId: headers.deliveryId };
     const targets = store.byExternalUser(TODOIST, externalUserId);
     if (targets.length === 0) {
       log.info(fields, "todoist webhook for no connected user; ignored");
-      return { status: 200, result: "ignored" };
+      return "ignored";
     }
     const task = TASK_EVENTS.has(event) ? taskOf(event, envelope.event_data) : null;
 
@@ -109,14 +127,14 @@ export class TodoistWebhooks {
     });
     if (changes === null) {
       log.info(fields, "todoist webhook delivery seen before; skipped");
-      return { status: 200, result: "duplicate" };
+      return "duplicate";
     }
     for (const { target, counts } of changes) {
       if (counts) this.deps.bus.publish("signals.task.synced", { provider: TODOIST, ...counts }, target.userId);
     }
     if (task && event === "item:completed") for (const target of targets) this.reward(target.userId, task, now, headers.traceId);
     log.info({ ...fields, users: targets.length }, "todoist webhook applied");
-    return { status: 200, result: changes.length > 0 ? "applied" : "ignored" };
+    return changes.length > 0 ? "applied" : "ignored";
   }
 
   purgeDeliveries(now = Date.now()): number {
@@ -154,34 +172,15 @@ export class TodoistWebhooks {
    * oO itself sent for this task echoes back here and is not a second reward.
    */
   private reward(userId: string, task: TodoistApiTask, now: number, traceId?: string) {
-    const { db, feedback, background, log } = this.deps;
-    const key = taskKey(TODOIST, task.id);
-    const latest = db
-      .select({ id: tipViews.id, servedAt: tipViews.servedAt, actedAt: tipViews.actedAt })
-      .from(tipViews)
-      // Bounded by the window, so the index range read stays small for a task that was never shown.
-      .where(and(eq(tipViews.userId, userId), gte(tipViews.servedAt, now - REWARD_WINDOW_MS), eq(tipViews.candidateKey, key)))
-      .orderBy(desc(tipViews.servedAt))
-      .limit(1)
-      .get();
+    const { rewards, background, log } = this.deps;
+    const latest = rewards.latestTipShowing(userId, taskKey(TODOIST, task.id), now - REWARD_WINDOW_MS);
     if (!latest || latest.actedAt !== null) return;
-    const closedByUs = db
-      .select({ id: outbox.id })
-      .from(outbox)
-      .where(
-        and(
-          eq(outbox.userId, userId),
-          eq(outbox.kind, CLOSE_TASK),
-          gte(outbox.createdAt, latest.servedAt),
-          sql`json_extract(${outbox.payload}, '$.taskId') = ${task.id}`,
-        ),
-      )
-      .get();
+    const closedByUs = this.deps.closes.closedSince(userId, task.id, latest.servedAt);
     if (closedByUs) return;
     // Dated at the completion, so a recurring task's next occurrence (changed at that moment) shows again.
     const completedAt = instantOf(task.completed_at) ?? instantOf(task.updated_at);
     const at = completedAt === null ? now : Math.max(latest.servedAt, Math.min(now, completedAt - 1));
-    const given = feedback.give(userId, latest.id, "done", { source: WEBHOOK_FEEDBACK_SOURCE, now: at });
+    const given = rewards.give(userId, latest.id, "done", { source: WEBHOOK_FEEDBACK_SOURCE, now: at });
     log.info({ traceId, userId, tipId: latest.id }, "todoist completion rewarded a served tip");
     background.run("todoist.reward", () => given, { userId, tipId: latest.id });
   }

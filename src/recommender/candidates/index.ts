@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
+import { CappedMap, PER_PERSON_CACHE_LIMIT } from "../../capped-map.ts";
 import type { Db } from "../../db/client.ts";
 import { candidateStates } from "../../db/schema.ts";
-import { zonedParts } from "../../time.ts";
+import { MINUTE_MS, zonedParts } from "../../time.ts";
 import type { Candidate, CandidateSource, LoadContext, RequestContext, TimeOfDay } from "./types.ts";
 
 export type { Candidate, CandidateSource, RequestContext, LoadContext, TimeOfDay, TipKind } from "./types.ts";
@@ -17,8 +18,7 @@ interface UserEntry {
   states: Map<string, CandidateState>;
 }
 
-const CACHE_TTL_MS = 60_000;
-const CACHE_MAX_USERS = 10_000;
+const CACHE_TTL_MS = MINUTE_MS;
 
 export function timeOfDayAt(hour: number): TimeOfDay {
   if (hour >= 5 && hour < 12) return "morning";
@@ -42,15 +42,21 @@ export function isVisible(candidate: Candidate, state: CandidateState | undefine
  * time-of-day and weekday hints.
  */
 export class CandidatePool {
-  private readonly users = new Map<string, UserEntry>();
+  private readonly users = new CappedMap<string, UserEntry>(PER_PERSON_CACHE_LIMIT);
+  private readonly personalSources: CandidateSource[] = [];
   /** The fitting advice per part of the day and kind of day, for the library as last loaded. */
   private fitting: { library: Candidate[] | null; byHint: Map<string, Candidate[]> } = { library: null, byHint: new Map() };
 
   constructor(
     private readonly db: Db,
-    private readonly personalSources: CandidateSource[],
     private readonly advice: CandidateSource,
   ) {}
+
+  /** A source of personal candidates (a connected task manager, generated tips); modules add theirs when built. */
+  addSource(source: CandidateSource): void {
+    if (this.personalSources.some((known) => known.name === source.name)) throw new Error(`candidate source ${source.name} is already added`);
+    this.personalSources.push(source);
+  }
 
   visible(userId: string, timeZone: string, now: number, context: RequestContext = {}): Candidate[] {
     for (const source of this.personalSources) source.touch?.(userId, context);
@@ -101,8 +107,6 @@ export class CandidatePool {
     const personal = this.personalSources.flatMap((source) => source.load({ userId, timeZone, now }));
     const expiresAt = personal.reduce((first, candidate) => Math.min(first, candidate.expiresAt ?? Number.POSITIVE_INFINITY), Number.POSITIVE_INFINITY);
     const entry = { timeZone, loadedAt: now, expiresAt, personal, states };
-    if (this.users.size >= CACHE_MAX_USERS) this.users.delete(this.users.keys().next().value!);
-    this.users.delete(userId);
     this.users.set(userId, entry);
     return entry;
   }

@@ -1,4 +1,6 @@
-export type TipKind = "todo" | "advice";
+import type { TipKind } from "../model.ts";
+
+export type { TipKind };
 export type TimeOfDay = "morning" | "afternoon" | "evening" | "night";
 
 /** Something that could be shown as the tip, with what the features need to know about it. */

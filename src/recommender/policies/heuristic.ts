@@ -1,9 +1,8 @@
+import { DAY_MS } from "../../time.ts";
 import { timeOfDayAt } from "../candidates/index.ts";
 import type { Candidate } from "../candidates/index.ts";
 import type { Clock } from "../features.ts";
 import { type Decision, type DecisionInput, epsilonGreedy, type Policy } from "./types.ts";
-
-const DAY_MS = 86_400_000;
 
 /**
  * The rules a thoughtful person would use: overdue first, then priority, then the oldest; advice

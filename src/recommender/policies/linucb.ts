@@ -1,5 +1,5 @@
 import type { BanditStore } from "../bandit.ts";
-import type { Scorer } from "../scorer.ts";
+import type { Scorer } from "../../ml/scorer.ts";
 import { type Decision, type DecisionInput, epsilonGreedy, type Policy } from "./types.ts";
 
 /**
@@ -19,7 +19,7 @@ export function linucbPolicy(scorer: Pick<Scorer, "score">, bandits: BanditStore
       const reply = await scorer.score(
         {
           policy: "linucb",
-          params: { alpha, epsilon: 0, detail: false },
+          params: { alpha, detail: false },
           state: bandits.get(userId, "linucb"),
           xs: vectors,
         },

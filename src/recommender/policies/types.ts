@@ -1,6 +1,6 @@
 import type { Candidate } from "../candidates/index.ts";
 import type { Clock } from "../features.ts";
-import type { ScorerFailure } from "../scorer.ts";
+import type { ScorerFailure } from "../../ml/protocol.ts";
 
 /** How the scorer took part in a decision (`scorer_status` in the log): answered, failed and why, or not needed. */
 export type ScorerOutcome = "ok" | ScorerFailure | "unused";

@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
-import type { Db } from "../../db/client.ts";
-import { tasks } from "../../db/schema.ts";
-import { dueInstant, type TaskDue } from "../../time.ts";
-import type { Candidate, CandidateSource, RequestContext, LoadContext } from "./types.ts";
+import type { Db } from "../db/client.ts";
+import { tasks } from "../db/schema.ts";
+import type { Candidate, CandidateSource, LoadContext, RequestContext } from "../recommender/candidates/types.ts";
+import { dueInstant, type TaskDue } from "../time.ts";
 
 type TaskRow = typeof tasks.$inferSelect;
 
@@ -20,28 +20,32 @@ export function storedDue(task: Pick<TaskRow, "dueKind" | "dueValue" | "dueTimez
   }
 }
 
+/** The candidate key of a synced task: `task:<provider>:<id>`. */
 export const taskKey = (provider: string, externalId: string) => `task:${provider}:${externalId}`;
 
-/** Open tasks synced from the user's connected task managers. */
+/** What a connected task manager does when its tasks are read or one is marked done here. */
+export interface TaskProvider {
+  /** Closes the task upstream (through the outbox); must not block. */
+  complete(userId: string, externalId: string, context: RequestContext): void;
+  /** Asks for a background refresh when the stored copy is stale; must return at once. */
+  touch(userId: string, context: RequestContext): void;
+}
+
+/**
+ * The recommender's view of the `tasks` table: open tasks synced from the user's connected task
+ * managers, registered with the recommender's candidate pool by the integrations module. A "done"
+ * goes back to the task's provider; a read lets each provider refresh a stale copy.
+ */
 export class TaskSource implements CandidateSource {
   readonly name = "tasks";
-  private readonly completers = new Map<string, (userId: string, externalId: string, context: RequestContext) => void>();
-  private readonly readers = new Map<string, (userId: string, context: RequestContext) => void>();
 
-  constructor(private readonly db: Db) {}
-
-  /** Lets a provider integration close tasks upstream when they are marked done here. */
-  onComplete(provider: string, complete: (userId: string, externalId: string, context: RequestContext) => void) {
-    this.completers.set(provider, complete);
-  }
-
-  /** Lets a provider integration refresh a user's tasks in the background when they are read; it must not block. */
-  onRead(provider: string, read: (userId: string, context: RequestContext) => void) {
-    this.readers.set(provider, read);
-  }
+  constructor(
+    private readonly db: Db,
+    private readonly providers: Readonly<Record<string, TaskProvider>>,
+  ) {}
 
   touch(userId: string, context: RequestContext = {}) {
-    for (const read of this.readers.values()) read(userId, context);
+    for (const provider of Object.values(this.providers)) provider.touch(userId, context);
   }
 
   load({ userId, timeZone }: LoadContext): Candidate[] {
@@ -64,6 +68,6 @@ export class TaskSource implements CandidateSource {
 
   complete(userId: string, candidate: { key: string }, context: RequestContext = {}) {
     const [, provider, ...rest] = candidate.key.split(":");
-    this.completers.get(provider!)?.(userId, rest.join(":"), context);
+    if (provider !== undefined && Object.hasOwn(this.providers, provider)) this.providers[provider]!.complete(userId, rest.join(":"), context);
   }
 }

@@ -19,8 +19,8 @@ const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 function app(fake: FakeTodoist, databasePath?: string) {
   const context = createTestApp(fake.env, databasePath);
   contexts.push(context);
-  context.app.decorator.modules.recommender.settings.update({ servingPolicy: "heuristic", epsilon: 0 });
-  return { context, module: context.app.decorator.modules.integrations };
+  context.modules.recommender.settings.update({ servingPolicy: "heuristic", epsilon: 0 });
+  return { context, module: context.modules.integrations };
 }
 
 
@@ -83,17 +83,16 @@ describe("done closes the task in Todoist", () => {
       // Restart: a new process on the same database file.
       await first.context.close();
       contexts.splice(contexts.indexOf(first.context), 1);
-      first.context.database.close();
       outage();
       const dueBefore = fake.task(account.id, taskId)!.due!.date;
 
       const second = app(fake, path);
       expect(outboxRows(second.context)).toHaveLength(1);
       // Not before its backoff.
-      await second.context.jobs.trigger("todoist.outbox");
+      await second.context.jobs.trigger("outbox.drain");
       expect(closes(fake)).toHaveLength(1);
       second.context.database.sqlite.run("UPDATE outbox SET next_attempt_at = 0");
-      await second.context.jobs.trigger("todoist.outbox");
+      await second.context.jobs.trigger("outbox.drain");
       expect(closes(fake)).toHaveLength(2);
       const [delivered] = outboxRows(second.context);
       expect(delivered!.doneAt).not.toBeNull();
@@ -109,7 +108,7 @@ describe("done closes the task in Todoist", () => {
       }
       // An answer lost on the way back: the same close again is recognised upstream and changes nothing.
       second.context.database.sqlite.run("UPDATE outbox SET done_at = NULL, next_attempt_at = 0");
-      await second.context.jobs.trigger("todoist.outbox");
+      await second.context.jobs.trigger("outbox.drain");
       expect(closes(fake)).toHaveLength(3);
       expect(fake.task(account.id, taskId)!.due!.date).toBe(dueAfter);
 
@@ -131,7 +130,7 @@ describe("done closes the task in Todoist", () => {
     const person = connectAccount(context, account);
     const [task] = fake.activeTasks(account.id);
     fake.deleteTask(account.id, task!.id);
-    module.outbox.enqueue(person.userId, task!.id);
+    module.closes.enqueue(person.userId, task!.id);
     await module.idle();
     expect(outboxRows(context)[0]).toMatchObject({ lastError: "task gone", attempts: 1 });
     expect(outboxRows(context)[0]!.doneAt).not.toBeNull();
@@ -145,13 +144,13 @@ describe("done closes the task in Todoist", () => {
     const person = connectAccount(context, account);
     const [task] = fake.activeTasks(account.id);
     fake.failNext(2, 500);
-    module.outbox.enqueue(person.userId, task!.id);
+    module.closes.enqueue(person.userId, task!.id);
     // A second "done" for the same task while one is pending does not queue another.
-    module.outbox.enqueue(person.userId, task!.id);
+    module.closes.enqueue(person.userId, task!.id);
     await module.idle();
     expect(outboxRows(context)).toHaveLength(1);
     context.database.sqlite.run("UPDATE outbox SET next_attempt_at = 0");
-    await module.outbox.kick();
+    await context.runtime.outbox.kick();
     const row = outboxRows(context)[0]!;
     expect(row.attempts).toBe(2);
     expect(row.nextAttemptAt - Date.now()).toBeGreaterThan(4_500);
@@ -159,15 +158,15 @@ describe("done closes the task in Todoist", () => {
 
     module.store.markNeedsReconnect(person.userId, "todoist", "test");
     context.database.sqlite.run("UPDATE outbox SET next_attempt_at = 0");
-    await module.outbox.kick();
+    await context.runtime.outbox.kick();
     expect(outboxRows(context)[0]).toMatchObject({ attempts: 3, doneAt: null, lastError: "Todoist needs reconnecting" });
     expect(closes(fake)).toHaveLength(2);
 
     context.database.sqlite.run("DELETE FROM integrations");
     context.database.sqlite.run("UPDATE outbox SET next_attempt_at = 0");
-    await module.outbox.kick();
+    await context.runtime.outbox.kick();
     expect(outboxRows(context)[0]).toMatchObject({ lastError: "integration gone" });
     expect(outboxRows(context)[0]!.doneAt).not.toBeNull();
-    expect(module.outbox.enqueue(person.userId, task!.id)).toBeNull();
+    expect(module.closes.enqueue(person.userId, task!.id)).toBeNull();
   });
 });

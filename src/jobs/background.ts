@@ -1,4 +1,5 @@
 import type { Logger } from "../log.ts";
+import { reasonOf } from "../errors.ts";
 
 /**
  * Work started from a request but not awaited by it (a sync after a connect, a close after a
@@ -25,7 +26,7 @@ export class Background {
         (error: unknown) => {
           if (this.controller.signal.aborted) return;
           // The reason only: errors here come from provider calls, whose messages name no token.
-          this.log.warn({ ...fields, task: name, reason: error instanceof Error ? error.message : String(error) }, "background work failed");
+          this.log.warn({ ...fields, task: name, reason: reasonOf(error) }, "background work failed");
         },
       )
       .finally(() => this.running.delete(task));

@@ -1,28 +1,23 @@
+import linucbSource from "../../ml/linucb.py" with { type: "text" };
 import scorerSource from "../../ml/scorer.py" with { type: "text" };
 import { afterEach, describe, expect, test } from "bun:test";
-import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import type { Env } from "../config.ts";
 import { openDatabase } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
+import { BanditStore } from "../recommender/bandit.ts";
+import type { Candidate } from "../recommender/candidates/index.ts";
+import { clockAt, featuresOfAll } from "../recommender/features.ts";
+import { linucbPolicy } from "../recommender/policies/linucb.ts";
 import { captureLogger, freePort, tempDir, testConfig } from "../testing/harness.ts";
-import { BanditStore } from "./bandit.ts";
-import type { Candidate } from "./candidates/index.ts";
-import { clockAt, featuresOfAll } from "./features.ts";
-import { linucbPolicy } from "./policies/linucb.ts";
-import {
-  type BanditState,
-  createScorer,
-  HUNG_AFTER_MS,
-  MAX_QUEUED_CALLS,
-  type Scorer,
-  type ScorerFailure,
-  type ScoreRequest,
-  ScorerUnavailable,
-} from "./scorer.ts";
+import { type BanditState, type ScorerFailure, type ScoreRequest, ScorerUnavailable } from "./protocol.ts";
+import { createScorer, type Scorer } from "./scorer.ts";
+import { HUNG_AFTER_MS, MAX_QUEUED_CALLS } from "./worker.ts";
 
-const SCRIPT = join(import.meta.dir, "..", "..", "ml", "scorer.py");
+const ML_DIR = join(import.meta.dir, "..", "..", "ml");
+const SCRIPT = join(ML_DIR, "scorer.py");
 
 /** Everything a test starts, stopped after it whatever happened. */
 const cleanups: (() => unknown)[] = [];
@@ -30,13 +25,15 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function startScorer(env: Env = {}) {
+/** A scorer built and started; `start: false` leaves it built only. */
+function startScorer(env: Env = {}, { start = true } = {}) {
   const dir = tempDir();
   cleanups.push(dir.cleanup);
   const { log, lines } = captureLogger();
   const config = testConfig({ DATA_DIR: dir.path, PYTHON: "python3", ...env });
   const scorer = createScorer({ config, log });
   cleanups.push(() => scorer.close());
+  if (start) scorer.start();
   return { scorer, lines, dir: dir.path, config };
 }
 
@@ -73,7 +70,7 @@ async function expectFailure(call: Promise<unknown>, reason: ScorerFailure, mess
 
 const greedy = (state: BanditState | null, xs: number[][], alpha = 1): ScoreRequest => ({
   policy: "linucb",
-  params: { alpha, epsilon: 0 },
+  params: { alpha },
   state,
   candidates: xs.map((x, index) => ({ id: `c${index}`, x })),
 });
@@ -124,26 +121,81 @@ function invert(matrix: number[][]): number[][] {
   return work.map((row) => row.slice(n));
 }
 
-describe("the embedded script", () => {
-  test("is ml/scorer.py as it is on disk, written to DATA_DIR/ml/scorer.py and rewritten only when it differs", async () => {
+describe("the embedded scripts", () => {
+  test("are ml/scorer.py and ml/linucb.py as they are on disk, written to DATA_DIR/ml/ and rewritten only when they differ", async () => {
     const onDisk = readFileSync(SCRIPT, "utf8");
     expect(scorerSource).toBe(onDisk);
+    const linucbOnDisk = readFileSync(join(ML_DIR, "linucb.py"), "utf8");
+    expect(linucbSource).toBe(linucbOnDisk);
 
     const first = startScorer();
     const installed = join(first.dir, "ml", "scorer.py");
+    const installedLinucb = join(first.dir, "ml", "linucb.py");
     expect(readFileSync(installed, "utf8")).toBe(onDisk);
+    expect(readFileSync(installedLinucb, "utf8")).toBe(linucbOnDisk);
+    expect(readdirSync(join(first.dir, "ml")).sort()).toEqual(["linucb.py", "scorer.py"]);
     await first.scorer.close();
 
-    const writtenAt = statSync(installed).mtimeMs;
+    const writtenAt = [statSync(installed).mtimeMs, statSync(installedLinucb).mtimeMs];
     await Bun.sleep(20);
     const again = createScorer({ config: first.config, log: captureLogger().log });
+    again.start();
     await again.close();
-    expect(statSync(installed).mtimeMs).toBe(writtenAt);
+    expect([statSync(installed).mtimeMs, statSync(installedLinucb).mtimeMs]).toEqual(writtenAt);
 
     writeFileSync(installed, "# an older scorer\n");
+    writeFileSync(installedLinucb, "# an older module\n");
     const replaced = createScorer({ config: first.config, log: captureLogger().log });
+    replaced.start();
     await replaced.close();
     expect(readFileSync(installed, "utf8")).toBe(onDisk);
+    expect(readFileSync(installedLinucb, "utf8")).toBe(linucbOnDisk);
+  });
+
+  test("the installed scorer runs from DATA_DIR/ml/ with nothing else there", async () => {
+    const { scorer, dir } = await startedScorer();
+    expect(readdirSync(join(dir, "ml")).sort()).toEqual(["linucb.py", "scorer.py"]);
+    expect((await scorer.score(greedy(null, [[3, 4]]))).scores).toEqual([5]);
+  });
+});
+
+describe("building a scorer", () => {
+  test("spawns nothing and writes nothing: calls fail as down until start", async () => {
+    const { scorer, dir } = startScorer({}, { start: false });
+    expect(scorer.status()).toMatchObject({ mode: "child", state: "stopped", pid: null, restarts: 0, lastError: null });
+    expect(readdirSync(dir)).toEqual([]);
+    await expectFailure(scorer.score(greedy(null, [[1]])), "down", "the scorer is not started");
+    await expectFailure(scorer.update({ policy: "linucb", state: null, x: [1], reward: 1 }), "down", "the scorer is not started");
+    await expectFailure(scorer.health(), "down", "the scorer is not started");
+
+    scorer.start();
+    scorer.start(); // once only
+    await waitFor(() => scorer.status().state === "up", "the scorer to come up");
+    expect((await scorer.score(greedy(null, [[3, 4]]))).scores).toEqual([5]);
+    expect(scorer.status().restarts).toBe(0);
+  });
+
+  test("in HTTP mode, calls nothing until start", async () => {
+    let calls = 0;
+    const remote = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => (calls++, Response.json({ ok: true, version: "linucb-test", numpy: false })) });
+    cleanups.push(() => remote.stop(true));
+    const { scorer } = startScorer({ ML_SERVING_URL: `http://127.0.0.1:${remote.port}`, ML_TIMEOUT_MS: "2000" }, { start: false });
+    expect(scorer.status()).toMatchObject({ mode: "http", state: "stopped" });
+    await expectFailure(scorer.score(greedy(null, [[1]])), "down", "the scorer is not started");
+    await Bun.sleep(20);
+    expect(calls).toBe(0);
+    scorer.start();
+    await waitFor(() => scorer.status().state === "up", "the first health call");
+    expect(scorer.status()).toMatchObject({ version: "linucb-test", numpy: false });
+    expect(calls).toBe(1);
+  });
+
+  test("a closed scorer is not started again", async () => {
+    const { scorer } = startScorer({}, { start: false });
+    await scorer.close();
+    scorer.start();
+    expect(scorer.status()).toMatchObject({ state: "closed", pid: null });
+    await expectFailure(scorer.score(greedy(null, [[1]])), "down", "the scorer is closed");
   });
 });
 
@@ -255,14 +307,14 @@ describe("scorer child process", () => {
     // Doubles that no short decimal writes exactly.
     const xs = [[1 / 7, 0.1 + 0.2], [Math.PI, 1e-300], [1 / 3, 5e-324]];
     const named = await scorer.score(greedy(state, xs));
-    const bare = await scorer.score({ policy: "linucb", params: { alpha: 1, epsilon: 0 }, state, xs });
+    const bare = await scorer.score({ policy: "linucb", params: { alpha: 1 }, state, xs });
     expect(bare.scores).toEqual(named.scores);
     expect(bare.chosen).toBe(Number(String(named.chosen).slice(1)));
     expect(bare.propensity).toBe(1);
 
-    await expectFailure(scorer.score({ policy: "linucb", params: { alpha: 1, epsilon: 0 }, state, xs: [[1, 2], [1]] }), "error", "xs[1] has 1 values, xs[0] has 2");
-    await expectFailure(scorer.score({ policy: "linucb", params: { alpha: 1, epsilon: 0 }, state, xs: [[1, Number.NaN]] }), "error", "xs_f64 must hold finite numbers only");
-    await expectFailure(scorer.score({ policy: "linucb", params: { alpha: 1, epsilon: 0 }, state, xs: [[1, 2, 3]] }), "error", "dimension mismatch: each vector of xs_f64 has 3 values, the model has d=2");
+    await expectFailure(scorer.score({ policy: "linucb", params: { alpha: 1 }, state, xs: [[1, 2], [1]] }), "error", "xs[1] has 1 values, xs[0] has 2");
+    await expectFailure(scorer.score({ policy: "linucb", params: { alpha: 1 }, state, xs: [[1, Number.NaN]] }), "error", "xs_f64 must hold finite numbers only");
+    await expectFailure(scorer.score({ policy: "linucb", params: { alpha: 1 }, state, xs: [[1, 2, 3]] }), "error", "dimension mismatch: each vector of xs_f64 has 3 values, the model has d=2");
     expect(scorer.status()).toMatchObject({ state: "up", restarts: 0 });
   });
 
@@ -511,7 +563,7 @@ describe("scorer over HTTP (ML_SERVING_URL)", () => {
     const state: BanditState = { d: 2, A_inv: [[0.5, 0], [0, 1]], b: [1 / 3, 0.1 + 0.2], pulls: 1, reward_sum: 1 };
     const xs = [[1 / 7, 0.1 + 0.2], [Math.PI, 1e-300]];
     const named = await scorer.score(greedy(state, xs));
-    const bare = await scorer.score({ policy: "linucb", params: { alpha: 1, epsilon: 0, detail: false }, state, xs });
+    const bare = await scorer.score({ policy: "linucb", params: { alpha: 1, detail: false }, state, xs });
     expect(bare).toMatchObject({ scores: named.scores, chosen: Number(String(named.chosen).slice(1)), propensity: 1 });
     const sent = proxy.bodies.at(-1)!;
     expect(sent).toMatchObject({ d: 2, xs_f64: expect.any(String) });

@@ -1,0 +1,177 @@
+"""LinUCB maths: a fresh model, scores, the Sherman-Morrison update, and checks of a model's shape.
+
+A library for the scorer (ml/scorer.py) and for anything else that runs the same policy offline,
+such as a simulator or off-policy evaluation. It holds no state of its own.
+
+A model is a plain dict, the shape the scorer reads and writes and the Bun side stores:
+
+    {"d": 5, "A_inv": [[...], ...], "b": [...], "pulls": 0, "reward_sum": 0.0}
+
+    d           feature dimension
+    A_inv       d x d inverse of A = I + sum of x x^T over every update
+    b           d values, sum of reward * x over every update
+    pulls       number of updates
+    reward_sum  sum of the rewards
+
+score   theta = A_inv b, mean = theta . x, bonus = alpha * sqrt(x^T A_inv x), score = mean + bonus
+update  A_inv' = A_inv - (A_inv x)(A_inv x)^T / (1 + x^T A_inv x)   (Sherman-Morrison), b' = b + r x
+
+Everything is plain Python, except `scores`, which uses numpy when it is importable (unless
+OO_SCORER_PURE=1): for the serving shape (up to ~50 vectors of d=5) it computes the scores in a
+tenth of the time. Both compute the same formulas, summing in their own orders, so their results
+may differ in the last bits. The update stays plain Python either way: at d=5 it is faster so.
+"""
+
+import math
+import os
+from collections import namedtuple
+from itertools import chain
+from operator import mul
+
+try:
+    import numpy
+except ImportError:
+    numpy = None
+
+# Read at each call, so tests can run both paths in one process.
+USE_NUMPY = numpy is not None and os.environ.get("OO_SCORER_PURE", "") in ("", "0")
+
+
+class InvalidValue(ValueError):
+    """A model or vector that is not what LinUCB takes; the message names the value at fault."""
+
+
+class DimensionMismatch(InvalidValue):
+    """A model of dimension `d` met vectors of `given` values."""
+
+    def __init__(self, d, given):
+        super().__init__(f"dimension mismatch: vectors have {given} values, the model has d={d}")
+        self.d = d
+        self.given = given
+
+
+_NUMBER_TYPES = frozenset((float, int))
+
+
+def finite_numbers(values):
+    """True when every value is a finite JSON number (true/false are refused: bool is an int subclass)."""
+    if not _NUMBER_TYPES.issuperset(map(type, values)):
+        return False
+    try:
+        # One C-level sum instead of a check per value: inf and nan survive it, and so would
+        # anything that overflows it, which would overflow the scores too.
+        return math.isfinite(sum(values, 0.0))
+    except OverflowError:
+        return False
+
+
+def check_number(value, what):
+    """`value` as a float, when it is a finite number."""
+    if not finite_numbers((value,)):
+        raise InvalidValue(f"{what} must be a finite number")
+    return float(value)
+
+
+def check_vector(value, d, what):
+    """`value`, when it is a list of `d` finite numbers."""
+    if type(value) is not list:
+        raise InvalidValue(f"{what} must be a list of numbers")
+    if len(value) != d:
+        raise InvalidValue(f"{what} has {len(value)} values, the model has d={d}")
+    if not finite_numbers(value):
+        raise InvalidValue(f"{what} must hold finite numbers only")
+    return value
+
+
+def check_matrix(rows, d, what):
+    """`rows`, when every row is a vector of `d` values; `what` names row {index}. One pass over
+    all the values when they are right, the row at fault found only when they are not."""
+    for index, row in enumerate(rows):
+        if type(row) is not list or len(row) != d:
+            check_vector(row, d, what.format(index))
+    if not finite_numbers(list(chain.from_iterable(rows))):
+        for index, row in enumerate(rows):
+            check_vector(row, d, what.format(index))
+    return rows
+
+
+def check_state(state, d=None):
+    """`state`, when it is a well-formed model (of dimension `d`, when given)."""
+    if type(state) is not dict:
+        raise InvalidValue("state must be an object")
+    state_d = state.get("d")
+    if type(state_d) is not int or state_d < 1:
+        raise InvalidValue("state.d must be a positive integer")
+    if d is not None and d != state_d:
+        raise DimensionMismatch(state_d, d)
+    rows = state.get("A_inv")
+    if type(rows) is not list or len(rows) != state_d:
+        raise InvalidValue(f"state.A_inv must be a {state_d}x{state_d} matrix")
+    check_matrix(rows, state_d, "state.A_inv[{}]")
+    check_vector(state.get("b"), state_d, "state.b")
+    pulls = state.get("pulls")
+    if type(pulls) is not int or pulls < 0:
+        raise InvalidValue("state.pulls must be a non-negative integer")
+    check_number(state.get("reward_sum"), "state.reward_sum")
+    return state
+
+
+def fresh_state(d):
+    """The model before any update: A_inv = I, b = 0."""
+    identity = [[1.0 if row == column else 0.0 for column in range(d)] for row in range(d)]
+    return {"d": d, "A_inv": identity, "b": [0.0] * d, "pulls": 0, "reward_sum": 0.0}
+
+
+def dot(left, right):
+    return sum(map(mul, left, right), 0.0)
+
+
+Scores = namedtuple("Scores", "scores means bonuses")
+
+
+def scores(state, xs, alpha):
+    """Scores (mean + bonus), means and bonuses of the vectors `xs` (lists of floats, in order).
+    Nothing here checks that they are finite: values too large overflow to inf or nan."""
+    if USE_NUMPY:
+        return _scores_numpy(state["A_inv"], state["b"], xs, alpha)
+    a_inv = state["A_inv"]
+    theta = [dot(row, state["b"]) for row in a_inv]
+    means = [dot(theta, x) for x in xs]
+    # Rounding can push x^T A_inv x a hair below zero for a near-null x.
+    bonuses = [alpha * math.sqrt(max(dot(x, [dot(row, x) for row in a_inv]), 0.0)) for x in xs]
+    return Scores([mean + bonus for mean, bonus in zip(means, bonuses)], means, bonuses)
+
+
+def _scores_numpy(a_inv, b, xs, alpha):
+    a_inv = numpy.array(a_inv, dtype=numpy.float64)
+    # A copy whatever xs is, so the same vectors give the same bits however they came.
+    x = numpy.array(xs, dtype=numpy.float64)
+    # Overflow shows as inf or nan in the results, as in plain Python.
+    with numpy.errstate(over="ignore", invalid="ignore"):
+        means = x @ (a_inv @ numpy.array(b, dtype=numpy.float64))
+        quadratic = ((x @ a_inv) * x).sum(axis=1)  # x^T A_inv x for each row x
+        bonuses = alpha * numpy.sqrt(numpy.maximum(quadratic, 0.0))
+        return Scores((means + bonuses).tolist(), means.tolist(), bonuses.tolist())
+
+
+def update(state, x, reward):
+    """The model after observing `reward` for `x`, a new dict (`state` is left as it was). Nothing
+    here checks that it is finite: values too large overflow to inf or nan."""
+    a_inv = state["A_inv"]
+    a_inv_x = [dot(row, x) for row in a_inv]
+    denominator = 1.0 + dot(x, a_inv_x)
+    # A_inv is symmetric, so x^T A_inv is (A_inv x)^T; reusing it keeps A_inv exactly symmetric.
+    updated = [[value - (a_inv_x[i] * a_inv_x[j]) / denominator for j, value in enumerate(row)] for i, row in enumerate(a_inv)]
+    return {
+        "d": state["d"],
+        "A_inv": updated,
+        "b": [value + reward * feature for value, feature in zip(state["b"], x)],
+        "pulls": state["pulls"] + 1,
+        "reward_sum": float(state["reward_sum"]) + reward,
+    }
+
+
+def is_finite_state(state):
+    """True when no value of the model overflowed."""
+    values = chain(chain.from_iterable(state["A_inv"]), state["b"], (state["reward_sum"],))
+    return all(map(math.isfinite, values))

@@ -1,0 +1,88 @@
+import type { Static, TObject } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+import { like } from "drizzle-orm";
+import { AppError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { Db } from "./client.ts";
+import { meta } from "./schema.ts";
+
+/**
+ * Instance settings admins change without a restart, kept in the `meta` table as one row per key
+ * (`<section>.<key>`, a JSON value). Each module declares its section with a typebox schema whose
+ * properties all carry a `default`: a write is checked whole before anything is stored, and a
+ * stored value that no longer fits (edited by hand, left by an older release) is logged and read
+ * as its default rather than trusted.
+ */
+export class SettingsStore {
+  constructor(
+    private readonly db: Db,
+    private readonly log: Logger,
+  ) {}
+
+  section<S extends TObject>(name: string, schema: S): SettingsSection<S> {
+    return new SettingsSection(this.db, this.log, name, schema);
+  }
+}
+
+export class SettingsSection<S extends TObject> {
+  private current: Static<S> | null = null;
+  private readonly prefix: string;
+  private readonly defaults: Static<S>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly log: Logger,
+    readonly name: string,
+    readonly schema: S,
+  ) {
+    this.prefix = `${name}.`;
+    this.defaults = Value.Default(schema, {}) as Static<S>;
+    if (!Value.Check(schema, this.defaults)) throw new Error(`settings ${name}: every property needs a valid default`);
+  }
+
+  get(): Static<S> {
+    this.current ??= this.load();
+    return this.current;
+  }
+
+  /** Checks the settings as they would be after the change, then stores the changed keys in one transaction. */
+  update(changes: Record<string, unknown>): Static<S> {
+    const next: Record<string, unknown> = { ...this.get() };
+    for (const [key, value] of Object.entries(changes)) {
+      if (!(key in this.schema.properties)) throw new AppError("invalid", "invalid_settings", `${this.name}: there is no setting ${key}`);
+      next[key] = value;
+    }
+    if (!Value.Check(this.schema, next)) {
+      const first = Value.Errors(this.schema, next).First();
+      const field = first?.path.replace(/^\//, "") || this.name;
+      throw new AppError("invalid", "invalid_settings", `${this.name}.${field}: ${first?.message ?? "is invalid"}`);
+    }
+    const now = Date.now();
+    this.db.transaction((tx) => {
+      for (const key of Object.keys(changes)) {
+        const row = { key: `${this.prefix}${key}`, value: JSON.stringify(next[key]), updatedAt: now };
+        tx.insert(meta).values(row).onConflictDoUpdate({ target: meta.key, set: { value: row.value, updatedAt: now } }).run();
+      }
+    });
+    this.current = null;
+    return this.get();
+  }
+
+  private load(): Static<S> {
+    const settings: Record<string, unknown> = { ...this.defaults };
+    const rows = this.db.select().from(meta).where(like(meta.key, `${this.prefix}%`)).all();
+    for (const row of rows) {
+      const key = row.key.slice(this.prefix.length);
+      const property = this.schema.properties[key];
+      let value: unknown;
+      try {
+        value = JSON.parse(row.value);
+      } catch {
+        value = undefined;
+      }
+      if (property && value !== undefined && Value.Check(property, value)) settings[key] = value;
+      else this.log.warn({ setting: row.key }, "stored setting is not valid; its default applies");
+    }
+    return settings as Static<S>;
+  }
+}

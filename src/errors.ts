@@ -1,0 +1,31 @@
+/**
+ * The one error services throw: what went wrong in the domain's words (a kind, a stable code, a
+ * message a person can read). Services never speak HTTP; the error plugin (src/http/errors.ts)
+ * turns the kind into a status, JSON under /api and a page elsewhere.
+ */
+export type ErrorKind =
+  | "invalid"
+  | "unauthenticated"
+  | "forbidden"
+  | "not_found"
+  | "gone"
+  | "too_large"
+  | "rate_limited"
+  | "unavailable"
+  | "internal";
+
+export class AppError extends Error {
+  override readonly name = "AppError";
+  constructor(
+    readonly kind: ErrorKind,
+    readonly code: string,
+    message: string,
+    /** For `rate_limited`: when trying again makes sense. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The message of anything thrown, for logs that must not carry more than that. */
+export const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

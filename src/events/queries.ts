@@ -1,0 +1,23 @@
+import { and, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { changedRows, type Db } from "../db/client.ts";
+import { events } from "../db/schema.ts";
+import type { Subject } from "./subjects.ts";
+
+/** Served-tip events are indexed by their tip only, not by person (see the schema's note on `events`). */
+export const INDEXED_BY_TIP_ONLY: Subject = "signals.tip.served";
+
+/**
+ * A person's events, as the events indexes are laid out: served-tip events through their tip
+ * (`tipIds`: the person's tips, as a subquery), every other event by person. Each half is a term
+ * its own index answers.
+ */
+export function personalEvents(userId: string, tipIds: SQL): SQL {
+  // A literal, not a parameter: SQLite uses the partial person index only for a term it can match to the index's own.
+  const servedSubject = sql.raw(`'${INDEXED_BY_TIP_ONLY}'`);
+  return sql`(${events.subject} <> ${servedSubject} AND ${events.userId} = ${userId}) OR ${events.tipId} IN ${tipIds}`;
+}
+
+/** Forgets events of these subjects from before `cutoff` (retention); returns how many went. */
+export function purgeEvents(db: Db, subjectsToPurge: Subject[], cutoff: number): number {
+  return changedRows(db, db.delete(events).where(and(inArray(events.subject, subjectsToPurge), lt(events.at, cutoff))));
+}

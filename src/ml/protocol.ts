@@ -1,0 +1,128 @@
+/**
+ * What travels between the server and the Python scorer (`ml/scorer.py`, where the protocol is
+ * documented): requests, replies, the error every failed call is, and the packing of vectors.
+ */
+
+/** A user's LinUCB model, exactly as the scorer reads and writes it. `null` in a request = a fresh model. */
+export interface BanditState {
+  d: number;
+  /** d×d inverse of A = I + Σ x xᵀ. */
+  A_inv: number[][];
+  /** Σ reward·x. */
+  b: number[];
+  pulls: number;
+  reward_sum: number;
+}
+
+/** A candidate's id is opaque to the scorer (a string or a number), echoed in `chosen` and `detail`. */
+export type CandidateId = string | number;
+
+export interface ScoreCandidate {
+  id: CandidateId;
+  x: number[];
+}
+
+/** Exploration is the caller's to draw (see `epsilonGreedy`): the scorer only scores. */
+export interface ScoreParams {
+  alpha: number;
+  /** False leaves `detail` out of the reply, which the serving path does not read. */
+  detail?: boolean;
+}
+
+/**
+ * Candidates with ids of the caller's choosing, or bare vectors (`xs`) whose ids are their indexes.
+ * Bare vectors travel packed in binary and their scores come back packed (see `packScoreRequest`),
+ * which is why the serving path sends those.
+ */
+export type ScoreRequest = { policy: "linucb"; params: ScoreParams; state: BanditState | null } & (
+  | { candidates: ScoreCandidate[] }
+  | { xs: number[][] }
+);
+
+export interface ScoreDetail {
+  id: CandidateId;
+  mean: number;
+  bonus: number;
+}
+
+export interface ScoreResult {
+  /** mean + bonus, in candidate order. */
+  scores: number[];
+  /** The best score's candidate, the first one on ties. */
+  chosen: CandidateId;
+  /** Always 1: the scorer's own pick is greedy. */
+  propensity: number;
+  /** Absent when the request asked for `detail: false`. */
+  detail?: ScoreDetail[];
+}
+
+export interface UpdateRequest {
+  policy: "linucb";
+  state: BanditState | null;
+  x: number[];
+  reward: number;
+}
+
+export interface UpdateResult {
+  state: BanditState;
+}
+
+export interface ScorerHealth {
+  ok: true;
+  version: string;
+  numpy: boolean;
+}
+
+export interface CallOptions {
+  /** Sent as the `traceparent` header in HTTP mode; the child logs nothing per call, so it is not sent there. */
+  traceparent?: string;
+}
+
+/**
+ * Why a call got no answer: `timeout` (no reply within ML_TIMEOUT_MS), `down` (the child died and is
+ * restarting, the remote is unreachable, or the scorer is not started or closed), `absent` (the
+ * interpreter cannot be run at all), `busy` (too many calls already queued at the child), `error`
+ * (the scorer refused the request; the message is its own).
+ */
+export type ScorerFailure = "timeout" | "down" | "absent" | "busy" | "error";
+
+/** Every failed call, whatever the transport; callers fall back to their heuristic and record `reason`. */
+export class ScorerUnavailable extends Error {
+  override readonly name = "ScorerUnavailable";
+  constructor(
+    readonly reason: ScorerFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A reply as it arrives: its id, and its error when the other side refused the request. */
+export interface Reply {
+  id: unknown;
+  error?: unknown;
+}
+
+/**
+ * Bare vectors go to the scorer as little-endian float64 values in base64 (`d` and `xs_f64`), and
+ * their scores come back the same way (`scores_f64`): the very same doubles as in JSON, which the
+ * scorer reads and writes in half the time decimal numbers take (a quarter less of its CPU a call).
+ */
+export function packScoreRequest(request: ScoreRequest): object {
+  if (!("xs" in request)) return request;
+  const { xs, ...rest } = request;
+  const d = xs[0]?.length ?? 0;
+  const packed = Buffer.allocUnsafe(xs.length * d * 8); // every byte is written below
+  xs.forEach((x, row) => {
+    if (x.length !== d) throw new ScorerUnavailable("error", `xs[${row}] has ${x.length} values, xs[0] has ${d}`);
+    x.forEach((value, column) => packed.writeDoubleLE(value, (row * d + column) * 8));
+  });
+  return { ...rest, d, xs_f64: packed.toString("base64") };
+}
+
+export function unpackScoreResult(reply: ScoreResult & { scores_f64?: unknown }): ScoreResult {
+  if (typeof reply.scores_f64 !== "string") return reply;
+  const { scores_f64, ...rest } = reply;
+  const packed = Buffer.from(scores_f64, "base64");
+  return { ...rest, scores: Array.from({ length: Math.floor(packed.length / 8) }, (_, index) => packed.readDoubleLE(index * 8)) };
+}

@@ -1,0 +1,66 @@
+import { KeyedQueue } from "../jobs/keyed-queue.ts";
+import type { Kernel } from "../runtime.ts";
+import { DAY_MS, SECOND_MS } from "../time.ts";
+import { BanditStore } from "./bandit.ts";
+import { AdviceSource } from "./candidates/advice.ts";
+import { CandidatePool } from "./candidates/index.ts";
+import { LlmPoolSource } from "./candidates/llm-pool.ts";
+import { FeedbackService } from "./feedback.ts";
+import { RecommenderSettingsSchema } from "./model.ts";
+import { latestTipShowing, purgeOldDecisions } from "./queries.ts";
+import { Recommender } from "./recommend.ts";
+
+/**
+ * The tip: candidates, features, policies through the scorer, the decision log and feedback.
+ * Keeps its caches honest on the bus, and registers the retention purge and the job that applies
+ * rewards the scorer could not take when they came.
+ */
+export function createRecommenderModule({ config, database, bus, log, jobs, scorer, settings: settingsStore }: Kernel) {
+  const { db } = database;
+  const advice = new AdviceSource(db);
+  const pool = new CandidatePool(db, advice);
+  pool.addSource(new LlmPoolSource(db));
+  const settings = settingsStore.section("recommender", RecommenderSettingsSchema);
+  const bandits = new BanditStore(db);
+  const queue = new KeyedQueue();
+  const recommender = new Recommender({ db, sqlite: database.sqlite, commits: database.commits, bus, log, pool, settings, bandits, scorer });
+  const feedback = new FeedbackService({ db, bus, log, pool, settings, bandits, scorer, queue });
+
+  const dropCachedCandidates = (event: { userId: string | null }) => {
+    if (event.userId) pool.invalidate(event.userId);
+  };
+  bus.subscribe("signals.task.synced", dropCachedCandidates);
+  bus.subscribe("signals.tip.feedback", dropCachedCandidates);
+  bus.subscribe("account.deleted", ({ payload }) => {
+    pool.invalidate(payload.userId);
+    bandits.forget(payload.userId);
+    recommender.forget(payload.userId);
+  });
+
+  jobs.add({
+    name: "retention",
+    intervalMs: DAY_MS,
+    startDelayMs: 0,
+    run: () => {
+      const purged = purgeOldDecisions(db, config.retentionDays);
+      if (Object.values(purged).some(Boolean)) log.info(purged, "retention: purged old decisions and reactions");
+    },
+  });
+  jobs.add({ name: "bandit-backlog", intervalMs: 30 * SECOND_MS, startDelayMs: 30 * SECOND_MS, run: (signal) => feedback.applyBacklog(signal) });
+
+  return {
+    advice,
+    pool,
+    settings,
+    bandits,
+    recommender,
+    feedback,
+    /** The latest tip that showed this candidate since `since`, for a provider reporting a completion late. */
+    latestTipShowing: (userId: string, candidateKey: string, since: number) => latestTipShowing(db, userId, candidateKey, since),
+    /** Resolves once the rewards being applied have reached the bandit (tests). */
+    idle: () => queue.idle(),
+    stop: () => queue.idle(),
+  };
+}
+
+export type RecommenderModule = ReturnType<typeof createRecommenderModule>;

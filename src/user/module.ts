@@ -1,0 +1,17 @@
+import type { Kernel } from "../runtime.ts";
+import type { ProfileChanges } from "./model.ts";
+import { deleteAccount, exportAccount } from "./privacy.ts";
+import { profileOf, updateProfile } from "./service.ts";
+
+/** The signed-in person's own account: profile, export, deletion (which runs every module's deletion hooks). */
+export function createUserModule({ database, bus, log, accountDeletion }: Kernel) {
+  const { db } = database;
+  return {
+    profile: (userId: string) => profileOf(db, userId),
+    updateProfile: (userId: string, changes: ProfileChanges) => updateProfile(db, userId, changes),
+    exportAccount: (userId: string, now?: number) => exportAccount(db, userId, now),
+    deleteAccount: (userId: string) => deleteAccount({ db, bus, log, hooks: accountDeletion }, userId),
+  };
+}
+
+export type UserModule = ReturnType<typeof createUserModule>;
