@@ -17,7 +17,7 @@ Operations, one JSON object per line on stdin, one JSON line per request on stdo
             bonus = alpha * sqrt(x^T A_inv x). "chosen" is the argmax (the first one on ties), a
             greedy pick, hence propensity 1.0: exploration is the caller's to draw (the server
             draws it over every candidate, see src/recommender/policies/). Other "params" keys are
-            ignored (older callers sent "epsilon": 0 and "seed").
+            ignored.
             "detail": false leaves the per-candidate detail out (the serving path does not read it,
             and writing it is a third of the reply's cost).
             "xs_f64": "<base64>" with "d": <int> may stand in for "candidates": the same vectors
@@ -103,8 +103,7 @@ def _state(value, d_from_request, source):
 
 
 def _params(value):
-    """alpha and detail; other keys are ignored (callers once sent epsilon and seed: exploration is
-    now drawn by the caller)."""
+    """alpha and detail; other keys are ignored."""
     if value is None:
         value = {}
     if type(value) is not dict:

@@ -59,7 +59,9 @@ export interface StartOptions {
  * The one wiring, shared by the server, the CLI commands and the tests: opens and migrates the
  * database (a failed migration throws `MigrationError`), builds the shared services and every
  * module once, and starts and stops them together. Building spawns nothing and starts no timer;
- * `start` does, and `stop` undoes it in reverse order.
+ * `start` does. `stop` ends the timers first (new work stops), then what is in flight (the
+ * modules' background work, latest built first, and the outbox), then the scorer and the
+ * checkpointer, and closes the database into its one file last.
  */
 export function createRuntime(config: Config, log: Logger, options: RuntimeOptions = {}) {
   const databasePath = options.databasePath ?? config.databasePath;

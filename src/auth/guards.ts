@@ -1,8 +1,8 @@
 import { type Cookie, Elysia, status } from "elysia";
 import type { Config } from "../config.ts";
 import { cookieText } from "../http/cookies.ts";
+import { AppError } from "../errors.ts";
 import { isApiPath } from "../http/errors.ts";
-import { ErrorPage } from "../../views/error.tsx";
 import { SESSION_COOKIE, type SessionStore } from "./service.ts";
 
 export function setSessionCookie(cookie: Cookie<unknown>, token: string, expiresAt: number, config: Config) {
@@ -19,9 +19,6 @@ export function setSessionCookie(cookie: Cookie<unknown>, token: string, expires
 export function clearSessionCookie(cookie: Cookie<unknown>, config: Config) {
   cookie.set({ value: "", httpOnly: true, sameSite: "lax", path: "/", secure: config.secureCookies, expires: new Date(0), maxAge: 0 });
 }
-
-const unauthenticated = { error: { code: "unauthenticated", message: "Sign in to continue." } };
-const forbidden = { error: { code: "forbidden", message: "This needs an admin account." } };
 
 /**
  * Where to come back to after signing in: the page itself for a GET; for a form post (which has no
@@ -49,8 +46,9 @@ interface GuardContext {
 
 /**
  * `requireAuth` resolves `user` and `session` from the `sid` cookie; `requireAdmin` runs the same
- * check and then requires the admin role. APIs answer 401/403 JSON; pages redirect to the sign-in
- * page for their area and come back afterwards.
+ * check and then requires the admin role. Under /api a missing session is an `unauthenticated`
+ * error; pages redirect to the sign-in page for their area and come back afterwards. A signed-in
+ * person who is not an admin gets a `forbidden` error (JSON or page, by the error plugin).
  */
 export function authGuards(config: Config, store: SessionStore) {
   const authenticate = ({ cookie, path, request, set }: GuardContext) => {
@@ -58,7 +56,7 @@ export function authGuards(config: Config, store: SessionStore) {
     const token = cookieText(sid);
     const session = store.validate(token);
     if (!session) {
-      if (isApiPath(path)) return status(401, unauthenticated);
+      if (isApiPath(path)) throw new AppError("unauthenticated", "unauthenticated", "Sign in to continue.");
       const signInPage = path.startsWith("/admin") ? "/admin/login" : "/signin";
       const back = returnPath(request);
       const target = back === "/" ? signInPage : `${signInPage}?next=${encodeURIComponent(back)}`;
@@ -80,9 +78,7 @@ export function authGuards(config: Config, store: SessionStore) {
       resolve(context) {
         const result = authenticate(context);
         if (!("user" in result) || result.user.role === "admin") return result;
-        if (isApiPath(context.path)) return status(403, forbidden);
-        context.set.headers["content-type"] = "text/html; charset=utf-8";
-        return status(403, ErrorPage({ status: 403, message: "This page is for admins." }) as string);
+        throw new AppError("forbidden", "forbidden", isApiPath(context.path) ? "This needs an admin account." : "This page is for admins.");
       },
     },
   });

@@ -6,19 +6,10 @@ import { showFormOnError } from "../http/errors.ts";
 import { requestContext } from "../http/request-context.ts";
 import type { Runtime } from "../runtime.ts";
 import { MINUTE_MS } from "../time.ts";
-import { sessionUserOf } from "../user/queries.ts";
 import { clearSessionCookie, setSessionCookie } from "./guards.ts";
 import { AdminLoginForm, AdminTokenBody, LoginForm, type SessionKind, SessionResponse, SetupForm, SignedInResponse } from "./model.ts";
 import { type SignInFailure, SignInError } from "./provider.ts";
-import {
-  isSetupTokenUsable,
-  newToken,
-  redeemSetupToken,
-  safeNextPath,
-  SESSION_COOKIE,
-  signInWithAdminToken,
-  signInWithIdentity,
-} from "./service.ts";
+import { newToken, safeNextPath, SESSION_COOKIE } from "./service.ts";
 
 /** Cookies that live only between the sign-in button and Google's answer. */
 const OAUTH_STATE = "oauth_state";
@@ -38,9 +29,9 @@ const clientIp = (server: { requestIP(request: Request): { address: string } | n
  * Sign-in and sign-out: Google (authorization code + PKCE), the admin token, the owner setup
  * link, and the session probe the web client asks first.
  */
-export function authRoutes({ config, log, database, modules }: Runtime) {
-  const { db } = database;
-  const { sessions, google, adminTokenLimiter } = modules.auth;
+export function authRoutes({ config, log, modules }: Runtime) {
+  const auth = modules.auth;
+  const { sessions, google } = auth;
   const flowCookie = (cookie: CookieJar, name: string, value: string) =>
     setFlowCookie(cookie[name]!, value, { path: OAUTH_COOKIE_PATH, maxAgeSeconds: OAUTH_COOKIE_MAX_AGE_S, secure: config.secureCookies });
 
@@ -62,9 +53,6 @@ export function authRoutes({ config, log, database, modules }: Runtime) {
 
   /** Where a person lands once signed in: WEB_BASE_URL when the web client lives elsewhere. */
   const landing = (path: string) => (config.webBaseUrl === config.apiBaseUrl ? path : `${config.webBaseUrl}${path}`);
-
-  const adminTokenSignIn = (given: string, ip: string) => signInWithAdminToken(db, config.adminToken, adminTokenLimiter, given, ip);
-  const ownerExists = () => modules.auth.hasOwner();
 
   return (
     new Elysia({ name: "auth" })
@@ -104,7 +92,7 @@ export function authRoutes({ config, log, database, modules }: Runtime) {
           }
           if (!query.code) throw new SignInError("exchange", "no code in the answer");
           const identity = await google.identify(query.code, codeVerifier);
-          const userId = signInWithIdentity(db, google.name, identity);
+          const userId = auth.signInWithIdentity(google.name, identity);
           startSession(cookie, request, userId, "user");
           log.info({ userId, provider: google.name }, "signed in");
           return redirect(landing(next), 303);
@@ -140,9 +128,9 @@ export function authRoutes({ config, log, database, modules }: Runtime) {
       .post(
         "/api/auth/token",
         ({ body, cookie, request, server }) => {
-          const userId = adminTokenSignIn(body.token, clientIp(server, request));
+          const userId = auth.signInWithAdminToken(body.token, clientIp(server, request));
           startSession(cookie, request, userId, "admin_token");
-          return { user: sessionUserOf(db, userId)! };
+          return { user: auth.sessionUser(userId)! };
         },
         { body: AdminTokenBody, response: { 200: SignedInResponse } },
       )
@@ -152,7 +140,7 @@ export function authRoutes({ config, log, database, modules }: Runtime) {
         ({ body, cookie, request, server, redirect }) => {
           const next = safeNextPath(body.next, "/admin");
           showFormOnError(request, (error) => AdminLoginPage({ enabled: config.adminToken !== "", next, message: error.message }));
-          const userId = adminTokenSignIn(body.token, clientIp(server, request));
+          const userId = auth.signInWithAdminToken(body.token, clientIp(server, request));
           startSession(cookie, request, userId, "admin_token");
           return redirect(next, 303);
         },
@@ -161,17 +149,17 @@ export function authRoutes({ config, log, database, modules }: Runtime) {
       // The link's token sits in the address bar: no Referer may carry it to another site.
       .get("/setup", ({ query, set }) => {
         set.headers["referrer-policy"] = "no-referrer";
-        const token = typeof query.token === "string" && isSetupTokenUsable(db, query.token) ? query.token : null;
+        const token = typeof query.token === "string" && auth.isSetupTokenUsable(query.token) ? query.token : null;
         if (!token) set.status = 410;
-        return SetupPage({ token, ownerExists: ownerExists() });
+        return SetupPage({ token, ownerExists: auth.hasOwner() });
       })
       .post(
         "/setup",
         ({ body, cookie, request, redirect, set, log }) => {
-          const ownerId = redeemSetupToken(db, body.token);
+          const ownerId = auth.redeemSetupToken(body.token);
           if (!ownerId) {
             set.status = 410;
-            return SetupPage({ token: null, ownerExists: ownerExists() });
+            return SetupPage({ token: null, ownerExists: auth.hasOwner() });
           }
           startSession(cookie, request, ownerId, "setup");
           log.info({ userId: ownerId }, "owner signed in with a setup link");

@@ -1,10 +1,11 @@
 import { RateLimiter } from "../http/rate-limit.ts";
 import type { Kernel } from "../runtime.ts";
 import { HOUR_MS, MINUTE_MS } from "../time.ts";
-import { findOwner } from "../user/queries.ts";
+import { findOwner, sessionUserOf } from "../user/queries.ts";
 import { googleProvider } from "./google.ts";
 import { authGuards } from "./guards.ts";
-import { issueSetupLink, SessionStore } from "./service.ts";
+import type { VerifiedIdentity } from "./provider.ts";
+import { isSetupTokenUsable, issueSetupLink, redeemSetupToken, SessionStore, signInWithAdminToken, signInWithIdentity } from "./service.ts";
 
 /** Guesses at ADMIN_TOKEN allowed per client IP and minute. */
 const ADMIN_TOKEN_TRIES_PER_MINUTE = 10;
@@ -13,6 +14,7 @@ const ADMIN_TOKEN_TRIES_PER_MINUTE = 10;
 export function createAuthModule({ config, database, jobs }: Kernel) {
   const { db } = database;
   const sessions = new SessionStore(db);
+  const adminTokenLimiter = new RateLimiter(ADMIN_TOKEN_TRIES_PER_MINUTE, MINUTE_MS);
   jobs.add({ name: "sessions.purge-expired", intervalMs: HOUR_MS, startDelayMs: MINUTE_MS, run: () => sessions.purgeExpired() });
   return {
     sessions,
@@ -20,11 +22,17 @@ export function createAuthModule({ config, database, jobs }: Kernel) {
     guards: authGuards(config, sessions),
     /** Null when GOOGLE_CLIENT_ID is empty: the button is hidden and the routes answer 404. */
     google: config.google.clientId ? googleProvider(config) : null,
-    /** Guesses at ADMIN_TOKEN, per client IP. */
-    adminTokenLimiter: new RateLimiter(ADMIN_TOKEN_TRIES_PER_MINUTE, MINUTE_MS),
+    sessionUser: (userId: string) => sessionUserOf(db, userId),
+    /** The person a provider vouched for, found or created; returns the user id. */
+    signInWithIdentity: (provider: string, identity: VerifiedIdentity) => signInWithIdentity(db, provider, identity),
+    /** The owner's id for a right ADMIN_TOKEN; every attempt counts against the client's limit. */
+    signInWithAdminToken: (token: string, clientIp: string) => signInWithAdminToken(db, config.adminToken, adminTokenLimiter, token, clientIp),
     hasOwner: () => findOwner(db) !== undefined,
     /** A fresh one-time owner sign-in link (replaces earlier ones). */
     issueSetupLink: () => issueSetupLink(db, config.apiBaseUrl),
+    isSetupTokenUsable: (token: string) => isSetupTokenUsable(db, token),
+    /** Spends a setup link; the owner's id, or null when the link is not usable. */
+    redeemSetupToken: (token: string) => redeemSetupToken(db, token),
   };
 }
 

@@ -35,7 +35,6 @@ export interface ValidSession {
 export const newToken = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
 export const hashToken = (token: string) => new Bun.CryptoHasher("sha256").update(token).digest("hex");
 
-
 /**
  * Opaque random session tokens: the cookie carries the token, the database only its SHA-256,
  * so a copy of the database cannot be replayed as a session.

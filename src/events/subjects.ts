@@ -36,4 +36,3 @@ export const subjects = {
 
 export type Subject = keyof typeof subjects;
 export type Payload<S extends Subject> = Static<(typeof subjects)[S]>;
-export const subjectNames = Object.keys(subjects) as Subject[];

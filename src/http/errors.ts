@@ -4,7 +4,7 @@ import { AppError, type ErrorKind } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { requestTrace } from "./request-context.ts";
 
-export const STATUS_OF: Record<ErrorKind, number> = {
+const STATUS_OF: Record<ErrorKind, number> = {
   invalid: 400,
   unauthenticated: 401,
   forbidden: 403,
@@ -18,7 +18,7 @@ export const STATUS_OF: Record<ErrorKind, number> = {
 
 export const isApiPath = (path: string) => path === "/api" || path.startsWith("/api/");
 
-export function errorBody(error: AppError) {
+function errorBody(error: AppError) {
   return { error: { code: error.code, message: error.message } };
 }
 

@@ -23,7 +23,6 @@ function app(fake: FakeTodoist, databasePath?: string) {
   return { context, module: context.modules.integrations };
 }
 
-
 async function recommend(context: TestContext, person: SignedIn) {
   const response = await context.request("/api/recommend", { method: "POST", headers: { cookie: person.cookie } });
   return (await response.json()).tip as { id: string; content: string; kind: string };

@@ -35,7 +35,9 @@ export const CallbackQuery = t.Object({
 export const ConnectPageQuery = t.Object({ todoist: t.Optional(t.String({ maxLength: 32 })) });
 
 /** What a delivery Todoist sent came to (a refused one is an error). */
-export const WebhookResponse = t.Object({ ok: t.Literal(true), result: t.Union([t.Literal("applied"), t.Literal("duplicate"), t.Literal("ignored")]) });
+export const WebhookResultSchema = t.Union([t.Literal("applied"), t.Literal("duplicate"), t.Literal("ignored")]);
+export type WebhookResult = typeof WebhookResultSchema.static;
+export const WebhookResponse = t.Object({ ok: t.Literal(true), result: WebhookResultSchema });
 
 /** Todoist's webhook envelope (plain typebox: checked by hand after the signature, not by Elysia). */
 export const WebhookEnvelope = Type.Object({

@@ -7,7 +7,6 @@ import type { IntegrationSummary } from "./model.ts";
 import { type TokenVault, tokenContext } from "./vault.ts";
 
 export type IntegrationRow = typeof integrations.$inferSelect;
-export type IntegrationStatus = IntegrationRow["status"];
 
 /** A provider grant in the clear: only ever in memory, never logged, never stored like this. */
 export interface ProviderTokens {

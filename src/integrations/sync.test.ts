@@ -23,9 +23,6 @@ function setup(options: FakeTodoistOptions = {}) {
   return { fake, context, module: context.modules.integrations };
 }
 
-
-
-
 const rowsOf = (context: TestContext, userId: string) =>
   context.database.db.select().from(tasks).where(eq(tasks.userId, userId)).orderBy(tasks.externalId).all();
 const integrationOf = (context: TestContext, userId: string) =>

@@ -20,8 +20,9 @@ export function storedDue(task: Pick<TaskRow, "dueKind" | "dueValue" | "dueTimez
   }
 }
 
+const TASK_KEY_PREFIX = "task";
 /** The candidate key of a synced task: `task:<provider>:<id>`. */
-export const taskKey = (provider: string, externalId: string) => `task:${provider}:${externalId}`;
+export const taskKey = (provider: string, externalId: string) => `${TASK_KEY_PREFIX}:${provider}:${externalId}`;
 
 /** What a connected task manager does when its tasks are read or one is marked done here. */
 export interface TaskProvider {
@@ -38,6 +39,9 @@ export interface TaskProvider {
  */
 export class TaskSource implements CandidateSource {
   readonly name = "tasks";
+  readonly keyPrefix = TASK_KEY_PREFIX;
+  /** Before generated tips: a person's own list comes first on a tie. */
+  readonly rank = 10;
 
   constructor(
     private readonly db: Db,

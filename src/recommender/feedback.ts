@@ -11,7 +11,7 @@ import type { BanditStore } from "./bandit.ts";
 import type { CandidatePool } from "./candidates/index.ts";
 import { ScorerUnavailable } from "../ml/protocol.ts";
 import type { Scorer } from "../ml/scorer.ts";
-import type { FeedbackAction, RecommenderSettingsSchema } from "./model.ts";
+import type { FeedbackAction, FeedbackResult, RecommenderSettingsSchema } from "./model.ts";
 import { DAY_MS, HOUR_MS } from "../time.ts";
 
 export const REWARDS: Record<FeedbackAction, number> = { done: 1, snooze: 0, dismiss: -1, helpful: 0.5, not_helpful: -0.5 };
@@ -29,12 +29,6 @@ export interface FeedbackDeps {
   bandits: BanditStore;
   scorer: Pick<Scorer, "update" | "status">;
   queue: KeyedQueue;
-}
-
-export interface FeedbackResult {
-  ok: true;
-  /** The tip already had its reaction (a repeat, or a second form sent from an old page); nothing changed. */
-  duplicate: boolean;
 }
 
 /**
@@ -81,7 +75,7 @@ export class FeedbackService {
     });
     if (recorded === null) return { ok: true, duplicate: true };
 
-    if (action === "done" && view.candidateKey.startsWith("task:")) pool.complete(userId, view.candidateKey, { traceparent: options.traceparent, source });
+    if (action === "done") pool.complete(userId, view.candidateKey, { traceparent: options.traceparent, source });
     bus.deliver(recorded.event);
     await this.applyReward(userId, recorded.id, options.traceparent);
     return { ok: true, duplicate: false };

@@ -2,7 +2,7 @@ import { Elysia, status } from "elysia";
 import { TipCard, TipPage } from "../../views/tip.tsx";
 import { requestContext } from "../http/request-context.ts";
 import type { Runtime } from "../runtime.ts";
-import { feedbackBody, recommendResponse, tipParams } from "./model.ts";
+import { FeedbackBody, FeedbackResponse, RecommendResponse, TipParams } from "./model.ts";
 
 /** The tip: JSON API, the page, its no-JavaScript forms and htmx fragments. */
 export function recommenderRoutes({ log, modules }: Runtime) {
@@ -12,12 +12,13 @@ export function recommenderRoutes({ log, modules }: Runtime) {
     .use(modules.auth.guards)
     .post("/api/recommend", async ({ user, traceparent }) => ({ tip: await recommender.recommend(user, { traceparent }) }), {
       requireAuth: true,
-      response: { 200: recommendResponse },
+      response: { 200: RecommendResponse },
     })
     .post("/api/tip/:id/feedback", async ({ user, params, body, traceparent }) => feedback.give(user.id, params.id, body.action, { traceparent }), {
       requireAuth: true,
-      params: tipParams,
-      body: feedbackBody,
+      params: TipParams,
+      body: FeedbackBody,
+      response: FeedbackResponse,
     })
     .get(
       "/",
@@ -38,6 +39,6 @@ export function recommenderRoutes({ log, modules }: Runtime) {
         set.headers.location = "/";
         return status(303);
       },
-      { requireAuth: true, params: tipParams, body: feedbackBody },
+      { requireAuth: true, params: TipParams, body: FeedbackBody },
     );
 }

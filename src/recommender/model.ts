@@ -8,10 +8,17 @@ export const FeedbackActionSchema = t.Union(
   FEEDBACK_ACTIONS.map((action) => t.Literal(action)),
   { error: `action must be one of: ${FEEDBACK_ACTIONS.join(", ")}` },
 );
-export type FeedbackAction = (typeof FEEDBACK_ACTIONS)[number];
+export type FeedbackAction = typeof FeedbackActionSchema.static;
 
-export const feedbackBody = t.Object({ action: FeedbackActionSchema });
-export const tipParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) });
+export const FeedbackBody = t.Object({ action: FeedbackActionSchema });
+export const TipParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) });
+
+export const FeedbackResponse = t.Object({
+  ok: t.Literal(true),
+  /** The tip already had its reaction (a repeat, or a second form sent from an old page); nothing changed. */
+  duplicate: t.Boolean(),
+});
+export type FeedbackResult = typeof FeedbackResponse.static;
 
 export const TipKindSchema = t.Union([t.Literal("todo"), t.Literal("advice")]);
 export type TipKind = typeof TipKindSchema.static;
@@ -25,7 +32,7 @@ export const TipSchema = t.Object({
 });
 export type Tip = typeof TipSchema.static;
 
-export const recommendResponse = t.Object({ tip: TipSchema });
+export const RecommendResponse = t.Object({ tip: TipSchema });
 
 export const PolicyNameSchema = t.Union([t.Literal("linucb"), t.Literal("heuristic"), t.Literal("random")]);
 export type PolicyName = typeof PolicyNameSchema.static;

@@ -49,7 +49,6 @@ export function createRecommenderModule({ config, database, bus, log, jobs, scor
   jobs.add({ name: "bandit-backlog", intervalMs: 30 * SECOND_MS, startDelayMs: 30 * SECOND_MS, run: (signal) => feedback.applyBacklog(signal) });
 
   return {
-    advice,
     pool,
     settings,
     bandits,

@@ -1,5 +1,6 @@
 import type { Database } from "bun:sqlite";
 import { and, desc, eq, gt } from "drizzle-orm";
+import type { SessionUser } from "../auth/model.ts";
 import { CappedMap, PER_PERSON_CACHE_LIMIT } from "../capped-map.ts";
 import type { Db } from "../db/client.ts";
 import type { SettingsSection } from "../db/settings.ts";
@@ -21,10 +22,8 @@ import type { Scorer } from "../ml/scorer.ts";
 import type { PolicyName, RecommenderSettings, RecommenderSettingsSchema, Tip } from "./model.ts";
 import { reasonOf } from "../errors.ts";
 
-export interface RecommendUser {
-  id: string;
-  timezone: string;
-}
+/** Who a tip is for: the person and the zone their features are computed in. */
+export type RecommendUser = Pick<SessionUser, "id" | "timezone">;
 
 /** Shown when nothing else is left: kind, useful, and never an error. */
 export const ALL_CLEAR: Candidate = {

@@ -34,7 +34,6 @@ export function storedFields(task: TodoistTask) {
 
 type StoredFields = ReturnType<typeof storedFields>;
 
-
 const placeholder = sql.placeholder;
 
 /** The stored fields in a fixed order, for the hand-written statements below. */

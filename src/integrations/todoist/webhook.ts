@@ -8,7 +8,7 @@ import type { EventBus } from "../../events/bus.ts";
 import type { Background } from "../../jobs/background.ts";
 import type { Logger } from "../../log.ts";
 import { DAY_MS } from "../../time.ts";
-import { WebhookEnvelope } from "../model.ts";
+import { WebhookEnvelope, type WebhookResult } from "../model.ts";
 import type { IntegrationRow, IntegrationStore } from "../store.ts";
 import { taskKey } from "../task-source.ts";
 import { TODOIST } from "./access.ts";
@@ -50,7 +50,6 @@ function taskOf(event: string, data: unknown): TodoistApiTask | null {
 }
 
 /** What became of a verified delivery (a refused one throws an `AppError`). */
-export type WebhookResult = "applied" | "duplicate" | "ignored";
 
 /** The feedback source of a completion Todoist reported: such a "done" is not sent back to Todoist. */
 export const WEBHOOK_FEEDBACK_SOURCE = "todoist_webhook";

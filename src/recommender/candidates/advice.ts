@@ -6,6 +6,9 @@ import type { Candidate, CandidateSource } from "./types.ts";
 /** The curated advice library; small and shared, so it is read once and kept until an edit. */
 export class AdviceSource implements CandidateSource {
   readonly name = "advice";
+  readonly keyPrefix = "advice";
+  /** Read after every personal source. */
+  readonly rank = 100;
   private cached: Candidate[] | null = null;
 
   constructor(private readonly db: Db) {}

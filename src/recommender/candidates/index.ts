@@ -56,6 +56,7 @@ export class CandidatePool {
   addSource(source: CandidateSource): void {
     if (this.personalSources.some((known) => known.name === source.name)) throw new Error(`candidate source ${source.name} is already added`);
     this.personalSources.push(source);
+    this.personalSources.sort((a, b) => a.rank - b.rank);
   }
 
   visible(userId: string, timeZone: string, now: number, context: RequestContext = {}): Candidate[] {
@@ -85,8 +86,8 @@ export class CandidatePool {
 
   /** Hands a "done" to the candidate's source (a task manager closes the task upstream). */
   complete(userId: string, key: string, context: RequestContext = {}) {
-    const sourceName = SOURCE_BY_KEY_PREFIX[key.slice(0, key.indexOf(":"))];
-    this.personalSources.find((source) => source.name === sourceName)?.complete?.(userId, { key }, context);
+    const prefix = key.slice(0, key.indexOf(":"));
+    this.personalSources.find((source) => source.keyPrefix === prefix)?.complete?.(userId, { key }, context);
   }
 
   invalidate(userId: string) {
@@ -111,5 +112,3 @@ export class CandidatePool {
     return entry;
   }
 }
-
-const SOURCE_BY_KEY_PREFIX: Record<string, string> = { task: "tasks", llm: "llm" };

@@ -6,6 +6,8 @@ import type { Candidate, CandidateSource, LoadContext } from "./types.ts";
 /** Tips generated in the background by the LLM, until they expire. */
 export class LlmPoolSource implements CandidateSource {
   readonly name = "llm";
+  readonly keyPrefix = "llm";
+  readonly rank = 20;
 
   constructor(private readonly db: Db) {}
 

@@ -38,6 +38,10 @@ export interface LoadContext {
  */
 export interface CandidateSource {
   name: string;
+  /** The first part of its candidates' keys (`task`, `llm`): a "done" is handed back by it. */
+  keyPrefix: string;
+  /** Sources are read in rank order, lowest first, so ties between candidates go the same way every time. */
+  rank: number;
   load(context: LoadContext): Candidate[];
   /** Called when the user marks a candidate from this source done (e.g. close the task upstream). */
   complete?(userId: string, candidate: { key: string }, context?: RequestContext): void;
