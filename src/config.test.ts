@@ -55,6 +55,10 @@ describe("parseConfig", () => {
     ["ML_SERVING_URL", "localhost:8000", /invalid ML_SERVING_URL/],
     ["NATS_URL", "not a url", /invalid NATS_URL: must be nats:\/\//],
     ["VAPID_SUBJECT", "bogus", /invalid VAPID_SUBJECT: must be a mailto: address or an https: URL/],
+    ["TRUSTED_PROXIES", "10.0.0.0/8, proxy.local", /invalid TRUSTED_PROXIES: must be a comma list of IP addresses and CIDR ranges \("proxy.local" is neither\)/],
+    ["TRUSTED_PROXIES", "10.0.0.0/33", /invalid TRUSTED_PROXIES: .*"10.0.0.0\/33"/],
+    ["TRUSTED_PROXIES", "fd00::/129", /invalid TRUSTED_PROXIES/],
+    ["ADMIN_TOKEN", "twenty-three-characters", /^invalid ADMIN_TOKEN: must be at least 24 characters \(or empty to turn token sign-in off\)$/],
   ];
   for (const [variable, value, message] of badValues) {
     test(`${variable}=${value} is refused by name`, () => {
@@ -64,6 +68,15 @@ describe("parseConfig", () => {
       expect(problem.message).not.toContain("\n");
     });
   }
+
+  test("TRUSTED_PROXIES is a list of IPv4 and IPv6 addresses and ranges, none by default; ADMIN_TOKEN has 24+ characters", () => {
+    expect(parseConfig({}).trustedProxies).toEqual([]);
+    expect(parseConfig({ TRUSTED_PROXIES: " 10.0.0.1, 172.16.0.0/12 ,::1,fd00::/8" }).trustedProxies).toEqual(["10.0.0.1", "172.16.0.0/12", "::1", "fd00::/8"]);
+    expect(parseConfig({ ADMIN_TOKEN: "x".repeat(24) }).adminToken).toBe("x".repeat(24));
+    expect(parseConfig({ ADMIN_TOKEN: "" }).adminToken).toBe("");
+    // The refusal never repeats the secret.
+    expect(problemOf({ ADMIN_TOKEN: "short-secret" }).message).not.toContain("short-secret");
+  });
 
   test("credentials that only work as a pair are refused alone, naming the missing one", () => {
     expect(problemOf({ GOOGLE_CLIENT_ID: "id" })).toEqual({ variable: "GOOGLE_CLIENT_SECRET", message: "invalid GOOGLE_CLIENT_SECRET: must be set together with GOOGLE_CLIENT_ID" });

@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { join } from "node:path";
 import { Value } from "@sinclair/typebox/value";
 import { reasonOf } from "./errors.ts";
+import { parseAddressRange } from "./http/client-address.ts";
 
 /**
  * Every environment variable oO reads, in the order `oo --help` lists them.
@@ -39,6 +40,17 @@ const encryptionKey = (value: string) =>
   value === "" || decodeKey(value) ? undefined : "must be 32 bytes, as 64 hex characters or base64";
 const keyList = (value: string) =>
   splitList(value).every((key) => decodeKey(key)) ? undefined : "must be a comma list of 32-byte keys (hex or base64)";
+const addressRanges = (value: string) => {
+  const bad = splitList(value).find((entry) => !parseAddressRange(entry));
+  return bad === undefined ? undefined : `must be a comma list of IP addresses and CIDR ranges (${JSON.stringify(bad)} is neither)`;
+};
+/** ADMIN_TOKEN's shortest length: 24 random base64 characters are 144 bits, past any guessing. */
+export const MIN_ADMIN_TOKEN_LENGTH = 24;
+/** The value is a secret: the problem never repeats it. */
+const adminToken = (value: string) =>
+  value === "" || value.length >= MIN_ADMIN_TOKEN_LENGTH
+    ? undefined
+    : `must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters (or empty to turn token sign-in off)`;
 
 const text = (help: string, fallback = ""): VariableSpec => ({ schema: Type.String(), default: fallback, help });
 const integer = (help: string, fallback: string, minimum: number, maximum = Number.MAX_SAFE_INTEGER): VariableSpec => ({
@@ -54,10 +66,14 @@ export const variables = {
   DATABASE_PATH: text("SQLite file (default $DATA_DIR/oo.db)"),
   API_BASE_URL: { ...text("public URL: OAuth redirect URIs, Secure cookies when https", "http://localhost:3001"), check: url },
   WEB_BASE_URL: { ...text("CORS origin and post-login redirect (default API_BASE_URL)"), check: optionalUrl },
+  TRUSTED_PROXIES: {
+    ...text("comma list of proxy IPs and CIDRs whose X-Forwarded-For / Forwarded names the client (empty = trust none)"),
+    check: addressRanges,
+  },
   SESSION_SECRET: text("signing secret (generated into DATA_DIR when empty)"),
   ENCRYPTION_KEY: { ...text("AES-256-GCM key for provider tokens (generated when empty)"), check: encryptionKey },
   ENCRYPTION_KEYS_OLD: { ...text("comma list of previous keys that still decrypt"), check: keyList },
-  ADMIN_TOKEN: text("static token that opens an admin session (empty = disabled)"),
+  ADMIN_TOKEN: { ...text(`static token that opens an admin session, ${MIN_ADMIN_TOKEN_LENGTH}+ characters (empty = disabled)`), check: adminToken },
   GOOGLE_CLIENT_ID: text("Google OAuth client id (empty = Google sign-in hidden)"),
   GOOGLE_CLIENT_SECRET: text("Google OAuth client secret"),
   GOOGLE_AUTH_URL: { ...text("Google authorize endpoint", "https://accounts.google.com/o/oauth2/v2/auth"), check: url },
@@ -161,6 +177,7 @@ export function parseConfig(env: Env) {
     apiBaseUrl,
     webBaseUrl,
     secureCookies: apiBaseUrl.startsWith("https:"),
+    trustedProxies: splitList(get("TRUSTED_PROXIES")),
     sessionSecret: get("SESSION_SECRET"),
     encryptionKey: get("ENCRYPTION_KEY"),
     encryptionKeysOld: splitList(get("ENCRYPTION_KEYS_OLD")),

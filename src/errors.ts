@@ -10,6 +10,8 @@ export type ErrorKind =
   | "not_found"
   | "gone"
   | "too_large"
+  | "unsupported_media_type"
+  | "misdirected"
   | "rate_limited"
   | "unavailable"
   | "internal";

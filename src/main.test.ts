@@ -49,7 +49,13 @@ describe("oo command line", () => {
   test("a bad variable stops the boot with one line naming it, exit 2", () => {
     const dir = tempDir();
     try {
-      for (const [name, value] of [["PORT", "http"], ["API_BASE_URL", "nope"], ["ENCRYPTION_KEY", "123"]] as const) {
+      for (const [name, value] of [
+        ["PORT", "http"],
+        ["API_BASE_URL", "nope"],
+        ["ENCRYPTION_KEY", "123"],
+        ["TRUSTED_PROXIES", "10.0.0.0/8,proxy.local"],
+        ["ADMIN_TOKEN", "too-short"],
+      ] as const) {
         const { code, stdout, stderr } = run([], { DATA_DIR: dir.path, [name]: value });
         expect(code).toBe(2);
         expect(stderr.trim().split("\n")).toHaveLength(1);

@@ -1,4 +1,4 @@
-import { createApp } from "./app.ts";
+import { createApp, MAX_REQUEST_BYTES } from "./app.ts";
 import { commands, helpText, parseArgs, VERSION } from "./cli.ts";
 import { type Config, ConfigError, parseConfig, resolveSecrets } from "./config.ts";
 import { MigrationError } from "./db/migrate.ts";
@@ -40,7 +40,7 @@ async function serve(config: Config, log: Logger) {
   const runtime = openRuntime(config, log);
   const app = createApp(runtime);
   runtime.start();
-  app.listen({ port: config.port, hostname: config.host });
+  app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: MAX_REQUEST_BYTES });
   log.info({ url: `http://${config.host}:${config.port}`, version: VERSION, database: config.databasePath }, "oO is listening");
   // With no admin nobody can run this instance; whoever reads the server's log gets a one-time way in.
   if (!runtime.modules.auth.hasOwner()) {

@@ -1,4 +1,5 @@
 import type { SignInFailure } from "../src/auth/provider.ts";
+import type { SitePath } from "../src/http/redirect.ts";
 import { Footer, Layout } from "./layout.tsx";
 
 /** The sentence shown for each way a sign-in can fail; the query string only ever picks one. */
@@ -22,7 +23,8 @@ function ConsentNote() {
 export interface SignInPageProps {
   googleEnabled: boolean;
   adminTokenEnabled: boolean;
-  next: string;
+  /** The hidden `next` field: only ever a checked path on this site. */
+  next: SitePath;
   failure?: SignInFailure;
 }
 
@@ -69,7 +71,8 @@ export function SignInPage({ googleEnabled, adminTokenEnabled, next, failure }: 
 
 export interface AdminLoginPageProps {
   enabled: boolean;
-  next: string;
+  /** The hidden `next` field: only ever a checked path on this site. */
+  next: SitePath;
   message?: string;
 }
 

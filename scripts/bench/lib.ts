@@ -68,9 +68,10 @@ export function numberOption(name: string, fallback: number): number {
   return value;
 }
 
-/** Runs wrk (Debian package `wrk`) and parses its --latency report. */
-export function wrk(url: string, options: { connections?: number; seconds?: number; threads?: number; script?: string } = {}): WrkResult {
-  const args = [
+type WrkOptions = { connections?: number; seconds?: number; threads?: number; script?: string };
+
+function wrkCommand(url: string, options: WrkOptions): string[] {
+  return [
     "wrk",
     `-t${options.threads ?? 2}`,
     `-c${options.connections ?? 64}`,
@@ -79,9 +80,10 @@ export function wrk(url: string, options: { connections?: number; seconds?: numb
     ...(options.script ? ["-s", options.script] : []),
     url,
   ];
-  const run = Bun.spawnSync(args, { stdout: "pipe", stderr: "pipe" });
-  if (run.exitCode !== 0) throw new Error(`wrk failed: ${run.stderr.toString()} (install it: apt-get install -y wrk)`);
-  const out = run.stdout.toString();
+}
+
+function wrkReport(exitCode: number | null, out: string, err: string): WrkResult {
+  if (exitCode !== 0) throw new Error(`wrk failed: ${err} (install it: apt-get install -y wrk)`);
   const latency = (pct: string) => toMs(new RegExp(`^\\s+${pct}%\\s+(\\S+)`, "m").exec(out)?.[1] ?? "");
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   return {
@@ -91,6 +93,19 @@ export function wrk(url: string, options: { connections?: number; seconds?: numb
     non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
     errors: socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
   };
+}
+
+/** Runs wrk (Debian package `wrk`) and parses its --latency report. */
+export function wrk(url: string, options: WrkOptions = {}): WrkResult {
+  const run = Bun.spawnSync(wrkCommand(url, options), { stdout: "pipe", stderr: "pipe" });
+  return wrkReport(run.exitCode, run.stdout.toString(), run.stderr.toString());
+}
+
+/** The same, without blocking this process: for a measurement taken while this process does something else. */
+export async function wrkAlongside(url: string, options: WrkOptions = {}): Promise<WrkResult> {
+  const run = Bun.spawn(wrkCommand(url, options), { stdout: "pipe", stderr: "pipe" });
+  const [out, err, exitCode] = await Promise.all([new Response(run.stdout).text(), new Response(run.stderr).text(), run.exited]);
+  return wrkReport(exitCode, out, err);
 }
 
 /**

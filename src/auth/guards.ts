@@ -3,6 +3,7 @@ import type { Config } from "../config.ts";
 import { cookieText } from "../http/cookies.ts";
 import { AppError } from "../errors.ts";
 import { isApiPath } from "../http/errors.ts";
+import { safeRedirectPath, type SitePath } from "../http/redirect.ts";
 import { SESSION_COOKIE, type SessionStore } from "./service.ts";
 
 export function setSessionCookie(cookie: Cookie<unknown>, token: string, expiresAt: number, config: Config) {
@@ -24,17 +25,11 @@ export function clearSessionCookie(cookie: Cookie<unknown>, config: Config) {
  * Where to come back to after signing in: the page itself for a GET; for a form post (which has no
  * page of its own) the same-site page it was sent from, else home.
  */
-function returnPath(request: Request): string {
+function returnPath(request: Request): SitePath {
   const url = new URL(request.url);
-  if (request.method === "GET") return url.pathname + url.search;
-  const referer = request.headers.get("referer");
-  if (!referer) return "/";
-  try {
-    const from = new URL(referer);
-    return from.host === url.host ? from.pathname + from.search : "/";
-  } catch {
-    return "/";
-  }
+  if (request.method === "GET") return safeRedirectPath(url.pathname + url.search, "/");
+  const from = URL.parse(request.headers.get("referer") ?? "");
+  return safeRedirectPath(from?.host === url.host ? from.pathname + from.search : undefined, "/");
 }
 
 interface GuardContext {

@@ -3,13 +3,17 @@ import { AdminLoginPage, SetupPage, SignInPage, signInFailureMessages } from "..
 import { AppError } from "../errors.ts";
 import { cookieText, setFlowCookie } from "../http/cookies.ts";
 import { showFormOnError } from "../http/errors.ts";
+import { safeRedirectPath } from "../http/redirect.ts";
 import { requestContext } from "../http/request-context.ts";
 import type { Runtime } from "../runtime.ts";
 import { MINUTE_MS } from "../time.ts";
 import { clearSessionCookie, setSessionCookie } from "./guards.ts";
 import { AdminLoginForm, AdminTokenBody, LoginForm, type SessionKind, SessionResponse, SetupForm, SignedInResponse } from "./model.ts";
 import { type SignInFailure, SignInError } from "./provider.ts";
-import { newToken, safeNextPath, SESSION_COOKIE } from "./service.ts";
+import { newToken, SESSION_COOKIE } from "./service.ts";
+
+/** The sign-in button's form posts here (a form, not JSON). */
+export const GOOGLE_LOGIN_PATH = "/api/auth/login";
 
 /** Cookies that live only between the sign-in button and Google's answer. */
 const OAUTH_STATE = "oauth_state";
@@ -21,9 +25,9 @@ const OAUTH_COOKIE_MAX_AGE_S = (10 * MINUTE_MS) / 1000;
 type CookieJar = Record<string, Cookie<unknown>>;
 
 const isSignInFailure = (value: unknown): value is SignInFailure => typeof value === "string" && value in signInFailureMessages;
-/** Tests drive the app without a socket; they all share one address. */
-const clientIp = (server: { requestIP(request: Request): { address: string } | null } | null, request: Request) =>
-  server?.requestIP(request)?.address ?? "local";
+/** The socket's peer; unknown when tests drive the app through `app.handle` (they all share one client). */
+const peerAddress = (server: { requestIP(request: Request): { address: string } | null } | null, request: Request) =>
+  server?.requestIP(request)?.address;
 
 /**
  * Sign-in and sign-out: Google (authorization code + PKCE), the admin token, the owner setup
@@ -61,19 +65,19 @@ export function authRoutes({ config, log, modules }: Runtime) {
         SignInPage({
           googleEnabled: google !== null,
           adminTokenEnabled: config.adminToken !== "",
-          next: safeNextPath(query.next, "/"),
+          next: safeRedirectPath(query.next, "/"),
           failure: isSignInFailure(query.error) ? query.error : undefined,
         }),
       )
       .post(
-        "/api/auth/login",
+        GOOGLE_LOGIN_PATH,
         ({ body, cookie, redirect }) => {
           if (!google) throw new AppError("not_found", "google_disabled", "Google sign-in is not configured on this instance.");
           const state = newToken();
           const codeVerifier = newToken();
           flowCookie(cookie, OAUTH_STATE, state);
           flowCookie(cookie, OAUTH_VERIFIER, codeVerifier);
-          flowCookie(cookie, OAUTH_NEXT, safeNextPath(body.next, "/"));
+          flowCookie(cookie, OAUTH_NEXT, safeRedirectPath(body.next, "/"));
           return redirect(google.authorizationUrl(state, codeVerifier).href, 302);
         },
         { body: LoginForm },
@@ -81,7 +85,7 @@ export function authRoutes({ config, log, modules }: Runtime) {
       .get("/api/auth/callback", async ({ query, cookie, request, redirect, log }) => {
         const expectedState = cookieText(cookie[OAUTH_STATE]);
         const codeVerifier = cookieText(cookie[OAUTH_VERIFIER]);
-        const next = safeNextPath(cookieText(cookie[OAUTH_NEXT]), "/");
+        const next = safeRedirectPath(cookieText(cookie[OAUTH_NEXT]), "/");
         // One attempt per button press: whatever happens next, these are spent.
         for (const name of [OAUTH_STATE, OAUTH_VERIFIER, OAUTH_NEXT]) flowCookie(cookie, name, "");
         try {
@@ -128,19 +132,19 @@ export function authRoutes({ config, log, modules }: Runtime) {
       .post(
         "/api/auth/token",
         ({ body, cookie, request, server }) => {
-          const userId = auth.signInWithAdminToken(body.token, clientIp(server, request));
+          const userId = auth.signInWithAdminToken(body.token, auth.clientAddress(peerAddress(server, request), request.headers));
           startSession(cookie, request, userId, "admin_token");
           return { user: auth.sessionUser(userId)! };
         },
         { body: AdminTokenBody, response: { 200: SignedInResponse } },
       )
-      .get("/admin/login", ({ query }) => AdminLoginPage({ enabled: config.adminToken !== "", next: safeNextPath(query.next, "/admin") }))
+      .get("/admin/login", ({ query }) => AdminLoginPage({ enabled: config.adminToken !== "", next: safeRedirectPath(query.next, "/admin") }))
       .post(
         "/admin/login",
         ({ body, cookie, request, server, redirect }) => {
-          const next = safeNextPath(body.next, "/admin");
+          const next = safeRedirectPath(body.next, "/admin");
           showFormOnError(request, (error) => AdminLoginPage({ enabled: config.adminToken !== "", next, message: error.message }));
-          const userId = auth.signInWithAdminToken(body.token, clientIp(server, request));
+          const userId = auth.signInWithAdminToken(body.token, auth.clientAddress(peerAddress(server, request), request.headers));
           startSession(cookie, request, userId, "admin_token");
           return redirect(next, 303);
         },

@@ -3,7 +3,7 @@ import { and, desc, eq, gt, isNull, lte } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { identities, sessions, setupTokens } from "../db/schema.ts";
 import { AppError } from "../errors.ts";
-import type { RateLimiter } from "../http/rate-limit.ts";
+import type { FailureLimiter } from "../http/rate-limit.ts";
 import { recordImplicitConsent } from "../legal/service.ts";
 import { DAY_MS, HOUR_MS } from "../time.ts";
 import { createUser, emailsOf, findOwner, preparedSessionUserLookup, refreshIdentityDetails } from "../user/queries.ts";
@@ -125,21 +125,6 @@ export class SessionStore {
   }
 }
 
-/**
- * `next` as a path on this site, or the fallback. Resolving against a placeholder origin catches
- * every way out (`//host`, `/\host`, tabs and newlines the URL parser drops).
- */
-export function safeNextPath(next: unknown, fallback: string): string {
-  if (typeof next !== "string" || !next.startsWith("/")) return fallback;
-  const placeholder = "http://oo.invalid";
-  try {
-    const url = new URL(next, placeholder);
-    return url.origin === placeholder ? url.pathname + url.search + url.hash : fallback;
-  } catch {
-    return fallback;
-  }
-}
-
 // ─── Accounts ───────────────────────────────────────────────────────────────
 
 /** The owner account, created on first need (owner setup link or admin token). */
@@ -209,16 +194,21 @@ export function adminTokenMatches(given: string, expected: string): boolean {
 }
 
 /**
- * Sign-in with ADMIN_TOKEN (automation, browser tests): opens the owner's account. Every attempt
- * counts against the client's limit, right or wrong, so the token cannot be guessed.
+ * Sign-in with ADMIN_TOKEN (automation, browser tests): opens the owner's account. The right token
+ * always signs in and clears the client's failures, so nobody can lock the owner out; a wrong one
+ * counts against the client's back-off and the global ceiling, and is answered 429 while either
+ * says wait. Guessing is hopeless anyway: the token has at least 24 characters.
  */
-export function signInWithAdminToken(db: Db, adminToken: string, limiter: RateLimiter, given: string, clientIp: string): string {
+export function signInWithAdminToken(db: Db, adminToken: string, limiter: FailureLimiter, given: string, clientKey: string): string {
   if (!adminToken) throw new AppError("forbidden", "admin_token_disabled", "Token sign-in is off on this instance: ADMIN_TOKEN is not set.");
-  const decision = limiter.take(clientIp);
+  if (adminTokenMatches(given, adminToken)) {
+    limiter.succeeded(clientKey);
+    return ensureOwner(db);
+  }
+  const decision = limiter.failed(clientKey);
   if (!decision.allowed) {
     const { retryAfterSeconds } = decision;
-    throw new AppError("rate_limited", "rate_limited", `Too many attempts. Try again in ${retryAfterSeconds} s.`, retryAfterSeconds);
+    throw new AppError("rate_limited", "rate_limited", `Too many wrong tokens. Try again in ${retryAfterSeconds} s.`, retryAfterSeconds);
   }
-  if (!adminTokenMatches(given, adminToken)) throw new AppError("unauthenticated", "invalid_admin_token", "That is not the admin token.");
-  return ensureOwner(db);
+  throw new AppError("unauthenticated", "invalid_admin_token", "That is not the admin token.");
 }

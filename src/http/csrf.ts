@@ -32,9 +32,10 @@ export function isCrossOrigin(request: Request, trusted: Set<string>): boolean {
 export function csrf({ trustedOrigins, exemptPaths }: CsrfOptions) {
   const trusted = new Set(trustedOrigins.map((url) => new URL(url).origin));
   const exempt = new Set(exemptPaths);
-  return new Elysia({ name: "http.csrf" }).onBeforeHandle({ as: "global" }, ({ request, path }) => {
-    if (SAFE_METHODS.has(request.method) || exempt.has(path)) return;
-    if (!isCrossOrigin(request, trusted)) return;
+  // On arrival, before the body is read: a cross-origin request never gets to send one.
+  return new Elysia({ name: "http.csrf" }).onRequest(({ request }) => {
+    if (SAFE_METHODS.has(request.method) || !isCrossOrigin(request, trusted)) return;
+    if (exempt.has(new URL(request.url).pathname)) return;
     throw new AppError("forbidden", "cross_origin", "This request came from another site and was refused.");
   });
 }

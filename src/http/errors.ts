@@ -11,6 +11,8 @@ const STATUS_OF: Record<ErrorKind, number> = {
   not_found: 404,
   gone: 410,
   too_large: 413,
+  unsupported_media_type: 415,
+  misdirected: 421,
   rate_limited: 429,
   internal: 500,
   unavailable: 503,
@@ -33,6 +35,8 @@ function validationMessage(error: ValidationError): string {
 /** Elysia's own errors in the app's terms; undefined for anything unexpected. */
 function describe(code: string | number, error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
+  // Elysia wraps what a body parser throws; the body plugin's own refusals (413, 415, 400) are inside.
+  if (code === "PARSE" && error instanceof Error && error.cause instanceof AppError) return error.cause;
   switch (code) {
     case "NOT_FOUND":
       return new AppError("not_found", "not_found", "Nothing lives at this address.");

@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import { mergeStatus } from "elysia/adapter/utils";
 import type { Logger } from "../log.ts";
 import { continueTrace, type Trace, TracedLogger } from "../trace.ts";
 
@@ -47,14 +48,23 @@ export function loggedPath(url: string): string {
   return SENSITIVE_QUERY.test(path) ? `${path}?[redacted]` : pathAndQuery;
 }
 
-/** One line per request: method, path, status, duration, trace id. Never headers, so never cookies. */
+/**
+ * One line per request: method, path, status, duration, trace id. Never headers, so never cookies.
+ *
+ * The hook is not handed the response that was sent, only what it was made from: `set`, and the
+ * value the handler, a `mapResponse` hook or the error plugin returned. `@elysiajs/html` wraps a page
+ * in a fresh 200 `Response` and leaves the page's status (the spent setup link's 410) in
+ * `set.status`; `redirect()` returns a 303 `Response` and leaves `set.status` at 200. Elysia sends
+ * the `Response`'s own status unless it is 200, else `set.status`: `mergeStatus` is that rule, taken
+ * from Elysia so the line says what the client got.
+ */
 export function requestLog(log: Logger, skip: (path: string) => boolean) {
   return new Elysia({ name: "http.request-log" }).onAfterResponse(
     { as: "global" },
     ({ request, path, set, responseValue }) => {
       if (skip(path)) return;
       const trace = requestTrace(request);
-      const status = responseValue instanceof Response ? responseValue.status : Number(set.status ?? 200);
+      const status = Number((responseValue instanceof Response ? mergeStatus(responseValue.status, set.status) : set.status) ?? 200);
       log.info(
         {
           traceId: trace.traceId,

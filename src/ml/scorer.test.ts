@@ -455,7 +455,7 @@ describe("scorer child process", () => {
     const python = join(bin.path, "python-that-tells");
     writeFileSync(python, `#!/bin/sh\nenv > "${dump}"\nexec python3 "$@"\n`);
     chmodSync(python, 0o755);
-    const secrets = { ADMIN_TOKEN: "admin-secret-value", TODOIST_CLIENT_SECRET: "todoist-secret-value", LLM_API_KEY: "llm-key-value" };
+    const secrets = { ADMIN_TOKEN: "admin-secret-value-0123456789", TODOIST_CLIENT_SECRET: "todoist-secret-value", LLM_API_KEY: "llm-key-value" };
     const before = { ...process.env };
     Object.assign(process.env, secrets, { OO_VISIBLE_SETTING: "kept" });
     try {
