@@ -1,6 +1,6 @@
 import { html } from "@elysiajs/html";
-import { Elysia } from "elysia";
-import { authRoutes } from "./auth/index.ts";
+import { Elysia, t } from "elysia";
+import { authRoutes, GOOGLE_LOGIN_PATH, SIGNED_OUT_APIS } from "./auth/index.ts";
 import { cors } from "./http/cors.ts";
 import { BODY_LIMIT_BYTES, bodies } from "./http/bodies.ts";
 import { csrf } from "./http/csrf.ts";
@@ -11,7 +11,6 @@ import { isStaticPath, staticFiles } from "./http/static.ts";
 import { integrationRoutes, TODOIST_WEBHOOK_PATH } from "./integrations/index.ts";
 import { CONNECT_TODOIST_URL } from "./integrations/page.ts";
 import { MAX_WEBHOOK_BYTES } from "./integrations/todoist/webhook.ts";
-import { GOOGLE_LOGIN_PATH } from "./auth/index.ts";
 import { legalRoutes } from "./legal/index.ts";
 import { recommenderRoutes } from "./recommender/index.ts";
 import type { Runtime } from "./runtime.ts";
@@ -25,14 +24,23 @@ export const MAX_REQUEST_BYTES = Math.max(BODY_LIMIT_BYTES, ...Object.values(RAW
 /** Static files are not worth a log line each (the /health probe never reaches the logger). */
 const quietPath = isStaticPath;
 
+/** The body of a route that declares none: nothing, or an object with no fields (a button's empty form). */
+const NO_BODY = t.Optional(t.Object({}));
+
 /**
  * The HTTP application: the infrastructure plugins, then each module's routes. It builds nothing
  * and never listens: the runtime holds the services, `main.ts` listens, tests call `handle`.
+ *
+ * Input is checked as sent, never cleaned: `normalize: false` turns off Elysia's default, which
+ * drops fields a schema does not declare before checking, so an object schema (Elysia makes it
+ * `additionalProperties: false` unless it says otherwise) refuses an unknown field with a 400 naming
+ * it, in a body, form or path, and in a query unless its schema allows more. Responses are checked
+ * the same way: a field a response schema does not declare is a server error, never sent.
  */
 export function createApp(runtime: Runtime) {
   const { config, log } = runtime;
   return (
-    new Elysia({ name: "oo" })
+    new Elysia({ name: "oo", normalize: false })
       // The probe comes before the request-scoped hooks (logging, CSRF, derive), which it needs none of.
       .get(HEALTH_PATH, () => ({ ok: true }))
       .use(securityHeaders(config))
@@ -41,7 +49,16 @@ export function createApp(runtime: Runtime) {
       .use(errors(log))
       .use(cors(config.webBaseUrl))
       .use(csrf({ trustedOrigins: [config.apiBaseUrl, config.webBaseUrl], exemptPaths: [TODOIST_WEBHOOK_PATH] }))
-      .use(bodies({ raw: RAW_BODIES, formApis: [GOOGLE_LOGIN_PATH, CONNECT_TODOIST_URL] }))
+      .use(
+        bodies({
+          raw: RAW_BODIES,
+          formApis: [GOOGLE_LOGIN_PATH, CONNECT_TODOIST_URL],
+          signedOutApis: SIGNED_OUT_APIS,
+          hasSession: runtime.modules.auth.hasLiveSession,
+        }),
+      )
+      // Every route after this declares its body, or takes none.
+      .guard({ as: "global", body: NO_BODY })
       .use(html())
       .use(staticFiles())
       .use(authRoutes(runtime))

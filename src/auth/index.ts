@@ -14,6 +14,10 @@ import { newToken, SESSION_COOKIE } from "./service.ts";
 
 /** The sign-in button's form posts here (a form, not JSON). */
 export const GOOGLE_LOGIN_PATH = "/api/auth/login";
+const ADMIN_TOKEN_PATH = "/api/auth/token";
+const LOGOUT_PATH = "/api/auth/logout";
+/** The API routes that take a body from someone not signed in yet; every other one needs a session first. */
+export const SIGNED_OUT_APIS = [GOOGLE_LOGIN_PATH, ADMIN_TOKEN_PATH, LOGOUT_PATH];
 
 /** Cookies that live only between the sign-in button and Google's answer. */
 const OAUTH_STATE = "oauth_state";
@@ -121,7 +125,7 @@ export function authRoutes({ config, log, modules }: Runtime) {
         },
         { response: SessionResponse },
       )
-      .post("/api/auth/logout", ({ cookie }) => {
+      .post(LOGOUT_PATH, ({ cookie }) => {
         signOut(cookie);
         return { ok: true };
       })
@@ -130,7 +134,7 @@ export function authRoutes({ config, log, modules }: Runtime) {
         return redirect("/", 303);
       })
       .post(
-        "/api/auth/token",
+        ADMIN_TOKEN_PATH,
         ({ body, cookie, request, server }) => {
           const userId = auth.signInWithAdminToken(body.token, auth.clientAddress(peerAddress(server, request), request.headers));
           startSession(cookie, request, userId, "admin_token");

@@ -6,7 +6,15 @@ import { findOwner, sessionUserOf } from "../user/queries.ts";
 import { googleProvider } from "./google.ts";
 import { authGuards } from "./guards.ts";
 import type { VerifiedIdentity } from "./provider.ts";
-import { isSetupTokenUsable, issueSetupLink, redeemSetupToken, SessionStore, signInWithAdminToken, signInWithIdentity } from "./service.ts";
+import {
+  isSetupTokenUsable,
+  issueSetupLink,
+  redeemSetupToken,
+  SessionStore,
+  sessionCookieOf,
+  signInWithAdminToken,
+  signInWithIdentity,
+} from "./service.ts";
 
 /**
  * Wrong ADMIN_TOKENs: five free per client, then a wait of 1 s doubling per further one up to
@@ -33,6 +41,8 @@ export function createAuthModule({ config, database, jobs }: Kernel) {
     /** Null when GOOGLE_CLIENT_ID is empty: the button is hidden and the routes answer 404. */
     google: config.google.clientId ? googleProvider(config) : null,
     sessionUser: (userId: string) => sessionUserOf(db, userId),
+    /** Whether a request carries a live session cookie; read-only, for checks made before the guards run. */
+    hasLiveSession: (request: Request) => sessions.isLive(sessionCookieOf(request)),
     /** The person a provider vouched for, found or created; returns the user id. */
     signInWithIdentity: (provider: string, identity: VerifiedIdentity) => signInWithIdentity(db, provider, identity),
     /** Who is asking: the socket peer, or the client behind it when the peer is in TRUSTED_PROXIES. */

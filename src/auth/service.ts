@@ -11,6 +11,17 @@ import type { SessionKind, SessionUser } from "./model.ts";
 import type { VerifiedIdentity } from "./provider.ts";
 
 export const SESSION_COOKIE = "sid";
+
+/** The session token in a request's Cookie header, for checks made before Elysia parses cookies. */
+export function sessionCookieOf(request: Request): string | undefined {
+  const header = request.headers.get("cookie");
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const equals = part.indexOf("=");
+    if (equals !== -1 && part.slice(0, equals).trim() === SESSION_COOKIE) return part.slice(equals + 1).trim() || undefined;
+  }
+  return undefined;
+}
 /** Lifetimes by kind; user sessions slide once half their life is used. */
 export const SESSION_LIFETIME_MS: Record<SessionKind, number> = { user: 30 * DAY_MS, admin_token: DAY_MS, setup: 30 * DAY_MS };
 /** `last_seen_at` is refreshed at most this often, so a signed-in request rarely writes. */
@@ -89,6 +100,13 @@ export class SessionStore {
       this.db.update(sessions).set({ expiresAt, lastSeenAt: now }).where(eq(sessions.tokenHash, tokenHash)).run();
     }
     return { user, tokenHash, kind: row.kind, expiresAt, renewed };
+  }
+
+  /** Whether the token names a live session, without touching it (the guard's `validate` renews and records use). */
+  isLive(token: string | undefined, now = Date.now()): boolean {
+    if (!token || token.length > 100) return false;
+    const found = this.find(hashToken(token));
+    return found !== null && found.user !== undefined && found.row.expiresAt > now;
   }
 
   delete(token: string): void {

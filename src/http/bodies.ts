@@ -10,6 +10,10 @@ export interface BodyOptions {
   raw: Record<string, number>;
   /** API routes that take a form (a button posted by a page) instead of JSON. */
   formApis: string[];
+  /** API routes that take a body from someone not signed in (sign-in itself); every other one needs a session. */
+  signedOutApis: string[];
+  /** Whether the request carries a live session, checked without side effects. */
+  hasSession(request: Request): boolean;
 }
 
 const tooLarge = (limit: number) => new AppError("too_large", "too_large", `The request body is over ${Math.round(limit / 1024)} KB.`);
@@ -64,8 +68,15 @@ function parseJson(bytes: Uint8Array): Record<string, unknown> {
 
 /** A form as an object; a field sent twice is refused rather than guessed at. */
 function parseForm(bytes: Uint8Array): Record<string, string> {
+  const form = text(bytes);
+  // URLSearchParams would read a percent-encoded byte that is not UTF-8 as U+FFFD; refuse it instead.
+  try {
+    decodeURIComponent(form.replaceAll("+", " "));
+  } catch {
+    throw new AppError("invalid", "invalid_body", "The form is not UTF-8.");
+  }
   const fields: Record<string, string> = {};
-  for (const [name, value] of new URLSearchParams(text(bytes))) {
+  for (const [name, value] of new URLSearchParams(form)) {
     if (Object.hasOwn(fields, name)) throw new AppError("invalid", "invalid_body", `The form sends ${name.slice(0, 40)} twice.`);
     fields[name] = value;
   }
@@ -79,17 +90,24 @@ const mediaType = (contentType: string | null) => (contentType ?? "").split(";")
 
 /**
  * Every request body goes through here, after the host and cross-origin checks (which run when
- * the request arrives) and before any handler: JSON under /api, forms for pages (and the few API
+ * the request arrives) and before any handler. An API call that needs a session is checked for
+ * one first; a page's form is read (within its limit) before its guard sends a signed-out person
+ * to sign in, so the redirect can bring them back. JSON under /api, forms for pages (and the few API
  * routes a page's button posts to), raw bytes for signed webhooks, each read within its limit.
  * Anything else is 415; a body that does not parse is 400.
  */
-export function bodies({ raw, formApis }: BodyOptions) {
+export function bodies({ raw, formApis, signedOutApis, hasSession }: BodyOptions) {
   const rawLimits = new Map(Object.entries(raw));
   const formApiPaths = new Set(formApis);
+  const signedOutApiPaths = new Set(signedOutApis);
   return new Elysia({ name: "http.bodies" }).onParse({ as: "global" }, async ({ request, path }) => {
     const rawLimit = rawLimits.get(path);
     if (rawLimit !== undefined) return readBounded(request, rawLimit);
     if (request.body === null) return;
+    // An API call that needs a session and has none is refused before a byte of its body is read.
+    if (isApiPath(path) && !signedOutApiPaths.has(path) && !hasSession(request)) {
+      throw new AppError("unauthenticated", "unauthenticated", "Sign in to continue.");
+    }
     const type = mediaType(request.headers.get("content-type"));
     const wantsJson = isApiPath(path) && !formApiPaths.has(path);
     if (type === "") {

@@ -41,6 +41,8 @@ function describe(code: string | number, error: unknown): AppError | undefined {
     case "NOT_FOUND":
       return new AppError("not_found", "not_found", "Nothing lives at this address.");
     case "VALIDATION":
+      // An answer that does not match its own schema is our bug, not the caller's: a 500, logged.
+      if ((error as ValidationError).type === "response") return undefined;
       return new AppError("invalid", "invalid_request", validationMessage(error as ValidationError));
     case "PARSE":
       return new AppError("invalid", "invalid_body", "The request body could not be read.");

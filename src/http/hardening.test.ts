@@ -2,26 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { TIMEZONE_DETECT_SCRIPT } from "../../views/account.tsx";
 import { signIn } from "../testing/auth.ts";
-import { BASE, createTestApp, type TestContext } from "../testing/harness.ts";
-
-/** Every row of every table, for "nothing was written". */
-function rowCounts(context: TestContext): Record<string, number> {
-  const tables = context.database.sqlite.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all();
-  return Object.fromEntries(tables.map(({ name }) => [name, context.database.sqlite.query<{ n: number }, []>(`SELECT count(*) AS n FROM "${name}"`).get()!.n]));
-}
-
-/** A body sent in chunks with no Content-Length, as a client streaming it would. */
-function chunked(bytes: number, chunk = 16 * 1024): ReadableStream<Uint8Array> {
-  let sent = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (sent >= bytes) return controller.close();
-      const size = Math.min(chunk, bytes - sent);
-      sent += size;
-      controller.enqueue(new Uint8Array(size).fill(0x20));
-    },
-  });
-}
+import { BASE, createTestApp } from "../testing/harness.ts";
+import { chunked, rowCounts } from "../testing/requests.ts";
 
 const errorCode = async (response: Response) => ((await response.json()) as { error: { code: string } }).error.code;
 
@@ -70,6 +52,43 @@ describe("request bodies", () => {
     expect(response.status).toBe(403);
     expect(await errorCode(response)).toBe("cross_origin");
     expect(pulled).toBeLessThanOrEqual(1);
+  });
+
+  test("an API call that needs a session and has none is refused before its body is read", async () => {
+    const context = createTestApp();
+    const person = signIn(context.database);
+    const streamed = () => {
+      const body = {
+        pulled: 0,
+        stream: new ReadableStream<Uint8Array>({
+          pull(controller) {
+            body.pulled++;
+            controller.enqueue(new Uint8Array(32 * 1024).fill(0x20));
+          },
+        }),
+      };
+      return body;
+    };
+    for (const cookie of ["", "sid=not-a-session", `sid=${person.token}x`]) {
+      const body = streamed();
+      const response = await context.request("/api/user/profile", {
+        method: "PATCH",
+        headers: { cookie, "content-type": "application/json" },
+        body: body.stream,
+      });
+      expect(response.status).toBe(401);
+      expect(await errorCode(response)).toBe("unauthenticated");
+      expect(body.pulled).toBeLessThanOrEqual(1);
+    }
+    // Signed in, the same kind of body is read, up to its limit.
+    const body = streamed();
+    const response = await context.request("/api/user/profile", {
+      method: "PATCH",
+      headers: { cookie: person.cookie, "content-type": "application/json" },
+      body: body.stream,
+    });
+    expect(response.status).toBe(413);
+    expect(body.pulled).toBeGreaterThan(1);
   });
 
   test("JSON APIs take JSON only, forms take forms only: 415, and nothing changes", async () => {

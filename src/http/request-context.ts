@@ -37,15 +37,19 @@ export function requestContext(log: Logger) {
 }
 
 const SENSITIVE_QUERY = /^\/(api\/(auth|integrations)\/|setup\/?$)/;
+/** A log line keeps this much of a path: a client may send tens of KB of query string, the log need not hold it. */
+export const MAX_LOGGED_PATH = 2048;
+
+const capped = (path: string) => (path.length > MAX_LOGGED_PATH ? `${path.slice(0, MAX_LOGGED_PATH)}…[${path.length - MAX_LOGGED_PATH} more]` : path);
 
 /** The path as logged: OAuth `code` and `state`, and owner setup tokens, live in these query strings, so they are dropped. */
 export function loggedPath(url: string): string {
   const start = url.indexOf("/", url.indexOf("//") + 2);
   const pathAndQuery = start === -1 ? "/" : url.slice(start);
   const queryAt = pathAndQuery.indexOf("?");
-  if (queryAt === -1) return pathAndQuery;
+  if (queryAt === -1) return capped(pathAndQuery);
   const path = pathAndQuery.slice(0, queryAt);
-  return SENSITIVE_QUERY.test(path) ? `${path}?[redacted]` : pathAndQuery;
+  return SENSITIVE_QUERY.test(path) ? `${capped(path)}?[redacted]` : capped(pathAndQuery);
 }
 
 /**

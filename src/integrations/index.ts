@@ -4,7 +4,7 @@ import { AppError } from "../errors.ts";
 import { cookieText, setFlowCookie } from "../http/cookies.ts";
 import { requestContext } from "../http/request-context.ts";
 import type { Runtime } from "../runtime.ts";
-import { CallbackQuery, ConnectPageQuery, DisconnectedResponse, IntegrationsResponse, PROVIDERS, ProviderParams, WebhookResponse } from "./model.ts";
+import { CallbackQuery, ConnectPageQuery, DisconnectedResponse, IntegrationsResponse, PROVIDERS, ProviderParams, WebhookBody, WebhookResponse } from "./model.ts";
 import { CONNECT_TODOIST_URL, DISCONNECT_TODOIST_FORM_URL, todoistRow } from "./page.ts";
 import { TODOIST } from "./todoist/access.ts";
 import { STATE_LIFETIME_S, TODOIST_SCOPE } from "./todoist/connect.ts";
@@ -66,15 +66,14 @@ export function integrationRoutes({ config, log, modules }: Runtime) {
     .post(
       TODOIST_WEBHOOK_PATH,
       async ({ request, body, traceId }) => {
-        // The raw bytes, exactly as signed (the body plugin reads this route's body as bytes, within its limit).
-        const result = webhooks.handle(body as Uint8Array, {
+        const result = webhooks.handle(body, {
           signature: request.headers.get("x-todoist-hmac-sha256"),
           deliveryId: request.headers.get("x-todoist-delivery-id"),
           traceId,
         });
         return { ok: true as const, result };
       },
-      { response: WebhookResponse },
+      { body: WebhookBody, response: WebhookResponse },
     )
     .get(
       "/connect",

@@ -24,20 +24,28 @@ export const ProviderParams = t.Object({ provider: t.String({ minLength: 1, maxL
 
 export const DisconnectedResponse = t.Object({ disconnected: t.Literal(true) });
 
-/** What Todoist adds to the redirect back; every field optional, since a denial carries `error` instead of `code`. */
-export const CallbackQuery = t.Object({
-  code: t.Optional(t.String({ maxLength: 2048 })),
-  state: t.Optional(t.String({ maxLength: 512 })),
-  error: t.Optional(t.String({ maxLength: 512 })),
-});
+/**
+ * What Todoist adds to the redirect back; every field optional, since a denial carries `error` instead
+ * of `code`. Other parameters a provider may add (`iss`, …) are let through and ignored.
+ */
+export const CallbackQuery = t.Object(
+  {
+    code: t.Optional(t.String({ maxLength: 2048 })),
+    state: t.Optional(t.String({ maxLength: 512 })),
+    error: t.Optional(t.String({ maxLength: 512 })),
+  },
+  { additionalProperties: true },
+);
 
-/** The connect page's one-word outcome in its query string, mapped to a fixed message (never echoed). */
-export const ConnectPageQuery = t.Object({ todoist: t.Optional(t.String({ maxLength: 32 })) });
+/** The connect page's one-word outcome in its query string, mapped to a fixed message (never echoed); other parameters are ignored. */
+export const ConnectPageQuery = t.Object({ todoist: t.Optional(t.String({ maxLength: 32 })) }, { additionalProperties: true });
 
 /** What a delivery Todoist sent came to (a refused one is an error). */
 export const WebhookResultSchema = t.Union([t.Literal("applied"), t.Literal("duplicate"), t.Literal("ignored")]);
 export type WebhookResult = typeof WebhookResultSchema.static;
 export const WebhookResponse = t.Object({ ok: t.Literal(true), result: WebhookResultSchema });
+/** The webhook's body: its raw bytes, exactly as signed (read by the body plugin within their limit). */
+export const WebhookBody = t.Uint8Array({});
 
 /** Todoist's webhook envelope (plain typebox: checked by hand after the signature, not by Elysia). */
 export const WebhookEnvelope = Type.Object({

@@ -26,15 +26,21 @@ export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 const envelopeCheck = TypeCompiler.Compile(WebhookEnvelope);
 const taskCheck = TypeCompiler.Compile(TodoistApiTaskSchema);
 const TASK_EVENTS = new Set(["item:added", "item:updated", "item:deleted", "item:completed", "item:uncompleted"]);
+/** Strict: bytes that are not UTF-8 are refused, not read as replacement characters. */
+const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** A body over `MAX_WEBHOOK_BYTES` (also refused from its Content-Length, before it is read). */
 export const tooLarge = () => new AppError("too_large", "too_large", "The webhook body is too large.");
 
-/** `X-Todoist-Hmac-SHA256`: base64 HMAC-SHA256 of the raw body keyed with the client secret, compared in constant time. */
+/**
+ * `X-Todoist-Hmac-SHA256`: base64 HMAC-SHA256 of the raw body keyed with the client secret, compared
+ * as text in constant time: decoding the header first would accept other spellings of the same
+ * bytes (Node's base64 decoder skips characters it does not know and stops at padding).
+ */
 export function verifySignature(body: Uint8Array, header: string | null, secret: string): boolean {
   if (!header || !secret) return false;
-  const expected = createHmac("sha256", secret).update(body).digest();
-  const given = Buffer.from(header.trim(), "base64");
+  const expected = Buffer.from(createHmac("sha256", secret).update(body).digest("base64"));
+  const given = Buffer.from(header.trim());
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
@@ -97,9 +103,9 @@ export class TodoistWebhooks {
     }
     let envelope: unknown;
     try {
-      envelope = JSON.parse(new TextDecoder().decode(body));
+      envelope = JSON.parse(utf8.decode(body));
     } catch {
-      throw new AppError("invalid", "invalid_body", "The webhook body is not JSON.");
+      throw new AppError("invalid", "invalid_body", "The webhook body is not UTF-8 JSON.");
     }
     if (!envelopeCheck.Check(envelope)) throw new AppError("invalid", "invalid_body", "The webhook body is not a Todoist event.");
     const event = envelope.event_name;
