@@ -41,8 +41,9 @@ export function createApp(runtime: Runtime) {
   const { config, log } = runtime;
   return (
     new Elysia({ name: "oo", normalize: false })
-      // The probe comes before the request-scoped hooks (logging, CSRF, derive), which it needs none of.
-      .get(HEALTH_PATH, () => ({ ok: true }))
+      // The probe comes before every hook (host check, headers, logging, CSRF), which it needs none of: a
+      // load balancer may name the instance by its IP address. A static value, which Elysia serves natively.
+      .get(HEALTH_PATH, { ok: true })
       .use(securityHeaders(config))
       .use(requestContext(log))
       .use(requestLog(log, quietPath))

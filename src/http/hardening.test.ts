@@ -185,5 +185,7 @@ describe("host check", () => {
       expect((await context.request("/signin", { headers: { host } })).status).toBe(200);
     }
     expect(new URL(BASE).hostname).toBe("localhost");
+    // A load balancer's health probe may use the instance's IP address as its Host.
+    expect((await context.request("/health", { headers: { host: "10.0.0.5:3001" } })).status).toBe(200);
   });
 });

@@ -43,7 +43,7 @@ export function securityHeaderValues(config: Config): Record<string, string> {
 }
 
 /**
- * On arrival: a request must name this instance in its Host (API_BASE_URL's or WEB_BASE_URL's
+ * On arrival: a request (but the health probe) must name this instance in its Host (API_BASE_URL's or WEB_BASE_URL's
  * host, or a loopback name), or it is refused before anything runs: a page on another name that
  * resolves here (DNS rebinding) is not same-origin with oO, whatever its Origin says. Then every
  * response gets the security headers; a route that sets one itself (a static file's
@@ -53,11 +53,12 @@ export function securityHeaders(config: Config) {
   const allowed = new Set([config.apiBaseUrl, config.webBaseUrl].map((url) => new URL(url).hostname.toLowerCase()));
   const headers = securityHeaderValues(config);
   return new Elysia({ name: "http.security-headers" }).onRequest(({ request, set }) => {
+    // The health probe changes nothing and tells nothing; a load balancer may name the instance by its IP.
+    if (request.url.endsWith(HEALTH_PATH)) return;
     const host = hostname(request.headers.get("host") ?? new URL(request.url).host);
     if (!allowed.has(host) && !LOOPBACK_HOSTS.has(host)) {
       throw new AppError("misdirected", "unknown_host", "This server does not answer for that host name.");
     }
-    if (request.url.endsWith(HEALTH_PATH)) return;
     Object.assign(set.headers, headers);
   });
 }
