@@ -1,5 +1,5 @@
 import type { Profile } from "../src/user/model.ts";
-import { Footer, Layout } from "./layout.tsx";
+import { BackToTip, Footer, Layout } from "./layout.tsx";
 
 /**
  * Sends the browser's time zone once, while the account has none confirmed. Pages showing
@@ -32,6 +32,7 @@ export function AccountPage({ profile, timeZones, saved, problem }: AccountPageP
   return (
     <Layout title="Account">
       <main>
+        <BackToTip />
         <h1>Your account</h1>
         <p>
           <span safe>{profile.name ?? "No name"}</span>
@@ -70,10 +71,6 @@ export function AccountPage({ profile, timeZones, saved, problem }: AccountPageP
           <input id="quietHoursStart" name="quietHoursStart" type="time" value={profile.quietHoursStart} required />
           <label for="quietHoursEnd">until</label>
           <input id="quietHoursEnd" name="quietHoursEnd" type="time" value={profile.quietHoursEnd} required />
-          <label>
-            <input type="checkbox" name="pushOptIn" value="on" checked={profile.pushOptIn} /> Send me push
-            notifications outside quiet hours
-          </label>
           <p>
             <button type="submit">Save</button>
           </p>

@@ -12,6 +12,13 @@ export const signInFailureMessages: Record<SignInFailure, string> = {
   unavailable: "Google could not be reached just now. Please try again in a moment.",
 };
 
+/** One line after leaving, so the person knows it worked; the query string only ever picks one. */
+export const signInNotices = {
+  "signed-out": "You are signed out.",
+  deleted: "Your account and everything oO stored about you are deleted.",
+} as const;
+export type SignInNotice = keyof typeof signInNotices;
+
 function ConsentNote() {
   return (
     <p class="dim">
@@ -26,9 +33,10 @@ export interface SignInPageProps {
   /** The hidden `next` field: only ever a checked path on this site. */
   next: SitePath;
   failure?: SignInFailure;
+  notice?: SignInNotice;
 }
 
-export function SignInPage({ googleEnabled, adminTokenEnabled, next, failure }: SignInPageProps) {
+export function SignInPage({ googleEnabled, adminTokenEnabled, next, failure, notice }: SignInPageProps) {
   return (
     <Layout title="Sign in">
       <main class="center">
@@ -42,6 +50,13 @@ export function SignInPage({ googleEnabled, adminTokenEnabled, next, failure }: 
         ) : (
           ""
         )}
+        {notice ? (
+          <p class="notice" role="status">
+            {signInNotices[notice]}
+          </p>
+        ) : (
+          ""
+        )}
         {googleEnabled ? (
           <>
             <form method="post" action="/api/auth/login">
@@ -51,10 +66,7 @@ export function SignInPage({ googleEnabled, adminTokenEnabled, next, failure }: 
             <ConsentNote />
           </>
         ) : (
-          <p class="dim">
-            This instance has no Google sign-in. Its owner signs in with the setup link printed when the server starts, or a
-            fresh one from <code>oo admin-link</code>.
-          </p>
+          <p class="dim">This instance is not open for sign-in yet.</p>
         )}
         {adminTokenEnabled ? (
           <p>
@@ -116,7 +128,7 @@ export function SetupPage({ token, ownerExists }: SetupPageProps) {
   return (
     <Layout title="Owner setup">
       <main class="center">
-        <h1>{ownerExists ? "Sign in as the owner" : "Create the owner account"}</h1>
+        <h1>{!token ? "This link no longer works" : ownerExists ? "Sign in as the owner" : "Create the owner account"}</h1>
         {token ? (
           <>
             <p class="dim">

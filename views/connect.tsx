@@ -1,5 +1,5 @@
 import type { PropsWithChildren } from "@kitajs/html";
-import { Footer, Layout } from "./layout.tsx";
+import { BackToTip, Footer, Layout } from "./layout.tsx";
 
 export interface IntegrationAction {
   /** A form POSTs here, so the button works without JavaScript. */
@@ -35,6 +35,7 @@ export function ConnectPage({ rows, notice, children }: PropsWithChildren<{ rows
   return (
     <Layout title="Connect">
       <main>
+        <BackToTip />
         <h1>Connect</h1>
         <p class="dim">oO reads what you connect, in the background, to choose your next tip.</p>
         {notice ? (
@@ -70,7 +71,7 @@ export function ConnectPage({ rows, notice, children }: PropsWithChildren<{ rows
         </ul>
         {children}
         <p>
-          <a href="/">Back to your tip</a> · <a href="/account">Account</a>
+          <a href="/account">Account</a>
         </p>
       </main>
       <Footer />

@@ -36,6 +36,15 @@ export function Layout({ title, htmx, scripts = [], bodyClass, children }: Layou
   );
 }
 
+/** The way back to the tip, at the top of every other page: installed as an app, there is no browser back button. */
+export function BackToTip() {
+  return (
+    <nav class="back" aria-label="Back">
+      <a href="/">← Your tip</a>
+    </nav>
+  );
+}
+
 export function Footer() {
   return (
     <footer>

@@ -1,4 +1,4 @@
-import { Footer, Layout } from "./layout.tsx";
+import { BackToTip, Footer, Layout } from "./layout.tsx";
 
 export interface LegalPageProps {
   /** The host this instance answers on, which names its operator. */
@@ -22,6 +22,7 @@ export function TermsPage({ host, version }: LegalPageProps) {
   return (
     <Layout title="Terms">
       <main>
+        <BackToTip />
         <h1>Terms of use</h1>
         <p class="dim" safe>
           Version {version}
@@ -83,6 +84,7 @@ export function PrivacyPage({ host, version, retentionDays, llmHost, errorCaptur
   return (
     <Layout title="Privacy">
       <main>
+        <BackToTip />
         <h1>Privacy notice</h1>
         <p class="dim" safe>
           Version {version}

@@ -48,7 +48,7 @@ describe("sessions", () => {
     const again = signIn(context.database);
     const page = await context.request("/signout", { method: "POST", headers: { cookie: again.cookie } });
     expect(page.status).toBe(303);
-    expect(page.headers.get("location")).toBe("/");
+    expect(page.headers.get("location")).toBe("/signin?notice=signed-out");
     expect(await sessionOf(context, again.token)).toEqual({});
   });
 
@@ -292,7 +292,7 @@ describe("admin token", () => {
     expect(right.headers.get("location")).toBe("/admin/jobs");
     expect((await sessionOf(context, issuedSid(right)!)).user).toBeDefined();
     const offsite = await context.request("/admin/login", form({ token: ADMIN_TOKEN, next: "//evil.example" }));
-    expect(offsite.headers.get("location")).toBe("/admin");
+    expect(offsite.headers.get("location")).toBe("/");
   });
 });
 
@@ -422,3 +422,48 @@ describe("owner link from the command line and at boot", () => {
     }
   }, 30_000);
 });
+
+describe("no dead ends", () => {
+  test("every page but the tip links back to it; leaving says so in one line", async () => {
+    const context = createTestApp();
+    const person = signIn(context.database);
+    for (const path of ["/account", "/connect", "/legal/terms", "/legal/privacy"]) {
+      const page = await (await context.request(path, { headers: { cookie: person.cookie } })).text();
+      expect(page).toContain('<a href="/">← Your tip</a>');
+    }
+    const signedOut = await context.request("/signout", { method: "POST", headers: { cookie: person.cookie } });
+    const after = await (await context.request(signedOut.headers.get("location")!)).text();
+    expect(after).toContain("You are signed out.");
+    const leaving = signIn(context.database);
+    const deleted = await context.request("/account/delete", { method: "POST", headers: { cookie: leaving.cookie } });
+    expect(await (await context.request(deleted.headers.get("location")!)).text()).toContain("Your account and everything oO stored about you are deleted.");
+    // Only the known notices are shown; anything else in the query string is ignored, never echoed.
+    const planted = await (await context.request("/signin?notice=%3Cb%3Eplanted")).text();
+    expect(planted).not.toContain("planted");
+    expect(planted).not.toContain('class="notice"');
+  });
+
+  test("a signed-in person who opens /signin goes on to the tip (or where they were going)", async () => {
+    const context = createTestApp();
+    const person = signIn(context.database);
+    const home = await context.request("/signin", { headers: { cookie: person.cookie } });
+    expect(home.status).toBe(303);
+    expect(home.headers.get("location")).toBe("/");
+    const onward = await context.request("/signin?next=%2Fconnect", { headers: { cookie: person.cookie } });
+    expect(onward.headers.get("location")).toBe("/connect");
+    expect((await context.request("/signin")).status).toBe(200);
+  });
+
+  test("the admin token lands on the tip page until the console exists; a used setup link says so", async () => {
+    const adminToken = "correct horse battery staple";
+    const context = createTestApp({ ADMIN_TOKEN: adminToken });
+    const signedIn = await context.request("/admin/login", form({ token: adminToken }));
+    expect(signedIn.headers.get("location")).toBe("/");
+    const token = tokenOf(issueSetupLink(context.database.db, context.config.apiBaseUrl));
+    await context.request("/setup", form({ token }));
+    const spent = await (await context.request(`/setup?token=${token}`)).text();
+    expect(spent).toContain("This link no longer works");
+    expect(spent).not.toContain("Create the owner account");
+  });
+});
+

@@ -1,5 +1,5 @@
 import { type Cookie, Elysia } from "elysia";
-import { AdminLoginPage, SetupPage, SignInPage, signInFailureMessages } from "../../views/auth.tsx";
+import { AdminLoginPage, SetupPage, SignInPage, type SignInNotice, signInFailureMessages, signInNotices } from "../../views/auth.tsx";
 import { AppError } from "../errors.ts";
 import { cookieText, setFlowCookie } from "../http/cookies.ts";
 import { showFormOnError } from "../http/errors.ts";
@@ -29,6 +29,9 @@ const OAUTH_COOKIE_MAX_AGE_S = (10 * MINUTE_MS) / 1000;
 type CookieJar = Record<string, Cookie<unknown>>;
 
 const isSignInFailure = (value: unknown): value is SignInFailure => typeof value === "string" && value in signInFailureMessages;
+const isSignInNotice = (value: unknown): value is SignInNotice => typeof value === "string" && Object.hasOwn(signInNotices, value);
+/** Where an admin-token sign-in lands without a `next`: the tip page, until the admin console exists. */
+const ADMIN_LANDING = "/";
 /** The socket's peer; unknown when tests drive the app through `app.handle` (they all share one client). */
 const peerAddress = (server: { requestIP(request: Request): { address: string } | null } | null, request: Request) =>
   server?.requestIP(request)?.address;
@@ -65,14 +68,18 @@ export function authRoutes({ config, log, modules }: Runtime) {
   return (
     new Elysia({ name: "auth" })
       .use(requestContext(log))
-      .get("/signin", ({ query }) =>
-        SignInPage({
+      .get("/signin", ({ query, request, redirect }) => {
+        const next = safeRedirectPath(query.next, "/");
+        // Someone signed in already has nothing to do here: on to where they were going.
+        if (auth.hasLiveSession(request)) return redirect(next, 303);
+        return SignInPage({
           googleEnabled: google !== null,
           adminTokenEnabled: config.adminToken !== "",
-          next: safeRedirectPath(query.next, "/"),
+          next,
           failure: isSignInFailure(query.error) ? query.error : undefined,
-        }),
-      )
+          notice: isSignInNotice(query.notice) ? query.notice : undefined,
+        });
+      })
       .post(
         GOOGLE_LOGIN_PATH,
         ({ body, cookie, redirect }) => {
@@ -131,7 +138,7 @@ export function authRoutes({ config, log, modules }: Runtime) {
       })
       .post("/signout", ({ cookie, redirect }) => {
         signOut(cookie);
-        return redirect("/", 303);
+        return redirect(`/signin?notice=${"signed-out" satisfies SignInNotice}`, 303);
       })
       .post(
         ADMIN_TOKEN_PATH,
@@ -142,11 +149,11 @@ export function authRoutes({ config, log, modules }: Runtime) {
         },
         { body: AdminTokenBody, response: { 200: SignedInResponse } },
       )
-      .get("/admin/login", ({ query }) => AdminLoginPage({ enabled: config.adminToken !== "", next: safeRedirectPath(query.next, "/admin") }))
+      .get("/admin/login", ({ query }) => AdminLoginPage({ enabled: config.adminToken !== "", next: safeRedirectPath(query.next, ADMIN_LANDING) }))
       .post(
         "/admin/login",
         ({ body, cookie, request, server, redirect }) => {
-          const next = safeRedirectPath(body.next, "/admin");
+          const next = safeRedirectPath(body.next, ADMIN_LANDING);
           showFormOnError(request, (error) => AdminLoginPage({ enabled: config.adminToken !== "", next, message: error.message }));
           const userId = auth.signInWithAdminToken(body.token, auth.clientAddress(peerAddress(server, request), request.headers));
           startSession(cookie, request, userId, "admin_token");

@@ -46,7 +46,7 @@ const ROUTES: Record<string, RouteSpec> = {
   "PATCH /api/user/profile": { body: { timezone: "UTC", quietHoursStart: "22:00", quietHoursEnd: "08:00", pushOptIn: true } },
   "GET /api/user/export": {},
   "DELETE /api/user": {},
-  "POST /account": { body: { timezone: "UTC", quietHoursStart: "22:00", quietHoursEnd: "08:00", pushOptIn: "on" } },
+  "POST /account": { body: { timezone: "UTC", quietHoursStart: "22:00", quietHoursEnd: "08:00" } },
   "POST /account/delete": {},
   "POST /api/recommend": {},
   "POST /api/tip/:id/feedback": { body: { action: "done" } },

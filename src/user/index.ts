@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import { AccountPage } from "../../views/account.tsx";
+import type { SignInNotice } from "../../views/auth.tsx";
 import { clearSessionCookie } from "../auth/guards.ts";
 import { SESSION_COOKIE } from "../auth/service.ts";
 import { showFormOnError } from "../http/errors.ts";
@@ -51,7 +52,6 @@ export function userRoutes({ config, modules }: Runtime) {
           timezone: body.timezone,
           quietHoursStart: body.quietHoursStart,
           quietHoursEnd: body.quietHoursEnd,
-          pushOptIn: body.pushOptIn === "on",
         });
         return redirect("/account?saved=1", 303);
       },
@@ -62,7 +62,7 @@ export function userRoutes({ config, modules }: Runtime) {
       async ({ user, cookie, redirect }) => {
         await account.deleteAccount(user.id);
         clearSessionCookie(cookie[SESSION_COOKIE]!, config);
-        return redirect("/", 303);
+        return redirect(`/signin?notice=${"deleted" satisfies SignInNotice}`, 303);
       },
       { requireAuth: true },
     );

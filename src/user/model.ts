@@ -20,12 +20,11 @@ export const ProfileChangesBody = t.Object({
 });
 export type ProfileChanges = typeof ProfileChangesBody.static;
 
-/** The /account form as browsers send it: an unticked checkbox is simply absent. */
+/** The /account form as browsers send it. It offers no push switch until web push is built: the API keeps the preference. */
 export const ProfileForm = t.Object({
   timezone: t.String({ maxLength: 100 }),
   quietHoursStart: t.String({ maxLength: 5 }),
   quietHoursEnd: t.String({ maxLength: 5 }),
-  pushOptIn: t.Optional(t.Literal("on")),
 });
 
 export const DeletedResponse = t.Object({ deleted: t.Boolean() });

@@ -126,20 +126,21 @@ describe("/account", () => {
     expect(await (await context.request("/account", { headers: { cookie: fresh.cookie } })).text()).not.toContain("resolvedOptions");
   });
 
-  test("the form saves without JavaScript; an unticked box turns push off; a bad value re-shows the page", async () => {
+  test("the form saves without JavaScript and leaves the push preference alone (it offers no push switch yet); a bad value re-shows the page", async () => {
     const context = createTestApp();
     const person = signIn(context.database);
     await context.request("/api/user/profile", patch(person.cookie, { pushOptIn: true }));
     const saved = await context.request("/account", accountForm(person.cookie, { timezone: "Asia/Tokyo", quietHoursStart: "21:00", quietHoursEnd: "07:00" }));
     expect(saved.status).toBe(303);
     expect(saved.headers.get("location")).toBe("/account?saved=1");
-    expect(userRow(context, person.userId)).toMatchObject({ timezone: "Asia/Tokyo", quietHoursStart: "21:00", quietHoursEnd: "07:00", pushOptIn: false });
+    expect(userRow(context, person.userId)).toMatchObject({ timezone: "Asia/Tokyo", quietHoursStart: "21:00", quietHoursEnd: "07:00", pushOptIn: true });
+    expect(await (await context.request("/account", { headers: { cookie: person.cookie } })).text()).not.toContain("pushOptIn");
     expect(await (await context.request("/account?saved=1", { headers: { cookie: person.cookie } })).text()).toContain("Saved.");
 
     const before = userRow(context, person.userId);
     const refused = await context.request(
       "/account",
-      accountForm(person.cookie, { timezone: "Europe/Paris", quietHoursStart: "9", quietHoursEnd: "07:00", pushOptIn: "on" }),
+      accountForm(person.cookie, { timezone: "Europe/Paris", quietHoursStart: "9", quietHoursEnd: "07:00" }),
     );
     expect(refused.status).toBe(400);
     expect(await refused.text()).toContain("quietHoursStart: use HH:MM");
@@ -246,7 +247,7 @@ describe("deletion", () => {
     const person = signIn(context.database);
     const response = await context.request("/account/delete", { method: "POST", headers: { cookie: person.cookie } });
     expect(response.status).toBe(303);
-    expect(response.headers.get("location")).toBe("/");
+    expect(response.headers.get("location")).toBe("/signin?notice=deleted");
     expect(response.headers.getSetCookie()[0]).toContain("Max-Age=0");
     expect(rowsNaming(context, person.userId)).toEqual([]);
   });
