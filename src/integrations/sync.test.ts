@@ -312,4 +312,27 @@ describe("background refresh when a tip is chosen", () => {
     const second = await (await context.request("/api/recommend", { method: "POST", headers: { cookie: person.cookie } })).json();
     expect(second.tip.content).toBe("Pay rent");
   });
+
+  test("fresh after connect: the tip page gives way to the tasks the first sync brings, though a tip was just shown", async () => {
+    const { fake, context, module } = setup();
+    fake.createUser({
+      tasks: [
+        { content: "Call the dentist", priority: 4, due: { date: "2020-01-01" } },
+        { content: "Water the plants", priority: 1 },
+      ],
+    });
+    const person = signIn(context.database);
+    context.modules.recommender.settings.update({ servingPolicy: "heuristic", epsilon: 0 });
+    const page = async () => (await context.request("/", { headers: { cookie: person.cookie } })).text();
+    // Before connecting: an advice, kept on screen across reloads by the stability rule.
+    const before = await page();
+    expect(before).not.toContain("Call the dentist");
+    expect(await page()).toBe(before);
+
+    const run = await connectTodoist(context, person);
+    expect(run.outcome).toBe("connected");
+    await module.idle();
+    expect(await page()).toContain("Call the dentist");
+  });
 });
+

@@ -29,7 +29,10 @@ export function createRecommenderModule({ config, database, bus, log, jobs, scor
   const dropCachedCandidates = (event: { userId: string | null }) => {
     if (event.userId) pool.invalidate(event.userId);
   };
-  bus.subscribe("signals.task.synced", dropCachedCandidates);
+  bus.subscribe("signals.task.synced", (event) => {
+    dropCachedCandidates(event);
+    if (event.userId && event.payload.added > 0) recommender.candidatesAdded(event.userId, event.at);
+  });
   bus.subscribe("signals.tip.feedback", dropCachedCandidates);
   bus.subscribe("account.deleted", ({ payload }) => {
     pool.invalidate(payload.userId);

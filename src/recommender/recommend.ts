@@ -126,6 +126,8 @@ export class Recommender {
   private readonly commits: GroupCommit;
   /** Each person's last candidate list with its keys as JSON: from one tip to the next it is usually the very same list. */
   private readonly loggedKeys = new CappedMap<string, { candidates: Candidate[]; json: string }>(PER_PERSON_CACHE_LIMIT);
+  /** When each person's candidates last gained new members (a sync or a webhook added tasks). */
+  private readonly freshSince = new CappedMap<string, number>(PER_PERSON_CACHE_LIMIT);
   /** Why the heuristic is standing in for the serving policy, while it is. */
   private fallingBackBecause: ScorerOutcome | null = null;
 
@@ -164,8 +166,10 @@ export class Recommender {
       .orderBy(desc(tipViews.servedAt))
       .limit(1)
       .get();
-    // The last tip served, if unanswered: an older one left unanswered is not brought back.
-    if (!last || last.actedAt !== null) return this.recommend(user, { ...options, now });
+    // The last tip served, if unanswered: an older one left unanswered is not brought back. New
+    // candidates since (a first sync after connecting, say) deserve a fresh look at once.
+    const fresh = last !== undefined && (this.freshSince.get(user.id) ?? 0) > last.servedAt;
+    if (!last || last.actedAt !== null || fresh) return this.recommend(user, { ...options, now });
     const visible = this.deps.pool.visible(user.id, user.timezone, now, { traceparent: options.traceparent });
     // "Nothing is waiting" holds only while nothing is; a first sync replaces it at once.
     const stillThere = last.candidateKey === ALL_CLEAR.key ? visible.length === 0 : visible.some((c) => c.key === last.candidateKey);
@@ -231,9 +235,15 @@ export class Recommender {
     return tip;
   }
 
+  /** New candidates arrived for this person: the next view chooses again instead of keeping the tip on screen. */
+  candidatesAdded(userId: string, at = Date.now()) {
+    this.freshSince.set(userId, at);
+  }
+
   /** After an account is deleted. */
   forget(userId: string) {
     this.loggedKeys.delete(userId);
+    this.freshSince.delete(userId);
   }
 
   private candidateKeysJson(userId: string, candidates: Candidate[]): string {
