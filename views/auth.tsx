@@ -40,9 +40,9 @@ export function SignInPage({ googleEnabled, adminTokenEnabled, next, failure, no
   return (
     <Layout title="Sign in">
       <main class="center">
-        <p class="mark" aria-label="oO">
+        <h1 class="mark" aria-label="oO">
           o<b>O</b>
-        </p>
+        </h1>
         {failure ? (
           <p class="notice" role="alert" safe>
             {signInFailureMessages[failure]}

@@ -9,7 +9,7 @@ export function ErrorPage({ status, message }: ErrorPageProps) {
   return (
     <Layout title={status === 404 ? "Not found" : "Error"}>
       <main class="center">
-        <p class="error-code">{status}</p>
+        <h1 class="error-code">{status}</h1>
         <p safe>{message}</p>
         <p>
           <a href="/">Back to oO</a>

@@ -41,6 +41,7 @@ export function TipPage({ tip, detectTimezone }: { tip: Tip; detectTimezone: boo
   return (
     <Layout htmx bodyClass="tip-page" scripts={[assetUrl("tip.js")]}>
       <main class="tip-main">
+        <h1 class="sr-only">Your tip</h1>
         <TipCard tip={tip} />
       </main>
       <nav class="corner">

@@ -469,7 +469,10 @@ describe("account deletion", () => {
     const context = app();
     const person = signIn(context.database);
     seedTasks(context, person.userId, [{ content: "Private task" }]);
+    // No exploration: the tip is an advice, so the reaction leaves the task visible in the cache.
+    context.settings.update({ epsilon: 0 });
     const tip = await recommendOverHttp(context, person.cookie);
+    expect(tip.content).not.toBe("Private task");
     await feedbackOverHttp(context, person.cookie, tip.id, "helpful");
     expect(context.bandits.get(person.userId, "linucb")!.pulls).toBe(1);
     expect(context.pool.visible(person.userId, "UTC", Date.now()).some((c) => c.content === "Private task")).toBe(true);
