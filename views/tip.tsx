@@ -3,12 +3,13 @@ import { assetUrl } from "../src/http/static.ts";
 import { TimezoneDetect } from "./account.tsx";
 import { Layout } from "./layout.tsx";
 
+/** `sheetOnly`: its shortcut acts only with the sheet open (done closes the task upstream, dismiss hides it a day). */
 const ACTIONS = [
-  { action: "done", label: "Done", key: "d" },
-  { action: "snooze", label: "Snooze", key: "s" },
-  { action: "dismiss", label: "Dismiss", key: "x" },
-  { action: "helpful", label: "Helpful", key: "h" },
-  { action: "not_helpful", label: "Not helpful", key: "n" },
+  { action: "done", label: "Done", key: "d", sheetOnly: true },
+  { action: "snooze", label: "Snooze", key: "s", sheetOnly: false },
+  { action: "dismiss", label: "Dismiss", key: "x", sheetOnly: true },
+  { action: "helpful", label: "Helpful", key: "h", sheetOnly: false },
+  { action: "not_helpful", label: "Not helpful", key: "n", sheetOnly: false },
 ] as const;
 
 /** The swappable part of the page: the tip, its "why", and its action sheet. */
@@ -21,8 +22,8 @@ export function TipCard({ tip }: { tip: Tip }) {
           {tip.content}
         </summary>
         <form class="sheet" method="post" action={action} hx-post={action} hx-target="#tip" hx-swap="outerHTML" hx-sync="drop">
-          {ACTIONS.map(({ action: value, label, key }) => (
-            <button type="submit" name="action" value={value} data-key={key} class={value === "done" ? "" : "quiet"}>
+          {ACTIONS.map(({ action: value, label, key, sheetOnly }) => (
+            <button type="submit" name="action" value={value} data-key={key} data-sheet-only={sheetOnly ? "" : undefined} class={value === "done" ? "" : "quiet"}>
               {label}
               <kbd aria-hidden="true">{key}</kbd>
             </button>
