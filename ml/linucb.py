@@ -15,6 +15,9 @@ A model is a plain dict, the shape the scorer reads and writes and the Bun side 
 
 score   theta = A_inv b, mean = theta . x, bonus = alpha * sqrt(x^T A_inv x), score = mean + bonus
 update  A_inv' = A_inv - (A_inv x)(A_inv x)^T / (1 + x^T A_inv x)   (Sherman-Morrison), b' = b + r x
+revert  A_inv' = A_inv + (A_inv x)(A_inv x)^T / (1 - x^T A_inv x), b' = b - r x: the update taken
+        back out (A = I + sum x x^T and b are sums, so the order of updates does not matter); the
+        result equals the model that never had it, up to rounding in the last bits
 
 Everything is plain Python, except `scores`, which uses numpy when it is importable (unless
 OO_SCORER_PURE=1): for the serving shape (up to ~50 vectors of d=5) it computes the scores in a
@@ -168,6 +171,27 @@ def update(state, x, reward):
         "b": [value + reward * feature for value, feature in zip(state["b"], x)],
         "pulls": state["pulls"] + 1,
         "reward_sum": float(state["reward_sum"]) + reward,
+    }
+
+
+def revert(state, x, reward):
+    """The model with the update for (`x`, `reward`) taken back out, a new dict. Only an update the
+    model took can be reverted: without it, A - x x^T need not be invertible (raises InvalidValue)."""
+    if state["pulls"] < 1:
+        raise InvalidValue("state has no update to revert")
+    a_inv = state["A_inv"]
+    a_inv_x = [dot(row, x) for row in a_inv]
+    denominator = 1.0 - dot(x, a_inv_x)
+    # x^T A_inv x < 1 holds for any x the model was updated with; at or past 1 it never was.
+    if denominator <= 1e-12:
+        raise InvalidValue("x was not part of this model: the revert would not be invertible")
+    reverted = [[value + (a_inv_x[i] * a_inv_x[j]) / denominator for j, value in enumerate(row)] for i, row in enumerate(a_inv)]
+    return {
+        "d": state["d"],
+        "A_inv": reverted,
+        "b": [value - reward * feature for value, feature in zip(state["b"], x)],
+        "pulls": state["pulls"] - 1,
+        "reward_sum": float(state["reward_sum"]) - reward,
     }
 
 

@@ -27,6 +27,8 @@ Operations, one JSON object per line on stdin, one JSON line per request on stdo
             same doubles, and reading and writing decimal numbers cost more than scoring them.
     update  {"id", "op": "update", "policy": "linucb", "state": {...} | null, "x": [...], "reward": r}
          -> {"id", "state": {...}}   (Sherman-Morrison update of A_inv, b += r x)
+    revert  the same request as update -> {"id", "state": {...}}: that update taken back out (an
+            undone reaction); a state that never took it is refused
     health  {"id", "op": "health"} -> {"id", "ok": true, "version": "...", "numpy": true | false}
             ("numpy": whether linucb.py scores with numpy)
 
@@ -37,7 +39,7 @@ null. A bad request is answered {"id": <id, or null when the line is not a JSON 
 is refused>, "error": "<message>"} and the loop goes on.
 
 `scorer.py --http PORT [--host HOST]` serves the same operations over HTTP: POST /score and
-POST /update take the same objects ("op" not needed), GET /health; a bad request answers 400
+POST /update and POST /revert take the same objects ("op" not needed), GET /health; a bad request answers 400
 with {"id", "error"}, an unknown route 404.
 """
 
@@ -193,24 +195,32 @@ def score(request):
     return reply
 
 
-def update(request):
+def _change(request, change, name):
     _check_policy(request)
     x = request.get("x")
     d = len(x) if type(x) is list else 0
     state = _state(request.get("state"), d, "x")
     linucb.check_vector(x, d, "x")
     reward = linucb.check_number(request.get("reward"), "reward")
-    updated = linucb.update(state, x, reward)
-    if not linucb.is_finite_state(updated):
-        raise BadRequest("update overflows: features, reward or state values are too large")
-    return {"state": updated}
+    changed = change(state, x, reward)
+    if not linucb.is_finite_state(changed):
+        raise BadRequest(f"{name} overflows: features, reward or state values are too large")
+    return {"state": changed}
+
+
+def update(request):
+    return _change(request, linucb.update, "update")
+
+
+def revert(request):
+    return _change(request, linucb.revert, "revert")
 
 
 def health(_request):
     return {"ok": True, "version": VERSION, "numpy": linucb.USE_NUMPY}
 
 
-OPERATIONS = {"score": score, "update": update, "health": health}
+OPERATIONS = {"score": score, "update": update, "revert": revert, "health": health}
 
 
 def handle(request, op):
@@ -289,7 +299,7 @@ def serve_http(host, port):
 
     class HttpHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
-        routes = {("POST", "/score"): "score", ("POST", "/update"): "update", ("GET", "/health"): "health"}
+        routes = {("POST", "/score"): "score", ("POST", "/update"): "update", ("POST", "/revert"): "revert", ("GET", "/health"): "health"}
 
         def do_GET(self):
             self._route("GET")

@@ -98,6 +98,7 @@ export const variables = {
   VAPID_PUBLIC_KEY: text("web push public key (generated when empty)"),
   VAPID_PRIVATE_KEY: text("web push private key (generated when empty)"),
   VAPID_SUBJECT: { ...text("web push contact, mailto: or https: (default mailto:admin@<API host>)"), check: vapidSubject },
+  UNDO_SECONDS: integer("how long an action on a tip can be undone; a Todoist close waits this long (0 = no undo)", "30", 0, 600),
   RETENTION_DAYS: integer("days to keep tip_scores and tip_feedback", "30", 1, 3650),
   LOG_LEVEL: {
     schema: Type.Union(["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((level) => Type.Literal(level))),
@@ -216,6 +217,7 @@ export function parseConfig(env: Env) {
       privateKey: get("VAPID_PRIVATE_KEY"),
       subject: get("VAPID_SUBJECT") || `mailto:admin@${new URL(apiBaseUrl).hostname}`,
     },
+    undoMs: Number(get("UNDO_SECONDS")) * 1000,
     retentionDays: Number(get("RETENTION_DAYS")),
     logLevel: get("LOG_LEVEL") as LogLevel,
     sentryDsn: get("SENTRY_DSN"),

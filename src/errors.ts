@@ -8,6 +8,7 @@ export type ErrorKind =
   | "unauthenticated"
   | "forbidden"
   | "not_found"
+  | "conflict"
   | "gone"
   | "too_large"
   | "unsupported_media_type"

@@ -95,6 +95,42 @@ class UpdateTest(unittest.TestCase):
         self.assertFalse(linucb.is_finite_state(linucb.update(linucb.fresh_state(2), [1e200, 1.0], 0.0)))
 
 
+class RevertTest(unittest.TestCase):
+    def test_reverting_any_one_update_equals_the_model_that_never_had_it(self):
+        rng = random.Random(5)
+        d = 5
+        history = random_history(rng, d, 30)
+        full = trained(d, history)
+        # Not only the last one: updates are sums, so any of them can be taken back out.
+        for index in (29, 12, 0):
+            x, reward = history[index]
+            reverted = linucb.revert(full, x, reward)
+            without = trained(d, history[:index] + history[index + 1 :])
+            for i in range(d):
+                for j in range(d):
+                    self.assertAlmostEqual(reverted["A_inv"][i][j], without["A_inv"][i][j], places=11)
+                self.assertAlmostEqual(reverted["b"][i], without["b"][i], places=11)
+            self.assertEqual(reverted["pulls"], 29)
+            self.assertAlmostEqual(reverted["reward_sum"], without["reward_sum"], places=11)
+
+    def test_update_then_revert_gives_back_a_fresh_model(self):
+        fresh = linucb.fresh_state(3)
+        back = linucb.revert(linucb.update(fresh, [0.5, -1.0, 2.0], 1.0), [0.5, -1.0, 2.0], 1.0)
+        for row, want in zip(back["A_inv"], fresh["A_inv"]):
+            for value, wanted in zip(row, want):
+                self.assertAlmostEqual(value, wanted, places=14)
+        self.assertEqual((back["pulls"], back["reward_sum"]), (0, 0.0))
+        self.assertTrue(all(abs(value) < 1e-14 for value in back["b"]))
+
+    def test_an_update_the_model_never_took_is_refused(self):
+        with self.assertRaisesRegex(linucb.InvalidValue, "no update to revert"):
+            linucb.revert(linucb.fresh_state(2), [1.0, 0.0], 1.0)
+        # One pull of [1, 0] leaves room for no [3, 0]: A - x x^T would not be positive definite.
+        once = linucb.update(linucb.fresh_state(2), [1.0, 0.0], 1.0)
+        with self.assertRaisesRegex(linucb.InvalidValue, "not part of this model"):
+            linucb.revert(once, [3.0, 0.0], 1.0)
+
+
 class ScoresTest(unittest.TestCase):
     # After one update with x = [1, 0] and reward 1: A_inv = [[0.5, 0], [0, 1]], b = [1, 0], theta = [0.5, 0].
     STATE = {"d": 2, "A_inv": [[0.5, 0.0], [0.0, 1.0]], "b": [1.0, 0.0], "pulls": 1, "reward_sum": 1.0}

@@ -63,6 +63,23 @@ class UpdateTest(unittest.TestCase):
         self.assertEqual(updated["pulls"], state["pulls"] + 1)
 
 
+class RevertTest(unittest.TestCase):
+    def test_revert_takes_an_update_back_out_in_the_same_shape(self):
+        state, _ = trained_state(3, 6, random.Random(4))
+        updated = scorer.update({"state": state, "x": [1.0, 2.0, 3.0], "reward": -0.5})["state"]
+        reverted = scorer.revert({"state": updated, "x": [1.0, 2.0, 3.0], "reward": -0.5})["state"]
+        self.assertEqual(list(reverted), ["d", "A_inv", "b", "pulls", "reward_sum"])
+        self.assertEqual(reverted["pulls"], state["pulls"])
+        for row, want in zip(reverted["A_inv"], state["A_inv"]):
+            for value, wanted in zip(row, want):
+                self.assertAlmostEqual(value, wanted, places=12)
+
+    def test_a_revert_of_nothing_is_an_error_reply_and_the_loop_goes_on(self):
+        reply = json.loads(scorer.answer_line(json.dumps({"id": 7, "op": "revert", "state": None, "x": [1.0], "reward": 1.0}).encode()))
+        self.assertEqual(reply["id"], 7)
+        self.assertIn("no update to revert", reply["error"])
+
+
 class ScoreTest(unittest.TestCase):
     # After one update with x = [1, 0] and reward 1: A = [[2, 0], [0, 1]], A_inv = [[0.5, 0], [0, 1]],
     # b = [1, 0], theta = [0.5, 0].
@@ -237,8 +254,8 @@ class ValidationTest(unittest.TestCase):
         self.assertEqual(answer("[" * 100_000 + "]" * 100_000), {"id": None, "error": "invalid JSON: nested too deeply"})
 
     def test_unknown_ops_and_broken_json(self):
-        self.assertEqual(answer('{"id":"a","op":"train"}'), {"id": "a", "error": 'unknown op "train"; known: score, update, health'})
-        self.assertEqual(answer('{"id":"a"}'), {"id": "a", "error": "unknown op null; known: score, update, health"})
+        self.assertEqual(answer('{"id":"a","op":"train"}'), {"id": "a", "error": 'unknown op "train"; known: score, update, revert, health'})
+        self.assertEqual(answer('{"id":"a"}'), {"id": "a", "error": "unknown op null; known: score, update, revert, health"})
         self.assertEqual(answer("[1, 2]"), {"id": None, "error": "a request must be a JSON object"})
         self.assertTrue(answer("{not json")["error"].startswith("invalid JSON: "))
 

@@ -273,11 +273,18 @@ export const tipViews = sqliteTable(
     /** The keys of every candidate considered, in the order each policy's `tip_scores.scores` follow. */
     candidates: text("candidates", { mode: "json" }).$type<string[]>().notNull(),
     servedAt: integer("served_at").notNull(),
-    /** Set by the first feedback; a tip that was acted on is not shown again. */
+    /** Set by the first feedback; a tip that was acted on is not shown again (unless its reaction is undone). */
     actedAt: integer("acted_at"),
+    /** When an undo brought this tip back on screen: it is the current tip again, ahead of any served since. */
+    restoredAt: integer("restored_at"),
   },
-  // Written on every recommendation: each index costs a page per commit, so only these two.
-  (table) => [index("tip_views_user_served_idx").on(table.userId, table.servedAt), index("tip_views_served_idx").on(table.servedAt)],
+  // Written on every recommendation: each index costs a page per commit, so only these two, and a
+  // partial one that a new tip (never restored) does not touch.
+  (table) => [
+    index("tip_views_user_served_idx").on(table.userId, table.servedAt),
+    index("tip_views_served_idx").on(table.servedAt),
+    index("tip_views_user_restored_idx").on(table.userId, table.restoredAt).where(sql`${table.restoredAt} IS NOT NULL`),
+  ],
 );
 
 /**
@@ -331,11 +338,17 @@ export const tipFeedback = sqliteTable(
     at: integer("at").notNull(),
     /** When the reward reached the bandit; null while the scorer was unavailable (a job retries). */
     banditAppliedAt: integer("bandit_applied_at"),
+    /** The candidate's visibility before this reaction (null: it had none), which an undo puts back. */
+    priorState: text("prior_state", { mode: "json" }).$type<{ hiddenUntil: number | null; doneAt: number | null; lastAction: string | null }>(),
+    /** When the person undid this reaction: the row stays as the audit trail, and the tip may be answered again. */
+    undoneAt: integer("undone_at"),
+    /** When the undo took this reward back out of the bandit (null if it had not reached it). */
+    banditRevertedAt: integer("bandit_reverted_at"),
   },
   (table) => [
     index("tip_feedback_unapplied_idx").on(table.banditAppliedAt),
-    // One reaction per tip: it is the reward of that one logged decision.
-    uniqueIndex("tip_feedback_tip_idx").on(table.tipId),
+    // One standing reaction per tip: it is the reward of that one logged decision; undone ones stay as history.
+    uniqueIndex("tip_feedback_tip_idx").on(table.tipId).where(sql`${table.undoneAt} IS NULL`),
     index("tip_feedback_user_at_idx").on(table.userId, table.at),
     index("tip_feedback_at_idx").on(table.at),
   ],

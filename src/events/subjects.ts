@@ -26,6 +26,12 @@ export const subjects = {
     reward: Type.Number(),
     source: Type.String(),
   }),
+  /** A reaction taken back by the person within the undo window; its reward leaves the bandit. */
+  "signals.tip.undone": Type.Object({
+    tipId: Type.String(),
+    action: Type.String(),
+    source: Type.String(),
+  }),
   "signals.integration.changed": Type.Object({
     provider: Type.String(),
     status: Type.Union([Type.Literal("connected"), Type.Literal("disconnected"), Type.Literal("needs_reconnect")]),

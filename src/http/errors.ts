@@ -9,6 +9,7 @@ const STATUS_OF: Record<ErrorKind, number> = {
   unauthenticated: 401,
   forbidden: 403,
   not_found: 404,
+  conflict: 409,
   gone: 410,
   too_large: 413,
   unsupported_media_type: 415,

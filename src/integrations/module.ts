@@ -7,7 +7,7 @@ import { IntegrationStore } from "./store.ts";
 import { TaskSource } from "./task-source.ts";
 import { TODOIST, TodoistAccess } from "./todoist/access.ts";
 import { TodoistClient } from "./todoist/client.ts";
-import { CLOSE_TASK, closeTaskHandler, TodoistCloses } from "./todoist/close-task.ts";
+import { CLOSE_TASK, type ClosePayload, REOPEN_TASK, TodoistCloses, taskChangeHandler } from "./todoist/close-task.ts";
 import { StateBinding, TodoistConnections } from "./todoist/connect.ts";
 import { TodoistSync } from "./todoist/sync.ts";
 import { TodoistTaskStore } from "./todoist/task-store.ts";
@@ -36,7 +36,7 @@ export function createIntegrationsModule({ config, database, bus, log, jobs, out
   const { db } = database;
   const vault = new TokenVault(config);
   const store = new IntegrationStore(db, vault, bus, outbox);
-  const closes = new TodoistCloses(outbox, store);
+  const closes = new TodoistCloses(outbox, store, config.undoMs);
   const tasks = new TodoistTaskStore(db, closes);
   const background = new Background(log);
   const client = new TodoistClient(config.todoist);
@@ -52,7 +52,17 @@ export function createIntegrationsModule({ config, database, bus, log, jobs, out
   const connections = new TodoistConnections({ store, client, revokeClient: oneShot, sync, bus, log, background, configured });
   const state = new StateBinding(config.sessionSecret);
 
-  outbox.register(CLOSE_TASK, closeTaskHandler({ access, client: oneShot }));
+  outbox.register(CLOSE_TASK, taskChangeHandler("closeTask", { access, client: oneShot }));
+  const reopen = taskChangeHandler("reopenTask", { access, client: oneShot });
+  outbox.register<ClosePayload>(REOPEN_TASK, {
+    ...reopen,
+    // The task is active again in Todoist: a sync brings it back here if a sync had removed it.
+    async deliver(item, context) {
+      const outcome = await reopen.deliver(item, context);
+      if (outcome === "delivered") background.run("todoist.refresh", () => sync.syncUser(item.userId, { traceparent: context.traceparent, signal: background.signal }), { userId: item.userId });
+      return outcome;
+    },
+  });
   recommender.pool.addSource(
     new TaskSource(db, {
       [TODOIST]: {
@@ -60,6 +70,7 @@ export function createIntegrationsModule({ config, database, bus, log, jobs, out
         complete: (userId, taskId, context) => {
           if (context.source !== WEBHOOK_FEEDBACK_SOURCE) closes.enqueue(userId, taskId, context.traceparent);
         },
+        uncomplete: (userId, taskId, since, context) => void closes.undo(userId, taskId, since, context.traceparent),
         touch: (userId, context) => sync.refreshIfStale(userId, { traceparent: context.traceparent }),
       },
     }),
@@ -79,6 +90,8 @@ export function createIntegrationsModule({ config, database, bus, log, jobs, out
   return {
     /** False when TODOIST_CLIENT_ID is empty: Todoist is hidden and its routes answer 404. */
     configured,
+    /** Whether connecting Todoist is worth offering this person: it can be connected here, and is not yet. */
+    offersConnect: (userId: string) => configured && !store.get(userId, TODOIST),
     vault,
     store,
     tasks,
@@ -96,6 +109,8 @@ export function createIntegrationsModule({ config, database, bus, log, jobs, out
     idle: async () => {
       await background.idle();
       await outbox.idle();
+      // A delivery may start background work of its own (a reopened task's sync).
+      await background.idle();
     },
     /** Aborts and awaits the background work (a first sync, a revocation, a reward); the runtime stops the outbox. */
     stop: () => background.close(),

@@ -28,6 +28,8 @@ export const taskKey = (provider: string, externalId: string) => `${TASK_KEY_PRE
 export interface TaskProvider {
   /** Closes the task upstream (through the outbox); must not block. */
   complete(userId: string, externalId: string, context: RequestContext): void;
+  /** Takes back a close made at `since` (an undone "done"): withdrawn if still held, else reopened upstream; must not block. */
+  uncomplete(userId: string, externalId: string, since: number, context: RequestContext): void;
   /** Asks for a background refresh when the stored copy is stale; must return at once. */
   touch(userId: string, context: RequestContext): void;
 }
@@ -71,7 +73,18 @@ export class TaskSource implements CandidateSource {
   }
 
   complete(userId: string, candidate: { key: string }, context: RequestContext = {}) {
-    const [, provider, ...rest] = candidate.key.split(":");
-    if (provider !== undefined && Object.hasOwn(this.providers, provider)) this.providers[provider]!.complete(userId, rest.join(":"), context);
+    const found = this.providerOf(candidate.key);
+    found?.provider.complete(userId, found.externalId, context);
+  }
+
+  uncomplete(userId: string, candidate: { key: string }, since: number, context: RequestContext = {}) {
+    const found = this.providerOf(candidate.key);
+    found?.provider.uncomplete(userId, found.externalId, since, context);
+  }
+
+  private providerOf(key: string): { provider: TaskProvider; externalId: string } | null {
+    const [, provider, ...rest] = key.split(":");
+    if (provider === undefined || !Object.hasOwn(this.providers, provider)) return null;
+    return { provider: this.providers[provider]!, externalId: rest.join(":") };
   }
 }

@@ -373,3 +373,52 @@ describe("Outbox: queue and queries", () => {
     expect(rows(database)[1]).toMatchObject({ attempts: 0, done_at: null });
   });
 });
+
+describe("Outbox: held items and withdrawal", () => {
+  test("an item held with notBefore goes out once it falls due, without waiting for the periodic drain", async () => {
+    const { database, outbox, attempts } = setup();
+    const userId = addUser(database);
+    outbox.enqueue("test.send", userId, { to: "later" }, { notBefore: Date.now() + 150 });
+    await Bun.sleep(60);
+    await outbox.idle();
+    expect(attempts).toHaveLength(0);
+    await Bun.sleep(200);
+    await outbox.idle();
+    expect(attempts.map((attempt) => attempt.item.payload)).toEqual([{ to: "later" }]);
+  });
+
+  test("a held item withdrawn is never delivered; its row stays with the note; nothing was attempted", async () => {
+    const { database, outbox, attempts } = setup();
+    const userId = addUser(database);
+    outbox.enqueue("test.send", userId, { taskId: "a" }, { notBefore: Date.now() + 60_000 });
+    outbox.enqueue("test.send", userId, { taskId: "b" }, { notBefore: Date.now() + 60_000 });
+    expect(outbox.withdraw("test.send", userId, { taskId: "a" }, "withdrawn: undone")).toEqual({ withdrawn: 1, attempted: false });
+    expect(outbox.withdraw("test.send", userId, { taskId: "a" }, "again")).toEqual({ withdrawn: 0, attempted: false });
+    makeDue(database);
+    await outbox.kick();
+    expect(attempts.map((attempt) => attempt.item.payload)).toEqual([{ taskId: "b" }]);
+    const [withdrawn] = rows(database);
+    expect(withdrawn).toMatchObject({ attempts: 0, last_error: "withdrawn: undone" });
+    expect(withdrawn!.done_at).toBeNumber();
+    expect(outbox.deliveredSince("test.send", userId, { taskId: "a" }, 0)).toBe(false);
+    expect(outbox.deliveredSince("test.send", userId, { taskId: "b" }, 0)).toBe(true);
+  });
+
+  test("withdrawn while its delivery is under way: reported as attempted, and a failure is not retried", async () => {
+    let release!: () => void;
+    const { database, outbox, attempts } = setup(async () => {
+      await new Promise<void>((resolve) => (release = resolve));
+      throw new Error("the recipient timed out");
+    });
+    const userId = addUser(database);
+    outbox.enqueue("test.send", userId, { taskId: "a" });
+    while (attempts.length === 0) await Bun.sleep(1);
+    expect(outbox.withdraw("test.send", userId, { taskId: "a" }, "withdrawn")).toEqual({ withdrawn: 1, attempted: true });
+    release();
+    await outbox.idle();
+    makeDue(database);
+    await outbox.kick();
+    expect(attempts).toHaveLength(1);
+    expect(rows(database)[0]!.done_at).toBeNumber();
+  });
+});

@@ -119,6 +119,9 @@ export class Outbox {
   private readonly handlers = new Map<string, OutboxHandler>();
   private readonly controller = new AbortController();
   private draining: Promise<void> | null = null;
+  /** The item being delivered right now, if any (deliveries run one at a time). */
+  private inFlight: number | null = null;
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private again = false;
   private readonly linked = new WeakSet<AbortSignal>();
   private readonly statements;
@@ -163,16 +166,19 @@ export class Outbox {
   /**
    * Queues an item and starts delivering it; returns its id. With `dedupeOn`, an item of the same
    * kind and user still pending with the same value of that payload key is kept instead (its id is
-   * returned). `traceparent` is the trace the delivery joins, however late it lands.
+   * returned). `traceparent` is the trace the delivery joins, however late it lands. With
+   * `notBefore`, the item is held until then (an action that can still be undone), and can be
+   * withdrawn meanwhile without the recipient ever hearing of it.
    */
   enqueue<P extends OutboxPayload>(
     kind: string,
     userId: string,
     payload: P,
-    options: { dedupeOn?: keyof P & string; traceparent?: string; now?: number } = {},
+    options: { dedupeOn?: keyof P & string; traceparent?: string; now?: number; notBefore?: number } = {},
   ): number {
     const { db } = this.deps;
     const { dedupeOn, traceparent, now = Date.now() } = options;
+    const notBefore = Math.max(options.notBefore ?? now, now);
     // No transaction of its own, so an enqueue joins the caller's: the check and the insert run
     // back to back on the one connection, and nothing else writes in between.
     let id: number | undefined;
@@ -186,10 +192,46 @@ export class Outbox {
     }
     if (id === undefined) {
       const stored: OutboxPayload = traceparent ? { ...payload, traceparent } : { ...payload };
-      id = db.insert(outbox).values({ userId, kind, payload: stored, nextAttemptAt: now, createdAt: now }).returning({ id: outbox.id }).get().id;
+      id = db.insert(outbox).values({ userId, kind, payload: stored, nextAttemptAt: notBefore, createdAt: now }).returning({ id: outbox.id }).get().id;
     }
-    void this.kick();
+    if (notBefore > now) this.kickAt(notBefore);
+    else void this.kick();
     return id;
+  }
+
+  /**
+   * Ends the user's pending items of this kind with these payload values, without delivering them
+   * (the action behind them was undone); the rows stay, with `note`. `attempted` tells whether any
+   * of them may have reached the recipient already: an attempt was made, or one is under way now
+   * (its outcome is still recorded, but it is not retried).
+   */
+  withdraw(kind: string, userId: string, fields: Record<string, string | number>, note: string, now = Date.now()): { withdrawn: number; attempted: boolean } {
+    const rows = this.deps.db
+      .update(outbox)
+      .set({ doneAt: now, lastError: note.slice(0, MAX_REASON) })
+      .where(and(eq(outbox.userId, userId), eq(outbox.kind, kind), isNull(outbox.doneAt), ...payloadMatches(fields)))
+      .returning({ id: outbox.id, attempts: outbox.attempts })
+      .all();
+    return { withdrawn: rows.length, attempted: rows.some((row) => row.attempts > 0 || row.id === this.inFlight) };
+  }
+
+  /** Whether an item of this kind for this user, with these payload values, enqueued at `since` or later, was delivered. */
+  deliveredSince(kind: string, userId: string, fields: Record<string, string | number>, since: number): boolean {
+    const found = this.deps.db
+      .select({ id: outbox.id })
+      .from(outbox)
+      .where(
+        and(
+          eq(outbox.userId, userId),
+          eq(outbox.kind, kind),
+          gte(outbox.createdAt, since),
+          isNotNull(outbox.doneAt),
+          isNull(outbox.lastError),
+          ...payloadMatches(fields),
+        ),
+      )
+      .get();
+    return found !== undefined;
   }
 
   /** The user's items of a kind not delivered yet, oldest first. */
@@ -263,7 +305,19 @@ export class Outbox {
   /** Aborts the deliveries in flight and waits for them; nothing is delivered after. Items stay queued for the next start. */
   async stop(): Promise<void> {
     this.controller.abort();
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
     await this.idle();
+  }
+
+  /** A pass once a held item falls due, rather than at the next periodic drain (up to 15 s later). */
+  private kickAt(at: number) {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      void this.kick();
+    }, at - Date.now());
+    timer.unref();
+    this.timers.add(timer);
   }
 
   /** The runner stops at shutdown: deliveries in flight are abandoned then (retried on the next start), not awaited. */
@@ -315,6 +369,7 @@ export class Outbox {
     const log = new TracedLogger(this.deps.log, trace.traceId);
     const fields = { kind: row.kind, userId: row.userId, outboxId: row.id, attempts: row.attempts + 1 };
     let outcome: DeliveryOutcome;
+    this.inFlight = row.id;
     try {
       outcome = await handler.deliver(this.item(row), { signal, traceId: trace.traceId, traceparent: trace.traceparent, log });
     } catch (error) {
@@ -325,6 +380,8 @@ export class Outbox {
       this.update(row, { nextAttemptAt: Date.now() + delay, lastError: reason });
       log.warn({ ...fields, reason, retryInMs: delay }, "outbox delivery failed; will retry");
       return "retrying";
+    } finally {
+      this.inFlight = null;
     }
     if (outcome === "delivered") {
       this.update(row, { doneAt: Date.now(), lastError: null });

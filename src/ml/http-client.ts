@@ -18,7 +18,7 @@ import type { Scorer, ScorerStatus } from "./scorer.ts";
 
 /**
  * The scorer at ML_SERVING_URL (`scorer.py --http`, or anything serving the same routes): POST
- * /score and /update, GET /health, each within ML_TIMEOUT_MS. A 400 with an error is the scorer
+ * /score, /update and /revert, GET /health, each within ML_TIMEOUT_MS. A 400 with an error is the scorer
  * refusing the request; anything else that is not a 200 means it is down.
  */
 export class HttpScorer implements Scorer {
@@ -48,6 +48,10 @@ export class HttpScorer implements Scorer {
 
   update(request: UpdateRequest, options: CallOptions = {}): Promise<UpdateResult> {
     return this.call("POST", "/update", request, options);
+  }
+
+  revert(request: UpdateRequest, options: CallOptions = {}): Promise<UpdateResult> {
+    return this.call("POST", "/revert", request, options);
   }
 
   async health(options: CallOptions = {}): Promise<ScorerHealth> {

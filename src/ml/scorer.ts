@@ -43,6 +43,8 @@ export interface Scorer {
   start(): void;
   score(request: ScoreRequest, options?: CallOptions): Promise<ScoreResult>;
   update(request: UpdateRequest, options?: CallOptions): Promise<UpdateResult>;
+  /** The same update taken back out (an undone reaction): the model as if it had never had it. */
+  revert(request: UpdateRequest, options?: CallOptions): Promise<UpdateResult>;
   health(options?: CallOptions): Promise<ScorerHealth>;
   status(): ScorerStatus;
   /** Stops the child (or stops calling the remote); calls after this fail as `down`. */
@@ -90,6 +92,10 @@ class ChildScorer implements Scorer {
 
   update(request: UpdateRequest): Promise<UpdateResult> {
     return this.worker.call("update", request);
+  }
+
+  revert(request: UpdateRequest): Promise<UpdateResult> {
+    return this.worker.call("revert", request);
   }
 
   async health(): Promise<ScorerHealth> {

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { and, asc, desc, eq, isNotNull, isNull } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { candidateStates, tipFeedback, tipScores, tipViews } from "../db/schema.ts";
 import type { EventBus } from "../events/bus.ts";
@@ -11,7 +11,7 @@ import type { BanditStore } from "./bandit.ts";
 import type { CandidatePool } from "./candidates/index.ts";
 import { ScorerUnavailable } from "../ml/protocol.ts";
 import type { Scorer } from "../ml/scorer.ts";
-import type { FeedbackAction, FeedbackResult, RecommenderSettingsSchema } from "./model.ts";
+import type { FeedbackAction, FeedbackResult, RecommenderSettingsSchema, UndoOffer, UndoResult } from "./model.ts";
 import { DAY_MS, HOUR_MS } from "../time.ts";
 
 export const REWARDS: Record<FeedbackAction, number> = { done: 1, snooze: 0, dismiss: -1, helpful: 0.5, not_helpful: -0.5 };
@@ -27,8 +27,10 @@ export interface FeedbackDeps {
   pool: CandidatePool;
   settings: SettingsSection<typeof RecommenderSettingsSchema>;
   bandits: BanditStore;
-  scorer: Pick<Scorer, "update" | "status">;
+  scorer: Pick<Scorer, "update" | "revert" | "status">;
   queue: KeyedQueue;
+  /** How long after a reaction it can be undone; 0 turns undo off. */
+  undoMs: number;
 }
 
 /**
@@ -59,9 +61,14 @@ export class FeedbackService {
     const state = { ...this.visibilityAfter(action, view.candidateKey, view.kind, now), lastAction: action, updatedAt: now };
     // The reaction and its event commit together; the event is announced once committed.
     const recorded = db.transaction((tx) => {
+      const prior = tx
+        .select({ hiddenUntil: candidateStates.hiddenUntil, doneAt: candidateStates.doneAt, lastAction: candidateStates.lastAction })
+        .from(candidateStates)
+        .where(and(eq(candidateStates.userId, userId), eq(candidateStates.candidateKey, view.candidateKey)))
+        .get();
       const inserted = tx
         .insert(tipFeedback)
-        .values({ tipId, userId, action, reward, source, at: now })
+        .values({ tipId, userId, action, reward, source, at: now, priorState: prior ?? null })
         .onConflictDoNothing()
         .returning({ id: tipFeedback.id })
         .get();
@@ -77,75 +84,172 @@ export class FeedbackService {
 
     if (action === "done") pool.complete(userId, view.candidateKey, { traceparent: options.traceparent, source });
     bus.deliver(recorded.event);
-    await this.applyReward(userId, recorded.id, options.traceparent);
+    await this.settle(userId, recorded.id, options.traceparent);
     return { ok: true, duplicate: false };
   }
 
+  /** The person's latest reaction, while it can still be undone; null when there is none. */
+  undoable(userId: string, now = Date.now()): UndoOffer | null {
+    if (this.deps.undoMs === 0) return null;
+    const latest = this.latestStanding(userId);
+    if (!latest || latest.at + this.deps.undoMs <= now) return null;
+    return { tipId: latest.tipId, action: latest.action, until: latest.at + this.deps.undoMs };
+  }
+
   /**
-   * Rewards the scorer could not take yet, oldest first; run by a job. Stops at the first sign the
-   * scorer is still unavailable (and does not start while it is absent), or when shut down.
+   * Takes back the person's latest reaction, within the undo window: the tip is current again, the
+   * candidate's visibility is as it was, a "done" is handed back to its source (a Todoist close is
+   * withdrawn or reopened), and the reward is taken back out of the bandit (see `settle`). The
+   * reaction's row stays, marked undone: the audit trail. Undoing a reaction already undone changes
+   * nothing.
+   */
+  async undo(userId: string, tipId: string, options: { now?: number; traceparent?: string } = {}): Promise<UndoResult> {
+    const { db, bus, pool } = this.deps;
+    const now = options.now ?? Date.now();
+    const reactions = db
+      .select()
+      .from(tipFeedback)
+      .where(and(eq(tipFeedback.tipId, tipId), eq(tipFeedback.userId, userId)))
+      .orderBy(desc(tipFeedback.id))
+      .all();
+    const standing = reactions.find((reaction) => reaction.undoneAt === null);
+    if (!standing) {
+      if (reactions.length > 0) return { ok: true, duplicate: true };
+      throw new AppError("not_found", "nothing_to_undo", "That tip has no action to undo.");
+    }
+    if (this.latestStanding(userId)?.id !== standing.id) {
+      throw new AppError("conflict", "undo_not_latest", "Only your last action can be undone.");
+    }
+    if (standing.at + this.deps.undoMs <= now) {
+      throw new AppError("conflict", "undo_expired", "It is too late to undo that action.");
+    }
+    const view = db.select({ candidateKey: tipViews.candidateKey }).from(tipViews).where(eq(tipViews.id, tipId)).get();
+    const recorded = db.transaction((tx) => {
+      const undone = tx
+        .update(tipFeedback)
+        .set({ undoneAt: now })
+        .where(and(eq(tipFeedback.id, standing.id), isNull(tipFeedback.undoneAt)))
+        .returning({ id: tipFeedback.id })
+        .get();
+      if (!undone) return null;
+      tx.update(tipViews).set({ actedAt: null, restoredAt: now }).where(eq(tipViews.id, tipId)).run();
+      if (view) {
+        const key = and(eq(candidateStates.userId, userId), eq(candidateStates.candidateKey, view.candidateKey));
+        if (standing.priorState) tx.update(candidateStates).set({ ...standing.priorState, updatedAt: now }).where(key).run();
+        else tx.delete(candidateStates).where(key).run();
+      }
+      return bus.record("signals.tip.undone", { tipId, action: standing.action, source: standing.source }, userId, now);
+    });
+    if (recorded === null) return { ok: true, duplicate: true };
+    if (standing.action === "done" && view) pool.uncomplete(userId, view.candidateKey, standing.at, { traceparent: options.traceparent });
+    bus.deliver(recorded);
+    await this.settle(userId, standing.id, options.traceparent);
+    return { ok: true, duplicate: false };
+  }
+
+  /** Whether the person has ever reacted to a tip (within the retention period). */
+  hasReacted(userId: string): boolean {
+    return this.deps.db.select({ id: tipFeedback.id }).from(tipFeedback).where(eq(tipFeedback.userId, userId)).limit(1).get() !== undefined;
+  }
+
+  private latestStanding(userId: string) {
+    return this.deps.db
+      .select({ id: tipFeedback.id, tipId: tipFeedback.tipId, action: tipFeedback.action, at: tipFeedback.at })
+      .from(tipFeedback)
+      .where(and(eq(tipFeedback.userId, userId), isNull(tipFeedback.undoneAt)))
+      .orderBy(desc(tipFeedback.at), desc(tipFeedback.id))
+      .limit(1)
+      .get();
+  }
+
+  /**
+   * Rewards the scorer could not take yet, and undone ones it could not give back, oldest first;
+   * run by a job. Stops at the first sign the scorer is still unavailable (and does not start while
+   * it is absent), or when shut down.
    */
   async applyBacklog(signal?: AbortSignal, limit = 500): Promise<{ applied: number; pending: number }> {
-    const pending = this.deps.db
-      .select({ id: tipFeedback.id, userId: tipFeedback.userId })
+    const { db } = this.deps;
+    const columns = { id: tipFeedback.id, userId: tipFeedback.userId };
+    const unapplied = db
+      .select(columns)
       .from(tipFeedback)
-      .where(isNull(tipFeedback.banditAppliedAt))
+      .where(and(isNull(tipFeedback.banditAppliedAt), isNull(tipFeedback.undoneAt)))
       .orderBy(asc(tipFeedback.id))
       .limit(limit)
       .all();
+    const unreverted = db
+      .select(columns)
+      .from(tipFeedback)
+      .where(and(isNotNull(tipFeedback.undoneAt), isNull(tipFeedback.banditRevertedAt)))
+      .orderBy(asc(tipFeedback.id))
+      .limit(limit)
+      .all();
+    const pending = [...unapplied, ...unreverted].sort((a, b) => a.id - b.id);
     let applied = 0;
     if (this.deps.scorer.status().state === "absent") return { applied, pending: pending.length };
     for (const { id, userId } of pending) {
       if (signal?.aborted) break;
-      const outcome = await this.applyReward(userId, id);
+      const outcome = await this.settle(userId, id);
       if (outcome === "unavailable") break;
       if (outcome === "applied") applied++;
     }
-    if (applied > 0) this.deps.log.info({ applied, pending: pending.length - applied }, "bandit backlog: rewards applied");
+    if (applied > 0) this.deps.log.info({ applied, pending: pending.length - applied }, "bandit backlog: rewards applied or taken back");
     return { applied, pending: pending.length - applied };
   }
 
   /**
-   * Serialized per user: read state → scorer update → write state, never interleaved for one user.
-   * A reward the scorer cannot take now stays pending for the backlog job.
+   * Brings the bandit in line with one reaction: a standing reward is applied once; an undone one
+   * that had been applied is taken back out exactly (the scorer's `revert`: A and b are sums, so
+   * removing x xᵀ and r·x leaves the model as if it had never seen it, whatever came after), and one
+   * that never reached the bandit is only marked. Serialized per user: read state → scorer → write
+   * state, never interleaved for one user. What the scorer cannot take now stays for the backlog job.
    */
-  private applyReward(userId: string, feedbackId: number, traceparent?: string): Promise<"applied" | "skipped" | "unavailable"> {
+  private settle(userId: string, feedbackId: number, traceparent?: string): Promise<"applied" | "skipped" | "unavailable"> {
     const { db, bandits, scorer, queue, log } = this.deps;
     return queue.run(userId, async () => {
       const feedback = db.select().from(tipFeedback).where(eq(tipFeedback.id, feedbackId)).get();
-      if (!feedback || feedback.banditAppliedAt !== null) return "skipped";
+      if (!feedback) return "skipped";
+      const undo = feedback.undoneAt !== null;
+      if (undo ? feedback.banditRevertedAt !== null : feedback.banditAppliedAt !== null) return "skipped";
+      const mark = () =>
+        db
+          .update(tipFeedback)
+          .set(undo ? { banditRevertedAt: Date.now() } : { banditAppliedAt: Date.now() })
+          .where(eq(tipFeedback.id, feedbackId))
+          .run();
+      // Undone before the bandit ever had it: there is nothing to take back.
+      if (undo && feedback.banditAppliedAt === null) {
+        mark();
+        return "skipped";
+      }
       const served = db
         .select({ features: tipScores.features })
         .from(tipScores)
         .where(and(eq(tipScores.tipId, feedback.tipId), eq(tipScores.serving, true)))
         .get();
-      const markApplied = () =>
-        db.update(tipFeedback).set({ banditAppliedAt: Date.now() }).where(eq(tipFeedback.id, feedbackId)).run();
       if (!served) {
         // The decision log was purged by retention; there is no context left to learn from.
-        markApplied();
+        mark();
         return "skipped";
       }
       if (scorer.status().state === "absent") return "unavailable";
       try {
-        const { state } = await scorer.update(
-          { policy: "linucb", state: bandits.get(userId, "linucb"), x: served.features, reward: feedback.reward },
-          { traceparent },
-        );
+        const request = { policy: "linucb" as const, state: bandits.get(userId, "linucb"), x: served.features, reward: feedback.reward };
+        const { state } = await (undo ? scorer.revert(request, { traceparent }) : scorer.update(request, { traceparent }));
         db.transaction(() => {
           bandits.save(userId, "linucb", state);
-          markApplied();
+          mark();
         });
         return "applied";
       } catch (error) {
         const traceId = traceIdOf(traceparent);
         if (error instanceof ScorerUnavailable && error.reason === "error") {
-          // The scorer refuses this update (it says why); retrying would fail the same way forever.
-          log.error({ userId, feedbackId, traceId, reason: error.message }, "bandit update refused; the reward is dropped");
-          markApplied();
+          // The scorer refuses this change (it says why); retrying would fail the same way forever.
+          log.error({ userId, feedbackId, traceId, undo, reason: error.message }, "bandit change refused; it is dropped");
+          mark();
           return "skipped";
         }
-        log.warn({ userId, feedbackId, traceId, reason: reasonOf(error) }, "bandit update deferred");
+        log.warn({ userId, feedbackId, traceId, undo, reason: reasonOf(error) }, "bandit change deferred");
         return "unavailable";
       }
     });

@@ -1,12 +1,15 @@
 import { Elysia, status } from "elysia";
 import { TipCard, TipPage } from "../../views/tip.tsx";
+import type { SessionUser } from "../auth/model.ts";
 import { requestContext } from "../http/request-context.ts";
 import type { Runtime } from "../runtime.ts";
-import { FeedbackBody, FeedbackResponse, RecommendResponse, TipParams } from "./model.ts";
+import { FeedbackBody, FeedbackResponse, RecommendResponse, TipParams, UndoResponse } from "./model.ts";
 
 /** The tip: JSON API, the page, its no-JavaScript forms and htmx fragments. */
 export function recommenderRoutes({ log, modules }: Runtime) {
   const { recommender, feedback } = modules.recommender;
+  const screen = (user: SessionUser, traceparent: string) =>
+    recommender.screen(user, { traceparent, canConnect: modules.integrations.offersConnect(user.id) });
   return new Elysia({ name: "recommender" })
     .use(requestContext(log))
     .use(modules.auth.guards)
@@ -20,25 +23,42 @@ export function recommenderRoutes({ log, modules }: Runtime) {
       body: FeedbackBody,
       response: FeedbackResponse,
     })
+    .post("/api/tip/:id/undo", async ({ user, params, traceparent }) => feedback.undo(user.id, params.id, { traceparent }), {
+      requireAuth: true,
+      params: TipParams,
+      response: UndoResponse,
+    })
     .get(
       "/",
       async ({ user, set, traceparent }) => {
         // Back and forward must not bring a tip already answered out of the browser's cache.
         set.headers["cache-control"] = "no-store";
-        return TipPage({ tip: await recommender.current(user, { traceparent }), detectTimezone: !user.timezoneConfirmed });
+        return TipPage({ screen: await screen(user, traceparent), detectTimezone: !user.timezoneConfirmed });
       },
       { requireAuth: true },
     )
+    // The page's own forms: htmx swaps in the tip card they answer with; without JavaScript the
+    // browser follows the redirect to the page, which carries the same undo.
     .post(
       "/tip/:id/feedback",
       async ({ user, params, body, request, set, traceparent }) => {
         await feedback.give(user.id, params.id, body.action, { traceparent });
         // The tip a reload would show: after a first reaction a new one, after a repeat the one the
         // first reaction brought (a repeat must not serve a tip that never reaches the screen).
-        if (request.headers.get("hx-request") === "true") return TipCard({ tip: await recommender.current(user, { traceparent }) });
+        if (request.headers.get("hx-request") === "true") return TipCard({ screen: await screen(user, traceparent) });
         set.headers.location = "/";
         return status(303);
       },
       { requireAuth: true, params: TipParams, body: FeedbackBody },
+    )
+    .post(
+      "/tip/:id/undo",
+      async ({ user, params, request, set, traceparent }) => {
+        await feedback.undo(user.id, params.id, { traceparent });
+        if (request.headers.get("hx-request") === "true") return TipCard({ screen: await screen(user, traceparent) });
+        set.headers.location = "/";
+        return status(303);
+      },
+      { requireAuth: true, params: TipParams },
     );
 }

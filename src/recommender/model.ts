@@ -20,6 +20,13 @@ export const FeedbackResponse = t.Object({
 });
 export type FeedbackResult = typeof FeedbackResponse.static;
 
+export const UndoResponse = t.Object({
+  ok: t.Literal(true),
+  /** The reaction was undone already (a repeat); nothing changed. */
+  duplicate: t.Boolean(),
+});
+export type UndoResult = typeof UndoResponse.static;
+
 export const TipKindSchema = t.Union([t.Literal("todo"), t.Literal("advice")]);
 export type TipKind = typeof TipKindSchema.static;
 
@@ -33,6 +40,21 @@ export const TipSchema = t.Object({
 export type Tip = typeof TipSchema.static;
 
 export const RecommendResponse = t.Object({ tip: TipSchema });
+
+/** The person's latest reaction while it can be undone: the tip it answered, what it was, until when. */
+export const UndoOfferSchema = t.Object({ tipId: t.String(), action: FeedbackActionSchema, until: t.Number() });
+export type UndoOffer = typeof UndoOfferSchema.static;
+
+/** What the tip page shows: the tip, the undo of the last action, and, with nothing to suggest, what comes next. */
+export const TipScreenSchema = t.Object({
+  tip: TipSchema,
+  undo: t.Union([UndoOfferSchema, t.Null()]),
+  /** Set when nothing is waiting: when a tip is likely next (local time, "07:10"), and whether to offer connecting Todoist. */
+  empty: t.Union([t.Object({ nextAt: t.Union([t.String(), t.Null()]), connect: t.Boolean() }), t.Null()]),
+  /** The person has never reacted to a tip: the page says the tip can be tapped. */
+  firstRun: t.Boolean(),
+});
+export type TipScreen = typeof TipScreenSchema.static;
 
 export const PolicyNameSchema = t.Union([t.Literal("linucb"), t.Literal("heuristic"), t.Literal("random")]);
 export type PolicyName = typeof PolicyNameSchema.static;

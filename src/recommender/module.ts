@@ -23,8 +23,8 @@ export function createRecommenderModule({ config, database, bus, log, jobs, scor
   const settings = settingsStore.section("recommender", RecommenderSettingsSchema);
   const bandits = new BanditStore(db);
   const queue = new KeyedQueue();
-  const recommender = new Recommender({ db, sqlite: database.sqlite, commits: database.commits, bus, log, pool, settings, bandits, scorer });
-  const feedback = new FeedbackService({ db, bus, log, pool, settings, bandits, scorer, queue });
+  const feedback = new FeedbackService({ db, bus, log, pool, settings, bandits, scorer, queue, undoMs: config.undoMs });
+  const recommender = new Recommender({ db, sqlite: database.sqlite, commits: database.commits, bus, log, pool, settings, bandits, scorer, feedback });
 
   const dropCachedCandidates = (event: { userId: string | null }) => {
     if (event.userId) pool.invalidate(event.userId);
@@ -34,6 +34,7 @@ export function createRecommenderModule({ config, database, bus, log, jobs, scor
     if (event.userId && event.payload.added > 0) recommender.candidatesAdded(event.userId, event.at);
   });
   bus.subscribe("signals.tip.feedback", dropCachedCandidates);
+  bus.subscribe("signals.tip.undone", dropCachedCandidates);
   bus.subscribe("account.deleted", ({ payload }) => {
     pool.invalidate(payload.userId);
     bandits.forget(payload.userId);

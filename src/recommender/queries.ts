@@ -35,6 +35,6 @@ export function purgeOldDecisions(db: Db, retentionDays: number, now = Date.now(
     scores: changedRows(db, db.delete(tipScores).where(sql`${tipScores.tipId} IN (SELECT ${tipViews.id} FROM ${tipViews} WHERE ${lt(tipViews.servedAt, cutoff)})`)),
     feedback: changedRows(db, db.delete(tipFeedback).where(lt(tipFeedback.at, cutoff))),
     views: changedRows(db, db.delete(tipViews).where(lt(tipViews.servedAt, cutoff))),
-    events: purgeEvents(db, ["signals.tip.served", "signals.tip.feedback"], cutoff),
+    events: purgeEvents(db, ["signals.tip.served", "signals.tip.feedback", "signals.tip.undone"], cutoff),
   }));
 }

@@ -9,7 +9,7 @@ import { traceIdOf } from "../trace.ts";
 import { tipViews } from "../db/schema.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { Logger } from "../log.ts";
-import { DAY_MS, MINUTE_MS } from "../time.ts";
+import { DAY_MS, HOUR_MS, MINUTE_MS } from "../time.ts";
 import type { BanditStore } from "./bandit.ts";
 import { type Candidate, type CandidatePool, timeOfDayAt } from "./candidates/index.ts";
 import { type Clock, clockAt, FEATURE_VERSION, featuresOfAll, round } from "./features.ts";
@@ -19,7 +19,8 @@ import { randomPolicy } from "./policies/random.ts";
 import type { Decision, Policy, ScorerOutcome } from "./policies/types.ts";
 import { ScorerUnavailable } from "../ml/protocol.ts";
 import type { Scorer } from "../ml/scorer.ts";
-import type { PolicyName, RecommenderSettings, RecommenderSettingsSchema, Tip } from "./model.ts";
+import type { FeedbackService } from "./feedback.ts";
+import type { PolicyName, RecommenderSettings, RecommenderSettingsSchema, Tip, TipScreen } from "./model.ts";
 import { reasonOf } from "../errors.ts";
 
 /** Who a tip is for: the person and the zone their features are computed in. */
@@ -73,6 +74,8 @@ export interface RecommenderDeps {
   settings: SettingsSection<typeof RecommenderSettingsSchema>;
   bandits: BanditStore;
   scorer: Pick<Scorer, "score">;
+  /** The reactions side: what can be undone, and whether the person ever reacted. */
+  feedback: Pick<FeedbackService, "undoable" | "hasReacted">;
   random?: () => number;
 }
 
@@ -157,24 +160,56 @@ export class Recommender {
 
   /** The tip on screen: the last one served if it is recent, unanswered and still visible; else a new one. */
   async current(user: RecommendUser, options: { now?: number; traceparent?: string } = {}): Promise<Tip> {
+    return (await this.shown(user, options)).tip;
+  }
+
+  /** What the tip page shows: the current tip, the undo of the last reaction, and with nothing to suggest, when to look again. */
+  async screen(user: RecommendUser, options: { now?: number; traceparent?: string; canConnect: boolean }): Promise<TipScreen> {
+    const now = options.now ?? Date.now();
+    const { tip, allClear } = await this.shown(user, { ...options, now });
+    const feedback = this.deps.feedback;
+    return {
+      tip,
+      undo: feedback.undoable(user.id, now),
+      empty: allClear ? { nextAt: localTime(this.deps.pool.nextChangeAt(user.id, user.timezone, now), now, user.timezone), connect: options.canConnect } : null,
+      firstRun: !allClear && !feedback.hasReacted(user.id),
+    };
+  }
+
+  private async shown(user: RecommendUser, options: { now?: number; traceparent?: string } = {}): Promise<{ tip: Tip; allClear: boolean }> {
     const now = options.now ?? Date.now();
     const { stabilityMinutes } = this.deps.settings.get();
+    const since = now - stabilityMinutes * MINUTE_MS;
     const last = this.deps.db
       .select()
       .from(tipViews)
-      .where(and(eq(tipViews.userId, user.id), gt(tipViews.servedAt, now - stabilityMinutes * MINUTE_MS)))
+      .where(and(eq(tipViews.userId, user.id), gt(tipViews.servedAt, since)))
       .orderBy(desc(tipViews.servedAt))
       .limit(1)
       .get();
+    // A tip brought back by an undo is the one on screen again, ahead of the tip that replaced it.
+    const restored = this.deps.db
+      .select()
+      .from(tipViews)
+      .where(and(eq(tipViews.userId, user.id), gt(tipViews.restoredAt, since)))
+      .orderBy(desc(tipViews.restoredAt))
+      .limit(1)
+      .get();
+    if (restored && restored.actedAt === null && (!last || restored.restoredAt! >= last.servedAt)) return { tip: tipOf(restored), allClear: restored.candidateKey === ALL_CLEAR.key };
     // The last tip served, if unanswered: an older one left unanswered is not brought back. New
     // candidates since (a first sync after connecting, say) deserve a fresh look at once.
     const fresh = last !== undefined && (this.freshSince.get(user.id) ?? 0) > last.servedAt;
-    if (!last || last.actedAt !== null || fresh) return this.recommend(user, { ...options, now });
+    if (!last || last.actedAt !== null || fresh) return this.recommendShown(user, { ...options, now });
     const visible = this.deps.pool.visible(user.id, user.timezone, now, { traceparent: options.traceparent });
     // "Nothing is waiting" holds only while nothing is; a first sync replaces it at once.
     const stillThere = last.candidateKey === ALL_CLEAR.key ? visible.length === 0 : visible.some((c) => c.key === last.candidateKey);
-    if (stillThere) return { id: last.id, kind: last.kind, content: last.content, source: last.source, why: last.why };
-    return this.recommend(user, { ...options, now }, visible);
+    if (stillThere) return { tip: tipOf(last), allClear: last.candidateKey === ALL_CLEAR.key };
+    return this.recommendShown(user, { ...options, now }, visible);
+  }
+
+  private async recommendShown(user: RecommendUser, options: { now?: number; traceparent?: string }, visible?: Candidate[]) {
+    visible ??= this.deps.pool.visible(user.id, user.timezone, options.now ?? Date.now(), { traceparent: options.traceparent });
+    return { tip: await this.recommend(user, options, visible), allClear: visible.length === 0 };
   }
 
   /** A new tip; `visible` is the person's visible candidates at `options.now`, when the caller has them already. */
@@ -291,6 +326,21 @@ export class Recommender {
       return null;
     }
   }
+}
+
+/** "07:10" in the person's zone; with the weekday when it is not within the next day. */
+function localTime(at: number, now: number, timeZone: string): string {
+  const format = new Intl.DateTimeFormat("en-GB", {
+    timeZone,
+    hour: "2-digit",
+    minute: "2-digit",
+    ...(at - now >= DAY_MS - HOUR_MS ? { weekday: "long" } : {}),
+  });
+  return format.format(at);
+}
+
+function tipOf(view: Pick<typeof tipViews.$inferSelect, "id" | "kind" | "content" | "source" | "why">): Tip {
+  return { id: view.id, kind: view.kind, content: view.content, source: view.source, why: view.why };
 }
 
 function scorerStatusOf(error: unknown): ScorerOutcome {

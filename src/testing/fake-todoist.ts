@@ -517,10 +517,11 @@ export class FakeTodoist {
       return needs(READ_SCOPES) ?? json(200, { id: user.id, email: user.email, full_name: user.fullName, tz_info: { timezone: user.timeZone } });
     }
     if (route === "tasks" && request.method === "GET") return needs(READ_SCOPES) ?? this.listTasks(user, url.searchParams);
-    const taskRoute = /^tasks\/([^/]+)(\/close)?$/.exec(route);
+    const taskRoute = /^tasks\/([^/]+)(?:\/(close|reopen))?$/.exec(route);
     if (taskRoute && request.method === "GET" && !taskRoute[2]) return needs(READ_SCOPES) ?? this.getTask(user, taskRoute[1]!);
     if (taskRoute && request.method === "POST" && taskRoute[2]) {
-      return needs(WRITE_SCOPES) ?? this.closeByApi(user, taskRoute[1]!, request.headers.get("x-request-id"));
+      const change = taskRoute[2] === "close" ? (task: FakeTask) => this.close(user, task) : (task: FakeTask) => this.reopen(user, task);
+      return needs(WRITE_SCOPES) ?? this.changeByApi(user, taskRoute[1]!, request.headers.get("x-request-id"), change);
     }
     return apiError(404, "NOT_FOUND", "Not found");
   }
@@ -629,14 +630,15 @@ export class FakeTodoist {
     return task && !task.is_deleted ? json(200, task) : apiError(404, "NOT_FOUND", "Task not found");
   }
 
-  private closeByApi(user: FakeUser, taskId: string, requestId: string | null): Response {
+  /** A close or a reopen: 204 for any task that exists (open or not), 404 for one deleted or unknown; de-duplicated on X-Request-Id. */
+  private changeByApi(user: FakeUser, taskId: string, requestId: string | null, change: (task: FakeTask) => void): Response {
     if (requestId) {
       const earlier = user.processedRequests.get(requestId);
       if (earlier !== undefined) return earlier === 204 ? new Response(null, { status: 204 }) : apiError(earlier, "NOT_FOUND", "Task not found");
     }
     const task = user.tasks.get(taskId);
     const status = task && !task.is_deleted ? 204 : 404;
-    if (task && status === 204) this.close(user, task);
+    if (task && status === 204) change(task);
     if (requestId) user.processedRequests.set(requestId, status);
     return status === 204 ? new Response(null, { status }) : apiError(404, "NOT_FOUND", "Task not found");
   }
@@ -652,6 +654,16 @@ export class FakeTodoist {
     task.checked = true;
     task.completed_at = now;
     for (const child of user.tasks.values()) if (child.parent_id === task.id && !child.is_deleted) this.close(user, child);
+  }
+
+  /** Todoist's reopen: the task and its closed ancestors become active again. A recurring task keeps the date it moved to. */
+  private reopen(user: FakeUser, task: FakeTask) {
+    for (let current: FakeTask | undefined = task; current; current = current.parent_id ? user.tasks.get(current.parent_id) : undefined) {
+      if (!current.checked) continue;
+      current.checked = false;
+      current.completed_at = null;
+      current.updated_at = todoistTimestamp();
+    }
   }
 
   private ordered(user: FakeUser): FakeTask[] {

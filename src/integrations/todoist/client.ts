@@ -217,6 +217,13 @@ export class TodoistClient {
     await this.send(call, options);
   }
 
+  /** Makes a closed task active again (an undone "done"); Todoist answers 204 for a task already open too. */
+  async reopenTask(token: string, taskId: string, options: CallOptions & { requestId?: string } = {}): Promise<void> {
+    const call = this.api("reopen task", "POST", `/tasks/${encodeURIComponent(taskId)}/reopen`, token);
+    call.headers["x-request-id"] = options.requestId ?? randomUUID();
+    await this.send(call, options);
+  }
+
   private api(operation: string, method: "GET" | "POST", path: string, token: string): Call {
     return { operation, method, url: `${this.settings.apiBaseUrl}${path}`, headers: { authorization: `Bearer ${token}` } };
   }

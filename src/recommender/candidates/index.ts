@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { CappedMap, PER_PERSON_CACHE_LIMIT } from "../../capped-map.ts";
 import type { Db } from "../../db/client.ts";
 import { candidateStates } from "../../db/schema.ts";
-import { MINUTE_MS, zonedParts } from "../../time.ts";
+import { DAY_MS, HOUR_MS, instantOfWallTime, MINUTE_MS, wallClockAt, zonedParts } from "../../time.ts";
 import type { Candidate, CandidateSource, LoadContext, RequestContext, TimeOfDay } from "./types.ts";
 
 export type { Candidate, CandidateSource, RequestContext, LoadContext, TimeOfDay, TipKind } from "./types.ts";
@@ -25,6 +25,18 @@ export function timeOfDayAt(hour: number): TimeOfDay {
   if (hour >= 12 && hour < 17) return "afternoon";
   if (hour >= 17 && hour < 22) return "evening";
   return "night";
+}
+
+/** The local hours at which one part of the day ends and the next begins (see `timeOfDayAt`). */
+const PART_OF_DAY_STARTS = [5, 12, 17, 22];
+
+/** When the next part of the day begins in `timeZone` after `now`: other advice fits from then. */
+export function nextPartOfDayAt(now: number, timeZone: string): number {
+  const wall = wallClockAt(now, timeZone);
+  const midnight = Math.floor(wall / DAY_MS) * DAY_MS;
+  const hour = (wall - midnight) / HOUR_MS;
+  const nextHour = PART_OF_DAY_STARTS.find((start) => start > hour) ?? 24 + PART_OF_DAY_STARTS[0]!;
+  return instantOfWallTime(midnight + nextHour * HOUR_MS, timeZone);
 }
 
 /** Hidden while snoozed or cooling down; a done item stays hidden until its provider changes it again. */
@@ -84,10 +96,31 @@ export class CandidatePool {
     return list;
   }
 
+  /**
+   * When something hidden now is likely to show: the first snooze or rest to end, or the next part
+   * of the day (which brings other advice), whichever comes first.
+   */
+  nextChangeAt(userId: string, timeZone: string, now: number): number {
+    let next = nextPartOfDayAt(now, timeZone);
+    for (const state of this.entry(userId, timeZone, now).states.values()) {
+      if (state.hiddenUntil !== null && state.hiddenUntil > now && state.hiddenUntil < next) next = state.hiddenUntil;
+    }
+    return next;
+  }
+
   /** Hands a "done" to the candidate's source (a task manager closes the task upstream). */
   complete(userId: string, key: string, context: RequestContext = {}) {
+    this.sourceOf(key)?.complete?.(userId, { key }, context);
+  }
+
+  /** Hands an undone "done" (made at `since`) back to the candidate's source. */
+  uncomplete(userId: string, key: string, since: number, context: RequestContext = {}) {
+    this.sourceOf(key)?.uncomplete?.(userId, { key }, since, context);
+  }
+
+  private sourceOf(key: string): CandidateSource | undefined {
     const prefix = key.slice(0, key.indexOf(":"));
-    this.personalSources.find((source) => source.keyPrefix === prefix)?.complete?.(userId, { key }, context);
+    return this.personalSources.find((source) => source.keyPrefix === prefix);
   }
 
   invalidate(userId: string) {

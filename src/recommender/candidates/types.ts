@@ -45,6 +45,8 @@ export interface CandidateSource {
   load(context: LoadContext): Candidate[];
   /** Called when the user marks a candidate from this source done (e.g. close the task upstream). */
   complete?(userId: string, candidate: { key: string }, context?: RequestContext): void;
+  /** Called when a "done" made at `since` is undone: whatever `complete` started is taken back (e.g. reopen the task upstream). */
+  uncomplete?(userId: string, candidate: { key: string }, since: number, context?: RequestContext): void;
   /**
    * Called on every read of a user's candidates, cached or not, so a source fed by a provider can
    * ask for a background refresh when its copy is stale. Must return at once.

@@ -1,0 +1,270 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { and, eq } from "drizzle-orm";
+import { candidateStates, events, outbox, tasks, tipFeedback, tipViews } from "../db/schema.ts";
+import type { BanditState } from "../ml/protocol.ts";
+import { signIn, type SignedIn } from "../testing/auth.ts";
+import type { FakeTodoist } from "../testing/fake-todoist.ts";
+import { createTestApp, type TestContext, tempDir } from "../testing/harness.ts";
+import { connectAccount, startTodoist } from "../testing/integrations.ts";
+
+const contexts: TestContext[] = [];
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const context of contexts.splice(0)) await context.close();
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+/** The app with a real python3 scorer, unless `python: false`. */
+function app(options: { python?: boolean; env?: Record<string, string> } = {}) {
+  const dir = tempDir();
+  cleanups.push(() => dir.cleanup());
+  const context = createTestApp({
+    DATA_DIR: dir.path,
+    ...(options.python === false ? {} : { PYTHON: "python3", ML_TIMEOUT_MS: "2000" }),
+    ...options.env,
+  });
+  contexts.push(context);
+  context.modules.recommender.settings.update({ servingPolicy: "linucb", epsilon: 0 });
+  return context;
+}
+
+function seedTasks(context: TestContext, userId: string, contents: string[]) {
+  const now = Date.now();
+  context.database.db
+    .insert(tasks)
+    .values(contents.map((content, index) => ({ userId, provider: "todoist", externalId: `t${index}`, content, priority: 4 - index, syncedAt: now })))
+    .run();
+  context.modules.recommender.pool.invalidate(userId);
+}
+
+const post = (person: SignedIn, body?: unknown, headers: Record<string, string> = {}) => ({
+  method: "POST",
+  headers: { cookie: person.cookie, ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
+  body: body === undefined ? undefined : JSON.stringify(body),
+});
+
+async function currentTip(context: TestContext, person: SignedIn) {
+  const page = await (await context.request("/", { headers: { cookie: person.cookie } })).text();
+  return { page, id: /data-tip-id="([^"]+)"/.exec(page)![1]! };
+}
+
+const react = (context: TestContext, person: SignedIn, tipId: string, action: string) =>
+  context.request(`/api/tip/${tipId}/feedback`, post(person, { action }));
+const undo = (context: TestContext, person: SignedIn, tipId: string) => context.request(`/api/tip/${tipId}/undo`, post(person));
+const reactions = (context: TestContext, tipId: string) =>
+  context.database.db.select().from(tipFeedback).where(eq(tipFeedback.tipId, tipId)).orderBy(tipFeedback.id).all();
+
+function expectSameModel(actual: BanditState | null, expected: BanditState | null) {
+  if (expected === null) {
+    // A fresh model: the identity and nothing learnt.
+    expect(actual!.pulls).toBe(0);
+    actual!.A_inv.forEach((row, i) => row.forEach((value, j) => expect(value).toBeCloseTo(i === j ? 1 : 0, 12)));
+    actual!.b.forEach((value) => expect(value).toBeCloseTo(0, 12));
+    return;
+  }
+  expect(actual!.pulls).toBe(expected.pulls);
+  expect(actual!.reward_sum).toBeCloseTo(expected.reward_sum, 12);
+  actual!.A_inv.forEach((row, i) => row.forEach((value, j) => expect(value).toBeCloseTo(expected.A_inv[i]![j]!, 12)));
+  actual!.b.forEach((value, i) => expect(value).toBeCloseTo(expected.b[i]!, 12));
+}
+
+describe("undo", () => {
+  test("brings the tip back, puts its visibility back, takes the reward out of the bandit exactly, and keeps the reaction as history", async () => {
+    const context = app();
+    const { bandits, recommender } = context.modules.recommender;
+    const person = signIn(context.database);
+    seedTasks(context, person.userId, ["File the tax return", "Call the dentist", "Water the plants"]);
+
+    // A first reaction that stays: the model after it is what the undo must return to.
+    const first = await currentTip(context, person);
+    expect((await react(context, person, first.id, "helpful")).status).toBe(200);
+    await context.modules.recommender.idle();
+    const learnt = structuredClone(bandits.get(person.userId, "linucb"));
+    expect(learnt!.pulls).toBe(1);
+
+    const shown = await currentTip(context, person);
+    const view = context.database.db.select().from(tipViews).where(eq(tipViews.id, shown.id)).get()!;
+    expect((await react(context, person, shown.id, "dismiss")).status).toBe(200);
+    await context.modules.recommender.idle();
+    expect(bandits.get(person.userId, "linucb")!.pulls).toBe(2);
+    const next = await currentTip(context, person);
+    expect(next.id).not.toBe(shown.id);
+    expect(next.page).toContain(`action="/tip/${shown.id}/undo"`);
+    expect(next.page).toContain("Dismissed");
+
+    const response = await undo(context, person, shown.id);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true, duplicate: false });
+    await context.modules.recommender.idle();
+
+    // The same tip is on screen again, and the dismissed candidate is as it was before.
+    expect((await currentTip(context, person)).id).toBe(shown.id);
+    expect((await recommender.current({ id: person.userId, timezone: "UTC" })).id).toBe(shown.id);
+    const state = context.database.db
+      .select()
+      .from(candidateStates)
+      .where(and(eq(candidateStates.userId, person.userId), eq(candidateStates.candidateKey, view.candidateKey)))
+      .get();
+    expect(state).toBeUndefined();
+    expectSameModel(bandits.get(person.userId, "linucb"), learnt);
+
+    const [undone] = reactions(context, shown.id);
+    expect(undone).toMatchObject({ action: "dismiss", reward: -1, priorState: null });
+    expect(undone!.undoneAt).toBeNumber();
+    expect(undone!.banditRevertedAt).toBeNumber();
+    const undoneEvents = context.database.db.select().from(events).where(eq(events.subject, "signals.tip.undone")).all();
+    expect(undoneEvents).toHaveLength(1);
+    expect(JSON.parse(undoneEvents[0]!.payload)).toMatchObject({ tipId: shown.id, action: "dismiss" });
+
+    // The restored tip takes a new reaction, its own row beside the undone one.
+    expect((await react(context, person, shown.id, "snooze")).status).toBe(200);
+    expect(reactions(context, shown.id).map((row) => [row.action, row.undoneAt === null])).toEqual([
+      ["dismiss", false],
+      ["snooze", true],
+    ]);
+  });
+
+  test("an undo of a reward the bandit never had (the scorer was away) is only marked, and the backlog never applies it", async () => {
+    const context = app({ python: false });
+    const person = signIn(context.database);
+    const shown = await currentTip(context, person);
+    await react(context, person, shown.id, "done");
+    expect(reactions(context, shown.id)[0]!.banditAppliedAt).toBeNull();
+    expect((await undo(context, person, shown.id)).status).toBe(200);
+    const [row] = reactions(context, shown.id);
+    expect(row!.banditAppliedAt).toBeNull();
+    expect(row!.banditRevertedAt).toBeNumber();
+    expect(await context.modules.recommender.feedback.applyBacklog()).toEqual({ applied: 0, pending: 0 });
+  });
+
+  test("only the last action, only in its window, only your own; a repeat changes nothing", async () => {
+    const context = app({ python: false });
+    const { feedback } = context.modules.recommender;
+    const person = signIn(context.database);
+    const stranger = signIn(context.database);
+    const first = await currentTip(context, person);
+    await react(context, person, first.id, "snooze");
+    const second = await currentTip(context, person);
+    await react(context, person, second.id, "snooze");
+
+    const older = await undo(context, person, first.id);
+    expect(older.status).toBe(409);
+    expect((await older.json()).error).toEqual({ code: "undo_not_latest", message: "Only your last action can be undone." });
+    expect((await undo(context, stranger, second.id)).status).toBe(404);
+    expect((await undo(context, person, "no-such-tip")).status).toBe(404);
+
+    const at = reactions(context, second.id)[0]!.at;
+    await expect(feedback.undo(person.userId, second.id, { now: at + 30_000 })).rejects.toMatchObject({ code: "undo_expired" });
+    expect(feedback.undoable(person.userId, at + 30_000)).toBeNull();
+    expect(feedback.undoable(person.userId, at + 29_000)).toMatchObject({ tipId: second.id, action: "snooze" });
+    expect(reactions(context, second.id)[0]!.undoneAt).toBeNull();
+
+    expect(await (await undo(context, person, second.id)).json()).toEqual({ ok: true, duplicate: false });
+    expect(await (await undo(context, person, second.id)).json()).toEqual({ ok: true, duplicate: true });
+    // With the last one undone, the one before is the latest again, and can be undone while its window lasts.
+    expect((await undo(context, person, first.id)).status).toBe(200);
+  });
+
+  test("UNDO_SECONDS=0: no undo is offered or accepted", async () => {
+    const context = app({ python: false, env: { UNDO_SECONDS: "0" } });
+    const person = signIn(context.database);
+    const shown = await currentTip(context, person);
+    await react(context, person, shown.id, "snooze");
+    expect((await currentTip(context, person)).page).not.toContain("/undo");
+    expect((await undo(context, person, shown.id)).status).toBe(409);
+  });
+
+  test("without JavaScript: the page after an action carries the undo as a form, which brings the tip back", async () => {
+    const context = app({ python: false });
+    const person = signIn(context.database);
+    const shown = await currentTip(context, person);
+    const form = { method: "POST", headers: { cookie: person.cookie, "content-type": "application/x-www-form-urlencoded" } };
+    const acted = await context.request(`/tip/${shown.id}/feedback`, { ...form, body: "action=snooze" });
+    expect(acted.status).toBe(303);
+    const after = await currentTip(context, person);
+    expect(after.page).toContain(`<form class="undo" method="post" action="/tip/${shown.id}/undo"`);
+    expect(after.page).toContain("Snoozed");
+    const undone = await context.request(`/tip/${shown.id}/undo`, { ...form, body: "" });
+    expect(undone.status).toBe(303);
+    expect(undone.headers.get("location")).toBe("/");
+    const back = await currentTip(context, person);
+    expect(back.id).toBe(shown.id);
+    expect(back.page).not.toContain('class="undo"');
+  });
+
+  test("with htmx: the undo answers with the restored tip's card", async () => {
+    const context = app({ python: false });
+    const person = signIn(context.database);
+    const shown = await currentTip(context, person);
+    const htmx = { "hx-request": "true", "content-type": "application/x-www-form-urlencoded" };
+    const acted = await (await context.request(`/tip/${shown.id}/feedback`, { ...post(person, undefined, htmx), body: "action=dismiss" })).text();
+    expect(acted).toContain(`hx-post="/tip/${shown.id}/undo"`);
+    const card = await (await context.request(`/tip/${shown.id}/undo`, post(person, undefined, { "hx-request": "true" }))).text();
+    expect(card.startsWith('<section id="tip"')).toBe(true);
+    expect(card).toContain(`data-tip-id="${shown.id}"`);
+  });
+});
+
+describe("undo of a done in Todoist", () => {
+  const fakes: FakeTodoist[] = [];
+  afterEach(async () => {
+    await Promise.all(fakes.splice(0).map((fake) => fake.stop()));
+  });
+
+  function todoistApp() {
+    const fake = startTodoist();
+    fakes.push(fake);
+    const context = app({ python: false, env: fake.env });
+    context.modules.recommender.settings.update({ servingPolicy: "heuristic" });
+    const account = fake.createUser({ tasks: [{ content: "Renew the passport", priority: 4 }] });
+    const person = connectAccount(context, account);
+    return { fake, context, account, person };
+  }
+
+  const closeRequests = (fake: FakeTodoist) => fake.requests.filter((request) => request.path.endsWith("/close"));
+
+  test("a done is held for the undo window; undone in time, Todoist never hears of it", async () => {
+    const { fake, context, account, person } = todoistApp();
+    await context.modules.integrations.sync.syncUser(person.userId);
+    const shown = await currentTip(context, person);
+    expect(shown.page).toContain("Renew the passport");
+    await react(context, person, shown.id, "done");
+    await context.modules.integrations.idle();
+    const [held] = context.database.db.select().from(outbox).all();
+    expect(held!.nextAttemptAt).toBeGreaterThan(Date.now() + 25_000);
+    expect(closeRequests(fake)).toHaveLength(0);
+
+    expect((await undo(context, person, shown.id)).status).toBe(200);
+    const [withdrawn] = context.database.db.select().from(outbox).all();
+    expect(withdrawn!.doneAt).toBeNumber();
+    expect(withdrawn!.lastError).toBe("withdrawn: the done was undone");
+    await context.modules.integrations.idle();
+    expect(closeRequests(fake)).toHaveLength(0);
+    expect(fake.activeTasks(account.id).map((task) => task.content)).toEqual(["Renew the passport"]);
+    expect((await currentTip(context, person)).id).toBe(shown.id);
+  });
+
+  test("a close that went out already (the undo came at the window's very end) is followed by a reopen, and the task comes back", async () => {
+    const { fake, context, account, person } = todoistApp();
+    await context.modules.integrations.sync.syncUser(person.userId);
+    const shown = await currentTip(context, person);
+    await react(context, person, shown.id, "done");
+    // The hold runs out: the close is delivered, and a sync drops the closed task.
+    context.database.db.update(outbox).set({ nextAttemptAt: 0 }).run();
+    await context.runtime.outbox.kick();
+    expect(closeRequests(fake)).toHaveLength(1);
+    expect(fake.activeTasks(account.id)).toHaveLength(0);
+    await context.modules.integrations.sync.syncUser(person.userId);
+    expect(context.database.db.select().from(tasks).where(eq(tasks.userId, person.userId)).all()).toHaveLength(0);
+
+    expect((await undo(context, person, shown.id)).status).toBe(200);
+    await context.modules.integrations.idle();
+    expect(fake.requests.filter((request) => request.path.endsWith("/reopen"))).toHaveLength(1);
+    expect(fake.activeTasks(account.id).map((task) => task.content)).toEqual(["Renew the passport"]);
+    // The reopen's sync brought the task back, and the restored tip is on screen.
+    expect(context.database.db.select({ content: tasks.content }).from(tasks).where(eq(tasks.userId, person.userId)).all()).toEqual([
+      { content: "Renew the passport" },
+    ]);
+    expect((await currentTip(context, person)).id).toBe(shown.id);
+  });
+});
