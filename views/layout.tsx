@@ -1,6 +1,12 @@
 import type { PropsWithChildren } from "@kitajs/html";
 import { assetUrl } from "../src/http/static.ts";
 
+/**
+ * htmx 4 swaps error answers by default: a proxy's 502 page would replace the tip. They are not
+ * swapped here (the page's script says what failed), and a request that hangs gives up after 10 s.
+ */
+const HTMX_CONFIG = JSON.stringify({ noSwap: [204, 304, "4xx", "5xx"], defaultTimeout: 10_000 });
+
 export type LayoutProps = PropsWithChildren<{
   title?: string;
   /** Pages that need htmx opt in; the rest ship no script at all. */
@@ -25,6 +31,7 @@ export function Layout({ title, htmx, scripts = [], bodyClass, children }: Layou
           <link rel="icon" href="/favicon.ico" sizes="32x32" />
           <link rel="apple-touch-icon" href="/apple-touch-icon.png" />
           <link rel="manifest" href="/manifest.webmanifest" />
+          {htmx ? <meta name="htmx-config" content={HTMX_CONFIG} /> : ""}
           {htmx ? <script src={assetUrl("htmx.js")} defer></script> : ""}
           {scripts.map((src) => (
             <script src={src} defer></script>

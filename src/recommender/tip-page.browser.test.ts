@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import type { Browser } from "playwright-core";
-import { tipFeedback } from "../db/schema.ts";
+import { candidateStates, tasks, tipFeedback } from "../db/schema.ts";
 import { signIn } from "../testing/auth.ts";
 import { launchBrowser } from "../testing/browser.ts";
 import { createTestApp, serveApp, type TestContext } from "../testing/harness.ts";
@@ -26,9 +26,16 @@ afterAll(async () => {
   await context?.close();
 });
 
-async function signedInPage(options: { javaScriptEnabled?: boolean } = {}) {
-  const person = signIn(context.database);
-  const page = await browser.newPage({ javaScriptEnabled: options.javaScriptEnabled ?? true, viewport: { width: 390, height: 844 } });
+async function signedInPage(
+  options: { javaScriptEnabled?: boolean; viewport?: { width: number; height: number }; touch?: boolean; person?: ReturnType<typeof signIn> } = {},
+) {
+  const person = options.person ?? signIn(context.database);
+  const page = await browser.newPage({
+    javaScriptEnabled: options.javaScriptEnabled ?? true,
+    viewport: options.viewport ?? { width: 390, height: 844 },
+    hasTouch: options.touch ?? false,
+    isMobile: options.touch ?? false,
+  });
   await page.context().addCookies([{ name: "sid", value: person.token, url: server.url }]);
   return { page, person };
 }
@@ -180,6 +187,177 @@ describe("the tip page in Chromium", () => {
     }
     const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
     expect(scope).toBe(`${server.url}/`);
+    await page.close();
+  });
+});
+
+/** Waits until `#tip` shows another tip than `previous`. */
+const swappedFrom = (page: Awaited<ReturnType<typeof signedInPage>>["page"], previous: string | null) =>
+  page.waitForFunction((id) => document.querySelector("#tip")?.getAttribute("data-tip-id") !== id, previous);
+
+const LONG_TASK =
+  "Write the quarterly report for the board, with the budget review, the hiring plan for the next two quarters, the notes from Tuesday's call, and the risks";
+
+describe("the tip page keeps trust in Chromium", () => {
+  test("undo by button: the tip comes back, and the reaction is kept as undone", async () => {
+    const { page, person } = await signedInPage();
+    await page.goto(`${server.url}/`);
+    await page.waitForFunction(() => "htmx" in window);
+    const first = await currentTipId(page);
+    await page.locator(".tip-text").click();
+    await page.locator('button[value="dismiss"]').click();
+    await swappedFrom(page, first);
+    await expect(page.locator("#tip .undo").textContent()).resolves.toContain("Dismissed");
+    await page.locator("#tip .undo button").click();
+    await page.waitForFunction((id) => document.querySelector("#tip")?.getAttribute("data-tip-id") === id, first);
+    const [row] = context.database.db.select().from(tipFeedback).where(eq(tipFeedback.userId, person.userId)).all();
+    expect(row).toMatchObject({ tipId: first, action: "dismiss" });
+    expect(row!.undoneAt).toBeNumber();
+    expect(await page.locator("#tip .undo").count()).toBe(0);
+    await page.close();
+  });
+
+  test("undo by key: z right after a done brings the tip back; the undo line fades after about 5 s", async () => {
+    const { page } = await signedInPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(`${server.url}/`);
+    await page.waitForFunction(() => "htmx" in window);
+    const first = await currentTipId(page);
+    await Bun.sleep(SETTLE_MS);
+    await page.keyboard.press(" ");
+    await page.keyboard.press("d");
+    await swappedFrom(page, first);
+    await page.keyboard.press("z");
+    await page.waitForFunction((id) => document.querySelector("#tip")?.getAttribute("data-tip-id") === id, first);
+    // Again, and this time let the line go by itself.
+    await Bun.sleep(SETTLE_MS);
+    await page.keyboard.press("s");
+    await swappedFrom(page, first);
+    await page.waitForSelector("#tip .undo", { state: "detached", timeout: 8000 });
+    await page.close();
+  });
+
+  test("the sheet: closes on a tap outside, on Escape, and on its handle; no key hints on a touch screen", async () => {
+    const { page } = await signedInPage({ touch: true });
+    await page.goto(`${server.url}/`);
+    await page.waitForFunction(() => "htmx" in window);
+    const sheet = page.locator(".sheet");
+    await page.locator(".tip-text").tap();
+    expect(await sheet.isVisible()).toBe(true);
+    expect(await page.locator(".sheet kbd").first().isVisible()).toBe(false);
+    await page.touchscreen.tap(30, 60);
+    expect(await sheet.isVisible()).toBe(false);
+    await page.locator(".tip-text").tap();
+    await page.locator(".sheet .handle").tap();
+    expect(await sheet.isVisible()).toBe(false);
+    await page.locator(".tip-text").tap();
+    await page.keyboard.press("Escape");
+    expect(await sheet.isVisible()).toBe(false);
+    await page.close();
+  });
+
+  test("a 180-character task held sideways (844×390): all of it on screen, and with the sheet open every action too", async () => {
+    const person = signIn(context.database);
+    context.database.db.insert(tasks).values({ userId: person.userId, provider: "todoist", externalId: "long", content: LONG_TASK, priority: 4, syncedAt: Date.now() }).run();
+    context.modules.recommender.pool.invalidate(person.userId);
+    const { page } = await signedInPage({ person, touch: true, viewport: { width: 844, height: 390 } });
+    await page.goto(`${server.url}/`);
+    await page.waitForFunction(() => "htmx" in window);
+    expect((await page.locator(".tip-text").textContent())!.trim()).toBe(LONG_TASK);
+    const inside = async (selector: string) => {
+      const box = (await page.locator(selector).first().boundingBox())!;
+      return box.y >= 0 && box.y + box.height <= 390 && box.x >= 0 && box.x + box.width <= 844;
+    };
+    expect(await inside(".tip-text")).toBe(true);
+    await page.locator(".tip-text").tap();
+    for (const action of ["done", "snooze", "dismiss", "helpful", "not_helpful"]) expect(await inside(`button[value="${action}"]`)).toBe(true);
+    await page.close();
+  });
+
+  test("offline: the action is not lost in silence; the sheet says so and retries once back online", async () => {
+    const { page, person } = await signedInPage();
+    await page.goto(`${server.url}/`);
+    await page.waitForFunction(() => "htmx" in window);
+    const first = await currentTipId(page);
+    await page.context().setOffline(true);
+    await page.locator(".tip-text").click();
+    await page.locator('button[value="snooze"]').click();
+    await page.waitForSelector(".sheet-status button[data-retry]");
+    expect(await page.locator(".sheet-status").textContent()).toContain("Not sent");
+    expect(await page.locator(".sheet").isVisible()).toBe(true);
+    expect(await currentTipId(page)).toBe(first);
+    await page.context().setOffline(false);
+    await page.locator(".sheet-status button[data-retry]").click();
+    await swappedFrom(page, first);
+    expect(context.database.db.select().from(tipFeedback).where(eq(tipFeedback.userId, person.userId)).all()).toMatchObject([{ tipId: first, action: "snooze" }]);
+    await page.close();
+  });
+
+  test("a proxy's 502 page never replaces the tip", async () => {
+    const { page } = await signedInPage();
+    await page.goto(`${server.url}/`);
+    await page.waitForFunction(() => "htmx" in window);
+    const first = await currentTipId(page);
+    await page.route("**/tip/*/feedback", (route) =>
+      route.fulfill({ status: 502, contentType: "text/html", body: "<html><body><h1>502 Bad Gateway</h1>nginx</body></html>" }),
+    );
+    await page.locator(".tip-text").click();
+    await page.locator('button[value="helpful"]').click();
+    await page.waitForSelector(".sheet-status button[data-retry]");
+    expect(await page.content()).not.toContain("Bad Gateway");
+    expect(await currentTipId(page)).toBe(first);
+    expect(await page.locator(".tip-text").isVisible()).toBe(true);
+    await page.close();
+  });
+
+  test("the offline page tries again by itself and brings the tip back once the connection returns", async () => {
+    const { page } = await signedInPage();
+    await page.goto(`${server.url}/`);
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    // The worker controls pages loaded after it took over.
+    await page.reload();
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await page.context().setOffline(true);
+    await page.reload();
+    await expect(page.locator("h1").textContent()).resolves.toBe("You are offline");
+    await page.context().setOffline(false);
+    await page.waitForSelector("#tip", { timeout: 12_000 });
+    await page.close();
+  });
+
+  test("nothing to suggest: when the next tip is likely, an offer to connect Todoist when it can be, and no actions", async () => {
+    const person = signIn(context.database);
+    const keys = context.database.sqlite.query<{ id: string }, []>("SELECT id FROM advice").all().map((row) => `advice:${row.id}`);
+    const later = Date.now() + 2 * 3_600_000;
+    context.database.db.insert(candidateStates).values(keys.map((candidateKey) => ({ userId: person.userId, candidateKey, hiddenUntil: later, updatedAt: Date.now() }))).run();
+    const { page } = await signedInPage({ person });
+    await page.goto(`${server.url}/`);
+    await page.waitForFunction(() => "htmx" in window);
+    expect(await page.locator("#tip .tip-text").textContent()).toContain("Nothing is waiting");
+    expect(await page.locator("#tip").textContent()).toMatch(/Next tip around \d\d:\d\d\./);
+    expect(await page.locator("#tip form.sheet, #tip summary.tip-text").count()).toBe(0);
+    // This instance has no Todoist app configured, so there is nothing to offer connecting.
+    expect(await page.locator('#tip a[href="/connect"]').count()).toBe(0);
+    await Bun.sleep(SETTLE_MS);
+    for (const key of [" ", "d", "s", "x", "h", "n"]) await page.keyboard.press(key);
+    await Bun.sleep(200);
+    expect(context.database.db.select().from(tipFeedback).where(eq(tipFeedback.userId, person.userId)).all()).toEqual([]);
+    await page.close();
+  });
+
+  test("first run: one quiet hint that the tip can be tapped, gone after the first action for good", async () => {
+    const { page } = await signedInPage();
+    await page.goto(`${server.url}/`);
+    await page.waitForFunction(() => "htmx" in window);
+    expect(await page.locator("#tip .hint").textContent()).toContain("Tap it");
+    const first = await currentTipId(page);
+    await page.locator(".tip-text").click();
+    await page.locator('button[value="snooze"]').click();
+    await swappedFrom(page, first);
+    expect(await page.locator("#tip .hint").count()).toBe(0);
+    await page.reload();
+    expect(await page.locator("#tip .hint").count()).toBe(0);
     await page.close();
   });
 });

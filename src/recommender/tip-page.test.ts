@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
-import { tasks, tipFeedback, tipViews } from "../db/schema.ts";
+import { candidateStates, tasks, tipFeedback, tipViews } from "../db/schema.ts";
+import { startTodoist } from "../testing/integrations.ts";
 import { signIn } from "../testing/auth.ts";
 import { createTestApp, type TestContext } from "../testing/harness.ts";
 
@@ -181,5 +182,24 @@ describe("the tip page", () => {
     const page = await (await context.request("/connect", { headers: { cookie: person.cookie } })).text();
     expect(page).toContain("Todoist");
     expect(page).toContain('href="/account"');
+  });
+
+  test("nothing to suggest, Todoist not connected: the page offers to connect it, and offers no actions", async () => {
+    const fake = startTodoist();
+    try {
+      const context = createTestApp(fake.env);
+      contexts.push(context);
+      const person = signIn(context.database);
+      const keys = context.database.sqlite.query<{ id: string }, []>("SELECT id FROM advice").all().map((row) => `advice:${row.id}`);
+      const now = Date.now();
+      context.database.db.insert(candidateStates).values(keys.map((candidateKey) => ({ userId: person.userId, candidateKey, hiddenUntil: now + 3_600_000, updatedAt: now }))).run();
+      const page = await (await context.request("/", { headers: { cookie: person.cookie } })).text();
+      expect(page).toContain("Nothing is waiting");
+      expect(page).toContain('<a class="button" href="/connect">Connect Todoist</a>');
+      expect(page).not.toContain('class="sheet"');
+      expect(page).not.toContain("Tap it");
+    } finally {
+      await fake.stop();
+    }
   });
 });
