@@ -121,6 +121,8 @@ describe("oo serve lifecycle", () => {
       expect(first.stderr).toBe("");
       const lines = first.stdout.trim().split("\n").map((line) => JSON.parse(line));
       expect(lines.some((line) => line.msg === "oO is listening")).toBe(true);
+      // Without Google, the operator learns from the log how the owner gets in; /signin says only that it is closed.
+      expect(lines.some((line) => String(line.msg).startsWith("Google sign-in is off") && String(line.msg).includes("oo admin-link"))).toBe(true);
       expect(lines.some((line) => line.msg === "request" && line.path === "/" && line.status === 303)).toBe(true);
       expect(lines.at(-1).msg).toBe("stopped");
 

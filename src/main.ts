@@ -46,6 +46,10 @@ async function serve(config: Config, log: Logger) {
   if (!runtime.modules.auth.hasOwner()) {
     log.info({ url: runtime.modules.auth.issueSetupLink() }, "no owner yet: open this link within 1 h to create the owner account");
   }
+  // /signin tells people only that sign-in is not open; how to open it is the operator's to read here.
+  if (!config.google.clientId) {
+    log.info("Google sign-in is off (GOOGLE_CLIENT_ID is empty): /signin is closed to people; the owner signs in with `oo admin-link`");
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {
