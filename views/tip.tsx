@@ -97,9 +97,8 @@ export function TipCard({ screen }: { screen: TipScreen }) {
           hx-target="#tip"
           hx-swap="outerHTML"
           hx-sync="drop"
-          role="status"
         >
-          <span>{DONE_LABELS[undo.action]}</span>
+          <span role="status">{DONE_LABELS[undo.action]}</span>
           <button type="submit" class="link" data-key="z" data-undo>
             Undo
             <kbd aria-hidden="true">z</kbd>

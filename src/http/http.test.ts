@@ -254,6 +254,40 @@ describe("static files", () => {
     expect(new Uint8Array(await icon.arrayBuffer()).slice(1, 4)).toEqual(new TextEncoder().encode("PNG"));
   });
 
+  test("every icon and screenshot the manifest lists is served as the PNG it says, and each icon has one purpose", async () => {
+    const { request } = createTestApp();
+    const manifest = (await (await request("/manifest.webmanifest")).json()) as {
+      icons: { src: string; sizes: string; type: string; purpose: string }[];
+      screenshots: { src: string; sizes: string; type: string; form_factor: string; label: string }[];
+    };
+    /** Width×height from the PNG's IHDR chunk. */
+    const pngSize = async (src: string) => {
+      const response = await request(src);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toBe("image/png");
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      expect(bytes.slice(1, 4)).toEqual(new TextEncoder().encode("PNG"));
+      const view = new DataView(bytes.buffer);
+      return `${view.getUint32(16)}x${view.getUint32(20)}`;
+    };
+    // A maskable icon keeps its mark in the central safe zone and an "any" icon does not pad that much:
+    // one image cannot be both, so each purpose is exactly one of the two, and both are there.
+    for (const icon of manifest.icons) {
+      expect(["any", "maskable"]).toContain(icon.purpose);
+      expect(icon.type).toBe("image/png");
+      expect(await pngSize(icon.src)).toBe(icon.sizes);
+    }
+    for (const purpose of ["any", "maskable"]) {
+      expect(manifest.icons.filter((icon) => icon.purpose === purpose).map((icon) => icon.sizes).sort()).toEqual(["192x192", "512x512"]);
+    }
+    expect(manifest.screenshots.map((shot) => shot.form_factor).sort()).toEqual(["narrow", "wide"]);
+    for (const shot of manifest.screenshots) {
+      expect(shot.type).toBe("image/png");
+      expect(shot.label).not.toBe("");
+      expect(await pngSize(shot.src)).toBe(shot.sizes);
+    }
+  });
+
   test("serving static files writes nothing to the events table", async () => {
     const { request, database } = createTestApp();
     await request("/manifest.webmanifest");

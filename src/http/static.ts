@@ -5,7 +5,11 @@ import appleTouchIconPath from "../../views/public/apple-touch-icon.png" with { 
 import faviconPath from "../../views/public/favicon.ico" with { type: "file" };
 import icon192Path from "../../views/public/icon-192.png" with { type: "file" };
 import icon512Path from "../../views/public/icon-512.png" with { type: "file" };
+import iconMaskable192Path from "../../views/public/icon-maskable-192.png" with { type: "file" };
+import iconMaskable512Path from "../../views/public/icon-maskable-512.png" with { type: "file" };
 import manifestPath from "../../views/public/manifest.webmanifest" with { type: "file" };
+import screenshotNarrowPath from "../../views/public/screenshot-narrow.png" with { type: "file" };
+import screenshotWidePath from "../../views/public/screenshot-wide.png" with { type: "file" };
 import stylePath from "../../views/public/style.css" with { type: "file" };
 import serviceWorkerPath from "../../views/public/sw.js" with { type: "file" };
 import tipScriptPath from "../../views/public/tip.js" with { type: "file" };
@@ -13,7 +17,7 @@ import tipScriptPath from "../../views/public/tip.js" with { type: "file" };
 /**
  * Static files live inside the executable (imported `with { type: "file" }`), so they are served by
  * explicit routes rather than from a directory. Versioned assets get content-hashed names and are
- * immutable; fixed names (favicon, manifest, icons) revalidate by ETag.
+ * immutable; fixed names (favicon, manifest, icons, screenshots) revalidate by ETag.
  */
 interface Asset {
   url: string;
@@ -49,6 +53,10 @@ const assets = {
   "manifest.webmanifest": load(manifestPath, "application/manifest+json", "manifest.webmanifest", false),
   "icon-192.png": load(icon192Path, "image/png", "icon-192.png", false),
   "icon-512.png": load(icon512Path, "image/png", "icon-512.png", false),
+  "icon-maskable-192.png": load(iconMaskable192Path, "image/png", "icon-maskable-192.png", false),
+  "icon-maskable-512.png": load(iconMaskable512Path, "image/png", "icon-maskable-512.png", false),
+  "screenshot-narrow.png": load(screenshotNarrowPath, "image/png", "screenshot-narrow.png", false),
+  "screenshot-wide.png": load(screenshotWidePath, "image/png", "screenshot-wide.png", false),
   "apple-touch-icon.png": load(appleTouchIconPath, "image/png", "apple-touch-icon.png", false),
 } satisfies Record<string, Asset>;
 
