@@ -347,6 +347,8 @@ export const tipFeedback = sqliteTable(
   },
   (table) => [
     index("tip_feedback_unapplied_idx").on(table.banditAppliedAt),
+    // Undone reactions whose reward the bandit has not given back yet: few, found by the backlog job.
+    index("tip_feedback_unreverted_idx").on(table.id).where(sql`${table.undoneAt} IS NOT NULL AND ${table.banditRevertedAt} IS NULL`),
     // One standing reaction per tip: it is the reward of that one logged decision; undone ones stay as history.
     uniqueIndex("tip_feedback_tip_idx").on(table.tipId).where(sql`${table.undoneAt} IS NULL`),
     index("tip_feedback_user_at_idx").on(table.userId, table.at),
