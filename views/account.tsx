@@ -5,7 +5,11 @@ import { BackToTip, Footer, Layout } from "./layout.tsx";
  * Sends the browser's time zone once, while the account has none confirmed. Pages showing
  * times (the tip page, /account) include it; a form field named `timezone`, if any, follows along.
  */
-/** Inline, so it costs no request; the CSP allows exactly this text by its hash. */
+/**
+ * Inline, so it costs no request; the CSP allows exactly this text by its hash. The answer is read
+ * to the end (an unread one keeps the request open, so the page never goes network-idle); a failure
+ * (offline, refused) is left for the next page to retry, with nothing to tell the person.
+ */
 export const TIMEZONE_DETECT_SCRIPT = `(function () {
   var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   if (!zone) return;
@@ -13,7 +17,9 @@ export const TIMEZONE_DETECT_SCRIPT = `(function () {
     .then(function (response) {
       var field = document.querySelector("[name=timezone]");
       if (response.ok && field) field.value = zone;
-    });
+      return response.text();
+    })
+    .catch(function () {});
 })();`;
 
 export function TimezoneDetect() {

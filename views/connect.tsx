@@ -57,7 +57,7 @@ export function ConnectPage({ rows, notice, children }: PropsWithChildren<{ rows
                   {row.status}
                 </div>
               </div>
-              <div>
+              <div class="row-actions">
                 {(row.actions ?? []).map((action) => (
                   <form method="post" action={action.url}>
                     <button type="submit" class={action.quiet ? "quiet" : ""} safe>

@@ -1,4 +1,4 @@
-import { Layout } from "./layout.tsx";
+import { Footer, Layout } from "./layout.tsx";
 
 export interface ErrorPageProps {
   status: number;
@@ -15,6 +15,7 @@ export function ErrorPage({ status, message }: ErrorPageProps) {
           <a href="/">Back to oO</a>
         </p>
       </main>
+      <Footer />
     </Layout>
   );
 }

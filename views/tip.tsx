@@ -29,8 +29,10 @@ const LONG_TIP = 90;
 function ActionButton({ action, label, shortcut, sheetOnly, primary }: { action: FeedbackAction; label: string; shortcut: string; sheetOnly: boolean; primary?: boolean }) {
   return (
     <button type="submit" name="action" value={action} data-key={shortcut} data-sheet-only={sheetOnly ? "" : undefined} class={primary ? "" : "quiet"}>
-      {label}
-      <kbd aria-hidden="true">{shortcut}</kbd>
+      <span safe>{label}</span>
+      <kbd aria-hidden="true" safe>
+        {shortcut}
+      </kbd>
     </button>
   );
 }
@@ -98,7 +100,9 @@ export function TipCard({ screen }: { screen: TipScreen }) {
           hx-swap="outerHTML"
           hx-sync="drop"
         >
-          <span role="status">{DONE_LABELS[undo.action]}</span>
+          <span role="status" safe>
+            {DONE_LABELS[undo.action]}
+          </span>
           <button type="submit" class="link" data-key="z" data-undo>
             Undo
             <kbd aria-hidden="true">z</kbd>

@@ -1,0 +1,194 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import type { Browser } from "playwright-core";
+import { type SignedIn, signIn } from "../testing/auth.ts";
+import { checkPage, launchBrowser, newCheckedPage } from "../testing/browser.ts";
+import { createTestApp, serveApp, type TestContext } from "../testing/harness.ts";
+import { connectAccount } from "../testing/integrations.ts";
+
+// A real browser on a shared two-core machine, and axe runs twice per page: Bun ignores the
+// bunfig timeout for this, so it is set here.
+setDefaultTimeout(20_000);
+
+/**
+ * Every page a person or the admin can reach, signed out and signed in, in the states that change
+ * what it shows (notices, errors, open disclosures). Each goes through checkPage: no console
+ * error, no axe violation (WCAG 2.1 A/AA and best practices), screenshots in artifacts/screenshots/.
+ */
+
+const ADMIN_TOKEN = "pages-test-admin-token-0123456789";
+
+type Served = { context: TestContext; server: ReturnType<typeof serveApp> };
+
+let browser: Browser;
+/** Everything configured: Google and the admin token on the sign-in page, Todoist on /connect. */
+let full: Served;
+/** Nothing configured, as a fresh self-hosted instance starts. */
+let bare: Served;
+
+function serve(env: Record<string, string> = {}): Served {
+  const context = createTestApp(env);
+  return { context, server: serveApp(context) };
+}
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  full = serve({
+    GOOGLE_CLIENT_ID: "pages-test-client",
+    GOOGLE_CLIENT_SECRET: "pages-test-secret",
+    TODOIST_CLIENT_ID: "pages-test-todoist",
+    TODOIST_CLIENT_SECRET: "pages-test-todoist-secret",
+    // A connected account's first sync must not leave the machine: nothing listens on the discard port.
+    TODOIST_API_BASE_URL: "http://127.0.0.1:9/api/v1",
+    ADMIN_TOKEN,
+  });
+  bare = serve();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  for (const served of [full, bare]) {
+    served?.server.stop();
+    await served?.context.close();
+  }
+});
+
+/** A checked page at `path` on `app` (signed in as `as` when given), whose answer had `status`. */
+async function open(path: string, { as, status = 200, app = full }: { as?: SignedIn; status?: number; app?: Served } = {}) {
+  const page = await newCheckedPage(browser);
+  if (as) await page.context().addCookies([{ name: "sid", value: as.token, url: app.server.url }]);
+  const response = await page.goto(`${app.server.url}${path}`);
+  expect(response?.status()).toBe(status);
+  return page;
+}
+
+/** Opens, checks and closes a page that needs no interaction. */
+async function visit(name: string, path: string, options: Parameters<typeof open>[1] = {}) {
+  const page = await open(path, options);
+  await checkPage(page, name);
+  await page.close();
+}
+
+describe("signed out", () => {
+  test.each([
+    ["signin", "/signin"],
+    ["signin-signed-out", "/signin?notice=signed-out"],
+    ["signin-deleted", "/signin?notice=deleted"],
+    ["signin-failed", "/signin?error=denied"],
+    ["admin-login", "/admin/login"],
+    ["terms", "/legal/terms"],
+    ["privacy", "/legal/privacy"],
+  ])("%s (%s)", (name, path) => visit(name, path));
+
+  test("a missing page", () => visit("not-found", "/no-such-page", { status: 404 }));
+
+  test("sign-in on an instance with nothing configured", () => visit("signin-closed", "/signin", { app: bare }));
+  test("admin sign-in on an instance without an admin token", () => visit("admin-login-off", "/admin/login", { app: bare }));
+
+  test("a page that needs a session sends the browser to sign in", async () => {
+    const page = await open("/account");
+    expect(new URL(page.url()).pathname).toBe("/signin");
+    await page.close();
+  });
+
+  test("admin token sign-in with a wrong token shows the form again, explained", async () => {
+    const page = await open("/admin/login");
+    await page.locator("#token").fill("not-the-admin-token");
+    const [refused] = await Promise.all([page.waitForNavigation(), page.locator('button[type="submit"]').click()]);
+    expect(refused?.status()).toBe(401);
+    await checkPage(page, "admin-login-refused");
+    await page.close();
+  });
+
+  test("owner setup link: create the owner, then the spent link, then a fresh link for the owner", async () => {
+    const auth = full.context.modules.auth;
+    const setupPath = () => {
+      const link = new URL(auth.issueSetupLink());
+      return `${link.pathname}${link.search}`;
+    };
+    const path = setupPath();
+    const page = await open(path);
+    await checkPage(page, "setup-create-owner");
+    await Promise.all([page.waitForURL(`${full.server.url}/`), page.locator('button[type="submit"]').click()]);
+    await page.close();
+    await visit("setup-used", path, { status: 410 });
+    await visit("setup-owner-sign-in", setupPath());
+    // Three pages in one story: more than one page's time.
+  }, 60_000);
+});
+
+describe("signed in", () => {
+  /** The tip page as a person sees it first, once htmx (and so the page's own script) is in. */
+  async function tipPage() {
+    const page = await open("/", { as: signIn(full.context.database) });
+    await page.waitForFunction(() => "htmx" in window);
+    return page;
+  }
+
+  test("the tip", async () => {
+    const page = await tipPage();
+    await checkPage(page, "tip");
+    await page.close();
+  });
+
+  test("the tip with its action sheet open", async () => {
+    const page = await tipPage();
+    await page.locator("#tip .sheet-toggle > summary").click();
+    await expect(page.locator(".sheet").isVisible()).resolves.toBe(true);
+    await checkPage(page, "tip-sheet");
+    await page.close();
+  });
+
+  test("the tip with its why open", async () => {
+    const page = await tipPage();
+    await page.locator("#tip .why > summary").click();
+    await expect(page.locator(".why p").isVisible()).resolves.toBe(true);
+    await checkPage(page, "tip-why");
+    await page.close();
+  });
+
+  test("offline: the service worker's notice instead of the browser's error page", async () => {
+    const page = await tipPage();
+    await page.evaluate(async () => void (await navigator.serviceWorker.ready));
+    await page.context().setOffline(true);
+    await page.reload();
+    await expect(page.locator("body").textContent()).resolves.toContain("You are offline");
+    await checkPage(page, "offline");
+    await page.close();
+  });
+
+  test.each([
+    ["account", "/account"],
+    ["account-saved", "/account?saved=1"],
+    ["connect", "/connect"],
+    ["terms-signed-in", "/legal/terms"],
+    ["privacy-signed-in", "/legal/privacy"],
+  ])("%s (%s)", (name, path) => visit(name, path, { as: signIn(full.context.database) }));
+
+  test("a missing page", () => visit("not-found-signed-in", "/no-such-page", { as: signIn(full.context.database), status: 404 }));
+
+  test("account of the admin, whose time zone is known", () =>
+    visit("account-admin", "/account", { as: signIn(full.context.database, { role: "admin", timezone: "Europe/Paris" }) }));
+
+  test("account with the deletion confirmation open", async () => {
+    const page = await open("/account", { as: signIn(full.context.database) });
+    await page.locator("details.confirm > summary").click();
+    await checkPage(page, "account-delete-confirm");
+    await page.close();
+  });
+
+  test("connect on an instance without Todoist", () => visit("connect-unavailable", "/connect", { as: signIn(bare.context.database), app: bare }));
+
+  describe("with Todoist connected", () => {
+    let person: SignedIn;
+    beforeAll(() => {
+      person = connectAccount(full.context, { id: "pages-test", token: "pages-test-token" });
+    });
+
+    test("connect, with the notice after connecting", () => visit("connect-connected", "/connect?todoist=connected", { as: person }));
+
+    test("connect, when Todoist no longer accepts oO's access", () => {
+      full.context.modules.integrations.store.markNeedsReconnect(person.userId, "todoist", "test");
+      return visit("connect-needs-reconnect", "/connect", { as: person });
+    });
+  });
+});
