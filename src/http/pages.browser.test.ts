@@ -192,3 +192,27 @@ describe("signed in", () => {
     });
   });
 });
+
+describe("no dead ends", () => {
+  test("every page but the tip leads back to it", async () => {
+    const person = signIn(full.context.database);
+    for (const path of ["/account", "/connect", "/legal/terms", "/legal/privacy"]) {
+      const page = await open(path, { as: person });
+      await Promise.all([page.waitForURL(`${full.server.url}/`), page.getByRole("link", { name: "← Your tip" }).click()]);
+      expect(await page.locator("#tip").count()).toBe(1);
+      await page.close();
+    }
+  });
+
+  test("admin-token sign-in lands on the tip, and signing out says so", async () => {
+    const page = await open("/signin");
+    await page.getByRole("link", { name: "Sign in with the admin token" }).click();
+    await page.getByLabel(/Admin token/).fill(ADMIN_TOKEN);
+    await Promise.all([page.waitForURL(`${full.server.url}/`), page.getByRole("button", { name: "Sign in for 24 hours" }).click()]);
+    expect(await page.locator("#tip").count()).toBe(1);
+    await page.goto(`${full.server.url}/account`);
+    await Promise.all([page.waitForURL(/\/signin\?notice=signed-out$/), page.getByRole("button", { name: "Sign out" }).click()]);
+    expect(await page.getByRole("status").textContent()).toBe("You are signed out.");
+    await page.close();
+  });
+});
