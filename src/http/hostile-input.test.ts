@@ -51,6 +51,8 @@ const ROUTES: Record<string, RouteSpec> = {
   "POST /api/recommend": {},
   "POST /api/tip/:id/feedback": { body: { action: "done" } },
   "POST /tip/:id/feedback": { body: { action: "done" } },
+  "POST /api/tip/:id/undo": {},
+  "POST /tip/:id/undo": {},
   "GET /api/integrations": {},
   "POST /api/integrations/todoist/connect": { form: true },
   "GET /api/integrations/todoist/callback": {},
