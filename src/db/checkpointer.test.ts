@@ -77,7 +77,8 @@ describe("background checkpoints", () => {
         commits: database.commits,
         onError: (message) => errors.push(message),
         rewindAfterFrames: 1024,
-        // A slow test disk must not make the held pass give way: this test is about the rewind itself.
+        // A slow test disk must not make the held pass give way: this test is about the rewind itself
+        // (the round may then take these 5 s, hence the test's own longer timeout).
         rewindHoldMs: 5_000,
       });
       const row = "x".repeat(4000);
@@ -107,7 +108,7 @@ describe("background checkpoints", () => {
     } finally {
       dir.cleanup();
     }
-  });
+  }, 20_000);
 });
 
 describe("a rewind's hold", () => {

@@ -259,8 +259,13 @@ describe("the tip page keeps trust in Chromium", () => {
     const person = signIn(context.database);
     context.database.db.insert(tasks).values({ userId: person.userId, provider: "todoist", externalId: "long", content: LONG_TASK, priority: 4, syncedAt: Date.now() }).run();
     context.modules.recommender.pool.invalidate(person.userId);
+    // No exploration: the urgent task, not an advice drawn at random, is the tip.
+    const settings = context.modules.recommender.settings;
+    const before = settings.get();
+    settings.update({ servingPolicy: "heuristic", epsilon: 0 });
     const { page } = await signedInPage({ person, touch: true, viewport: { width: 844, height: 390 } });
     await page.goto(`${server.url}/`);
+    settings.update(before);
     await page.waitForFunction(() => "htmx" in window);
     expect((await page.locator(".tip-text").textContent())!.trim()).toBe(LONG_TASK);
     const inside = async (selector: string) => {
