@@ -15,6 +15,7 @@ A model is a plain dict, the shape the scorer reads and writes and the Bun side 
 
 score   theta = A_inv b, mean = theta . x, bonus = alpha * sqrt(x^T A_inv x), score = mean + bonus
 update  A_inv' = A_inv - (A_inv x)(A_inv x)^T / (1 + x^T A_inv x)   (Sherman-Morrison), b' = b + r x
+migrate the model carried over to another feature version, by feature name (see `migrate`)
 revert  A_inv' = A_inv + (A_inv x)(A_inv x)^T / (1 - x^T A_inv x), b' = b - r x: the update taken
         back out (A = I + sum x x^T and b are sums, so the order of updates does not matter); the
         result equals the model that never had it, up to rounding in the last bits
@@ -192,6 +193,55 @@ def revert(state, x, reward):
         "b": [value - reward * feature for value, feature in zip(state["b"], x)],
         "pulls": state["pulls"] - 1,
         "reward_sum": float(state["reward_sum"]) - reward,
+    }
+
+
+def inverse(matrix):
+    """The inverse of a symmetric positive definite matrix (an A or an A_inv): numpy's when it is
+    importable, else Gauss-Jordan with partial pivoting."""
+    if USE_NUMPY:
+        return numpy.linalg.inv(numpy.array(matrix, dtype=numpy.float64)).tolist()
+    n = len(matrix)
+    work = [[float(value) for value in row] + [1.0 if i == j else 0.0 for j in range(n)] for i, row in enumerate(matrix)]
+    for column in range(n):
+        pivot = max(range(column, n), key=lambda row: abs(work[row][column]))
+        work[column], work[pivot] = work[pivot], work[column]
+        scale = work[column][column]
+        work[column] = [value / scale for value in work[column]]
+        for row in range(n):
+            if row != column and work[row][column] != 0.0:
+                factor = work[row][column]
+                work[row] = [value - factor * pivot_value for value, pivot_value in zip(work[row], work[column])]
+    return [row[n:] for row in work]
+
+
+def migrate(state, old_names, new_names):
+    """The model carried over to another feature version, a new dict: what it learnt about a
+    feature both versions name is kept (its rows and columns of A, its entry of b), a new feature
+    starts as a fresh model does (identity, zero), a feature the new version drops is forgotten.
+    Its couplings with dropped features go with them, so the carried part is a close prior, not the
+    exact model a replay under the new version would give."""
+    if len(set(new_names)) != len(new_names) or len(set(old_names)) != len(old_names):
+        raise InvalidValue("feature names must be distinct")
+    if len(old_names) != state["d"]:
+        raise DimensionMismatch(state["d"], len(old_names))
+    old_index = {name: index for index, name in enumerate(old_names)}
+    a = inverse(state["A_inv"])
+    carried = [old_index.get(name) for name in new_names]
+    d = len(new_names)
+    new_a = [
+        [a[i][j] if i is not None and j is not None else (1.0 if row == column else 0.0) for column, j in enumerate(carried)]
+        for row, i in enumerate(carried)
+    ]
+    new_a_inv = inverse(new_a)
+    # Symmetric by construction; rounding in the inverse must not make it otherwise.
+    new_a_inv = [[(new_a_inv[i][j] + new_a_inv[j][i]) / 2 for j in range(d)] for i in range(d)]
+    return {
+        "d": d,
+        "A_inv": new_a_inv,
+        "b": [float(state["b"][i]) if i is not None else 0.0 for i in carried],
+        "pulls": state["pulls"],
+        "reward_sum": float(state["reward_sum"]),
     }
 
 

@@ -39,7 +39,7 @@ null. A bad request is answered {"id": <id, or null when the line is not a JSON 
 is refused>, "error": "<message>"} and the loop goes on.
 
 `scorer.py --http PORT [--host HOST]` serves the same operations over HTTP: POST /score and
-POST /update and POST /revert take the same objects ("op" not needed), GET /health; a bad request answers 400
+POST /update, POST /revert and POST /migrate take the same objects ("op" not needed), GET /health; a bad request answers 400
 with {"id", "error"}, an unknown route 404.
 """
 
@@ -216,11 +216,27 @@ def revert(request):
     return _change(request, linucb.revert, "revert")
 
 
+def _names(value, what):
+    if type(value) is not list or not value or not all(type(name) is str and name for name in value):
+        raise BadRequest(f"{what} must be a non-empty list of feature names")
+    return value
+
+
+def migrate(request):
+    old_names = _names(request.get("from"), "from")
+    new_names = _names(request.get("to"), "to")
+    state = request.get("state")
+    if state is None:
+        return {"state": linucb.fresh_state(len(new_names))}
+    linucb.check_state(state, len(old_names))
+    return {"state": linucb.migrate(state, old_names, new_names)}
+
+
 def health(_request):
     return {"ok": True, "version": VERSION, "numpy": linucb.USE_NUMPY}
 
 
-OPERATIONS = {"score": score, "update": update, "revert": revert, "health": health}
+OPERATIONS = {"score": score, "update": update, "revert": revert, "migrate": migrate, "health": health}
 
 
 def handle(request, op):
@@ -299,7 +315,7 @@ def serve_http(host, port):
 
     class HttpHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
-        routes = {("POST", "/score"): "score", ("POST", "/update"): "update", ("POST", "/revert"): "revert", ("GET", "/health"): "health"}
+        routes = {("POST", "/score"): "score", ("POST", "/update"): "update", ("POST", "/revert"): "revert", ("POST", "/migrate"): "migrate", ("GET", "/health"): "health"}
 
         def do_GET(self):
             self._route("GET")

@@ -131,6 +131,57 @@ class RevertTest(unittest.TestCase):
             linucb.revert(once, [3.0, 0.0], 1.0)
 
 
+class MigrateTest(unittest.TestCase):
+    OLD = ["is_overdue", "task_age_days", "priority", "hour_of_day", "day_of_week"]
+    NEW = ["bias", "todo", "is_overdue", "due_soon", "task_age_days", "priority"]
+
+    def test_what_both_versions_name_is_kept_exactly_when_nothing_couples_it_to_a_dropped_feature(self):
+        rng = random.Random(9)
+        # Learnt on vectors whose dropped features are zero: carrying over must equal learning the
+        # same rewards under the new version, with the new features zero.
+        history = [([rng.choice([0.0, 1.0]), rng.random(), rng.random(), 0.0, 0.0], rng.choice([1.0, -1.0, 0.5])) for _ in range(30)]
+        old = trained(5, history)
+        migrated = linucb.migrate(old, self.OLD, self.NEW)
+        expected = trained(6, [([0.0, 0.0, x[0], 0.0, x[1], x[2]], reward) for x, reward in history])
+        self.assertEqual((migrated["d"], migrated["pulls"]), (6, 30))
+        self.assertAlmostEqual(migrated["reward_sum"], expected["reward_sum"], places=12)
+        for i in range(6):
+            self.assertAlmostEqual(migrated["b"][i], expected["b"][i], places=12)
+            for j in range(6):
+                self.assertAlmostEqual(migrated["A_inv"][i][j], expected["A_inv"][i][j], places=10)
+        rows = migrated["A_inv"]
+        self.assertTrue(all(rows[i][j] == rows[j][i] for i in range(6) for j in range(6)))
+
+    def test_the_same_names_in_another_order_is_the_same_model_reordered(self):
+        old = trained(5, random_history(random.Random(2), 5, 20))
+        order = [4, 0, 3, 1, 2]
+        moved = linucb.migrate(old, self.OLD, [self.OLD[i] for i in order])
+        for row, i in enumerate(order):
+            self.assertAlmostEqual(moved["b"][row], old["b"][i], places=12)
+            for column, j in enumerate(order):
+                self.assertAlmostEqual(moved["A_inv"][row][column], old["A_inv"][i][j], places=10)
+
+    def test_names_must_fit_the_model_and_be_distinct(self):
+        with self.assertRaises(linucb.DimensionMismatch):
+            linucb.migrate(linucb.fresh_state(3), self.OLD, self.NEW)
+        with self.assertRaisesRegex(linucb.InvalidValue, "distinct"):
+            linucb.migrate(linucb.fresh_state(5), self.OLD, ["bias", "bias"])
+
+    def test_the_inverse_without_numpy_matches_numpy(self):
+        a, _ = direct(4, random_history(random.Random(4), 4, 12))
+        expected = inverse(a)
+        saved = linucb.USE_NUMPY
+        try:
+            for use_numpy in ([False, True] if linucb.numpy is not None else [False]):
+                linucb.USE_NUMPY = use_numpy
+                got = linucb.inverse(a)
+                for i in range(4):
+                    for j in range(4):
+                        self.assertAlmostEqual(got[i][j], expected[i][j], places=10)
+        finally:
+            linucb.USE_NUMPY = saved
+
+
 class ScoresTest(unittest.TestCase):
     # After one update with x = [1, 0] and reward 1: A_inv = [[0.5, 0], [0, 1]], b = [1, 0], theta = [0.5, 0].
     STATE = {"d": 2, "A_inv": [[0.5, 0.0], [0.0, 1.0]], "b": [1.0, 0.0], "pulls": 1, "reward_sum": 1.0}

@@ -80,6 +80,18 @@ class RevertTest(unittest.TestCase):
         self.assertIn("no update to revert", reply["error"])
 
 
+class MigrateOpTest(unittest.TestCase):
+    def test_migrate_carries_a_model_over_by_name_and_a_null_state_is_a_fresh_model(self):
+        state, _ = trained_state(2, 4, random.Random(1))
+        moved = scorer.migrate({"state": state, "from": ["a", "b"], "to": ["b", "c", "a"]})["state"]
+        self.assertEqual((moved["d"], moved["pulls"], moved["b"][1]), (3, 4, 0.0))
+        self.assertEqual(scorer.migrate({"state": None, "from": ["a"], "to": ["a", "b"]})["state"]["d"], 2)
+
+    def test_bad_names_are_an_error_reply(self):
+        reply = json.loads(scorer.answer_line(json.dumps({"id": 1, "op": "migrate", "state": None, "from": [], "to": ["a"]}).encode()))
+        self.assertEqual(reply, {"id": 1, "error": "from must be a non-empty list of feature names"})
+
+
 class ScoreTest(unittest.TestCase):
     # After one update with x = [1, 0] and reward 1: A = [[2, 0], [0, 1]], A_inv = [[0.5, 0], [0, 1]],
     # b = [1, 0], theta = [0.5, 0].
@@ -254,8 +266,8 @@ class ValidationTest(unittest.TestCase):
         self.assertEqual(answer("[" * 100_000 + "]" * 100_000), {"id": None, "error": "invalid JSON: nested too deeply"})
 
     def test_unknown_ops_and_broken_json(self):
-        self.assertEqual(answer('{"id":"a","op":"train"}'), {"id": "a", "error": 'unknown op "train"; known: score, update, revert, health'})
-        self.assertEqual(answer('{"id":"a"}'), {"id": "a", "error": "unknown op null; known: score, update, revert, health"})
+        self.assertEqual(answer('{"id":"a","op":"train"}'), {"id": "a", "error": 'unknown op "train"; known: score, update, revert, migrate, health'})
+        self.assertEqual(answer('{"id":"a"}'), {"id": "a", "error": "unknown op null; known: score, update, revert, migrate, health"})
         self.assertEqual(answer("[1, 2]"), {"id": None, "error": "a request must be a JSON object"})
         self.assertTrue(answer("{not json")["error"].startswith("invalid JSON: "))
 

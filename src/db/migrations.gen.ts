@@ -6,6 +6,7 @@ import m3 from "../../migrations/0003_decision_log_by_tip.sql" with { type: "tex
 import m4 from "../../migrations/0004_served_events_by_tip.sql" with { type: "text" };
 import m5 from "../../migrations/0005_decision_rows_by_tip_only.sql" with { type: "text" };
 import m6 from "../../migrations/0006_undo.sql" with { type: "text" };
+import m7 from "../../migrations/0007_feature_version.sql" with { type: "text" };
 
 export const embeddedMigrations: { tag: string; sql: string }[] = [
   { tag: "0000_foundation", sql: m0 },
@@ -15,4 +16,5 @@ export const embeddedMigrations: { tag: string; sql: string }[] = [
   { tag: "0004_served_events_by_tip", sql: m4 },
   { tag: "0005_decision_rows_by_tip_only", sql: m5 },
   { tag: "0006_undo", sql: m6 },
+  { tag: "0007_feature_version", sql: m7 },
 ];

@@ -368,6 +368,8 @@ export const banditStates = sqliteTable(
     pulls: integer("pulls").notNull().default(0),
     rewardSum: real("reward_sum").notNull().default(0),
     version: integer("version").notNull().default(0),
+    /** The feature version (ml/features.json) the model's dimensions mean; models learnt before versions were kept are f1. */
+    featureVersion: text("feature_version").notNull().default("f1"),
     updatedAt: integer("updated_at").notNull(),
   },
   (table) => [primaryKey({ columns: [table.userId, table.policy] })],

@@ -10,6 +10,7 @@ import {
   ScorerUnavailable,
   type ScoreRequest,
   type ScoreResult,
+  type MigrateRequest,
   type UpdateRequest,
   type UpdateResult,
   unpackScoreResult,
@@ -18,7 +19,7 @@ import type { Scorer, ScorerStatus } from "./scorer.ts";
 
 /**
  * The scorer at ML_SERVING_URL (`scorer.py --http`, or anything serving the same routes): POST
- * /score, /update and /revert, GET /health, each within ML_TIMEOUT_MS. A 400 with an error is the scorer
+ * /score, /update, /revert and /migrate, GET /health, each within ML_TIMEOUT_MS. A 400 with an error is the scorer
  * refusing the request; anything else that is not a 200 means it is down.
  */
 export class HttpScorer implements Scorer {
@@ -52,6 +53,10 @@ export class HttpScorer implements Scorer {
 
   revert(request: UpdateRequest, options: CallOptions = {}): Promise<UpdateResult> {
     return this.call("POST", "/revert", request, options);
+  }
+
+  migrate(request: MigrateRequest, options: CallOptions = {}): Promise<UpdateResult> {
+    return this.call("POST", "/migrate", request, options);
   }
 
   async health(options: CallOptions = {}): Promise<ScorerHealth> {

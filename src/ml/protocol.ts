@@ -63,6 +63,13 @@ export interface UpdateRequest {
   reward: number;
 }
 
+/** A model carried over from one feature version to another, by feature name (`ml/linucb.py` `migrate`). */
+export interface MigrateRequest {
+  state: BanditState | null;
+  from: readonly string[];
+  to: readonly string[];
+}
+
 export interface UpdateResult {
   state: BanditState;
 }

@@ -251,7 +251,7 @@ describe("scorer child process", () => {
     };
     const database = openDatabase(":memory:");
     migrate(database.sqlite);
-    const policy = linucbPolicy(counting, new BanditStore(database.db), 1, 0.2);
+    const policy = linucbPolicy(counting, new BanditStore(database.db, scorer, captureLogger().log), 1, 0.2);
     const clock = clockAt(Date.UTC(2026, 10, 18, 7, 30), "UTC");
     const advice = (key: string, priority: number): Candidate => ({
       key,

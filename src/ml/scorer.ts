@@ -10,6 +10,7 @@ import {
   type ScorerHealth,
   type ScoreRequest,
   type ScoreResult,
+  type MigrateRequest,
   type UpdateRequest,
   type UpdateResult,
   unpackScoreResult,
@@ -45,6 +46,8 @@ export interface Scorer {
   update(request: UpdateRequest, options?: CallOptions): Promise<UpdateResult>;
   /** The same update taken back out (an undone reaction): the model as if it had never had it. */
   revert(request: UpdateRequest, options?: CallOptions): Promise<UpdateResult>;
+  /** The model carried over to another feature version: what both versions name is kept. */
+  migrate(request: MigrateRequest, options?: CallOptions): Promise<UpdateResult>;
   health(options?: CallOptions): Promise<ScorerHealth>;
   status(): ScorerStatus;
   /** Stops the child (or stops calling the remote); calls after this fail as `down`. */
@@ -96,6 +99,10 @@ class ChildScorer implements Scorer {
 
   revert(request: UpdateRequest): Promise<UpdateResult> {
     return this.worker.call("revert", request);
+  }
+
+  migrate(request: MigrateRequest): Promise<UpdateResult> {
+    return this.worker.call("migrate", request);
   }
 
   async health(): Promise<ScorerHealth> {

@@ -1,17 +1,23 @@
-import { DAY_MS, zonedParts } from "../time.ts";
-import type { Candidate } from "./candidates/index.ts";
+import spec from "../../ml/features.json" with { type: "json" };
+import { DAY_MS, HOUR_MS, zonedParts } from "../time.ts";
+import { type Candidate, type TimeOfDay, timeOfDayAt } from "./candidates/index.ts";
 
 /**
- * The context vector of a candidate (d = 5), every entry scaled to [0, 1] so no feature dominates
- * the bandit by its units. Bump the version whenever the meaning or scaling of an entry changes:
- * it is logged with every decision, and off-policy evaluation must not mix versions.
+ * A candidate's context vector, as `ml/features.json` defines it for each version: an ordered list
+ * of terms, each a primitive below or a product of them (`advice*evening`), every entry in [0, 1]
+ * so no feature dominates the bandit by its units. The spec is the one place the versions are
+ * defined; `ml/features.py` implements the same primitives for the simulator and evaluation, and a
+ * conformance test holds the two to the same vectors. Serving computes them here, in process, so a
+ * decision costs no extra round trip and the heuristic's decisions are logged with features too.
  */
-export const FEATURE_VERSION = "f1";
-export const FEATURE_NAMES = ["is_overdue", "task_age_days", "priority", "hour_of_day", "day_of_week"] as const;
+export type FeatureVersion = keyof typeof spec.versions;
+export const FEATURE_VERSIONS = Object.keys(spec.versions) as FeatureVersion[];
+/** The version serving decisions are made and logged with. */
+export const FEATURE_VERSION = spec.serving as FeatureVersion;
+export const FEATURE_NAMES: readonly string[] = spec.versions[FEATURE_VERSION];
 export const FEATURE_DIMENSION = FEATURE_NAMES.length;
 
-/** Ages beyond a month read as "old"; finer distinctions there carry no signal. */
-const AGE_CAP_DAYS = 30;
+const { ageCapDays, dueSoonHours } = spec.constants;
 
 export interface Clock {
   now: number;
@@ -25,29 +31,83 @@ export function clockAt(now: number, timeZone: string): Clock {
   return { now, hour: local.hour, weekday: local.weekday };
 }
 
-export function featuresOf(candidate: Candidate, clock: Clock): number[] {
-  const overdue = candidate.dueAt !== null && candidate.dueAt < clock.now ? 1 : 0;
-  const ageDays = candidate.addedAt === null ? 0 : Math.max(0, (clock.now - candidate.addedAt) / DAY_MS);
-  return [
-    overdue,
-    round(Math.min(ageDays, AGE_CAP_DAYS) / AGE_CAP_DAYS),
-    round((Math.min(Math.max(candidate.priority, 1), 4) - 1) / 3),
-    round(clock.hour / 23),
-    round(clock.weekday / 6),
-  ];
+type Primitive = (candidate: Candidate, clock: Clock) => number;
+
+const partOfDay = (part: TimeOfDay): Primitive => (_candidate, clock) => (timeOfDayAt(clock.hour) === part ? 1 : 0);
+
+const PRIMITIVES: Record<string, Primitive> = {
+  bias: () => 1,
+  todo: (candidate) => (candidate.kind === "todo" ? 1 : 0),
+  advice: (candidate) => (candidate.kind === "advice" ? 1 : 0),
+  llm: (candidate) => (candidate.source === "llm" ? 1 : 0),
+  is_overdue: (candidate, clock) => (candidate.dueAt !== null && candidate.dueAt < clock.now ? 1 : 0),
+  due_soon: (candidate, clock) =>
+    candidate.dueAt !== null && candidate.dueAt >= clock.now && candidate.dueAt - clock.now < dueSoonHours * HOUR_MS ? 1 : 0,
+  // Ages beyond a month read as "old"; finer distinctions there carry no signal.
+  task_age_days: (candidate, clock) =>
+    candidate.addedAt === null ? 0 : Math.min(Math.max(0, (clock.now - candidate.addedAt) / DAY_MS), ageCapDays) / ageCapDays,
+  priority: (candidate) => (Math.min(Math.max(candidate.priority, 1), 4) - 1) / 3,
+  hour_of_day: (_candidate, clock) => clock.hour / 23,
+  day_of_week: (_candidate, clock) => clock.weekday / 6,
+  weekend: (_candidate, clock) => (clock.weekday >= 5 ? 1 : 0),
+  morning: partOfDay("morning"),
+  afternoon: partOfDay("afternoon"),
+  evening: partOfDay("evening"),
+  night: partOfDay("night"),
+};
+
+function primitive(name: string): Primitive {
+  if (name.startsWith("category:")) {
+    const category = name.slice("category:".length);
+    return (candidate) => (candidate.category === category ? 1 : 0);
+  }
+  const found = PRIMITIVES[name];
+  if (!found) throw new Error(`ml/features.json: unknown feature primitive "${name}"`);
+  return found;
+}
+
+/** Each version's terms as functions, built once. */
+const compiled = new Map<FeatureVersion, Primitive[]>(
+  FEATURE_VERSIONS.map((version) => [
+    version,
+    spec.versions[version].map((term) => {
+      const factors = term.split("*").map(primitive);
+      return factors.length === 1 ? factors[0]! : (candidate, clock) => factors.reduce((product, factor) => product * factor(candidate, clock), 1);
+    }),
+  ]),
+);
+
+/** A version's feature names, in order. */
+export function featureNames(version: FeatureVersion): readonly string[] {
+  return spec.versions[version];
+}
+
+/**
+ * A vector of one version written in another's terms, by name: shared features keep their value,
+ * new ones are 0. For a reward logged before a version change and applied (or taken back) after.
+ */
+export function carryVector(x: readonly number[], from: readonly string[], to: readonly string[]): number[] {
+  const index = new Map(from.map((name, position) => [name, position]));
+  return to.map((name) => (index.has(name) ? x[index.get(name)!]! : 0));
+}
+
+export function featuresOf(candidate: Candidate, clock: Clock, version: FeatureVersion = FEATURE_VERSION): number[] {
+  return compiled.get(version)!.map((term) => round(term(candidate, clock)));
 }
 
 /**
  * The vectors of one decision's candidates. A candidate without dates (every advice) has a vector
- * that depends on its priority alone, so those share one array per priority, which lets a policy
- * see at a glance which candidates are alike (LinUCB scores each distinct vector once).
+ * that depends on what it is (kind, source, category, priority) and the clock alone, so alike ones
+ * share one array, which lets a policy see at a glance which candidates are alike (LinUCB scores
+ * each distinct vector once).
  */
-export function featuresOfAll(candidates: Candidate[], clock: Clock): number[][] {
-  const dateless = new Map<number, number[]>();
+export function featuresOfAll(candidates: Candidate[], clock: Clock, version: FeatureVersion = FEATURE_VERSION): number[][] {
+  const dateless = new Map<string, number[]>();
   return candidates.map((candidate) => {
-    if (candidate.dueAt !== null || candidate.addedAt !== null) return featuresOf(candidate, clock);
-    let shared = dateless.get(candidate.priority);
-    if (!shared) dateless.set(candidate.priority, (shared = featuresOf(candidate, clock)));
+    if (candidate.dueAt !== null || candidate.addedAt !== null) return featuresOf(candidate, clock, version);
+    const key = `${candidate.kind}|${candidate.source}|${candidate.category ?? ""}|${candidate.priority}`;
+    let shared = dateless.get(key);
+    if (!shared) dateless.set(key, (shared = featuresOf(candidate, clock, version)));
     return shared;
   });
 }

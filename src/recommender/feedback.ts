@@ -13,6 +13,7 @@ import { ScorerUnavailable } from "../ml/protocol.ts";
 import type { Scorer } from "../ml/scorer.ts";
 import type { FeedbackAction, FeedbackResult, RecommenderSettingsSchema, UndoOffer, UndoResult } from "./model.ts";
 import { DAY_MS, HOUR_MS } from "../time.ts";
+import { carryVector, FEATURE_NAMES, FEATURE_VERSION, FEATURE_VERSIONS, type FeatureVersion, featureNames } from "./features.ts";
 
 export const REWARDS: Record<FeedbackAction, number> = { done: 1, snooze: 0, dismiss: -1, helpful: 0.5, not_helpful: -0.5 };
 
@@ -223,18 +224,24 @@ export class FeedbackService {
         return "skipped";
       }
       const served = db
-        .select({ features: tipScores.features })
+        .select({ features: tipScores.features, featureVersion: tipScores.featureVersion })
         .from(tipScores)
         .where(and(eq(tipScores.tipId, feedback.tipId), eq(tipScores.serving, true)))
         .get();
-      if (!served) {
-        // The decision log was purged by retention; there is no context left to learn from.
+      if (!served || !(FEATURE_VERSIONS as string[]).includes(served.featureVersion)) {
+        // The decision log was purged by retention, or holds a version this build cannot read: no context to learn from.
         mark();
         return "skipped";
       }
       if (scorer.status().state === "absent") return "unavailable";
       try {
-        const request = { policy: "linucb" as const, state: bandits.get(userId, "linucb"), x: served.features, reward: feedback.reward };
+        // A decision logged before a feature version change is read in the serving version's terms.
+        const x =
+          served.featureVersion === FEATURE_VERSION
+            ? served.features
+            : carryVector(served.features, featureNames(served.featureVersion as FeatureVersion), FEATURE_NAMES);
+        const model = await bandits.current(userId, "linucb", { traceparent });
+        const request = { policy: "linucb" as const, state: model, x, reward: feedback.reward };
         const { state } = await (undo ? scorer.revert(request, { traceparent }) : scorer.update(request, { traceparent }));
         db.transaction(() => {
           bandits.save(userId, "linucb", state);

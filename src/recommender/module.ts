@@ -21,7 +21,7 @@ export function createRecommenderModule({ config, database, bus, log, jobs, scor
   const pool = new CandidatePool(db, advice);
   pool.addSource(new LlmPoolSource(db));
   const settings = settingsStore.section("recommender", RecommenderSettingsSchema);
-  const bandits = new BanditStore(db);
+  const bandits = new BanditStore(db, scorer, log);
   const queue = new KeyedQueue();
   const feedback = new FeedbackService({ db, bus, log, pool, settings, bandits, scorer, queue, undoMs: config.undoMs });
   const recommender = new Recommender({ db, sqlite: database.sqlite, commits: database.commits, bus, log, pool, settings, bandits, scorer, feedback });

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { Candidate } from "./candidates/index.ts";
 import { dueInstant } from "../time.ts";
 import { storedDue } from "../integrations/task-source.ts";
-import { clockAt, FEATURE_DIMENSION, featuresOf } from "./features.ts";
+import { clockAt, featuresOf } from "./features.ts";
 import { heuristicPolicy } from "./policies/heuristic.ts";
 import { randomPolicy } from "./policies/random.ts";
 import { epsilonGreedy } from "./policies/types.ts";
@@ -31,17 +31,16 @@ const sequence = (...values: number[]) => {
 };
 
 describe("features", () => {
-  test("five entries, each in [0, 1]", () => {
+  test("f1: five entries, each in [0, 1]", () => {
     const clock = clockAt(NOW, "UTC");
-    const vector = featuresOf(task({ dueAt: NOW - DAY, priority: 4, addedAt: NOW - 90 * DAY }), clock);
-    expect(vector).toHaveLength(FEATURE_DIMENSION);
+    const vector = featuresOf(task({ dueAt: NOW - DAY, priority: 4, addedAt: NOW - 90 * DAY }), clock, "f1");
     expect(vector).toEqual([1, 1, 1, 0.3043, 0.3333]);
-    for (const value of featuresOf(task({}), clock)) expect(value >= 0 && value <= 1).toBe(true);
+    for (const value of featuresOf(task({}), clock, "f1")) expect(value >= 0 && value <= 1).toBe(true);
   });
 
   test("hour and weekday are the user's, not the server's", () => {
-    const tokyo = featuresOf(task({}), clockAt(NOW, "Asia/Tokyo")); // 16:30 Wednesday
-    const honolulu = featuresOf(task({}), clockAt(NOW, "Pacific/Honolulu")); // 21:30 Tuesday
+    const tokyo = featuresOf(task({}), clockAt(NOW, "Asia/Tokyo"), "f1"); // 16:30 Wednesday
+    const honolulu = featuresOf(task({}), clockAt(NOW, "Pacific/Honolulu"), "f1"); // 21:30 Tuesday
     expect(tokyo[3]).toBeCloseTo(16 / 23, 3);
     expect(tokyo[4]).toBeCloseTo(2 / 6, 3);
     expect(honolulu[3]).toBeCloseTo(21 / 23, 3);
@@ -55,9 +54,9 @@ describe("features", () => {
     const kiritimati = dueInstant(dueToday, "Pacific/Kiritimati")!;
     expect(london).toBe(Date.UTC(2026, 10, 19) - 1);
     expect(kiritimati).toBe(Date.UTC(2026, 10, 18, 10) - 1);
-    expect(featuresOf(task({ dueAt: london }), clockAt(NOW, "Europe/London"))[0]).toBe(0);
+    expect(featuresOf(task({ dueAt: london }), clockAt(NOW, "Europe/London"), "f1")[0]).toBe(0);
     // By 11:00 UTC the 18th has ended in Kiritimati.
-    expect(featuresOf(task({ dueAt: kiritimati }), clockAt(NOW + 3.5 * 3_600_000, "Pacific/Kiritimati"))[0]).toBe(1);
+    expect(featuresOf(task({ dueAt: kiritimati }), clockAt(NOW + 3.5 * 3_600_000, "Pacific/Kiritimati"), "f1")[0]).toBe(1);
   });
 
   test("stored floating times are read in the user's zone; instants are absolute", () => {

@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
 import { banditStates, candidateStates, events, tasks, tipCandidates, tipFeedback, tipScores, tipViews } from "../db/schema.ts";
-import { clockAt, featuresOf } from "./features.ts";
+import { clockAt, FEATURE_NAMES, FEATURE_VERSION, featuresOf } from "./features.ts";
+
+/** A serving vector's entry by its name in ml/features.json. */
+const feature = (vector: number[], name: string) => vector[FEATURE_NAMES.indexOf(name)];
 import { explain } from "./recommend.ts";
 import { signIn } from "../testing/auth.ts";
 import { createTestApp, type TestContext, tempDir } from "../testing/harness.ts";
@@ -104,11 +107,11 @@ describe("POST /api/recommend", () => {
     expect(view).toMatchObject({ userId: person.userId, kind: "advice", policy: "linucb", actedAt: null });
     const rows = context.database.db.select().from(tipScores).where(eq(tipScores.tipId, tip.id)).all();
     const serving = rows.find((row) => row.serving)!;
-    expect(serving).toMatchObject({ policy: "linucb", scorerStatus: "ok", featureVersion: "f1", tipKind: "advice", source: "advice" });
+    expect(serving).toMatchObject({ policy: "linucb", scorerStatus: "ok", featureVersion: FEATURE_VERSION, tipKind: "advice", source: "advice" });
     expect(serving.chosenKey).toBe(view.candidateKey);
     expect(serving.propensity).toBeGreaterThan(0);
     expect(serving.propensity).toBeLessThanOrEqual(1);
-    expect(serving.features).toHaveLength(5);
+    expect(serving.features).toHaveLength(FEATURE_NAMES.length);
     // Every candidate considered, once per decision, with each policy's scores in that order.
     expect(view.candidates.length).toBeGreaterThan(3);
     expect(view.candidates).toContain(view.candidateKey);
@@ -144,10 +147,11 @@ describe("POST /api/recommend", () => {
     ]);
     const serving = rows.find((row) => row.serving)!;
     expect(serving.propensity).toBe(1);
-    expect(serving.features[0]).toBe(1); // overdue
-    expect(serving.features[2]).toBe(1); // priority 4
-    const tokyoHour = Number(new Intl.DateTimeFormat("en-US", { timeZone: "Asia/Tokyo", hour: "numeric", hourCycle: "h23" }).format(serving.at));
-    expect(serving.features[3]).toBeCloseTo(tokyoHour / 23, 3);
+    expect(feature(serving.features, "is_overdue")).toBe(1);
+    expect(feature(serving.features, "priority")).toBe(1); // 4, urgent
+    // Logged as computed on the person's clock, not the server's.
+    const tokyo = clockAt(serving.at, "Asia/Tokyo");
+    expect(feature(serving.features, "todo*weekend")).toBe(tokyo.weekday >= 5 ? 1 : 0);
     expect(rows.find((row) => row.policy === "random")!.propensity).toBeCloseTo(1 / serving.scores.length, 10);
   });
 
@@ -175,8 +179,8 @@ describe("POST /api/recommend", () => {
     const clock = clockAt(now, "UTC");
     const advice = llm.find((candidate) => candidate.kind === "advice")!;
     const todo = llm.find((candidate) => candidate.kind === "todo")!;
-    expect(featuresOf(advice, clock).slice(0, 2)).toEqual([0, 0]);
-    expect(featuresOf(todo, clock)[1]).toBeCloseTo(3 / 30, 3);
+    expect([feature(featuresOf(advice, clock), "is_overdue"), feature(featuresOf(advice, clock), "task_age_days")]).toEqual([0, 0]);
+    expect(feature(featuresOf(todo, clock), "task_age_days")).toBeCloseTo(3 / 30, 3);
     expect(explain(advice, clock, false)).toBe("A small thing for any time · written for you");
     expect(explain(todo, clock, false)).toBe("Waiting for 3 days · written for you");
     // Gone once expired, though the person's candidates were loaded (and are kept a minute) just before.
@@ -480,5 +484,56 @@ describe("account deletion", () => {
     expect((await context.request("/api/user", { method: "DELETE", headers: { cookie: person.cookie } })).status).toBe(200);
     expect(context.bandits.get(person.userId, "linucb")).toBeNull();
     expect(context.pool.visible(person.userId, "UTC", Date.now()).some((c) => c.content === "Private task")).toBe(false);
+  });
+});
+
+describe("a feature version change", () => {
+  test("a model learnt under f1 is carried over to the serving version on first use, logged, and then learns on", async () => {
+    const context = app();
+    const person = signIn(context.database);
+    // A real f1 model: three rewards learnt by the scorer on f1 vectors, stored as f1 was.
+    let f1: BanditState | null = null;
+    for (const [x, reward] of [
+      [[1, 0.5, 1, 0.3, 0.5], 1],
+      [[0, 0.1, 0.3333, 0.7, 0.1667], -1],
+      [[0, 0, 0.6667, 0.9, 1], 0.5],
+    ] as const) {
+      f1 = (await context.scorer.update({ policy: "linucb", state: f1, x: [...x], reward })).state;
+    }
+    context.database.db
+      .insert(banditStates)
+      .values({ userId: person.userId, policy: "linucb", state: { ...f1! }, pulls: 3, rewardSum: 0.5, featureVersion: "f1", version: 1, updatedAt: Date.now() })
+      .run();
+
+    const tip = await recommendOverHttp(context, person.cookie);
+    const serving = context.database.db.select().from(tipScores).where(and(eq(tipScores.tipId, tip.id), eq(tipScores.serving, true))).get()!;
+    // The model answered (no silent fallback to the heuristic) in the serving version's terms.
+    expect(serving).toMatchObject({ policy: "linucb", scorerStatus: "ok", featureVersion: FEATURE_VERSION });
+    const row = context.database.db.select().from(banditStates).where(eq(banditStates.userId, person.userId)).get()!;
+    expect(row.featureVersion).toBe(FEATURE_VERSION);
+    const carried = row.state as unknown as BanditState;
+    expect([carried.d, carried.pulls, carried.reward_sum]).toEqual([FEATURE_NAMES.length, 3, 0.5]);
+    // What f1 learnt about the features both versions name is kept; the new ones start fresh.
+    for (const [name, old] of [["is_overdue", 0], ["task_age_days", 1], ["priority", 2]] as const) {
+      expect(carried.b[FEATURE_NAMES.indexOf(name)]).toBeCloseTo(f1!.b[old]!, 12);
+    }
+    expect(carried.b[FEATURE_NAMES.indexOf("bias")]).toBe(0);
+    expect(carried.A_inv[FEATURE_NAMES.indexOf("bias")]![FEATURE_NAMES.indexOf("bias")]).toBeCloseTo(1, 12);
+    expect(context.lines.some((line) => line.msg === "bandit model carried over to the serving feature version" && line.from === "f1")).toBe(true);
+
+    expect((await feedbackOverHttp(context, person.cookie, tip.id, "done")).status).toBe(200);
+    expect(context.bandits.get(person.userId, "linucb")!.pulls).toBe(4);
+  });
+
+  test("a model of a version this build does not know is started afresh, and says so", async () => {
+    const context = app();
+    const person = signIn(context.database);
+    const state = { d: 2, A_inv: [[1, 0], [0, 1]], b: [0, 0], pulls: 0, reward_sum: 0 };
+    context.database.db.insert(banditStates).values({ userId: person.userId, policy: "linucb", state, featureVersion: "f99", updatedAt: Date.now() }).run();
+    const tip = await recommendOverHttp(context, person.cookie);
+    const serving = context.database.db.select().from(tipScores).where(and(eq(tipScores.tipId, tip.id), eq(tipScores.serving, true))).get()!;
+    expect(serving.scorerStatus).toBe("ok");
+    expect(context.database.db.select().from(banditStates).where(eq(banditStates.userId, person.userId)).all()).toEqual([]);
+    expect(context.lines.some((line) => line.msg === "bandit model of an unknown feature version: started afresh" && line.from === "f99")).toBe(true);
   });
 });

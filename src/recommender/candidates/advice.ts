@@ -28,6 +28,7 @@ export class AdviceSource implements CandidateSource {
         dueAt: null,
         addedAt: null,
         changedAt: null,
+        category: row.category,
         timeOfDay: row.timeOfDay,
         dayKind: row.dayKind,
       }));

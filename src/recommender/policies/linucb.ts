@@ -20,7 +20,7 @@ export function linucbPolicy(scorer: Pick<Scorer, "score">, bandits: BanditStore
         {
           policy: "linucb",
           params: { alpha, detail: false },
-          state: bandits.get(userId, "linucb"),
+          state: await bandits.current(userId, "linucb", { traceparent }),
           xs: vectors,
         },
         { traceparent },

@@ -1,0 +1,1 @@
+ALTER TABLE `bandit_states` ADD `feature_version` text DEFAULT 'f1' NOT NULL;
