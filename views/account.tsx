@@ -17,6 +17,8 @@ export const TIMEZONE_DETECT_SCRIPT = `(function () {
     .then(function (response) {
       var field = document.querySelector("[name=timezone]");
       if (response.ok && field) field.value = zone;
+      // A page that showed a time in the old zone (the tip page's "next tip around") shows it anew.
+      if (response.ok && document.querySelector("[data-local-time]")) location.reload();
       return response.text();
     })
     .catch(function () {});

@@ -16,6 +16,7 @@ export const signInFailureMessages: Record<SignInFailure, string> = {
 export const signInNotices = {
   "signed-out": "You are signed out.",
   deleted: "Your account and everything oO stored about you are deleted.",
+  expired: "Your session ended, so your last action was not saved. Sign in to go on.",
 } as const;
 export type SignInNotice = keyof typeof signInNotices;
 

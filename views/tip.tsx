@@ -23,8 +23,9 @@ const DONE_LABELS: Record<FeedbackAction, string> = {
   not_helpful: "Marked not helpful",
 };
 
-/** Past this many characters a tip is set smaller, so it fits a phone held sideways. */
+/** Past these many characters a tip is set smaller, so it fits a phone held sideways. */
 const LONG_TIP = 90;
+const VERY_LONG_TIP = 200;
 
 function ActionButton({ action, label, shortcut, sheetOnly, primary }: { action: FeedbackAction; label: string; shortcut: string; sheetOnly: boolean; primary?: boolean }) {
   return (
@@ -39,18 +40,18 @@ function ActionButton({ action, label, shortcut, sheetOnly, primary }: { action:
 
 /** The swappable part of the page: the tip, its actions (or, with nothing to suggest, what comes next), the undo, and its "why". */
 export function TipCard({ screen }: { screen: TipScreen }) {
-  const { tip, undo, empty, firstRun } = screen;
+  const { tip, undo, empty, notice, firstRun } = screen;
   const action = `/tip/${encodeURIComponent(tip.id)}/feedback`;
-  const textClass = tip.content.length > LONG_TIP ? "tip-text long" : "tip-text";
+  const textClass = tip.content.length > VERY_LONG_TIP ? "tip-text long very" : tip.content.length > LONG_TIP ? "tip-text long" : "tip-text";
   return (
     <section id="tip" class="tip" data-tip-id={tip.id} data-kind={tip.kind}>
       {empty ? (
-        <div class="tip-body">
+        <div class="tip-body" data-next-at={empty.nextAtMs ?? undefined}>
           <p class={textClass} safe>
             {tip.content}
           </p>
           {empty.nextAt ? (
-            <p class="dim" safe>
+            <p class="dim" data-local-time safe>
               {`Next tip around ${empty.nextAt}.`}
             </p>
           ) : (
@@ -108,6 +109,10 @@ export function TipCard({ screen }: { screen: TipScreen }) {
             <kbd aria-hidden="true">z</kbd>
           </button>
         </form>
+      ) : notice ? (
+        <p class="undo notice-line" role="status" safe>
+          {notice}
+        </p>
       ) : (
         ""
       )}

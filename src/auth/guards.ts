@@ -1,3 +1,4 @@
+import type { SignInNotice } from "../../views/auth.tsx";
 import { type Cookie, Elysia, status } from "elysia";
 import type { Config } from "../config.ts";
 import { cookieText } from "../http/cookies.ts";
@@ -54,7 +55,11 @@ export function authGuards(config: Config, store: SessionStore) {
       if (isApiPath(path)) throw new AppError("unauthenticated", "unauthenticated", "Sign in to continue.");
       const signInPage = path.startsWith("/admin") ? "/admin/login" : "/signin";
       const back = returnPath(request);
-      const target = back === "/" ? signInPage : `${signInPage}?next=${encodeURIComponent(back)}`;
+      // A form sent after the session ended did nothing: the sign-in page says so.
+      const query = new URLSearchParams();
+      if (back !== "/") query.set("next", back);
+      if (request.method !== "GET" && request.method !== "HEAD" && signInPage === "/signin") query.set("notice", "expired" satisfies SignInNotice);
+      const target = query.size > 0 ? `${signInPage}?${query}` : signInPage;
       // htmx would follow a redirect and swap the sign-in page into a fragment; send the whole page there.
       if (request.headers.get("hx-request") === "true") {
         set.headers["hx-redirect"] = target;

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNotNull, isNull } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNotNull, isNull } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { candidateStates, tipFeedback, tipScores, tipViews } from "../db/schema.ts";
 import type { EventBus } from "../events/bus.ts";
@@ -94,6 +94,14 @@ export class FeedbackService {
     if (this.deps.undoMs === 0) return null;
     const latest = this.latestStanding(userId);
     if (!latest || latest.at + this.deps.undoMs <= now) return null;
+    // An undo since then brought a tip back: offering the action before it would read as that tip's.
+    const undoneSince = this.deps.db
+      .select({ id: tipFeedback.id })
+      .from(tipFeedback)
+      .where(and(eq(tipFeedback.userId, userId), gt(tipFeedback.at, latest.at), isNotNull(tipFeedback.undoneAt)))
+      .limit(1)
+      .get();
+    if (undoneSince) return null;
     return { tipId: latest.tipId, action: latest.action, until: latest.at + this.deps.undoMs };
   }
 

@@ -39,6 +39,14 @@ export const TipSchema = t.Object({
 });
 export type Tip = typeof TipSchema.static;
 
+/** The one-line notices the tip page can carry after a redirect (`/?notice=…`); the query only ever picks one. */
+export const TIP_NOTICES = {
+  answered: "That tip was already answered, on another device or tab.",
+  "undo-late": "Too late to undo that.",
+} as const;
+export type TipNotice = keyof typeof TIP_NOTICES;
+export const TipPageQuery = t.Object({ notice: t.Optional(t.String({ maxLength: 32 })) });
+
 export const RecommendResponse = t.Object({ tip: TipSchema });
 
 /** The person's latest reaction while it can be undone: the tip it answered, what it was, until when. */
@@ -49,8 +57,13 @@ export type UndoOffer = typeof UndoOfferSchema.static;
 export const TipScreenSchema = t.Object({
   tip: TipSchema,
   undo: t.Union([UndoOfferSchema, t.Null()]),
-  /** Set when nothing is waiting: when a tip is likely next (local time, "07:10"), and whether to offer connecting Todoist. */
-  empty: t.Union([t.Object({ nextAt: t.Union([t.String(), t.Null()]), connect: t.Boolean() }), t.Null()]),
+  /**
+   * Set when nothing is waiting: when a tip is likely next (local time, "07:10", and the instant, so
+   * an open page can look again then), and whether to offer connecting Todoist.
+   */
+  empty: t.Union([t.Object({ nextAt: t.Union([t.String(), t.Null()]), nextAtMs: t.Union([t.Number(), t.Null()]), connect: t.Boolean() }), t.Null()]),
+  /** One quiet line in place of the undo (an action that was already answered elsewhere, an undo too late). */
+  notice: t.Union([t.String(), t.Null()]),
   /** The person has never reacted to a tip: the page says the tip can be tapped. */
   firstRun: t.Boolean(),
 });

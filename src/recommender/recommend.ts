@@ -168,10 +168,12 @@ export class Recommender {
     const now = options.now ?? Date.now();
     const { tip, allClear } = await this.shown(user, { ...options, now });
     const feedback = this.deps.feedback;
+    const nextAtMs = allClear ? this.deps.pool.nextChangeAt(user.id, user.timezone, now) : null;
     return {
       tip,
       undo: feedback.undoable(user.id, now),
-      empty: allClear ? { nextAt: localTime(this.deps.pool.nextChangeAt(user.id, user.timezone, now), now, user.timezone), connect: options.canConnect } : null,
+      empty: nextAtMs !== null ? { nextAt: localTime(nextAtMs, now, user.timezone), nextAtMs, connect: options.canConnect } : null,
+      notice: null,
       firstRun: !allClear && !feedback.hasReacted(user.id),
     };
   }

@@ -365,4 +365,84 @@ describe("the tip page keeps trust in Chromium", () => {
     expect(await page.locator("#tip .hint").count()).toBe(0);
     await page.close();
   });
+
+  test("what floats over the page never covers the tip or each other: a 500-character task, the hint, why, the undo line", async () => {
+    const person = signIn(context.database);
+    const content = `${LONG_TASK} `.repeat(4).slice(0, 500);
+    context.database.db.insert(tasks).values({ userId: person.userId, provider: "todoist", externalId: "longest", content, priority: 4, syncedAt: Date.now() }).run();
+    const settings = context.modules.recommender.settings;
+    const before = settings.get();
+    settings.update({ servingPolicy: "heuristic", epsilon: 0 });
+    try {
+      for (const viewport of [{ width: 844, height: 390 }, { width: 1280, height: 650 }, { width: 360, height: 640 }]) {
+        const { page } = await signedInPage({ person, viewport });
+        await page.goto(`${server.url}/`);
+        await page.waitForFunction(() => "htmx" in window);
+        const box = async (selector: string) => (await page.locator(selector).first().boundingBox())!;
+        const apart = (a: { y: number; height: number }, b: { y: number; height: number }) => a.y + a.height <= b.y || b.y + b.height <= a.y;
+        const text = await box(".tip-text");
+        expect(apart(text, await box(".hint"))).toBe(true);
+        // Scrolled to its end, the text clears the fixed "why".
+        await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+        expect(apart(await box(".hint"), await box(".why > summary"))).toBe(true);
+        await page.evaluate(() => window.scrollTo(0, 0));
+        await page.locator(".tip-text").click();
+        const sheet = await box(".sheet");
+        expect(sheet.y >= 0 && sheet.y + sheet.height <= viewport.height).toBe(true);
+        await page.close();
+      }
+    } finally {
+      settings.update(before);
+    }
+  });
+
+  test("why opens over the undo line, not under it", async () => {
+    const { page } = await signedInPage();
+    await page.goto(`${server.url}/`);
+    await page.waitForFunction(() => "htmx" in window);
+    const first = await currentTipId(page);
+    await page.locator(".tip-text").click();
+    await page.locator('button[value="snooze"]').click();
+    await swappedFrom(page, first);
+    await page.locator(".why > summary").click();
+    expect(await page.locator(".why p").isVisible()).toBe(true);
+    expect(await page.locator("#tip .undo").isVisible()).toBe(false);
+    await page.close();
+  });
+
+  test("an action the server does not answer: 'Sending…', then 'No answer yet — retry', never 'Not sent'", async () => {
+    const { page } = await signedInPage();
+    await page.goto(`${server.url}/`);
+    await page.waitForFunction(() => "htmx" in window);
+    // The answer comes after htmx's 10 s limit.
+    await page.route("**/tip/*/feedback", async (route) => {
+      await Bun.sleep(10_500);
+      await route.abort();
+    });
+    await page.locator(".tip-text").click();
+    await page.locator('button[value="snooze"]').click();
+    await page.waitForFunction(() => getComputedStyle(document.querySelector("#tip .sheet")!, "::after").content.includes("Sending"));
+    await page.waitForSelector(".sheet-status button[data-retry]", { timeout: 15_000 });
+    expect(await page.locator(".sheet-status").textContent()).toStartWith("No answer yet");
+    await page.close();
+  });
+
+  test("with the sheet open, the keyboard stays in it: what it covers leaves the tab order", async () => {
+    const { page } = await signedInPage();
+    await page.goto(`${server.url}/`);
+    await page.waitForFunction(() => "htmx" in window);
+    await page.keyboard.press(" ");
+    const reached = new Set<string>();
+    for (let step = 0; step < 12; step++) {
+      await page.keyboard.press("Tab");
+      reached.add(await page.evaluate(() => document.activeElement?.textContent?.trim() ?? ""));
+    }
+    expect([...reached].some((text) => text === "connect" || text === "account" || text === "why")).toBe(false);
+    await page.keyboard.press("Escape");
+    // Closed, the page is whole again: the next stop after the tip is "why".
+    await page.waitForFunction(() => !(document.querySelector(".corner") as HTMLElement).inert);
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe("why");
+    await page.close();
+  });
 });

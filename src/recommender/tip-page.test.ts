@@ -130,7 +130,7 @@ describe("the tip page", () => {
     expect(context.database.db.select().from(tipFeedback).all()).toEqual([]);
   });
 
-  test("signed out mid-use: a form goes to sign-in and back to its page, htmx is told to leave the fragment", async () => {
+  test("signed out mid-use: a form goes to sign-in, which says the action was not saved; htmx is told to leave the fragment", async () => {
     const context = app();
     const form = await context.request("/tip/some-tip/feedback", {
       method: "POST",
@@ -138,14 +138,15 @@ describe("the tip page", () => {
       body: "action=done",
     });
     expect(form.status).toBe(303);
-    expect(form.headers.get("location")).toBe("/signin");
+    expect(form.headers.get("location")).toBe("/signin?notice=expired");
+    expect(await (await context.request("/signin?notice=expired")).text()).toContain("Your session ended, so your last action was not saved.");
     const htmx = await context.request("/tip/some-tip/feedback", {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
       body: "action=done",
     });
     expect(htmx.status).toBe(401);
-    expect(htmx.headers.get("hx-redirect")).toBe("/signin");
+    expect(htmx.headers.get("hx-redirect")).toBe("/signin?notice=expired");
   });
 
   test("an htmx action that fails reloads the page instead of swapping an error page into the tip", async () => {

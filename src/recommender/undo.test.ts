@@ -97,8 +97,11 @@ describe("undo", () => {
     expect(await response.json()).toEqual({ ok: true, duplicate: false });
     await context.modules.recommender.idle();
 
-    // The same tip is on screen again, and the dismissed candidate is as it was before.
-    expect((await currentTip(context, person)).id).toBe(shown.id);
+    // The same tip is on screen again, without an undo of the action before (it would read as this tip's).
+    const restored = await currentTip(context, person);
+    expect(restored.id).toBe(shown.id);
+    expect(restored.page).not.toContain('class="undo"');
+    expect(context.modules.recommender.feedback.undoable(person.userId)).toBeNull();
     expect((await recommender.current({ id: person.userId, timezone: "UTC" })).id).toBe(shown.id);
     const state = context.database.db
       .select()
@@ -190,6 +193,38 @@ describe("undo", () => {
     const back = await currentTip(context, person);
     expect(back.id).toBe(shown.id);
     expect(back.page).not.toContain('class="undo"');
+  });
+
+  test("a late undo without JavaScript comes back to the tip with a word, not an error page", async () => {
+    const context = app({ python: false, env: { UNDO_SECONDS: "1" } });
+    const person = signIn(context.database);
+    const shown = await currentTip(context, person);
+    const form = { method: "POST", headers: { cookie: person.cookie, "content-type": "application/x-www-form-urlencoded" } };
+    await context.request(`/tip/${shown.id}/feedback`, { ...form, body: "action=snooze" });
+    await Bun.sleep(1100);
+    const late = await context.request(`/tip/${shown.id}/undo`, { ...form, body: "" });
+    expect(late.status).toBe(303);
+    expect(late.headers.get("location")).toBe("/?notice=undo-late");
+    const page = await (await context.request("/?notice=undo-late", { headers: { cookie: person.cookie } })).text();
+    expect(page).toContain("Too late to undo that.");
+    expect(reactions(context, shown.id)[0]!.undoneAt).toBeNull();
+    // Only notices the page knows are shown.
+    expect(await (await context.request("/?notice=%3Cscript%3E", { headers: { cookie: person.cookie } })).text()).not.toContain("notice-line");
+  });
+
+  test("an action on a tip answered elsewhere says so, and offers no undo of what it did not do", async () => {
+    const context = app({ python: false });
+    const person = signIn(context.database);
+    const shown = await currentTip(context, person);
+    await react(context, person, shown.id, "snooze"); // on the phone
+    const htmx = { "hx-request": "true", "content-type": "application/x-www-form-urlencoded" };
+    const card = await (await context.request(`/tip/${shown.id}/feedback`, { ...post(person, undefined, htmx), body: "action=done" })).text();
+    expect(card).toContain("That tip was already answered, on another device or tab.");
+    expect(card).not.toContain("/undo");
+    expect(reactions(context, shown.id).map((row) => row.action)).toEqual(["snooze"]);
+    const form = { method: "POST", headers: { cookie: person.cookie, "content-type": "application/x-www-form-urlencoded" } };
+    const plain = await context.request(`/tip/${shown.id}/feedback`, { ...form, body: "action=done" });
+    expect(plain.headers.get("location")).toBe("/?notice=answered");
   });
 
   test("with htmx: the undo answers with the restored tip's card", async () => {

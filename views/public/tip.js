@@ -75,11 +75,7 @@
   });
 
   /** What a failed action says, in the place it was asked: the sheet stays open, the tip stays. */
-  function showFailure(form, status) {
-    if (status === 401) {
-      location.assign("/signin");
-      return;
-    }
+  function showFailure(form, status, timedOut = false) {
     const offline = status === null && !navigator.onLine;
     if (form.classList.contains("undo")) {
       clearTimeout(undoTimer);
@@ -96,7 +92,8 @@
     if (!line) return;
     const sheet = form.closest("details");
     if (sheet) sheet.open = true;
-    line.textContent = offline ? "You are offline. Not sent — " : "Not sent — ";
+    // A timeout may have reached the server: retrying is safe (a repeat changes nothing), "not sent" would not be true.
+    line.textContent = offline ? "You are offline. Not sent — " : timedOut ? "No answer yet — " : "Not sent — ";
     const retry = document.createElement("button");
     retry.type = "button";
     retry.dataset.retry = "";
@@ -111,12 +108,40 @@
   // Error answers are not swapped in (the page's htmx-config), so a proxy's error page never
   // replaces the tip; a dropped connection or a timeout ends here too.
   document.addEventListener("htmx:response:error", (event) => showFailure(event.target, event.detail.ctx.response.status));
-  document.addEventListener("htmx:error", (event) => showFailure(event.target, null));
+  document.addEventListener("htmx:error", (event) => showFailure(event.target, null, event.detail.ctx?.request?.signal?.reason === "timeout"));
+
+  // An open sheet is the only thing to use: what it covers leaves the tab order, and on a short
+  // screen the sheet scrolls into view.
+  document.addEventListener(
+    "toggle",
+    (event) => {
+      if (!event.target.matches?.("#tip .sheet-toggle")) return;
+      const open = event.target.open;
+      for (const covered of document.querySelectorAll(".corner, #tip .why, #tip .undo")) covered.inert = open;
+      if (open) event.target.querySelector(".sheet").scrollIntoView({ block: "nearest" });
+    },
+    true,
+  );
+
+  // "Nothing is waiting" says when a tip is likely next: an open page looks again then, and when it
+  // comes back into view after that time.
+  function lookAgainWhenDue() {
+    const empty = document.querySelector("#tip [data-next-at]");
+    if (!empty) return;
+    const due = Number(empty.dataset.nextAt);
+    if (Date.now() >= due) location.reload();
+    else setTimeout(lookAgainWhenDue, Math.min(due - Date.now() + 1000, 3_600_000));
+  }
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") lookAgainWhenDue();
+  });
+  lookAgainWhenDue();
 
   // After htmx swaps in the next tip, keep focus on it for keyboard users.
   document.addEventListener("htmx:after:swap", () => {
     shownAt = performance.now();
     scheduleUndoFade();
+    lookAgainWhenDue();
     document.querySelector("#tip summary")?.focus({ preventScroll: true });
   });
   scheduleUndoFade();
