@@ -86,11 +86,23 @@ def _primitive(name):
     return _PRIMITIVES[name]
 
 
+# Primitives that are 0 or 1 need no rounding; the simulator computes millions of vectors.
+_BINARY = {"bias", "todo", "advice", "llm", "is_overdue", "due_soon", "weekend", "morning", "afternoon", "evening", "night"}
+
+
 def _term(term):
-    factors = [_primitive(name) for name in term.split("*")]
+    """The term as a function returning its rounded value."""
+    names = term.split("*")
+    factors = [_primitive(name) for name in names]
+    binary = all(name in _BINARY or name.startswith("category:") for name in names)
     if len(factors) == 1:
-        return factors[0]
-    return lambda candidate, clock: math.prod(factor(candidate, clock) for factor in factors)
+        product = factors[0]
+    elif len(factors) == 2:
+        first, second = factors
+        product = lambda candidate, clock: first(candidate, clock) * second(candidate, clock)
+    else:
+        product = lambda candidate, clock: math.prod(factor(candidate, clock) for factor in factors)
+    return product if binary else lambda candidate, clock: round4(product(candidate, clock))
 
 
 _COMPILED = {version: [_term(term) for term in terms] for version, terms in VERSIONS.items()}
@@ -102,7 +114,7 @@ def names(version):
 
 def vector(candidate, clock, version=SERVING):
     """The candidate's context vector in `version`, rounded as serving rounds it."""
-    return [round4(term(candidate, clock)) for term in _COMPILED[version]]
+    return [term(candidate, clock) for term in _COMPILED[version]]
 
 
 def dateless(candidate):

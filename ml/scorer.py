@@ -24,7 +24,9 @@ Operations, one JSON object per line on stdin, one JSON line per request on stdo
             without ids, which are then their indexes (0, 1, ...), as little-endian float64 values,
             d per vector, one vector after another. The reply then carries its scores the same way,
             as "scores_f64" instead of "scores". The serving path sends that: it carries the very
-            same doubles, and reading and writing decimal numbers cost more than scoring them.
+            same doubles, and reading and writing decimal numbers cost more than scoring them. Any
+            "state" may come packed the same way: {"d", "pulls", "reward_sum", "f64": "<base64>"},
+            A_inv row by row then b (the serving path sends that too).
     update  {"id", "op": "update", "policy": "linucb", "state": {...} | null, "x": [...], "reward": r}
          -> {"id", "state": {...}}   (Sherman-Morrison update of A_inv, b += r x)
     revert  the same request as update -> {"id", "state": {...}}: that update taken back out (an
@@ -90,14 +92,56 @@ def _echoable(value):
     return type(value) in _ID_TYPES and (type(value) is not float or math.isfinite(value))
 
 
+_FRESH = {}
+
+
+def _unpacked_state(value):
+    """A state sent packed ({"d", "pulls", "reward_sum", "f64"}: A_inv row by row, then b, as
+    little-endian float64 in base64) as the dict the model functions take; checked as any state."""
+    d, packed = value.get("d"), value.get("f64")
+    if type(d) is not int or d < 1:
+        raise BadRequest("state.d must be a positive integer")
+    if type(packed) is not str:
+        raise BadRequest("state.f64 must be a base64 string")
+    try:
+        raw = base64.b64decode(packed, validate=True)
+    except binascii.Error as error:
+        raise BadRequest(f"state.f64 is not base64: {error}") from None
+    if len(raw) != 8 * (d * d + d):
+        raise BadRequest(f"state.f64 must hold d*d + d = {d * d + d} float64 values, got {len(raw)} bytes")
+    pulls = value.get("pulls")
+    if type(pulls) is not int or pulls < 0:
+        raise BadRequest("state.pulls must be a non-negative integer")
+    reward_sum = linucb.check_number(value.get("reward_sum"), "state.reward_sum")
+    if linucb.USE_NUMPY:
+        # Straight into the arrays the numpy scoring reads: no decimal, no list on the way.
+        values = linucb.numpy.frombuffer(raw, dtype="<f8")
+        if not linucb.numpy.isfinite(values).all():
+            raise BadRequest("state.f64 must hold finite numbers only")
+        return {"d": d, "A_inv": values[: d * d].reshape(d, d), "b": values[d * d :], "pulls": pulls, "reward_sum": reward_sum}
+    values = struct.unpack(f"<{d * d + d}d", raw)
+    if not linucb.finite_numbers(values):
+        raise BadRequest("state.f64 must hold finite numbers only")
+    rows = [list(values[start : start + d]) for start in range(0, d * d, d)]
+    return {"d": d, "A_inv": rows, "b": list(values[d * d :]), "pulls": pulls, "reward_sum": reward_sum}
+
+
 def _state(value, d_from_request, source):
     """The validated state, or a fresh one of the request's dimension (`source`'s length) when null."""
     if value is None:
         if d_from_request == 0:
             raise BadRequest(f"{source} must be a non-empty list of numbers")
-        return linucb.fresh_state(d_from_request)
+        # Most people have no model yet; nothing changes a state in place, so one per dimension serves all.
+        if d_from_request not in _FRESH:
+            _FRESH[d_from_request] = linucb.fresh_state(d_from_request)
+        return _FRESH[d_from_request]
     if type(value) is not dict:
         raise BadRequest("state must be an object or null")
+    if "f64" in value:
+        state = _unpacked_state(value)
+        if d_from_request and state["d"] != d_from_request:
+            raise BadRequest(f"dimension mismatch: {source} has {d_from_request} values, the model has d={state['d']}")
+        return state
     try:
         return linucb.check_state(value, d_from_request)
     except linucb.DimensionMismatch as error:

@@ -8,18 +8,23 @@ export const commands = {
   migrate: "apply database migrations and exit",
   "admin-link": "print a one-time owner sign-in link (valid 1 h; replaces earlier links)",
   "rotate-keys": "re-encrypt every stored provider token under ENCRYPTION_KEY (old keys in ENCRYPTION_KEYS_OLD)",
+  sim: "simulate people meeting the policies: --people N --days D --seed S --policies linucb,heuristic,random --features f1,f2 (JSON lines)",
 } as const;
 
 export type Command = keyof typeof commands;
 
-export type ParsedArgs = { kind: "help" } | { kind: "version" } | { kind: "command"; command: Command } | { kind: "unknown"; word: string };
+export type ParsedArgs =
+  | { kind: "help" }
+  | { kind: "version" }
+  | { kind: "command"; command: Command; rest: string[] }
+  | { kind: "unknown"; word: string };
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const word = argv[0];
-  if (word === undefined) return { kind: "command", command: "serve" };
+  if (word === undefined) return { kind: "command", command: "serve", rest: [] };
   if (word === "--help" || word === "-h" || word === "help") return { kind: "help" };
   if (word === "--version" || word === "-v" || word === "version") return { kind: "version" };
-  if (word in commands) return { kind: "command", command: word as Command };
+  if (word in commands) return { kind: "command", command: word as Command, rest: argv.slice(1) };
   return { kind: "unknown", word };
 }
 

@@ -1,3 +1,4 @@
+import { runSimulator } from "./ml/sim.ts";
 import { createApp, MAX_REQUEST_BYTES } from "./app.ts";
 import { commands, helpText, parseArgs, VERSION } from "./cli.ts";
 import { type Config, ConfigError, parseConfig, resolveSecrets } from "./config.ts";
@@ -103,6 +104,17 @@ async function main() {
       });
     case "admin-link":
       return once(config, log, ({ modules }) => void process.stdout.write(`${modules.auth.issueSetupLink()}\n`));
+    case "sim": {
+      let code = 0;
+      const runtime = openRuntime(config, log);
+      try {
+        code = await runSimulator(config, runtime.modules.recommender.adviceLibrary(), args.rest);
+      } finally {
+        await runtime.stop();
+      }
+      if (code !== 0) process.exit(code);
+      return;
+    }
     case "rotate-keys": {
       let failed = 0;
       await once(config, log, ({ modules }) => {

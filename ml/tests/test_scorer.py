@@ -80,6 +80,34 @@ class RevertTest(unittest.TestCase):
         self.assertIn("no update to revert", reply["error"])
 
 
+class PackedStateTest(unittest.TestCase):
+    def packed(self, state):
+        d = state["d"]
+        values = [value for row in state["A_inv"] for value in row] + state["b"]
+        return {"d": d, "pulls": state["pulls"], "reward_sum": state["reward_sum"], "f64": base64.b64encode(struct.pack(f"<{len(values)}d", *values)).decode()}
+
+    def test_a_packed_state_scores_exactly_as_the_same_state_in_decimal(self):
+        state, _ = trained_state(3, 12, random.Random(6))
+        xs = [[0.1, 0.5, 0.9], [1.0, 0.0, 0.25]]
+        plain = scorer.score(score_request(state, xs))
+        packed = scorer.score({**score_request(None, xs), "state": self.packed(state)})
+        self.assertEqual(plain["scores"], packed["scores"])
+
+    def test_a_bad_packed_state_is_an_error_reply(self):
+        state, _ = trained_state(2, 3, random.Random(1))
+        good = self.packed(state)
+        for bad, message in (
+            ({**good, "f64": good["f64"][:-8]}, "d*d + d = 6"),
+            ({**good, "f64": "not base64!"}, "not base64"),
+            ({**good, "pulls": -1}, "pulls"),
+            ({**good, "f64": base64.b64encode(struct.pack("<6d", 1, 0, 0, 1, float("nan"), 0)).decode()}, "finite"),
+            ({**good, "d": 3}, "d*d + d = 12"),
+        ):
+            with self.subTest(message=message):
+                reply = json.loads(scorer.answer_line(json.dumps({"id": 1, "op": "score", **score_request(None, [[1.0, 2.0]]), "state": bad}).encode()))
+                self.assertIn(message, reply["error"])
+
+
 class MigrateOpTest(unittest.TestCase):
     def test_migrate_carries_a_model_over_by_name_and_a_null_state_is_a_fresh_model(self):
         state, _ = trained_state(2, 4, random.Random(1))

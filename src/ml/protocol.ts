@@ -115,16 +115,37 @@ export interface Reply {
  * their scores come back the same way (`scores_f64`): the very same doubles as in JSON, which the
  * scorer reads and writes in half the time decimal numbers take (a quarter less of its CPU a call).
  */
+/** Each model's packed form, made once per model (a model is replaced, never changed, by an update). */
+const packedStates = new WeakMap<BanditState, object>();
+
+/**
+ * A model as the serving path sends it: A_inv (row by row) then b as little-endian float64 in
+ * base64, with d, pulls and reward_sum beside. At d = 22 the decimal form costs the server ~90 µs
+ * of CPU per decision and the scorer more to read; the packed one a few.
+ */
+export function packState(state: BanditState): object {
+  let packed = packedStates.get(state);
+  if (!packed) {
+    const { d } = state;
+    const bytes = Buffer.allocUnsafe((d * d + d) * 8); // every byte is written below
+    state.A_inv.forEach((row, i) => row.forEach((value, j) => bytes.writeDoubleLE(value, (i * d + j) * 8)));
+    state.b.forEach((value, i) => bytes.writeDoubleLE(value, (d * d + i) * 8));
+    packed = { d, pulls: state.pulls, reward_sum: state.reward_sum, f64: bytes.toString("base64") };
+    packedStates.set(state, packed);
+  }
+  return packed;
+}
+
 export function packScoreRequest(request: ScoreRequest): object {
   if (!("xs" in request)) return request;
-  const { xs, ...rest } = request;
+  const { xs, state, ...rest } = request;
   const d = xs[0]?.length ?? 0;
   const packed = Buffer.allocUnsafe(xs.length * d * 8); // every byte is written below
   xs.forEach((x, row) => {
     if (x.length !== d) throw new ScorerUnavailable("error", `xs[${row}] has ${x.length} values, xs[0] has ${d}`);
     x.forEach((value, column) => packed.writeDoubleLE(value, (row * d + column) * 8));
   });
-  return { ...rest, d, xs_f64: packed.toString("base64") };
+  return { ...rest, state: state === null ? null : packState(state), d, xs_f64: packed.toString("base64") };
 }
 
 export function unpackScoreResult(reply: ScoreResult & { scores_f64?: unknown }): ScoreResult {

@@ -87,7 +87,7 @@ function workerEnvironment(): Record<string, string> {
  * two files may pair a new module with the old entry script (entry last), and a child that fails on
  * that is restarted with the full set.
  */
-function installScripts(directory: string, scripts: Record<string, string>): void {
+export function installScripts(directory: string, scripts: Record<string, string>): void {
   for (const [name, source] of Object.entries(scripts)) {
     const path = join(directory, name);
     let current: string | null = null;

@@ -1,6 +1,6 @@
 import { and, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
 import { changedRows, type Db } from "../db/client.ts";
-import { tipFeedback, tipScores, tipViews } from "../db/schema.ts";
+import { advice, tipFeedback, tipScores, tipViews } from "../db/schema.ts";
 import { purgeEvents } from "../events/queries.ts";
 import { DAY_MS } from "../time.ts";
 
@@ -37,4 +37,14 @@ export function purgeOldDecisions(db: Db, retentionDays: number, now = Date.now(
     views: changedRows(db, db.delete(tipViews).where(lt(tipViews.servedAt, cutoff))),
     events: purgeEvents(db, ["signals.tip.served", "signals.tip.feedback", "signals.tip.undone"], cutoff),
   }));
+}
+
+/** The active advice library with what the simulator needs of each (`oo sim`). */
+export function adviceLibrary(db: Db) {
+  return db
+    .select({ id: advice.id, category: advice.category, time_of_day: advice.timeOfDay, day_kind: advice.dayKind, priority: advice.priority })
+    .from(advice)
+    .where(eq(advice.active, true))
+    .orderBy(advice.id)
+    .all();
 }

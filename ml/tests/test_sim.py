@@ -1,0 +1,87 @@
+"""Tests of ml/sim.py. Run from the repository root: python3 -m unittest discover -s ml/tests -t ."""
+
+import contextlib
+import io
+import json
+import random
+import unittest
+
+from ml import linucb, sim
+
+
+def run(*args):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = sim.main(list(args))
+    lines = [json.loads(line) for line in out.getvalue().strip().split("\n")]
+    return code, lines
+
+
+@unittest.skipIf(linucb.numpy is None, "the simulator's LinUCB needs numpy")
+class SimulatorTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        code, lines = run("--people", "60", "--days", "21", "--seed", "5", "--features", "f1,f2")
+        assert code == 0
+        cls.lines = lines
+        cls.summary = lines[-1]
+
+    def test_json_lines_progress_then_a_summary_with_each_policy(self):
+        self.assertEqual([line["event"] for line in self.lines], ["progress"] * 4 + ["summary"])
+        self.assertEqual(set(self.summary["policies"]), {"linucb/f1", "linucb/f2", "heuristic", "random"})
+        for result in self.summary["policies"].values():
+            self.assertLessEqual(result["reward"]["low"], result["mean_reward"])
+            self.assertLessEqual(result["mean_reward"], result["oracle"] + 1e-12)
+            self.assertEqual(set(result["segments"]), set(sim.SEGMENTS))
+
+    def test_every_policy_meets_the_same_people_and_visits(self):
+        decisions = {name: result["decisions"] for name, result in self.summary["policies"].items()}
+        self.assertEqual(len(set(decisions.values())), 1, decisions)
+
+    def test_random_closes_no_gap_and_learning_closes_more_with_richer_features(self):
+        policies = self.summary["policies"]
+        self.assertLess(abs(policies["random"]["gap_closed"]), 0.05)
+        self.assertGreater(policies["linucb/f1"]["gap_closed"], policies["random"]["gap_closed"] + 0.1)
+        self.assertGreater(policies["linucb/f2"]["gap_closed"], policies["linucb/f1"]["gap_closed"] + 0.1)
+
+    def test_the_same_seed_gives_the_same_results_and_another_seed_others(self):
+        strip = lambda summary: {name: result["mean_reward"] for name, result in summary["policies"].items()}
+        _, again = run("--people", "12", "--days", "5", "--seed", "9", "--policies", "linucb,random")
+        _, same = run("--people", "12", "--days", "5", "--seed", "9", "--policies", "linucb,random")
+        _, other = run("--people", "12", "--days", "5", "--seed", "10", "--policies", "linucb,random")
+        self.assertEqual(strip(again[-1]), strip(same[-1]))
+        self.assertNotEqual(strip(again[-1]), strip(other[-1]))
+
+
+class ArgumentsTest(unittest.TestCase):
+    def test_bad_arguments_are_one_error_line_and_exit_2(self):
+        for args, message in (
+            (["--policies", "greedy"], "unknown policy greedy"),
+            (["--features", "f9"], "unknown feature version"),
+            (["--people", "0"], "at least 1"),
+        ):
+            code, lines = run(*args)
+            self.assertEqual(code, 2)
+            self.assertEqual(len(lines), 1)
+            self.assertIn(message, lines[0]["error"])
+
+    def test_the_seed_library_is_the_products(self):
+        library = sim.read_advice()
+        self.assertEqual(len(library), 66)
+        self.assertEqual(library[0], {"id": "water-first", "category": "body", "time_of_day": "morning", "day_kind": "any", "priority": 2})
+
+
+@unittest.skipIf(linucb.numpy is None, "ArrayModel needs numpy")
+class ArrayModelTest(unittest.TestCase):
+    def test_the_array_model_computes_what_the_scorer_computes(self):
+        rng = random.Random(3)
+        model, state = linucb.ArrayModel(4), linucb.fresh_state(4)
+        for _ in range(30):
+            x = [rng.uniform(-1, 1) for _ in range(4)]
+            reward = rng.choice([1.0, -0.5, 0.0])
+            model.update(linucb.numpy.array(x), reward)
+            state = linucb.update(state, x, reward)
+        xs = [[rng.uniform(-1, 1) for _ in range(4)] for _ in range(6)]
+        for got, want in zip(model.scores(linucb.numpy.array(xs), 0.7), linucb.scores(state, xs, 0.7).scores):
+            self.assertAlmostEqual(float(got), want, places=10)
+        self.assertEqual((model.state()["pulls"], model.state()["d"]), (30, 4))
