@@ -22,6 +22,7 @@ segment of people. LinUCB uses ml/linucb.py and the vectors of ml/features.py, a
 """
 
 import argparse
+import concurrent.futures
 import json
 import math
 import os
@@ -183,7 +184,20 @@ class Person:
             self.advice_static.append(self.categories[category] + rng.gauss(0, item_sigma))
         self.task_weights = {name: jitter(spec["task"].get(name, 0.0)) for name in ("is_overdue", "due_soon", "task_age_days", "priority")}
         self.visits_per_day = rng.randint(*VISITS_PER_DAY)
+        self._advice_cache = {}
         self.world_seed = f"{seed}:world:{index}"
+
+    def advice_values(self, part, weekend):
+        """Utilities and expected rewards of every advice in this part of the day and kind of day:
+        they depend on nothing else, so each person computes them once per pair."""
+        key = (part, weekend)
+        cached = self._advice_cache.get(key)
+        if cached is None:
+            shift = self.kind["advice"] + self.parts["advice"][part] + (self.weekend["advice"] if weekend else 0.0)
+            utilities = [shift + value for value in self.advice_static]
+            cached = (utilities, [expected_reward("advice", u) for u in utilities])
+            self._advice_cache[key] = cached
+        return cached
 
     def utility(self, candidate, index, clock):
         kind = candidate["kind"]
@@ -269,6 +283,15 @@ def run_policy(name, learner, people, library, days, seed):
         {"kind": "advice", "source": "advice", "priority": a["priority"], "category": a["category"], "due_at": None, "added_at": None, "time_of_day": a["time_of_day"], "day_kind": a["day_kind"]}
         for a in library
     ]
+    advice_ids = [advice["id"] for advice in library]
+    # Only the advice whose hints fit the part of the day and the kind of day competes (as in the pool).
+    fitting = {
+        (part, day_kind): [i for i, a in enumerate(library) if a["time_of_day"] in ("any", part) and a["day_kind"] in ("any", day_kind)]
+        for part in PARTS
+        for day_kind in ("weekday", "weekend")
+    }
+    noon = {"morning": 9, "afternoon": 14, "evening": 19, "night": 23}
+    advice_scores = {part: [heuristic_score(candidate, {"now": 0, "hour": noon[part], "weekday": 0}) for candidate in library_candidates] for part in PARTS}
     for person in people:
         world = World(person, days)
         policy_rng = random.Random(f"{seed}:policy:{name}:{person.index}")
@@ -297,24 +320,18 @@ def run_policy(name, learner, people, library, days, seed):
             part = features.part_of_day(clock["hour"])
             day_kind = "weekend" if clock["weekday"] >= 5 else "weekday"
             visible_tasks = [task for task in tasks.values() if hidden.get(task["id"], 0) <= at]
-            visible_advice = [
-                index
-                for index, advice in enumerate(library)
-                if hidden.get(advice["id"], 0) <= at
-                and advice["time_of_day"] in ("any", part)
-                and advice["day_kind"] in ("any", day_kind)
-            ]
+            visible_advice = [index for index in fitting[(part, day_kind)] if hidden.get(advice_ids[index], 0) <= at]
             candidates = visible_tasks + [library_candidates[index] for index in visible_advice]
             if not candidates:
                 continue
-            utilities = [person.utility(task, None, clock) for task in visible_tasks] + [
-                person.utility(library_candidates[index], index, clock) for index in visible_advice
-            ]
-            values = [expected_reward(candidate["kind"], u) for candidate, u in zip(candidates, utilities)]
+            advice_utilities, advice_values = person.advice_values(part, day_kind == "weekend")
+            task_utilities = [person.utility(task, None, clock) for task in visible_tasks]
+            utilities = task_utilities + [advice_utilities[index] for index in visible_advice]
+            values = [expected_reward("todo", u) for u in task_utilities] + [advice_values[index] for index in visible_advice]
             if name == "random":
                 chosen = policy_rng.randrange(len(candidates))
             elif name == "heuristic":
-                scores = [heuristic_score(candidate, clock) for candidate in candidates]
+                scores = [heuristic_score(task, clock) for task in visible_tasks] + [advice_scores[part][index] for index in visible_advice]
                 chosen = scores.index(max(scores))
             else:
                 rows = [features.vector(task, clock, learner.version) for task in visible_tasks]
@@ -401,6 +418,15 @@ def summarize(results):
     }
 
 
+def run_one(name, version, args, library):
+    """One policy (and feature version) over every person: its summary, overall and per segment."""
+    people = [Person(index, args.seed, library) for index in range(args.people)]
+    learner = LinUcbLearner(version, args.alpha, args.epsilon) if name == "linucb" else None
+    results = run_policy(name, learner, people, library, args.days, args.seed)
+    segments = {segment: summarize([r for r in results if r["segment"] == segment]) for segment in SEGMENTS}
+    return {"policy": f"linucb/{version}" if version else name, "overall": summarize(results), "segments": segments}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Simulated people meet oO's policies.")
     parser.add_argument("--people", type=int, default=200)
@@ -411,6 +437,7 @@ def main(argv=None):
     parser.add_argument("--alpha", type=float, default=0.3, help="LinUCB's bonus weight (the product's default)")
     parser.add_argument("--epsilon", type=float, default=0.0)
     parser.add_argument("--advice", help="the advice library as JSON (default: the repository's seed)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="runs at once (default: one per core)")
     args = parser.parse_args(argv)
 
     def fail(message):
@@ -431,17 +458,17 @@ def main(argv=None):
 
     started = time.perf_counter()
     library = read_advice(args.advice)
-    people = [Person(index, args.seed, library) for index in range(args.people)]
-    runs = []
-    for name in policies:
-        for version in versions if name == "linucb" else [None]:
-            learner = LinUcbLearner(version, args.alpha, args.epsilon) if name == "linucb" else None
-            label = f"linucb/{version}" if version else name
-            results = run_policy(name, learner, people, library, args.days, args.seed)
-            overall = summarize(results)
-            segments = {segment: summarize([r for r in results if r["segment"] == segment]) for segment in SEGMENTS}
-            runs.append({"policy": label, "overall": overall, "segments": segments})
-            print(json.dumps({"event": "progress", "policy": label, "reward_per_decision": overall["reward_per_decision"], "gap_closed": overall["gap_closed"], "seconds": round(time.perf_counter() - started, 2)}), flush=True)
+    jobs = [(name, version) for name in policies for version in (versions if name == "linucb" else [None])]
+    runs = {}
+    # The runs are independent: one process each, as many at once as there are cores.
+    with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, min(args.jobs, len(jobs)))) as pool:
+        pending = {pool.submit(run_one, name, version, args, library): (name, version) for name, version in jobs}
+        for done in concurrent.futures.as_completed(pending):
+            run = done.result()
+            runs[run["policy"]] = run
+            overall = run["overall"]
+            print(json.dumps({"event": "progress", "policy": run["policy"], "reward_per_decision": overall["reward_per_decision"], "gap_closed": overall["gap_closed"], "seconds": round(time.perf_counter() - started, 2)}), flush=True)
+    runs = [runs[f"linucb/{version}" if version else name] for name, version in jobs]
     summary = {
         "event": "summary",
         "people": args.people,
