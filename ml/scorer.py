@@ -205,6 +205,12 @@ def _packed_candidates(request):
         raise BadRequest(f"xs_f64 is not base64: {error}") from None
     if not raw or len(raw) % (8 * d):
         raise BadRequest(f"xs_f64 must hold whole vectors of d={d} float64 values ({8 * d} bytes each), got {len(raw)} bytes")
+    if linucb.USE_NUMPY:
+        # Straight into the matrix the numpy scoring reads.
+        matrix = linucb.numpy.frombuffer(raw, dtype="<f8").reshape(-1, d)
+        if not linucb.numpy.isfinite(matrix).all():
+            raise BadRequest("xs_f64 must hold finite numbers only")
+        return range(len(matrix)), matrix, d
     values = struct.unpack(f"<{len(raw) // 8}d", raw)
     if not linucb.finite_numbers(values):
         raise BadRequest("xs_f64 must hold finite numbers only")

@@ -8,7 +8,7 @@
  *  - (a) again at a fixed offered rate (default 3,000 req/s, the throughput target in the README),
  *    open loop with at most 64 in flight (`open-loop.ts`): the latency at that load
  *  - the tip page's server time (GET /, one connection, median)
- * Usage: bun scripts/bench/recommend.ts [--seconds 15] [--users 1000] [--candidates 50] [--rate 3000]
+ * Usage: bun scripts/bench/recommend.ts [--seconds 15] [--users 1000] [--candidates 50] [--rate 3000] [--models]
  *        (or --tasks N: N open tasks each on top of the fitting advice)
  */
 import { Database } from "bun:sqlite";
@@ -24,6 +24,8 @@ const userCount = numberOption("users", 1000);
 const candidatesPerUser = numberOption("candidates", 50);
 const fixedTasks = numberOption("tasks", Number.NaN);
 const offeredRate = numberOption("rate", 3000);
+/** With --models, every person has a learnt model (an f1 one, which a build serving f2 carries over during the warm-up). */
+const withModels = process.argv.includes("--models");
 const binary = join(root, "dist", "oo");
 if (!existsSync(binary)) throw new Error("dist/oo is missing: run `bun run build` first");
 
@@ -60,6 +62,10 @@ function seed(): string[] {
     const dayKind = local.weekday >= 5 ? "weekend" : "weekday";
     return library.filter((row) => (row.time_of_day === "any" || row.time_of_day === bucket) && (row.day_kind === "any" || row.day_kind === dayKind)).length;
   };
+  const insertModel = db.prepare(
+    "INSERT INTO bandit_states (user_id, policy, state, pulls, reward_sum, version, updated_at) VALUES (?, 'linucb', ?, ?, ?, 1, ?)",
+  );
+  const model = learntModel(5, 40);
   const cookies: string[] = [];
   db.transaction(() => {
     for (let u = 0; u < userCount; u++) {
@@ -69,6 +75,7 @@ function seed(): string[] {
       const tasksPerUser = Number.isNaN(fixedTasks) ? Math.max(0, candidatesPerUser - fittingAdvice(zone)) : fixedTasks;
       const token = newToken();
       insertSession.run(hashToken(token), id, now, now + 30 * day, now);
+      if (withModels) insertModel.run(id, JSON.stringify(model), model.pulls, model.reward_sum, now);
       cookies.push(`sid=${token}`);
       for (let t = 0; t < tasksPerUser; t++) {
         const dueDays = (t % 7) - 3;
@@ -79,6 +86,23 @@ function seed(): string[] {
   })();
   db.close();
   return cookies;
+}
+
+/** A LinUCB model after `pulls` rewards on vectors in [0, 1]^d (Sherman-Morrison, as the scorer computes it). */
+function learntModel(d: number, pulls: number) {
+  const A_inv: number[][] = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? 1 : 0)));
+  const b: number[] = Array.from({ length: d }, () => 0);
+  let reward_sum = 0;
+  for (let n = 0; n < pulls; n++) {
+    const x = Array.from({ length: d }, (_, i) => ((n * 7 + i * 3) % 10) / 10);
+    const reward = [1, -0.5, 0.5, 0][n % 4]!;
+    const ax = A_inv.map((row) => row.reduce((sum, value, j) => sum + value * x[j]!, 0));
+    const denominator = 1 + x.reduce((sum, value, i) => sum + value * ax[i]!, 0);
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) A_inv[i]![j]! -= (ax[i]! * ax[j]!) / denominator;
+    x.forEach((value, i) => (b[i]! += reward * value));
+    reward_sum += reward;
+  }
+  return { d, A_inv, b, pulls, reward_sum };
 }
 
 function setPolicy(serving: string, shadows: string[]) {

@@ -253,26 +253,28 @@ describe("scorer child process", () => {
     migrate(database.sqlite);
     const policy = linucbPolicy(counting, new BanditStore(database.db, scorer, captureLogger().log), 1, 0.2);
     const clock = clockAt(Date.UTC(2026, 10, 18, 7, 30), "UTC");
-    const advice = (key: string, priority: number): Candidate => ({
+    const advice = (key: string, category: string | null, source = "advice"): Candidate => ({
       key,
       kind: "advice",
-      source: "advice",
+      source,
       content: key,
-      priority,
+      priority: 2,
+      category,
       dueAt: null,
       addedAt: null,
       changedAt: null,
       timeOfDay: "any",
       dayKind: "any",
     });
-    const candidates = [advice("a", 1), advice("b", 2), advice("c", 1), advice("d", 2), advice("e", 4)];
-    const features = featuresOfAll(candidates, clock);
+    const candidates = [advice("a", "body"), advice("b", null), advice("c", "body"), advice("d", null), advice("e", "rest", "llm")];
+    // f2 tells these advices apart by theme and source (f1 would see five alike ones).
+    const features = featuresOfAll(candidates, clock, "f2");
     const exploit = await policy.decide({ userId: "u", candidates, features, clock, random: () => 0.99 });
     expect(sent).toEqual([3]);
     expect(exploit.scores).toHaveLength(5);
     expect(exploit.scores[0]).toBe(exploit.scores[2]!);
     expect(exploit.scores[1]).toBe(exploit.scores[3]!);
-    // A fresh model scores by the norm of x: the highest priority wins, with 1 − ε + ε/K.
+    // A fresh model scores by the norm of x: the one with the most features on wins, with 1 − ε + ε/K.
     expect(exploit).toMatchObject({ chosen: 4, explored: false, scorerStatus: "ok" });
     expect(exploit.propensity).toBeCloseTo(0.8 + 0.2 / 5, 12);
     const explore = await policy.decide({ userId: "u", candidates, features, clock, random: sequence(0.1, 0.5) });

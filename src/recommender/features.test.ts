@@ -78,7 +78,7 @@ describe("features", () => {
 
   test("alike dateless candidates share one vector; different themes do not", () => {
     const clock: Clock = { now: NOW, hour: 9, weekday: 1 };
-    const [body, body2, rest] = featuresOfAll([candidate(CANDIDATES[6]!), candidate(CANDIDATES[6]!), candidate({ ...CANDIDATES[6]!, category: "rest" })], clock);
+    const [body, body2, rest] = featuresOfAll([candidate(CANDIDATES[6]!), candidate(CANDIDATES[6]!), candidate({ ...CANDIDATES[6]!, category: "rest" })], clock, "f2");
     expect(body).toBe(body2!);
     expect(rest).not.toBe(body!);
     expect(rest).not.toEqual(body!);

@@ -102,14 +102,27 @@ export function featuresOf(candidate: Candidate, clock: Clock, version: FeatureV
  * each distinct vector once).
  */
 export function featuresOfAll(candidates: Candidate[], clock: Clock, version: FeatureVersion = FEATURE_VERSION): number[][] {
-  const dateless = new Map<string, number[]>();
+  const shared = datelessVectors(clock, version);
   return candidates.map((candidate) => {
     if (candidate.dueAt !== null || candidate.addedAt !== null) return featuresOf(candidate, clock, version);
     const key = `${candidate.kind}|${candidate.source}|${candidate.category ?? ""}|${candidate.priority}`;
-    let shared = dateless.get(key);
-    if (!shared) dateless.set(key, (shared = featuresOf(candidate, clock, version)));
-    return shared;
+    let vector = shared.get(key);
+    if (!vector) shared.set(key, (vector = featuresOf(candidate, clock, version)));
+    return vector;
   });
+}
+
+/**
+ * The dateless vectors of one local hour and weekday (and version), kept across decisions: every
+ * person whose clock reads the same shares them, so a decision computes only its tasks' vectors.
+ * At most 168 clocks per version, each with one vector per kind of dateless candidate.
+ */
+const datelessByClock = new Map<string, Map<string, number[]>>();
+function datelessVectors(clock: Clock, version: FeatureVersion): Map<string, number[]> {
+  const key = `${version}|${clock.hour}|${clock.weekday}`;
+  let vectors = datelessByClock.get(key);
+  if (!vectors) datelessByClock.set(key, (vectors = new Map()));
+  return vectors;
 }
 
 /** Four decimals keep logs and scorer messages short without changing any decision. */

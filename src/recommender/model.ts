@@ -80,7 +80,7 @@ export const RecommenderSettingsSchema = t.Object({
   /** The serving pick's exploration: the best candidate with probability 1 − ε, else one at random. */
   epsilon: t.Number({ minimum: 0, maximum: 1, default: 0.1 }),
   /** LinUCB's exploration bonus weight. */
-  alpha: t.Number({ minimum: 0, maximum: 100, default: 0.3 }),
+  alpha: t.Number({ minimum: 0, maximum: 100, default: 1 }),
   snoozeHours: t.Number({ exclusiveMinimum: 0, maximum: 24 * 14, default: 3 }),
   /** A page reload within this window shows the same tip unless it was acted on. */
   stabilityMinutes: t.Number({ minimum: 0, maximum: 24 * 60, default: 10 }),

@@ -1,7 +1,12 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
 import { banditStates, candidateStates, events, tasks, tipCandidates, tipFeedback, tipScores, tipViews } from "../db/schema.ts";
-import { clockAt, FEATURE_NAMES, FEATURE_VERSION, featuresOf } from "./features.ts";
+import { clockAt, FEATURE_NAMES, FEATURE_VERSION, FEATURE_VERSIONS, featureNames, featuresOf } from "./features.ts";
+
+/** The candidate a decision chose, as the pool has it now. */
+function servedCandidate(context: { pool: { visible(userId: string, zone: string, now: number): { key: string }[] } }, userId: string, key: string) {
+  return context.pool.visible(userId, "Asia/Tokyo", Date.now()).find((candidate) => candidate.key === key)! as Parameters<typeof featuresOf>[0];
+}
 
 /** A serving vector's entry by its name in ml/features.json. */
 const feature = (vector: number[], name: string) => vector[FEATURE_NAMES.indexOf(name)];
@@ -147,11 +152,9 @@ describe("POST /api/recommend", () => {
     ]);
     const serving = rows.find((row) => row.serving)!;
     expect(serving.propensity).toBe(1);
-    expect(feature(serving.features, "is_overdue")).toBe(1);
-    expect(feature(serving.features, "priority")).toBe(1); // 4, urgent
     // Logged as computed on the person's clock, not the server's.
-    const tokyo = clockAt(serving.at, "Asia/Tokyo");
-    expect(feature(serving.features, "todo*weekend")).toBe(tokyo.weekday >= 5 ? 1 : 0);
+    expect(serving.features).toEqual(featuresOf(servedCandidate(context, person.userId, serving.chosenKey), clockAt(serving.at, "Asia/Tokyo")));
+    expect(feature(serving.features, "is_overdue")).toBe(1);
     expect(rows.find((row) => row.policy === "random")!.propensity).toBeCloseTo(1 / serving.scores.length, 10);
   });
 
@@ -488,21 +491,20 @@ describe("account deletion", () => {
 });
 
 describe("a feature version change", () => {
-  test("a model learnt under f1 is carried over to the serving version on first use, logged, and then learns on", async () => {
+  test("a model learnt under another version is carried over to the serving one on first use, logged, and then learns on", async () => {
     const context = app();
     const person = signIn(context.database);
-    // A real f1 model: three rewards learnt by the scorer on f1 vectors, stored as f1 was.
-    let f1: BanditState | null = null;
-    for (const [x, reward] of [
-      [[1, 0.5, 1, 0.3, 0.5], 1],
-      [[0, 0.1, 0.3333, 0.7, 0.1667], -1],
-      [[0, 0, 0.6667, 0.9, 1], 0.5],
-    ] as const) {
-      f1 = (await context.scorer.update({ policy: "linucb", state: f1, x: [...x], reward })).state;
+    const other = FEATURE_VERSIONS.find((version) => version !== FEATURE_VERSION)!;
+    const otherNames = featureNames(other);
+    // A real model of the other version: three rewards learnt by the scorer on its vectors.
+    let learnt: BanditState | null = null;
+    for (const [seed, reward] of [[1, 1], [2, -1], [3, 0.5]] as const) {
+      const x = otherNames.map((_, index) => ((index * 7 + seed * 3) % 10) / 10);
+      learnt = (await context.scorer.update({ policy: "linucb", state: learnt, x, reward })).state;
     }
     context.database.db
       .insert(banditStates)
-      .values({ userId: person.userId, policy: "linucb", state: { ...f1! }, pulls: 3, rewardSum: 0.5, featureVersion: "f1", version: 1, updatedAt: Date.now() })
+      .values({ userId: person.userId, policy: "linucb", state: { ...learnt! }, pulls: 3, rewardSum: 0.5, featureVersion: other, version: 1, updatedAt: Date.now() })
       .run();
 
     const tip = await recommendOverHttp(context, person.cookie);
@@ -513,13 +515,17 @@ describe("a feature version change", () => {
     expect(row.featureVersion).toBe(FEATURE_VERSION);
     const carried = row.state as unknown as BanditState;
     expect([carried.d, carried.pulls, carried.reward_sum]).toEqual([FEATURE_NAMES.length, 3, 0.5]);
-    // What f1 learnt about the features both versions name is kept; the new ones start fresh.
-    for (const [name, old] of [["is_overdue", 0], ["task_age_days", 1], ["priority", 2]] as const) {
-      expect(carried.b[FEATURE_NAMES.indexOf(name)]).toBeCloseTo(f1!.b[old]!, 12);
+    // What it learnt about the features both versions name is kept; the others start fresh.
+    const shared = FEATURE_NAMES.filter((name) => otherNames.includes(name));
+    const fresh = FEATURE_NAMES.filter((name) => !otherNames.includes(name));
+    expect(shared.length).toBeGreaterThan(0);
+    expect(fresh.length).toBeGreaterThan(0);
+    for (const name of shared) expect(carried.b[FEATURE_NAMES.indexOf(name)]).toBeCloseTo(learnt!.b[otherNames.indexOf(name)]!, 12);
+    for (const name of fresh) {
+      expect(carried.b[FEATURE_NAMES.indexOf(name)]).toBe(0);
+      expect(carried.A_inv[FEATURE_NAMES.indexOf(name)]![FEATURE_NAMES.indexOf(name)]).toBeCloseTo(1, 12);
     }
-    expect(carried.b[FEATURE_NAMES.indexOf("bias")]).toBe(0);
-    expect(carried.A_inv[FEATURE_NAMES.indexOf("bias")]![FEATURE_NAMES.indexOf("bias")]).toBeCloseTo(1, 12);
-    expect(context.lines.some((line) => line.msg === "bandit model carried over to the serving feature version" && line.from === "f1")).toBe(true);
+    expect(context.lines.some((line) => line.msg === "bandit model carried over to the serving feature version" && line.from === other)).toBe(true);
 
     expect((await feedbackOverHttp(context, person.cookie, tip.id, "done")).status).toBe(200);
     expect(context.bandits.get(person.userId, "linucb")!.pulls).toBe(4);
