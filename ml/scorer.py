@@ -95,18 +95,23 @@ def _echoable(value):
 _FRESH = {}
 
 
+def _base64_bytes(value, what):
+    """The bytes of a base64 string field, or a BadRequest naming the field."""
+    if type(value) is not str:
+        raise BadRequest(f"{what} must be a base64 string")
+    try:
+        return base64.b64decode(value, validate=True)
+    except binascii.Error as error:
+        raise BadRequest(f"{what} is not base64: {error}") from None
+
+
 def _unpacked_state(value):
     """A state sent packed ({"d", "pulls", "reward_sum", "f64"}: A_inv row by row, then b, as
     little-endian float64 in base64) as the dict the model functions take; checked as any state."""
     d, packed = value.get("d"), value.get("f64")
     if type(d) is not int or d < 1:
         raise BadRequest("state.d must be a positive integer")
-    if type(packed) is not str:
-        raise BadRequest("state.f64 must be a base64 string")
-    try:
-        raw = base64.b64decode(packed, validate=True)
-    except binascii.Error as error:
-        raise BadRequest(f"state.f64 is not base64: {error}") from None
+    raw = _base64_bytes(packed, "state.f64")
     if len(raw) != 8 * (d * d + d):
         raise BadRequest(f"state.f64 must hold d*d + d = {d * d + d} float64 values, got {len(raw)} bytes")
     pulls = value.get("pulls")
@@ -197,12 +202,7 @@ def _packed_candidates(request):
     packed, d = request["xs_f64"], request.get("d")
     if type(d) is not int or d < 1:
         raise BadRequest("d must be a positive integer")
-    if type(packed) is not str:
-        raise BadRequest("xs_f64 must be a base64 string")
-    try:
-        raw = base64.b64decode(packed, validate=True)
-    except binascii.Error as error:
-        raise BadRequest(f"xs_f64 is not base64: {error}") from None
+    raw = _base64_bytes(packed, "xs_f64")
     if not raw or len(raw) % (8 * d):
         raise BadRequest(f"xs_f64 must hold whole vectors of d={d} float64 values ({8 * d} bytes each), got {len(raw)} bytes")
     if linucb.USE_NUMPY:
