@@ -12,7 +12,7 @@ import type { Logger } from "../log.ts";
 import { DAY_MS, HOUR_MS, MINUTE_MS } from "../time.ts";
 import type { BanditStore } from "./bandit.ts";
 import { type Candidate, type CandidatePool, timeOfDayAt } from "./candidates/index.ts";
-import { type Clock, clockAt, FEATURE_VERSION, featuresOfAll, round } from "./features.ts";
+import { type Clock, clockAt, FEATURE_VERSION, featuresOfAll } from "./features.ts";
 import { heuristicPolicy } from "./policies/heuristic.ts";
 import { linucbPolicy } from "./policies/linucb.ts";
 import { randomPolicy } from "./policies/random.ts";
@@ -99,7 +99,8 @@ function decisionRow(
     policy.name,
     policy.version,
     serving ? 1 : 0,
-    JSON.stringify(decision.scores.map(round)),
+    // At full precision, so every pick can be told from the log (four decimals tied some apart).
+    JSON.stringify(decision.scores),
     chosen.key,
     decision.propensity,
     JSON.stringify(features[decision.chosen]),

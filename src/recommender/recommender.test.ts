@@ -117,6 +117,10 @@ describe("POST /api/recommend", () => {
     expect(serving.propensity).toBeGreaterThan(0);
     expect(serving.propensity).toBeLessThanOrEqual(1);
     expect(serving.features).toHaveLength(FEATURE_NAMES.length);
+    // Scores are logged as the scorer gave them: recomputed from the logged vector, the very same double.
+    const chosenAt = view.candidates.indexOf(view.candidateKey);
+    const again = await context.scorer.score({ policy: "linucb", params: { alpha: 1, detail: false }, state: null, xs: [serving.features] });
+    expect(serving.scores[chosenAt]).toBe(again.scores[0]!);
     // Every candidate considered, once per decision, with each policy's scores in that order.
     expect(view.candidates.length).toBeGreaterThan(3);
     expect(view.candidates).toContain(view.candidateKey);
