@@ -1,3 +1,4 @@
+import { runOffPolicyEvaluation } from "./ml/ope.ts";
 import { runSimulator } from "./ml/sim.ts";
 import { createApp, MAX_REQUEST_BYTES } from "./app.ts";
 import { commands, helpText, parseArgs, VERSION } from "./cli.ts";
@@ -87,6 +88,18 @@ async function once(config: Config, log: Logger, command: (runtime: Runtime) => 
   }
 }
 
+/** A command that reads the instance and runs a Python child: exits with the child's code when it failed. */
+async function withChild(config: Config, log: Logger, command: (runtime: Runtime) => Promise<number>): Promise<void> {
+  const runtime = openRuntime(config, log);
+  let code = 0;
+  try {
+    code = await command(runtime);
+  } finally {
+    await runtime.stop();
+  }
+  if (code !== 0) process.exit(code);
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.kind === "help") return void process.stdout.write(helpText());
@@ -104,17 +117,10 @@ async function main() {
       });
     case "admin-link":
       return once(config, log, ({ modules }) => void process.stdout.write(`${modules.auth.issueSetupLink()}\n`));
-    case "sim": {
-      let code = 0;
-      const runtime = openRuntime(config, log);
-      try {
-        code = await runSimulator(config, runtime.modules.recommender.adviceLibrary(), args.rest);
-      } finally {
-        await runtime.stop();
-      }
-      if (code !== 0) process.exit(code);
-      return;
-    }
+    case "ope":
+      return withChild(config, log, ({ modules }) => runOffPolicyEvaluation(config, modules.recommender.decisionLog, args.rest));
+    case "sim":
+      return withChild(config, log, ({ modules }) => runSimulator(config, modules.recommender.adviceLibrary(), args.rest));
     case "rotate-keys": {
       let failed = 0;
       await once(config, log, ({ modules }) => {

@@ -7,7 +7,7 @@ import { CandidatePool } from "./candidates/index.ts";
 import { LlmPoolSource } from "./candidates/llm-pool.ts";
 import { FeedbackService } from "./feedback.ts";
 import { RecommenderSettingsSchema } from "./model.ts";
-import { adviceLibrary, latestTipShowing, purgeOldDecisions } from "./queries.ts";
+import { adviceLibrary, decisionLog, latestTipShowing, purgeOldDecisions } from "./queries.ts";
 import { Recommender } from "./recommend.ts";
 
 /**
@@ -60,6 +60,8 @@ export function createRecommenderModule({ config, database, bus, log, jobs, scor
     feedback,
     /** The latest tip that showed this candidate since `since`, for a provider reporting a completion late. */
     latestTipShowing: (userId: string, candidateKey: string, since: number) => latestTipShowing(db, userId, candidateKey, since),
+    /** The decisions served since `since`, for off-policy evaluation (`oo ope`). */
+    decisionLog: (since: number) => decisionLog(database.sqlite, since),
     /** The active advice library, as the simulator reads it (`oo sim`). */
     adviceLibrary: () => adviceLibrary(db),
     /** Resolves once the rewards being applied have reached the bandit (tests). */

@@ -1,3 +1,4 @@
+import type { Database } from "bun:sqlite";
 import { and, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
 import { changedRows, type Db } from "../db/client.ts";
 import { advice, tipFeedback, tipScores, tipViews } from "../db/schema.ts";
@@ -47,4 +48,43 @@ export function adviceLibrary(db: Db) {
     .where(eq(advice.active, true))
     .orderBy(advice.id)
     .all();
+}
+
+/** One decision of the log as off-policy evaluation reads it: what was served, with what propensity, what each shadow policy would have picked, and the reward. */
+export interface LoggedDecision {
+  candidates: string[];
+  servedKey: string;
+  propensity: number;
+  reward: number;
+  shadows: Record<string, string>;
+}
+
+/**
+ * The decisions served since `since`, oldest first, each with its standing reaction's reward (0
+ * without one). One query over the tips' own indexes; rows are grouped by tip as they come.
+ */
+export function decisionLog(sqlite: Database, since: number): LoggedDecision[] {
+  const rows = sqlite
+    .query<{ id: string; candidates: string; policy: string; serving: number; chosen_key: string; propensity: number; reward: number | null }, [number]>(
+      `SELECT v.id, v.candidates, s.policy, s.serving, s.chosen_key, s.propensity, f.reward
+         FROM tip_views v
+         JOIN tip_scores s ON s.tip_id = v.id
+         LEFT JOIN tip_feedback f ON f.tip_id = v.id AND f.undone_at IS NULL
+        WHERE v.served_at >= ?
+        ORDER BY v.served_at, v.id`,
+    )
+    .all(since);
+  const decisions: LoggedDecision[] = [];
+  let current = null as (LoggedDecision & { id: string }) | null;
+  for (const row of rows) {
+    if (current?.id !== row.id) {
+      current = { id: row.id, candidates: JSON.parse(row.candidates) as string[], servedKey: "", propensity: 0, reward: row.reward ?? 0, shadows: {} };
+      decisions.push(current);
+    }
+    if (row.serving) {
+      current.servedKey = row.chosen_key;
+      current.propensity = row.propensity;
+    } else current.shadows[row.policy] = row.chosen_key;
+  }
+  return decisions.map(({ candidates, servedKey, propensity, reward, shadows }) => ({ candidates, servedKey, propensity, reward, shadows }));
 }
