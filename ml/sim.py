@@ -48,7 +48,7 @@ HOUR = features.HOUR_MS
 DAY = features.DAY_MS
 START = 1_767_571_200_000  # Monday 2026-01-05 00:00 UTC; simulated people live in UTC
 
-# The product's reaction rules (src/recommender/feedback.ts): rewards, and how long each reaction hides.
+# The product's reaction rules (src/recommender/feedback.ts): the default rewards (the recommender.rewards setting), and how long each reaction hides.
 REWARDS = {"done": 1.0, "snooze": 0.0, "dismiss": -1.0, "helpful": 0.5, "not_helpful": -0.5}
 SNOOZE_MS = 3 * HOUR
 DISMISS_MS = DAY

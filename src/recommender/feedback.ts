@@ -15,8 +15,6 @@ import type { FeedbackAction, FeedbackResult, RecommenderSettingsSchema, UndoOff
 import { DAY_MS, HOUR_MS } from "../time.ts";
 import { carryVector, FEATURE_NAMES, FEATURE_VERSION, FEATURE_VERSIONS, type FeatureVersion, featureNames } from "./features.ts";
 
-export const REWARDS: Record<FeedbackAction, number> = { done: 1, snooze: 0, dismiss: -1, helpful: 0.5, not_helpful: -0.5 };
-
 const DISMISS_HIDES_MS = DAY_MS;
 /** A rated or completed advice rests for a day before it may come back. */
 const ADVICE_COOL_DOWN_MS = DAY_MS;
@@ -58,7 +56,8 @@ export class FeedbackService {
       .get();
     if (!view) throw new AppError("not_found", "tip_not_found", "There is no such tip.");
 
-    const reward = REWARDS[action];
+    // The reward is fixed when the reaction is recorded: a later change of the table does not rewrite history.
+    const reward = this.deps.settings.get().rewards[action];
     const state = { ...this.visibilityAfter(action, view.candidateKey, view.kind, now), lastAction: action, updatedAt: now };
     // The reaction and its event commit together; the event is announced once committed.
     const recorded = db.transaction((tx) => {

@@ -82,6 +82,20 @@ export const RecommenderSettingsSchema = t.Object({
   /** LinUCB's exploration bonus weight. */
   alpha: t.Number({ minimum: 0, maximum: 100, default: 1 }),
   snoozeHours: t.Number({ exclusiveMinimum: 0, maximum: 24 * 14, default: 3 }),
+  /**
+   * What each reaction is worth to the bandit, between -1 and 1 (the reward of its decision). A done
+   * is the strongest signal; an advice can be done too (a "done" on an advice is worth a done).
+   */
+  rewards: t.Object(
+    {
+      done: t.Number({ minimum: -1, maximum: 1, default: 1 }),
+      snooze: t.Number({ minimum: -1, maximum: 1, default: 0 }),
+      dismiss: t.Number({ minimum: -1, maximum: 1, default: -1 }),
+      helpful: t.Number({ minimum: -1, maximum: 1, default: 0.5 }),
+      not_helpful: t.Number({ minimum: -1, maximum: 1, default: -0.5 }),
+    },
+    { default: { done: 1, snooze: 0, dismiss: -1, helpful: 0.5, not_helpful: -0.5 } },
+  ),
   /** A page reload within this window shows the same tip unless it was acted on. */
   stabilityMinutes: t.Number({ minimum: 0, maximum: 24 * 60, default: 10 }),
 });

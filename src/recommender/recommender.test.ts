@@ -353,6 +353,19 @@ describe("POST /api/tip/:id/feedback", () => {
     expect(row.version).toBe(100);
   }, 30_000);
 
+  test("what each reaction is worth is a setting, checked when changed, fixed for a reaction once recorded", async () => {
+    const context = app({ python: false });
+    const person = signIn(context.database);
+    expect(context.settings.get().rewards).toEqual({ done: 1, snooze: 0, dismiss: -1, helpful: 0.5, not_helpful: -0.5 });
+    expect(() => context.settings.update({ rewards: { done: 2, snooze: 0, dismiss: -1, helpful: 0.5, not_helpful: -0.5 } })).toThrow();
+    expect(context.settings.get().rewards.done).toBe(1);
+    context.settings.update({ rewards: { done: 0.8, snooze: -0.1, dismiss: -1, helpful: 0.6, not_helpful: -0.4 } });
+    const tip = await recommendOverHttp(context, person.cookie);
+    await feedbackOverHttp(context, person.cookie, tip.id, "snooze");
+    context.settings.update({ rewards: { done: 1, snooze: 0, dismiss: -1, helpful: 0.5, not_helpful: -0.5 } });
+    expect(context.database.db.select().from(tipFeedback).where(eq(tipFeedback.tipId, tip.id)).get()!.reward).toBe(-0.1);
+  });
+
   test("a tip takes one reaction: a repeat or a second action is recorded once and rewards once", async () => {
     const context = app();
     const person = signIn(context.database);
