@@ -40,6 +40,14 @@ async function signedInPage(
   return { page, person };
 }
 
+/** A signed-in tip page, loaded with htmx and its script ready. */
+async function openTip(options: Parameters<typeof signedInPage>[0] = {}) {
+  const opened = await signedInPage(options);
+  await opened.page.goto(`${server.url}/`);
+  await opened.page.waitForFunction(() => "htmx" in window);
+  return opened;
+}
+
 const currentTipId = (page: Awaited<ReturnType<typeof signedInPage>>["page"]) =>
   page.locator("#tip").getAttribute("data-tip-id");
 
@@ -83,9 +91,7 @@ describe("the tip page in Chromium", () => {
   });
 
   test("one action per tip: a key pressed while the first action is on its way, or a key held into the next tip, does nothing", async () => {
-    const { page, person } = await signedInPage();
-    await page.goto(`${server.url}/`);
-    await page.waitForFunction(() => "htmx" in window);
+    const { page, person } = await openTip();
     const first = await currentTipId(page);
     let posts = 0;
     await page.route("**/tip/*/feedback", async (route) => {
@@ -113,9 +119,7 @@ describe("the tip page in Chromium", () => {
   });
 
   test("no accidental actions: done and dismiss keys act only with the sheet open; no key acts on a tip just shown", async () => {
-    const { page, person } = await signedInPage();
-    await page.goto(`${server.url}/`);
-    await page.waitForFunction(() => "htmx" in window);
+    const { page, person } = await openTip();
     const reactions = () => context.database.db.select().from(tipFeedback).where(eq(tipFeedback.userId, person.userId)).all();
     // Too soon after the tip appeared: nothing, even with the sheet open.
     await page.keyboard.press(" ");
@@ -136,9 +140,7 @@ describe("the tip page in Chromium", () => {
   });
 
   test("Escape from a button of the sheet leaves focus on the tip, whose text is what a screen reader names", async () => {
-    const { page } = await signedInPage();
-    await page.goto(`${server.url}/`);
-    await page.waitForFunction(() => "htmx" in window);
+    const { page } = await openTip();
     await page.keyboard.press(" ");
     await page.locator('button[value="done"]').focus();
     await page.keyboard.press("Escape");
@@ -154,9 +156,7 @@ describe("the tip page in Chromium", () => {
   });
 
   test("tap: the tip opens the action sheet and a button acts", async () => {
-    const { page } = await signedInPage();
-    await page.goto(`${server.url}/`);
-    await page.waitForFunction(() => "htmx" in window);
+    const { page } = await openTip();
     const first = await currentTipId(page);
     await page.locator(".tip-text").click();
     await page.locator('button[value="snooze"]').click();
@@ -200,9 +200,7 @@ const LONG_TASK =
 
 describe("the tip page keeps trust in Chromium", () => {
   test("undo by button: the tip comes back, and the reaction is kept as undone", async () => {
-    const { page, person } = await signedInPage();
-    await page.goto(`${server.url}/`);
-    await page.waitForFunction(() => "htmx" in window);
+    const { page, person } = await openTip();
     const first = await currentTipId(page);
     await page.locator(".tip-text").click();
     await page.locator('button[value="dismiss"]').click();
@@ -218,9 +216,7 @@ describe("the tip page keeps trust in Chromium", () => {
   });
 
   test("undo by key: z right after a done brings the tip back; the undo line fades after about 5 s", async () => {
-    const { page } = await signedInPage({ viewport: { width: 1440, height: 900 } });
-    await page.goto(`${server.url}/`);
-    await page.waitForFunction(() => "htmx" in window);
+    const { page } = await openTip({ viewport: { width: 1440, height: 900 } });
     const first = await currentTipId(page);
     await Bun.sleep(SETTLE_MS);
     await page.keyboard.press(" ");
@@ -237,9 +233,7 @@ describe("the tip page keeps trust in Chromium", () => {
   });
 
   test("the sheet: closes on a tap outside, on Escape, and on its handle; no key hints on a touch screen", async () => {
-    const { page } = await signedInPage({ touch: true });
-    await page.goto(`${server.url}/`);
-    await page.waitForFunction(() => "htmx" in window);
+    const { page } = await openTip({ touch: true });
     const sheet = page.locator(".sheet");
     await page.locator(".tip-text").tap();
     expect(await sheet.isVisible()).toBe(true);
@@ -279,9 +273,7 @@ describe("the tip page keeps trust in Chromium", () => {
   });
 
   test("offline: the action is not lost in silence; the sheet says so and retries once back online", async () => {
-    const { page, person } = await signedInPage();
-    await page.goto(`${server.url}/`);
-    await page.waitForFunction(() => "htmx" in window);
+    const { page, person } = await openTip();
     const first = await currentTipId(page);
     await page.context().setOffline(true);
     await page.locator(".tip-text").click();
@@ -298,9 +290,7 @@ describe("the tip page keeps trust in Chromium", () => {
   });
 
   test("a proxy's 502 page never replaces the tip", async () => {
-    const { page } = await signedInPage();
-    await page.goto(`${server.url}/`);
-    await page.waitForFunction(() => "htmx" in window);
+    const { page } = await openTip();
     const first = await currentTipId(page);
     await page.route("**/tip/*/feedback", (route) =>
       route.fulfill({ status: 502, contentType: "text/html", body: "<html><body><h1>502 Bad Gateway</h1>nginx</body></html>" }),
@@ -336,9 +326,7 @@ describe("the tip page keeps trust in Chromium", () => {
     const keys = context.database.sqlite.query<{ id: string }, []>("SELECT id FROM advice").all().map((row) => `advice:${row.id}`);
     const later = Date.now() + 2 * 3_600_000;
     context.database.db.insert(candidateStates).values(keys.map((candidateKey) => ({ userId: person.userId, candidateKey, hiddenUntil: later, updatedAt: Date.now() }))).run();
-    const { page } = await signedInPage({ person });
-    await page.goto(`${server.url}/`);
-    await page.waitForFunction(() => "htmx" in window);
+    const { page } = await openTip({ person });
     expect(await page.locator("#tip .tip-text").textContent()).toContain("Nothing is waiting");
     expect(await page.locator("#tip").textContent()).toMatch(/Next tip around \d\d:\d\d\./);
     expect(await page.locator("#tip form.sheet, #tip summary.tip-text").count()).toBe(0);
@@ -352,9 +340,7 @@ describe("the tip page keeps trust in Chromium", () => {
   });
 
   test("first run: one quiet hint that the tip can be tapped, gone after the first action for good", async () => {
-    const { page } = await signedInPage();
-    await page.goto(`${server.url}/`);
-    await page.waitForFunction(() => "htmx" in window);
+    const { page } = await openTip();
     expect(await page.locator("#tip .hint").textContent()).toContain("Tap it");
     const first = await currentTipId(page);
     await page.locator(".tip-text").click();
@@ -397,9 +383,7 @@ describe("the tip page keeps trust in Chromium", () => {
   });
 
   test("why opens over the undo line, not under it", async () => {
-    const { page } = await signedInPage();
-    await page.goto(`${server.url}/`);
-    await page.waitForFunction(() => "htmx" in window);
+    const { page } = await openTip();
     const first = await currentTipId(page);
     await page.locator(".tip-text").click();
     await page.locator('button[value="snooze"]').click();
@@ -411,9 +395,7 @@ describe("the tip page keeps trust in Chromium", () => {
   });
 
   test("an action the server does not answer: 'Sending…', then 'No answer yet — retry', never 'Not sent'", async () => {
-    const { page } = await signedInPage();
-    await page.goto(`${server.url}/`);
-    await page.waitForFunction(() => "htmx" in window);
+    const { page } = await openTip();
     // The answer comes after htmx's 10 s limit.
     await page.route("**/tip/*/feedback", async (route) => {
       await Bun.sleep(10_500);
@@ -428,9 +410,7 @@ describe("the tip page keeps trust in Chromium", () => {
   });
 
   test("with the sheet open, the keyboard stays in it: what it covers leaves the tab order", async () => {
-    const { page } = await signedInPage();
-    await page.goto(`${server.url}/`);
-    await page.waitForFunction(() => "htmx" in window);
+    const { page } = await openTip();
     await page.keyboard.press(" ");
     const reached = new Set<string>();
     for (let step = 0; step < 12; step++) {
