@@ -142,8 +142,9 @@ def bootstrap(weights, ips, dr, rounds, rng):
 
 
 def evaluate(decisions, rounds=200, seed=1, min_decisions=100):
-    if len(decisions) < min_decisions:
-        raise Refused(f"the log holds {len(decisions)} decisions; at least {min_decisions} are needed for an estimate worth reading")
+    needed = max(1, min_decisions)
+    if len(decisions) < needed:
+        raise Refused(f"the log holds {len(decisions)} decisions; at least {needed} are needed for an estimate worth reading")
     rng = random.Random(seed)
     names = sorted({name for d in decisions for name in d["targets"]})
     result = {"decisions": len(decisions), "logged": {"mean_reward": sum(d["reward"] for d in decisions) / len(decisions)}, "targets": {}}

@@ -45,7 +45,7 @@ export async function runOffPolicyEvaluation(config: Config, decisionLog: (since
   const log = join(directory, "decisions.jsonl");
   const lines = decisionLog(Date.now() - days * DAY_MS).flatMap((decision) => opeLine(decision) ?? []);
   await Bun.write(log, lines.length > 0 ? `${lines.join("\n")}\n` : "");
-  const rest = args.filter((_, index) => index !== daysAt && index !== daysAt + 1);
+  const rest = daysAt >= 0 ? [...args.slice(0, daysAt), ...args.slice(daysAt + 2)] : args;
   const child = Bun.spawn([config.ml.python, join(directory, "ope.py"), log, ...rest], { stdout: "inherit", stderr: "inherit", stdin: "ignore" });
   return child.exited;
 }
