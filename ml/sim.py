@@ -257,12 +257,19 @@ class World:
 
 
 class LinUcbLearner:
-    def __init__(self, version, alpha, epsilon):
+    """LinUCB with one feature version. `explore` "uniform" spends epsilon on a candidate drawn
+    uniformly; "mix" spends half of it on the heuristic's pick and half uniformly, which keeps the
+    log useful for evaluating the heuristic. With `shadow`, a second LinUCB of that version learns
+    from the same rewards and its picks are logged beside, as a shadow policy's are."""
+
+    def __init__(self, version, alpha, epsilon, explore="uniform", shadow=None):
         self.version = version
         self.alpha = alpha
         self.epsilon = epsilon
+        self.explore = explore
         self.d = len(features.names(version))
         self.advice_cache = {}
+        self.shadow = LinUcbLearner(shadow, alpha, 0.0) if shadow else None
 
     def start(self):
         return linucb.ArrayModel(self.d)
@@ -276,8 +283,17 @@ class LinUcbLearner:
         return matrix
 
 
-def run_policy(name, learner, people, library, days, seed):
-    """Every person's decisions under one policy; returns per-person totals."""
+def learner_rows(learner, visible_tasks, library_candidates, visible_advice, clock):
+    """The candidates' vectors in the learner's version: tasks now, advice from the clock's cache."""
+    rows = [features.vector(task, clock, learner.version) for task in visible_tasks]
+    advice_rows = learner.advice_matrix(library_candidates, clock)[visible_advice]
+    return numpy.vstack([numpy.array(rows).reshape(len(rows), learner.d), advice_rows])
+
+
+def run_policy(name, learner, people, library, days, seed, log=None):
+    """Every person's decisions under one policy; returns per-person totals. With `log` (a list),
+    a LinUCB run appends each decision as ml/ope.py reads it, with the true expected reward of each
+    target's pick there ("truth"), so an evaluation can be checked."""
     results = []
     library_candidates = [
         {"kind": "advice", "source": "advice", "priority": a["priority"], "category": a["category"], "due_at": None, "added_at": None, "time_of_day": a["time_of_day"], "day_kind": a["day_kind"]}
@@ -296,6 +312,7 @@ def run_policy(name, learner, people, library, days, seed):
         world = World(person, days)
         policy_rng = random.Random(f"{seed}:policy:{name}:{person.index}")
         model = learner.start() if learner else None
+        shadow_model = learner.shadow.start() if learner and learner.shadow else None
         hidden = {}  # candidate key -> hidden until
         tasks = dict(world.tasks)
         events = world.events
@@ -334,13 +351,37 @@ def run_policy(name, learner, people, library, days, seed):
                 scores = [heuristic_score(task, clock) for task in visible_tasks] + [advice_scores[part][index] for index in visible_advice]
                 chosen = scores.index(max(scores))
             else:
-                rows = [features.vector(task, clock, learner.version) for task in visible_tasks]
-                advice_rows = learner.advice_matrix(library_candidates, clock)[visible_advice]
-                xs = numpy.vstack([numpy.array(rows).reshape(len(rows), learner.d), advice_rows])
-                if learner.epsilon > 0 and policy_rng.random() < learner.epsilon:
-                    chosen = policy_rng.randrange(len(candidates))
+                xs = learner_rows(learner, visible_tasks, library_candidates, visible_advice, clock)
+                greedy = int(numpy.argmax(model.scores(xs, learner.alpha)))
+                k = len(candidates)
+                heuristic = None
+                if learner.explore == "mix" or log is not None:
+                    scores = [heuristic_score(task, clock) for task in visible_tasks] + [advice_scores[part][index] for index in visible_advice]
+                    heuristic = scores.index(max(scores))
+                explore, which, uniform = policy_rng.random(), policy_rng.random(), policy_rng.randrange(k)
+                if learner.epsilon > 0 and explore < learner.epsilon:
+                    chosen = heuristic if learner.explore == "mix" and which < 0.5 else uniform
                 else:
-                    chosen = int(numpy.argmax(model.scores(xs, learner.alpha)))
+                    chosen = greedy
+                if log is not None:
+                    if learner.explore == "mix":
+                        propensity = (1 - learner.epsilon) * (chosen == greedy) + learner.epsilon / 2 * (chosen == heuristic) + learner.epsilon / 2 / k
+                    else:
+                        propensity = (1 - learner.epsilon) * (chosen == greedy) + learner.epsilon / k
+                    targets = {"heuristic": heuristic}
+                    if shadow_model is not None:
+                        shadow_xs = learner_rows(learner.shadow, visible_tasks, library_candidates, visible_advice, clock)
+                        targets[f"linucb-{learner.shadow.version}"] = int(numpy.argmax(shadow_model.scores(shadow_xs, learner.alpha)))
+                    entry = {
+                        "candidates": k,
+                        "groups": [c["kind"] for c in candidates],
+                        "action": chosen,
+                        "propensity": propensity,
+                        "reward": 0.0,
+                        "targets": targets,
+                        "truth": {"random": sum(values) / k, **{name: values[pick] for name, pick in targets.items()}},
+                    }
+                    log.append(entry)
             candidate = candidates[chosen]
             totals["decisions"] += 1
             totals["expected"] += values[chosen]
@@ -362,6 +403,10 @@ def run_policy(name, learner, people, library, days, seed):
             totals["realized"] += reward
             if model is not None:
                 model.update(xs[chosen], reward)
+                if log is not None:
+                    entry["reward"] = reward
+                if shadow_model is not None:
+                    shadow_model.update(shadow_xs[chosen], reward)
             key = candidate["id"] if candidate["kind"] == "todo" else library[visible_advice[chosen - len(visible_tasks)]]["id"]
             if candidate["kind"] == "todo" and action == "done":
                 tasks.pop(key, None)
@@ -419,12 +464,16 @@ def summarize(results):
 
 
 def run_one(name, version, args, library):
-    """One policy (and feature version) over every person: its summary, overall and per segment."""
+    """One policy (and feature version) over every person: its summary, overall and per segment;
+    for the run that logs (the first LinUCB version, with --log), its decisions."""
     people = [Person(index, args.seed, library) for index in range(args.people)]
-    learner = LinUcbLearner(version, args.alpha, args.epsilon) if name == "linucb" else None
-    results = run_policy(name, learner, people, library, args.days, args.seed)
+    logging = bool(args.log) and name == "linucb" and version == args.features.split(",")[0].strip()
+    shadow = args.log_shadow if logging and args.log_shadow else None
+    learner = LinUcbLearner(version, args.alpha, args.epsilon, args.explore, shadow) if name == "linucb" else None
+    log = [] if logging else None
+    results = run_policy(name, learner, people, library, args.days, args.seed, log)
     segments = {segment: summarize([r for r in results if r["segment"] == segment]) for segment in SEGMENTS}
-    return {"policy": f"linucb/{version}" if version else name, "overall": summarize(results), "segments": segments}
+    return {"policy": f"linucb/{version}" if version else name, "overall": summarize(results), "segments": segments, "log": log}
 
 
 def main(argv=None):
@@ -437,6 +486,9 @@ def main(argv=None):
     parser.add_argument("--alpha", type=float, default=1.0, help="LinUCB's bonus weight (the product's default; f2 does best near 0.3)")
     parser.add_argument("--epsilon", type=float, default=0.0)
     parser.add_argument("--advice", help="the advice library as JSON (default: the repository's seed)")
+    parser.add_argument("--explore", choices=("uniform", "mix"), default="uniform", help="how LinUCB spends epsilon: uniformly, or half on the heuristic's pick")
+    parser.add_argument("--log", help="write the first LinUCB version's decisions here, as ml/ope.py reads them")
+    parser.add_argument("--log-shadow", help="with --log: a LinUCB of this feature version learns alongside, and its picks are logged")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="runs at once (default: one per core)")
     args = parser.parse_args(argv)
 
@@ -469,6 +521,14 @@ def main(argv=None):
             overall = run["overall"]
             print(json.dumps({"event": "progress", "policy": run["policy"], "reward_per_decision": overall["reward_per_decision"], "gap_closed": overall["gap_closed"], "seconds": round(time.perf_counter() - started, 2)}), flush=True)
     runs = [runs[f"linucb/{version}" if version else name] for name, version in jobs]
+    logged = next((run["log"] for run in runs if run["log"] is not None), None)
+    truth = None
+    if logged is not None:
+        with open(args.log, "w", encoding="utf-8") as file:
+            for entry in logged:
+                file.write(json.dumps(entry) + "\n")
+        names = logged[0]["truth"].keys() if logged else []
+        truth = {name: sum(entry["truth"][name] for entry in logged) / len(logged) for name in names}
     summary = {
         "event": "summary",
         "people": args.people,
@@ -480,6 +540,8 @@ def main(argv=None):
         "policies": {run["policy"]: {"mean_reward": run["overall"]["reward_per_decision"], **run["overall"], "segments": run["segments"]} for run in runs},
         "seconds": round(time.perf_counter() - started, 2),
     }
+    if truth is not None:
+        summary["log"] = {"path": args.log, "decisions": len(logged), "true_values": truth}
     print(json.dumps(summary), flush=True)
     return 0
 

@@ -6,7 +6,10 @@ import json
 import random
 import unittest
 
-from ml import linucb, sim
+import os
+import tempfile
+
+from ml import linucb, ope, sim
 
 
 def run(*args):
@@ -51,6 +54,30 @@ class SimulatorTest(unittest.TestCase):
         _, other = run("--people", "12", "--days", "5", "--seed", "10", "--policies", "linucb,random")
         self.assertEqual(strip(again[-1]), strip(same[-1]))
         self.assertNotEqual(strip(again[-1]), strip(other[-1]))
+
+
+@unittest.skipIf(linucb.numpy is None, "the simulator's LinUCB needs numpy")
+class LogTest(unittest.TestCase):
+    def test_a_logged_run_writes_what_ope_reads_with_exact_propensities_and_the_truth_beside(self):
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, "log.jsonl")
+            code, lines = run("--people", "20", "--days", "7", "--seed", "2", "--policies", "linucb", "--features", "f2",
+                              "--epsilon", "0.3", "--explore", "mix", "--log", path, "--log-shadow", "f1")
+            self.assertEqual(code, 0)
+            summary = lines[-1]
+            with open(path, encoding="utf-8") as file:
+                logged = [json.loads(line) for line in file]
+            self.assertEqual(len(logged), summary["log"]["decisions"])
+            self.assertEqual(len(logged), summary["policies"]["linucb/f2"]["decisions"])
+            self.assertEqual(set(summary["log"]["true_values"]), {"random", "heuristic", "linucb-f1"})
+            for entry in logged:
+                k = entry["candidates"]
+                # 0.7 on the greedy pick, 0.15 on the heuristic's, 0.15 / K on each: the one served has at least 0.15 / K.
+                self.assertGreaterEqual(entry["propensity"], 0.15 / k - 1e-12)
+                self.assertLessEqual(entry["propensity"], 1.0 + 1e-12)
+                self.assertEqual(set(entry["targets"]), {"heuristic", "linucb-f1"})
+            result = ope.evaluate(ope.read_log([json.dumps(entry) for entry in logged]), rounds=50)
+            self.assertGreater(result["targets"]["heuristic"]["effective_sample_size"], 0.1 * len(logged))
 
 
 class ArgumentsTest(unittest.TestCase):
