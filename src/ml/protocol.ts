@@ -123,7 +123,7 @@ const packedStates = new WeakMap<BanditState, object>();
  * base64, with d, pulls and reward_sum beside. At d = 22 the decimal form costs the server ~90 µs
  * of CPU per decision and the scorer more to read; the packed one a few.
  */
-export function packState(state: BanditState): object {
+function packState(state: BanditState): object {
   let packed = packedStates.get(state);
   if (!packed) {
     const { d } = state;

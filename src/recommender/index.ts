@@ -10,7 +10,7 @@ import { FeedbackBody, FeedbackResponse, RecommendResponse, TIP_NOTICES, type Ti
 export function recommenderRoutes({ log, modules }: Runtime) {
   const { recommender, feedback } = modules.recommender;
   const screen = (user: SessionUser, traceparent: string) =>
-    recommender.screen(user, { traceparent, canConnect: modules.integrations.offersConnect(user.id) });
+    recommender.screen(user, { traceparent, canConnect: () => modules.integrations.offersConnect(user.id) });
   const isHtmx = (request: Request) => request.headers.get("hx-request") === "true";
   return new Elysia({ name: "recommender" })
     .use(requestContext(log))

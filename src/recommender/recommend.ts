@@ -164,8 +164,11 @@ export class Recommender {
     return (await this.shown(user, options)).tip;
   }
 
-  /** What the tip page shows: the current tip, the undo of the last reaction, and with nothing to suggest, when to look again. */
-  async screen(user: RecommendUser, options: { now?: number; traceparent?: string; canConnect: boolean }): Promise<TipScreen> {
+  /**
+   * What the tip page shows: the current tip, the undo of the last reaction, and with nothing to
+   * suggest, when to look again and (asked only then) whether connecting Todoist is worth offering.
+   */
+  async screen(user: RecommendUser, options: { now?: number; traceparent?: string; canConnect: () => boolean }): Promise<TipScreen> {
     const now = options.now ?? Date.now();
     const { tip, allClear } = await this.shown(user, { ...options, now });
     const feedback = this.deps.feedback;
@@ -173,7 +176,7 @@ export class Recommender {
     return {
       tip,
       undo: feedback.undoable(user.id, now),
-      empty: nextAtMs !== null ? { nextAt: localTime(nextAtMs, now, user.timezone), nextAtMs, connect: options.canConnect } : null,
+      empty: nextAtMs !== null ? { nextAt: localTime(nextAtMs, now, user.timezone), nextAtMs, connect: options.canConnect() } : null,
       notice: null,
       firstRun: !allClear && !feedback.hasReacted(user.id),
     };

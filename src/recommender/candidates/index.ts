@@ -31,7 +31,7 @@ export function timeOfDayAt(hour: number): TimeOfDay {
 const PART_OF_DAY_STARTS = [5, 12, 17, 22];
 
 /** When the next part of the day begins in `timeZone` after `now`: other advice fits from then. */
-export function nextPartOfDayAt(now: number, timeZone: string): number {
+function nextPartOfDayAt(now: number, timeZone: string): number {
   const wall = wallClockAt(now, timeZone);
   const midnight = Math.floor(wall / DAY_MS) * DAY_MS;
   const hour = (wall - midnight) / HOUR_MS;
