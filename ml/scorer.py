@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """oO scorer: a stateless LinUCB contextual bandit, speaking JSON lines (or HTTP).
 
-The Bun side stores every user's model and sends it with each call, so this process remembers
-nothing between requests: one process serves every user and can be restarted at any moment. The
+The Bun side stores every user's model and sends it with each call (or, for a model sent before,
+its ref: see "score"), so this process holds nothing that is not also on the Bun side: one process
+serves every user and can be restarted at any moment. The
 maths and the model's shape are in linucb.py, next to this file (the server writes both into
 DATA_DIR/ml/ and runs this one as a script). A null state stands for a fresh model of the
 request's dimension (A_inv = I, b = 0).
@@ -24,9 +25,17 @@ Operations, one JSON object per line on stdin, one JSON line per request on stdo
             without ids, which are then their indexes (0, 1, ...), as little-endian float64 values,
             d per vector, one vector after another. The reply then carries its scores the same way,
             as "scores_f64" instead of "scores". The serving path sends that: it carries the very
-            same doubles, and reading and writing decimal numbers cost more than scoring them. Any
+            same doubles, and reading and writing decimal numbers cost more than scoring them.
+            "xs_q16" may stand in for "xs_f64": each value as its ten-thousandths, little-endian
+            uint16 (the server's features are rounded to four decimals in [0, 1]; value / 10000
+            is the very same double), a quarter of the bytes; the serving path sends this when
+            every value fits. Any
             "state" may come packed the same way: {"d", "pulls", "reward_sum", "f64": "<base64>"},
-            A_inv row by row then b (the serving path sends that too).
+            A_inv row by row then b (the serving path sends that too). A packed state may carry
+            "ref": <positive int>: the scorer then keeps it (the last 4096 by use), and a later
+            score may send {"ref": n} alone; a ref it no longer holds is refused with the error
+            "unknown state ref n", and the caller sends the state in full again. A ref must name
+            one model only: the server gives each model it packs a new one.
     update  {"id", "op": "update", "policy": "linucb", "state": {...} | null, "x": [...], "reward": r}
          -> {"id", "state": {...}}   (Sherman-Morrison update of A_inv, b += r x)
     revert  the same request as update -> {"id", "state": {...}}: that update taken back out (an
@@ -48,6 +57,7 @@ with {"id", "error"}, an unknown route 404.
 import argparse
 import base64
 import binascii
+import collections
 import json
 import math
 import os
@@ -93,6 +103,13 @@ def _echoable(value):
 
 
 _FRESH = {}
+
+# Packed states sent with a "ref", kept so the next score of the same model can send the ref alone:
+# the least recently used go first. A ref names one model, which nothing changes (an update makes a
+# new one with a new ref), so a held state is never stale; a forgotten one is asked for again.
+HELD_STATES = 4096
+UNKNOWN_STATE_REF = "unknown state ref"
+_HELD = collections.OrderedDict()
 
 
 def _base64_bytes(value, what):
@@ -142,6 +159,23 @@ def _state(value, d_from_request, source):
         return _FRESH[d_from_request]
     if type(value) is not dict:
         raise BadRequest("state must be an object or null")
+    if "ref" in value:
+        ref = value["ref"]
+        if type(ref) is not int or ref < 1:
+            raise BadRequest("state.ref must be a positive integer")
+        if "f64" not in value:
+            state = _HELD.get(ref)
+            if state is None:
+                raise BadRequest(f"{UNKNOWN_STATE_REF} {ref}")
+            _HELD.move_to_end(ref)
+        else:
+            state = _unpacked_state(value)
+            _HELD[ref] = state
+            if len(_HELD) > HELD_STATES:
+                _HELD.popitem(last=False)
+        if d_from_request and state["d"] != d_from_request:
+            raise BadRequest(f"dimension mismatch: {source} has {d_from_request} values, the model has d={state['d']}")
+        return state
     if "f64" in value:
         state = _unpacked_state(value)
         if d_from_request and state["d"] != d_from_request:
@@ -196,23 +230,31 @@ def _candidates(request):
 
 
 def _packed_candidates(request):
-    """Ids (the indexes), checked vectors and their dimension, from "xs_f64" and "d"."""
+    """Ids (the indexes), checked vectors and their dimension, from "xs_f64" or "xs_q16", and "d"."""
     if request.get("candidates") is not None:
-        raise BadRequest("give candidates or xs_f64, not both")
-    packed, d = request["xs_f64"], request.get("d")
+        raise BadRequest("give candidates or packed xs, not both")
+    if ("xs_f64" in request) == ("xs_q16" in request):
+        raise BadRequest("give xs_f64 or xs_q16, not both")
+    field, size, code = ("xs_f64", 8, "d") if "xs_f64" in request else ("xs_q16", 2, "H")
+    packed, d = request[field], request.get("d")
     if type(d) is not int or d < 1:
         raise BadRequest("d must be a positive integer")
-    raw = _base64_bytes(packed, "xs_f64")
-    if not raw or len(raw) % (8 * d):
-        raise BadRequest(f"xs_f64 must hold whole vectors of d={d} float64 values ({8 * d} bytes each), got {len(raw)} bytes")
+    raw = _base64_bytes(packed, field)
+    if not raw or len(raw) % (size * d):
+        raise BadRequest(f"{field} must hold whole vectors of d={d} values ({size * d} bytes each), got {len(raw)} bytes")
     if linucb.USE_NUMPY:
         # Straight into the matrix the numpy scoring reads.
+        if code == "H":
+            # Ten-thousandths: dividing gives the very doubles the server rounded its features to.
+            return range(len(raw) // (2 * d)), linucb.numpy.frombuffer(raw, dtype="<u2").reshape(-1, d) / 10000.0, d
         matrix = linucb.numpy.frombuffer(raw, dtype="<f8").reshape(-1, d)
         if not linucb.numpy.isfinite(matrix).all():
             raise BadRequest("xs_f64 must hold finite numbers only")
         return range(len(matrix)), matrix, d
-    values = struct.unpack(f"<{len(raw) // 8}d", raw)
-    if not linucb.finite_numbers(values):
+    values = struct.unpack(f"<{len(raw) // size}{code}", raw)
+    if code == "H":
+        values = [value / 10000.0 for value in values]
+    elif not linucb.finite_numbers(values):
         raise BadRequest("xs_f64 must hold finite numbers only")
     return range(len(values) // d), [values[start : start + d] for start in range(0, len(values), d)], d
 
@@ -224,10 +266,10 @@ def _packed(values):
 def score(request):
     _check_policy(request)
     alpha, detail = _params(request.get("params"))
-    packed = "xs_f64" in request
+    packed = "xs_f64" in request or "xs_q16" in request
     if packed:
         ids, xs, d = _packed_candidates(request)
-        state = _state(request.get("state"), d, "each vector of xs_f64")
+        state = _state(request.get("state"), d, "each packed vector")
     else:
         ids, xs, d = _candidates(request)
         state = _state(request.get("state"), d, "candidates[0].x")

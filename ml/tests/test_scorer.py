@@ -93,6 +93,38 @@ class PackedStateTest(unittest.TestCase):
         packed = scorer.score({**score_request(None, xs), "state": self.packed(state)})
         self.assertEqual(plain["scores"], packed["scores"])
 
+    def test_a_model_sent_with_a_ref_is_kept_and_scored_by_its_ref_alone(self):
+        state, _ = trained_state(3, 12, random.Random(8))
+        xs = [[0.1, 0.5, 0.9], [1.0, 0.0, 0.25]]
+        plain = scorer.score(score_request(state, xs))
+        first = scorer.score({**score_request(None, xs), "state": {**self.packed(state), "ref": 901}})
+        again = scorer.score({**score_request(None, xs), "state": {"ref": 901}})
+        self.assertEqual(first["scores"], plain["scores"])
+        self.assertEqual(again["scores"], plain["scores"])
+        with self.assertRaisesRegex(scorer.BadRequest, "^unknown state ref 902$"):
+            scorer.score({**score_request(None, xs), "state": {"ref": 902}})
+        with self.assertRaisesRegex(scorer.BadRequest, "dimension mismatch"):
+            scorer.score({**score_request(None, [[1.0, 2.0]]), "state": {"ref": 901}})
+        for bad in (0, -1, "901", 1.5, True, None):
+            with self.subTest(ref=bad), self.assertRaisesRegex(scorer.BadRequest, "state.ref must be a positive integer"):
+                scorer.score({**score_request(None, xs), "state": {"ref": bad}})
+
+    def test_the_least_recently_used_models_are_let_go_first(self):
+        state, _ = trained_state(2, 3, random.Random(2))
+        xs = [[0.5, 0.5]]
+        kept, scorer.HELD_STATES = scorer.HELD_STATES, 3
+        try:
+            for ref in (11, 12, 13):
+                scorer.score({**score_request(None, xs), "state": {**self.packed(state), "ref": ref}})
+            scorer.score({**score_request(None, xs), "state": {"ref": 11}})  # 11 is now the most recently used
+            scorer.score({**score_request(None, xs), "state": {**self.packed(state), "ref": 14}})
+            for ref in (11, 13, 14):
+                scorer.score({**score_request(None, xs), "state": {"ref": ref}})
+            with self.assertRaisesRegex(scorer.BadRequest, "unknown state ref 12"):
+                scorer.score({**score_request(None, xs), "state": {"ref": 12}})
+        finally:
+            scorer.HELD_STATES = kept
+
     def test_a_bad_packed_state_is_an_error_reply(self):
         state, _ = trained_state(2, 3, random.Random(1))
         good = self.packed(state)
@@ -200,6 +232,20 @@ class PropensityTest(unittest.TestCase):
                 del bare["candidates"]
                 self.assertEqual(unpacked(scorer.score(bare)["scores_f64"]), named["scores"])
 
+    def test_vectors_in_ten_thousandths_are_the_same_doubles(self):
+        # Every four-decimal value in [0, 1], as the server rounds its features, and a few above.
+        values = [q / 10000.0 for q in range(0, 10001, 7)] + [1.2345, 6.5535]
+        xs = [values[start : start + 4] for start in range(0, len(values) - 3, 4)]
+        state, _ = trained_state(4, 20, random.Random(5))
+        for numpy_enabled in both_paths():
+            with numpy_path(numpy_enabled), self.subTest(numpy=numpy_enabled):
+                named = scorer.score(score_request(state, xs))
+                bare = score_request(state, xs)
+                del bare["candidates"]
+                quantized = [round(value * 10000) for x in xs for value in x]
+                bare.update(d=4, xs_q16=base64.b64encode(struct.pack(f"<{len(quantized)}H", *quantized)).decode())
+                self.assertEqual(unpacked(scorer.score(bare)["scores_f64"]), named["scores"])
+
     def test_detail_can_be_left_out(self):
         request = score_request(None, self.XS)
         with_detail = scorer.score(request)
@@ -253,16 +299,18 @@ class ValidationTest(unittest.TestCase):
             ({"state": {**self.STATE, "b": [0.0, None]}}, "state.b must hold finite numbers only"),
             ({"state": {**self.STATE, "pulls": -1}}, "state.pulls must be a non-negative integer"),
             ({"state": [1]}, "state must be an object or null"),
-            ({"candidates": None, "d": 2, "xs_f64": ""}, "xs_f64 must hold whole vectors of d=2 float64 values (16 bytes each), got 0 bytes"),
-            ({"candidates": None, **packed_vectors([[1.0, 2.0, 3.0]]), "d": 2}, "xs_f64 must hold whole vectors of d=2 float64 values (16 bytes each), got 24 bytes"),
-            ({"candidates": None, **packed_vectors([[1.0, 2.0, 3.0]])}, "dimension mismatch: each vector of xs_f64 has 3 values, the model has d=2"),
+            ({"candidates": None, "d": 2, "xs_f64": ""}, "xs_f64 must hold whole vectors of d=2 values (16 bytes each), got 0 bytes"),
+            ({"candidates": None, **packed_vectors([[1.0, 2.0, 3.0]]), "d": 2}, "xs_f64 must hold whole vectors of d=2 values (16 bytes each), got 24 bytes"),
+            ({"candidates": None, **packed_vectors([[1.0, 2.0, 3.0]])}, "dimension mismatch: each packed vector has 3 values, the model has d=2"),
             ({"candidates": None, **packed_vectors([[1.0, math.nan]])}, "xs_f64 must hold finite numbers only"),
             ({"candidates": None, **packed_vectors([[1.0, -math.inf]])}, "xs_f64 must hold finite numbers only"),
             ({"candidates": None, "d": 2, "xs_f64": "not base64!"}, "xs_f64 is not base64: Only base64 data is allowed"),
             ({"candidates": None, "d": 2, "xs_f64": [1.0, 2.0]}, "xs_f64 must be a base64 string"),
             ({"candidates": None, **packed_vectors([[1.0, 2.0]]), "d": True}, "d must be a positive integer"),
             ({"candidates": None, "xs_f64": packed_vectors([[1.0, 2.0]])["xs_f64"]}, "d must be a positive integer"),
-            (packed_vectors([[1.0, 2.0]]), "give candidates or xs_f64, not both"),
+            (packed_vectors([[1.0, 2.0]]), "give candidates or packed xs, not both"),
+            ({"candidates": None, **packed_vectors([[1.0, 2.0]]), "xs_q16": "AAA="}, "give xs_f64 or xs_q16, not both"),
+            ({"candidates": None, "d": 2, "xs_q16": base64.b64encode(b"\x01\x00\x02").decode()}, "xs_q16 must hold whole vectors of d=2 values (4 bytes each), got 3 bytes"),
         ]
         for overrides, message in cases:
             with self.subTest(message=message):

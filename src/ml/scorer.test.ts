@@ -12,7 +12,7 @@ import type { Candidate } from "../recommender/candidates/index.ts";
 import { clockAt, featuresOfAll } from "../recommender/features.ts";
 import { linucbPolicy } from "../recommender/policies/linucb.ts";
 import { captureLogger, freePort, tempDir, testConfig } from "../testing/harness.ts";
-import { type BanditState, type ScorerFailure, type ScoreRequest, ScorerUnavailable } from "./protocol.ts";
+import { type BanditState, HeldStates, packScoreRequest, type ScorerFailure, type ScoreRequest, ScorerUnavailable } from "./protocol.ts";
 import { createScorer, type Scorer } from "./scorer.ts";
 import { HUNG_AFTER_MS, MAX_QUEUED_CALLS } from "./worker.ts";
 
@@ -316,7 +316,7 @@ describe("scorer child process", () => {
 
     await expectFailure(scorer.score({ policy: "linucb", params: { alpha: 1 }, state, xs: [[1, 2], [1]] }), "error", "xs[1] has 1 values, xs[0] has 2");
     await expectFailure(scorer.score({ policy: "linucb", params: { alpha: 1 }, state, xs: [[1, Number.NaN]] }), "error", "xs_f64 must hold finite numbers only");
-    await expectFailure(scorer.score({ policy: "linucb", params: { alpha: 1 }, state, xs: [[1, 2, 3]] }), "error", "dimension mismatch: each vector of xs_f64 has 3 values, the model has d=2");
+    await expectFailure(scorer.score({ policy: "linucb", params: { alpha: 1 }, state, xs: [[1, 2, 3]] }), "error", "dimension mismatch: each packed vector has 3 values, the model has d=2");
     expect(scorer.status()).toMatchObject({ state: "up", restarts: 0 });
   });
 
@@ -348,6 +348,29 @@ describe("scorer child process", () => {
     expect(scorer.status().pid).not.toBe(firstPid);
     expect((await scorer.score(greedy(null, [[3, 4]]))).scores).toEqual([5]);
     expect(lines.find((line) => line.msg === "the scorer was killed by SIGTERM; restarting it")).toMatchObject({ level: "warn", restartInMs: 100 });
+  });
+
+  test("a model is sent in full once, then by its ref; a restarted child is sent it in full again", async () => {
+    const held = new HeldStates();
+    const state: BanditState = { d: 2, A_inv: [[0.5, 0], [0, 1]], b: [1, 0], pulls: 1, reward_sum: 1 };
+    const request = { policy: "linucb" as const, params: { alpha: 1, detail: false }, state, xs: [[1, 0], [0, 1]] };
+    const first = packScoreRequest(request, held) as { state: { ref: number; f64?: string } };
+    expect(first.state).toMatchObject({ ref: expect.any(Number), f64: expect.any(String), d: 2 });
+    expect((packScoreRequest(request, held) as { state: object }).state).toEqual({ ref: first.state.ref });
+    // Another model (an update makes a new object) has a ref of its own.
+    const next = packScoreRequest({ ...request, state: { ...state, pulls: 2 } }, held) as { state: { ref: number } };
+    expect(next.state.ref).not.toBe(first.state.ref);
+
+    const { scorer } = await startedScorer({ ML_TIMEOUT_MS: "5000" });
+    const expected = [0.5 + Math.sqrt(0.5), 1];
+    expect((await scorer.score(request)).scores).toEqual(expected);
+    expect((await scorer.score(request)).scores).toEqual(expected);
+    const firstPid = scorer.status().pid!;
+    process.kill(firstPid);
+    await waitFor(() => scorer.status().state === "up" && scorer.status().pid !== firstPid, "the restarted scorer");
+    // The new child does not hold the model: it says so, and the model goes again in full.
+    expect((await scorer.score(request)).scores).toEqual(expected);
+    expect((await scorer.score(request)).scores).toEqual(expected);
   });
 
   test("a child that stops answering while calls wait (alive, but stuck) is killed and restarted like one that died", async () => {
@@ -570,6 +593,15 @@ describe("scorer over HTTP (ML_SERVING_URL)", () => {
     const sent = proxy.bodies.at(-1)!;
     expect(sent).toMatchObject({ d: 2, xs_f64: expect.any(String) });
     expect(sent).not.toHaveProperty("xs");
+
+    // Features as serving rounds them (four decimals in [0, 1]) go as ten-thousandths, a quarter of the bytes, and score the same.
+    const rounded = [[0.3333, 1], [0, 0.0001], [0.5, 0.9999]];
+    const namedRounded = await scorer.score(greedy(state, rounded));
+    const quantized = await scorer.score({ policy: "linucb", params: { alpha: 1, detail: false }, state, xs: rounded });
+    expect(quantized.scores).toEqual(namedRounded.scores);
+    const sentRounded = proxy.bodies.at(-1) as { d: number; xs_q16: string };
+    expect(sentRounded.d).toBe(2);
+    expect(Buffer.from(sentRounded.xs_q16, "base64").length).toBe(rounded.length * 2 * 2);
   });
 
   test("a refused request is a typed error with the scorer's message", async () => {

@@ -6,13 +6,16 @@ import type { Logger } from "../log.ts";
 import { HttpScorer } from "./http-client.ts";
 import {
   type CallOptions,
+  HeldStates,
   packScoreRequest,
   type ScorerHealth,
   type ScoreRequest,
   type ScoreResult,
+  ScorerUnavailable,
   type MigrateRequest,
   type UpdateRequest,
   type UpdateResult,
+  UNKNOWN_STATE_REF,
   unpackScoreResult,
 } from "./protocol.ts";
 import { PythonWorker, type WorkerState } from "./worker.ts";
@@ -64,6 +67,8 @@ export function createScorer({ config, log }: { config: Config; log: Logger }): 
 
 class ChildScorer implements Scorer {
   private readonly worker: PythonWorker;
+  /** The models the child was sent and keeps; over HTTP every call carries its model, as replicas share nothing. */
+  private readonly held = new HeldStates();
   private version: string | null = null;
   private numpy: boolean | null = null;
 
@@ -90,7 +95,14 @@ class ChildScorer implements Scorer {
   }
 
   async score(request: ScoreRequest): Promise<ScoreResult> {
-    return unpackScoreResult(await this.worker.call("score", packScoreRequest(request)));
+    try {
+      return unpackScoreResult(await this.worker.call("score", packScoreRequest(request, this.held)));
+    } catch (error) {
+      if (!(error instanceof ScorerUnavailable && error.reason === "error" && error.message.startsWith(UNKNOWN_STATE_REF))) throw error;
+      // The child no longer holds the model (it restarted, or let it go): once more, in full.
+      this.held.forget();
+      return unpackScoreResult(await this.worker.call("score", packScoreRequest(request, this.held)));
+    }
   }
 
   update(request: UpdateRequest): Promise<UpdateResult> {

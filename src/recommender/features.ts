@@ -66,15 +66,30 @@ function primitive(name: string): Primitive {
   return found;
 }
 
-/** Each version's terms as functions, built once. */
-const compiled = new Map<FeatureVersion, Primitive[]>(
-  FEATURE_VERSIONS.map((version) => [
-    version,
-    spec.versions[version].map((term) => {
-      const factors = term.split("*").map(primitive);
-      return factors.length === 1 ? factors[0]! : (candidate, clock) => factors.reduce((product, factor) => product * factor(candidate, clock), 1);
-    }),
-  ]),
+/** The primitives that read the clock alone: one value for every candidate of a decision. */
+const CLOCK_ONLY = new Set(["bias", "hour_of_day", "day_of_week", "weekend", "morning", "afternoon", "evening", "night"]);
+
+/**
+ * Each version compiled once: its distinct primitives, and each term as the indexes of its factors.
+ * A candidate's vector evaluates every primitive once (those of the clock alone once per decision)
+ * and multiplies, so terms that share a factor (the `advice*` parts) do not recompute it.
+ */
+interface Compiled {
+  primitives: Primitive[];
+  clockOnly: boolean[];
+  terms: number[][];
+}
+const compiled = new Map<FeatureVersion, Compiled>(
+  FEATURE_VERSIONS.map((version) => {
+    const names: string[] = [];
+    const terms = spec.versions[version].map((term) =>
+      term.split("*").map((name) => {
+        const known = names.indexOf(name);
+        return known >= 0 ? known : names.push(name) - 1;
+      }),
+    );
+    return [version, { primitives: names.map(primitive), clockOnly: names.map((name) => CLOCK_ONLY.has(name)), terms }];
+  }),
 );
 
 /** A version's feature names, in order. */
@@ -92,7 +107,22 @@ export function carryVector(x: readonly number[], from: readonly string[], to: r
 }
 
 export function featuresOf(candidate: Candidate, clock: Clock, version: FeatureVersion = FEATURE_VERSION): number[] {
-  return compiled.get(version)!.map((term) => round(term(candidate, clock)));
+  const rules = compiled.get(version)!;
+  return vectorOf(candidate, clock, rules, clockValues(candidate, clock, rules));
+}
+
+/** The clock-only primitives' values (0 in the others' places). */
+function clockValues(anyCandidate: Candidate, clock: Clock, { primitives, clockOnly }: Compiled): number[] {
+  return primitives.map((value, index) => (clockOnly[index] ? value(anyCandidate, clock) : 0));
+}
+
+function vectorOf(candidate: Candidate, clock: Clock, { primitives, clockOnly, terms }: Compiled, ofClock: number[]): number[] {
+  const values = primitives.map((value, index) => (clockOnly[index] ? ofClock[index]! : value(candidate, clock)));
+  return terms.map((factors) => {
+    let product = values[factors[0]!]!;
+    for (let index = 1; index < factors.length; index++) product *= values[factors[index]!]!;
+    return round(product);
+  });
 }
 
 /**
@@ -102,12 +132,15 @@ export function featuresOf(candidate: Candidate, clock: Clock, version: FeatureV
  * each distinct vector once).
  */
 export function featuresOfAll(candidates: Candidate[], clock: Clock, version: FeatureVersion = FEATURE_VERSION): number[][] {
+  if (candidates.length === 0) return [];
   const shared = datelessVectors(clock, version);
+  const rules = compiled.get(version)!;
+  const ofClock = clockValues(candidates[0]!, clock, rules);
   return candidates.map((candidate) => {
-    if (candidate.dueAt !== null || candidate.addedAt !== null) return featuresOf(candidate, clock, version);
+    if (candidate.dueAt !== null || candidate.addedAt !== null) return vectorOf(candidate, clock, rules, ofClock);
     const key = `${candidate.kind}|${candidate.source}|${candidate.category ?? ""}|${candidate.priority}`;
     let vector = shared.get(key);
-    if (!vector) shared.set(key, (vector = featuresOf(candidate, clock, version)));
+    if (!vector) shared.set(key, (vector = vectorOf(candidate, clock, rules, ofClock)));
     return vector;
   });
 }
