@@ -83,6 +83,39 @@ describe("exploration", () => {
     expect(epsilonGreedy(scores, 0.1, sequence(0.05, 0.3))).toEqual({ chosen: 1, explored: false, propensity: 0.9 + 0.025 });
   });
 
+  test("with an anchor: half of ε on the anchor, half uniform, and each propensity is how often that pick comes", () => {
+    const scores = [0.2, 0.9, 0.5, 0.1];
+    expect(epsilonGreedy(scores, 0.2, sequence(0.5), 3)).toEqual({ chosen: 1, explored: false, propensity: 0.8 + 0.025 });
+    const onAnchor = epsilonGreedy(scores, 0.2, sequence(0.1, 0.3), 3);
+    expect(onAnchor).toMatchObject({ chosen: 3, explored: true });
+    expect(onAnchor.propensity).toBeCloseTo(0.1 + 0.025, 12);
+    const uniform = epsilonGreedy(scores, 0.2, sequence(0.1, 0.7, 0.6), 3);
+    expect(uniform).toMatchObject({ chosen: 2, explored: true });
+    expect(uniform.propensity).toBeCloseTo(0.025, 12);
+    // An anchor that is the best pick too: all of it adds up on one candidate.
+    expect(epsilonGreedy(scores, 0.2, sequence(0.5), 1).propensity).toBeCloseTo(0.8 + 0.1 + 0.025, 12);
+
+    // Drawn many times (a seeded generator), each candidate comes as often as its propensity says.
+    let seed = 12345;
+    const random = () => {
+      // mulberry32
+      seed = (seed + 0x6d2b79f5) | 0;
+      let value = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
+      return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
+    };
+    const draws = 200_000;
+    const counts = [0, 0, 0, 0];
+    const propensities = [0, 0, 0, 0];
+    for (let draw = 0; draw < draws; draw++) {
+      const { chosen, propensity } = epsilonGreedy(scores, 0.2, random, 3);
+      counts[chosen]!++;
+      propensities[chosen] = propensity;
+    }
+    expect(propensities.reduce((sum, value) => sum + value, 0)).toBeCloseTo(1, 12);
+    counts.forEach((count, index) => expect(Math.abs(count / draws - propensities[index]!)).toBeLessThan(0.004));
+  });
+
   test("random policy: propensity 1/K", async () => {
     const candidates = [task({}), task({}), task({}), task({})];
     const decision = await randomPolicy.decide({ userId: "u", candidates, features: [], clock: clockAt(NOW, "UTC"), random: sequence(0.6) });

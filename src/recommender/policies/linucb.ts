@@ -1,20 +1,22 @@
 import type { BanditStore } from "../bandit.ts";
 import type { Scorer } from "../../ml/scorer.ts";
-import { type Decision, type DecisionInput, epsilonGreedy, type Policy } from "./types.ts";
+import { heuristicScore } from "./heuristic.ts";
+import { argmax, type Decision, type DecisionInput, epsilonGreedy, type Policy } from "./types.ts";
 
 /**
  * LinUCB through the Python scorer, with the user's state from the bandit store.
  *
  * A LinUCB score depends on the feature vector alone, and many candidates share one (every advice
  * of a priority at this hour does), so each distinct vector is scored once. The exploration draw
- * is then made here over every candidate, exactly as the heuristic's, which keeps the propensity
- * ε/K over the K candidates considered rather than over the distinct vectors.
+ * is then made here over every candidate, half of ε on the heuristic's pick and half uniformly
+ * (see `epsilonGreedy`), so the propensity counts the K candidates considered rather than the
+ * distinct vectors, and the log can still evaluate the heuristic.
  */
 export function linucbPolicy(scorer: Pick<Scorer, "score">, bandits: BanditStore, alpha: number, epsilon: number): Policy {
   return {
     name: "linucb",
-    version: `linucb@1 alpha=${alpha} eps=${epsilon}`,
-    async decide({ userId, features, traceparent, random }: DecisionInput): Promise<Decision> {
+    version: `linucb@2 alpha=${alpha} eps=${epsilon} explore=heuristic-half`,
+    async decide({ userId, candidates, clock, features, traceparent, random }: DecisionInput): Promise<Decision> {
       const { vectors, vectorOf } = distinctVectors(features);
       const reply = await scorer.score(
         {
@@ -29,7 +31,8 @@ export function linucbPolicy(scorer: Pick<Scorer, "score">, bandits: BanditStore
         throw new Error(`the scorer returned ${reply.scores.length} scores for ${vectors.length} candidates`);
       }
       const scores = vectorOf.map((index) => reply.scores[index]!);
-      return { scores, ...epsilonGreedy(scores, epsilon, random), scorerStatus: "ok" };
+      const heuristicPick = argmax(candidates.map((candidate) => heuristicScore(candidate, clock)));
+      return { scores, ...epsilonGreedy(scores, epsilon, random, heuristicPick), scorerStatus: "ok" };
     },
   };
 }

@@ -39,13 +39,20 @@ export function argmax(scores: number[]): number {
 
 /**
  * Exploration with a known probability: the best-scoring candidate (first on ties) with
- * probability 1 − ε, otherwise one uniformly at random.
+ * probability 1 − ε, otherwise one uniformly at random; or, given an `anchor` (another policy's
+ * pick), half of ε on the anchor and half uniformly. Spending part of ε on the heuristic's pick
+ * keeps the log able to evaluate the heuristic off-policy: uniform draws alone give each of K ≈ 40
+ * candidates a propensity of ε/K, whose importance weights drown any estimate.
  */
-export function epsilonGreedy(scores: number[], epsilon: number, random: () => number) {
+export function epsilonGreedy(scores: number[], epsilon: number, random: () => number, anchor?: number) {
   const best = argmax(scores);
-  const uniform = epsilon / scores.length;
-  const drawn = scores.length > 1 && random() < epsilon;
-  const chosen = drawn ? Math.min(Math.floor(random() * scores.length), scores.length - 1) : best;
+  const count = scores.length;
+  const uniformShare = anchor === undefined ? epsilon : epsilon / 2;
+  let chosen = best;
+  if (count > 1 && random() < epsilon) {
+    chosen = anchor !== undefined && random() < 0.5 ? anchor : Math.min(Math.floor(random() * count), count - 1);
+  }
+  const propensity = (chosen === best ? 1 - epsilon : 0) + (anchor !== undefined && chosen === anchor ? epsilon / 2 : 0) + uniformShare / count;
   // A draw that lands on the best is no exploration for the person ("picked to learn" would be wrong).
-  return { chosen, explored: chosen !== best, propensity: (chosen === best ? 1 - epsilon : 0) + uniform };
+  return { chosen, explored: chosen !== best, propensity };
 }
