@@ -332,7 +332,8 @@ export const tipFeedback = sqliteTable(
     userId: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    action: text("action", { enum: ["done", "dismiss", "snooze", "helpful", "not_helpful"] }).notNull(),
+    /** A person's reaction, or "ignored": none came within the window (source "system"; a later reaction replaces it). */
+    action: text("action", { enum: ["done", "dismiss", "snooze", "helpful", "not_helpful", "ignored"] }).notNull(),
     reward: real("reward").notNull(),
     source: text("source").notNull(),
     at: integer("at").notNull(),

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, isNotNull, isNull } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNotNull, isNull, lte, ne, notExists } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { candidateStates, tipFeedback, tipScores, tipViews } from "../db/schema.ts";
 import type { EventBus } from "../events/bus.ts";
@@ -11,13 +11,18 @@ import type { BanditStore } from "./bandit.ts";
 import type { CandidatePool } from "./candidates/index.ts";
 import { ScorerUnavailable } from "../ml/protocol.ts";
 import type { Scorer } from "../ml/scorer.ts";
-import type { FeedbackAction, FeedbackResult, RecommenderSettingsSchema, UndoOffer, UndoResult } from "./model.ts";
+import { type FeedbackAction, type FeedbackResult, IGNORED, type RecommenderSettingsSchema, type UndoOffer, type UndoResult } from "./model.ts";
 import { DAY_MS, HOUR_MS } from "../time.ts";
+import { ALL_CLEAR } from "./recommend.ts";
 import { carryVector, FEATURE_NAMES, FEATURE_VERSION, FEATURE_VERSIONS, type FeatureVersion, featureNames } from "./features.ts";
 
 const DISMISS_HIDES_MS = DAY_MS;
 /** A rated or completed advice rests for a day before it may come back. */
 const ADVICE_COOL_DOWN_MS = DAY_MS;
+/** After a restart, how far back the first look for ignored tips goes. */
+const IGNORED_CATCH_UP_MS = 2 * DAY_MS;
+/** Ignored tips recorded per batch; the job goes on with the next batch until it has caught up. */
+const IGNORED_BATCH = 500;
 
 export interface FeedbackDeps {
   db: Db;
@@ -38,6 +43,9 @@ export interface FeedbackDeps {
  * dismissed, cooled down).
  */
 export class FeedbackService {
+  /** Tips served up to this time have been looked at for "ignored" (null until the first run). */
+  private ignoredThrough: number | null = null;
+
   constructor(private readonly deps: FeedbackDeps) {}
 
   async give(
@@ -66,6 +74,13 @@ export class FeedbackService {
         .from(candidateStates)
         .where(and(eq(candidateStates.userId, userId), eq(candidateStates.candidateKey, view.candidateKey)))
         .get();
+      // A reaction that comes after the tip was counted as ignored replaces that weak negative.
+      const retired = tx
+        .update(tipFeedback)
+        .set({ undoneAt: now })
+        .where(and(eq(tipFeedback.tipId, tipId), eq(tipFeedback.action, IGNORED), isNull(tipFeedback.undoneAt)))
+        .returning({ id: tipFeedback.id })
+        .get();
       const inserted = tx
         .insert(tipFeedback)
         .values({ tipId, userId, action, reward, source, at: now, priorState: prior ?? null })
@@ -78,12 +93,13 @@ export class FeedbackService {
         .values({ userId, candidateKey: view.candidateKey, ...state })
         .onConflictDoUpdate({ target: [candidateStates.userId, candidateStates.candidateKey], set: state })
         .run();
-      return { id: inserted.id, event: bus.record("signals.tip.feedback", { tipId, action, reward, source }, userId, now) };
+      return { id: inserted.id, retiredId: retired?.id, event: bus.record("signals.tip.feedback", { tipId, action, reward, source }, userId, now) };
     });
     if (recorded === null) return { ok: true, duplicate: true };
 
     if (action === "done") pool.complete(userId, view.candidateKey, { traceparent: options.traceparent, source });
     bus.deliver(recorded.event);
+    if (recorded.retiredId !== undefined) await this.settle(userId, recorded.retiredId, options.traceparent);
     await this.settle(userId, recorded.id, options.traceparent);
     return { ok: true, duplicate: false };
   }
@@ -97,11 +113,12 @@ export class FeedbackService {
     const undoneSince = this.deps.db
       .select({ id: tipFeedback.id })
       .from(tipFeedback)
-      .where(and(eq(tipFeedback.userId, userId), gt(tipFeedback.at, latest.at), isNotNull(tipFeedback.undoneAt)))
+      .where(and(eq(tipFeedback.userId, userId), gt(tipFeedback.at, latest.at), isNotNull(tipFeedback.undoneAt), ne(tipFeedback.action, IGNORED)))
       .limit(1)
       .get();
     if (undoneSince) return null;
-    return { tipId: latest.tipId, action: latest.action, until: latest.at + this.deps.undoMs };
+    // latestStanding leaves "ignored" out, so this is a person's own action.
+    return { tipId: latest.tipId, action: latest.action as FeedbackAction, until: latest.at + this.deps.undoMs };
   }
 
   /**
@@ -114,10 +131,11 @@ export class FeedbackService {
   async undo(userId: string, tipId: string, options: { now?: number; traceparent?: string } = {}): Promise<UndoResult> {
     const { db, bus, pool } = this.deps;
     const now = options.now ?? Date.now();
+    // Only a person's own reactions can be undone, not the system's "ignored".
     const reactions = db
       .select()
       .from(tipFeedback)
-      .where(and(eq(tipFeedback.tipId, tipId), eq(tipFeedback.userId, userId)))
+      .where(and(eq(tipFeedback.tipId, tipId), eq(tipFeedback.userId, userId), ne(tipFeedback.action, IGNORED)))
       .orderBy(desc(tipFeedback.id))
       .all();
     const standing = reactions.find((reaction) => reaction.undoneAt === null);
@@ -157,14 +175,60 @@ export class FeedbackService {
 
   /** Whether the person has ever reacted to a tip (within the retention period). */
   hasReacted(userId: string): boolean {
-    return this.deps.db.select({ id: tipFeedback.id }).from(tipFeedback).where(eq(tipFeedback.userId, userId)).limit(1).get() !== undefined;
+    const own = and(eq(tipFeedback.userId, userId), ne(tipFeedback.action, IGNORED));
+    return this.deps.db.select({ id: tipFeedback.id }).from(tipFeedback).where(own).limit(1).get() !== undefined;
+  }
+
+  /**
+   * Counts the tips nobody reacted to within `ignoredAfterHours` as weak negatives: each gets an
+   * "ignored" reaction (source "system", reward `ignoredReward`) that reaches the bandit like any
+   * other, once. Run by a job; goes on from where the last run stopped (after a restart, from two
+   * days back). The all-clear placeholder is no decision and is left out.
+   */
+  async markIgnored(now = Date.now(), signal?: AbortSignal): Promise<number> {
+    const { db, settings } = this.deps;
+    const { ignoredAfterHours, ignoredReward } = settings.get();
+    if (ignoredAfterHours === 0) return 0;
+    const through = now - ignoredAfterHours * HOUR_MS;
+    let marked = 0;
+    while (!signal?.aborted) {
+      const from = Math.max(this.ignoredThrough ?? 0, through - IGNORED_CATCH_UP_MS);
+      if (from >= through) break;
+      const standing = db
+        .select({ id: tipFeedback.id })
+        .from(tipFeedback)
+        .where(and(eq(tipFeedback.tipId, tipViews.id), isNull(tipFeedback.undoneAt)));
+      const tips = db
+        .select({ id: tipViews.id, userId: tipViews.userId, servedAt: tipViews.servedAt })
+        .from(tipViews)
+        .where(and(gt(tipViews.servedAt, from), lte(tipViews.servedAt, through), isNull(tipViews.actedAt), ne(tipViews.candidateKey, ALL_CLEAR.key), notExists(standing)))
+        .orderBy(asc(tipViews.servedAt))
+        .limit(IGNORED_BATCH)
+        .all();
+      const recorded = db.transaction((tx) =>
+        tips.flatMap(({ id, userId }) => {
+          const row = tx
+            .insert(tipFeedback)
+            .values({ tipId: id, userId, action: IGNORED, reward: ignoredReward, source: "system", at: now, priorState: null })
+            .onConflictDoNothing()
+            .returning({ id: tipFeedback.id })
+            .get();
+          return row ? [{ id: row.id, userId }] : [];
+        }),
+      );
+      for (const { id, userId } of recorded) await this.settle(userId, id);
+      marked += recorded.length;
+      this.ignoredThrough = tips.length < IGNORED_BATCH ? through : tips.at(-1)!.servedAt;
+    }
+    if (marked > 0) this.deps.log.info({ marked }, "tips without a reaction counted as ignored");
+    return marked;
   }
 
   private latestStanding(userId: string) {
     return this.deps.db
       .select({ id: tipFeedback.id, tipId: tipFeedback.tipId, action: tipFeedback.action, at: tipFeedback.at })
       .from(tipFeedback)
-      .where(and(eq(tipFeedback.userId, userId), isNull(tipFeedback.undoneAt)))
+      .where(and(eq(tipFeedback.userId, userId), isNull(tipFeedback.undoneAt), ne(tipFeedback.action, IGNORED)))
       .orderBy(desc(tipFeedback.at), desc(tipFeedback.id))
       .limit(1)
       .get();

@@ -9,6 +9,9 @@ export const FeedbackActionSchema = t.Union(
   { error: `action must be one of: ${FEEDBACK_ACTIONS.join(", ")}` },
 );
 export type FeedbackAction = typeof FeedbackActionSchema.static;
+/** What a tip's decision is rewarded for: a person's reaction, or none within the window ("ignored", recorded by the system). */
+export type RewardedAction = FeedbackAction | "ignored";
+export const IGNORED = "ignored" satisfies RewardedAction;
 
 export const FeedbackBody = t.Object({ action: FeedbackActionSchema });
 export const TipParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) });
@@ -96,6 +99,12 @@ export const RecommenderSettingsSchema = t.Object({
     },
     { default: { done: 1, snooze: 0, dismiss: -1, helpful: 0.5, not_helpful: -0.5 } },
   ),
+  /**
+   * A tip nobody reacted to within this many hours counts as a weak negative for its decision
+   * (`ignoredReward`); 0 turns it off. A reaction that comes later replaces it.
+   */
+  ignoredAfterHours: t.Number({ minimum: 0, maximum: 24 * 14, default: 24 }),
+  ignoredReward: t.Number({ minimum: -1, maximum: 0, default: -0.05 }),
   /** A page reload within this window shows the same tip unless it was acted on. */
   stabilityMinutes: t.Number({ minimum: 0, maximum: 24 * 60, default: 10 }),
 });

@@ -1,6 +1,6 @@
 import { KeyedQueue } from "../jobs/keyed-queue.ts";
 import type { Kernel } from "../runtime.ts";
-import { DAY_MS, SECOND_MS } from "../time.ts";
+import { DAY_MS, MINUTE_MS, SECOND_MS } from "../time.ts";
 import { BanditStore } from "./bandit.ts";
 import { AdviceSource } from "./candidates/advice.ts";
 import { CandidatePool } from "./candidates/index.ts";
@@ -51,6 +51,7 @@ export function createRecommenderModule({ config, database, bus, log, jobs, scor
     },
   });
   jobs.add({ name: "bandit-backlog", intervalMs: 30 * SECOND_MS, startDelayMs: 30 * SECOND_MS, run: (signal) => feedback.applyBacklog(signal) });
+  jobs.add({ name: "tips-ignored", intervalMs: 15 * MINUTE_MS, startDelayMs: MINUTE_MS, run: (signal) => feedback.markIgnored(Date.now(), signal) });
 
   return {
     pool,

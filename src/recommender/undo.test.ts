@@ -1,72 +1,14 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
-import { candidateStates, events, outbox, tasks, tipFeedback, tipViews } from "../db/schema.ts";
-import type { BanditState } from "../ml/protocol.ts";
+import { candidateStates, events, outbox, tasks, tipViews } from "../db/schema.ts";
 import { signIn, type SignedIn } from "../testing/auth.ts";
 import type { FakeTodoist } from "../testing/fake-todoist.ts";
-import { createTestApp, type TestContext, tempDir } from "../testing/harness.ts";
+import type { TestContext } from "../testing/harness.ts";
 import { connectAccount, startTodoist } from "../testing/integrations.ts";
+import { currentTip, expectSameModel, post, react, reactions, seedTasks, tipApps } from "../testing/tips.ts";
 
-const contexts: TestContext[] = [];
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const context of contexts.splice(0)) await context.close();
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
-/** The app with a real python3 scorer, unless `python: false`. */
-function app(options: { python?: boolean; env?: Record<string, string> } = {}) {
-  const dir = tempDir();
-  cleanups.push(() => dir.cleanup());
-  const context = createTestApp({
-    DATA_DIR: dir.path,
-    ...(options.python === false ? {} : { PYTHON: "python3", ML_TIMEOUT_MS: "2000" }),
-    ...options.env,
-  });
-  contexts.push(context);
-  context.modules.recommender.settings.update({ servingPolicy: "linucb", epsilon: 0 });
-  return context;
-}
-
-function seedTasks(context: TestContext, userId: string, contents: string[]) {
-  const now = Date.now();
-  context.database.db
-    .insert(tasks)
-    .values(contents.map((content, index) => ({ userId, provider: "todoist", externalId: `t${index}`, content, priority: 4 - index, syncedAt: now })))
-    .run();
-  context.modules.recommender.pool.invalidate(userId);
-}
-
-const post = (person: SignedIn, body?: unknown, headers: Record<string, string> = {}) => ({
-  method: "POST",
-  headers: { cookie: person.cookie, ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
-  body: body === undefined ? undefined : JSON.stringify(body),
-});
-
-async function currentTip(context: TestContext, person: SignedIn) {
-  const page = await (await context.request("/", { headers: { cookie: person.cookie } })).text();
-  return { page, id: /data-tip-id="([^"]+)"/.exec(page)![1]! };
-}
-
-const react = (context: TestContext, person: SignedIn, tipId: string, action: string) =>
-  context.request(`/api/tip/${tipId}/feedback`, post(person, { action }));
+const { app } = tipApps();
 const undo = (context: TestContext, person: SignedIn, tipId: string) => context.request(`/api/tip/${tipId}/undo`, post(person));
-const reactions = (context: TestContext, tipId: string) =>
-  context.database.db.select().from(tipFeedback).where(eq(tipFeedback.tipId, tipId)).orderBy(tipFeedback.id).all();
-
-function expectSameModel(actual: BanditState | null, expected: BanditState | null) {
-  if (expected === null) {
-    // A fresh model: the identity and nothing learnt.
-    expect(actual!.pulls).toBe(0);
-    actual!.A_inv.forEach((row, i) => row.forEach((value, j) => expect(value).toBeCloseTo(i === j ? 1 : 0, 12)));
-    actual!.b.forEach((value) => expect(value).toBeCloseTo(0, 12));
-    return;
-  }
-  expect(actual!.pulls).toBe(expected.pulls);
-  expect(actual!.reward_sum).toBeCloseTo(expected.reward_sum, 12);
-  actual!.A_inv.forEach((row, i) => row.forEach((value, j) => expect(value).toBeCloseTo(expected.A_inv[i]![j]!, 12)));
-  actual!.b.forEach((value, i) => expect(value).toBeCloseTo(expected.b[i]!, 12));
-}
 
 describe("undo", () => {
   test("brings the tip back, puts its visibility back, takes the reward out of the bandit exactly, and keeps the reaction as history", async () => {
