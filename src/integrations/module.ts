@@ -11,7 +11,8 @@ import { CLOSE_TASK, type ClosePayload, REOPEN_TASK, TodoistCloses, taskChangeHa
 import { StateBinding, TodoistConnections } from "./todoist/connect.ts";
 import { TodoistSync } from "./todoist/sync.ts";
 import { TodoistTaskStore } from "./todoist/task-store.ts";
-import { type CompletionRewards, TodoistWebhooks, WEBHOOK_FEEDBACK_SOURCE } from "./todoist/webhook.ts";
+import { CompletionCredit, type CompletionRewards, TODOIST_FEEDBACK_SOURCES } from "./todoist/completion-credit.ts";
+import { TodoistWebhooks } from "./todoist/webhook.ts";
 import { TokenVault } from "./vault.ts";
 
 /** What integrations needs from the recommender: a place for its tasks among the candidates, and the delayed reward. */
@@ -42,12 +43,13 @@ export function createIntegrationsModule({ config, database, bus, log, jobs, out
   const client = new TodoistClient(config.todoist);
   const oneShot = new TodoistClient(config.todoist, ONE_SHOT);
   const access = new TodoistAccess(store, client, log);
-  const sync = new TodoistSync({ store, tasks, access, client, bus, log, background });
   const rewards: CompletionRewards = {
     latestTipShowing: (userId, candidateKey, since) => recommender.latestTipShowing(userId, candidateKey, since),
     give: (userId, tipId, action, options) => recommender.feedback.give(userId, tipId, action, options),
   };
-  const webhooks = new TodoistWebhooks({ db, store, tasks, closes, rewards, bus, log, background, clientSecret: config.todoist.clientSecret });
+  const credit = new CompletionCredit({ rewards, closes, background, log });
+  const sync = new TodoistSync({ store, tasks, access, client, credit, bus, log, background });
+  const webhooks = new TodoistWebhooks({ db, store, tasks, credit, bus, log, background, clientSecret: config.todoist.clientSecret });
   const configured = config.todoist.clientId !== "";
   const connections = new TodoistConnections({ store, client, revokeClient: oneShot, sync, bus, log, background, configured });
   const state = new StateBinding(config.sessionSecret);
@@ -68,7 +70,7 @@ export function createIntegrationsModule({ config, database, bus, log, jobs, out
       [TODOIST]: {
         // A completion Todoist itself reported is not sent back to it.
         complete: (userId, taskId, context) => {
-          if (context.source !== WEBHOOK_FEEDBACK_SOURCE) closes.enqueue(userId, taskId, context.traceparent);
+          if (!TODOIST_FEEDBACK_SOURCES.has(context.source ?? "")) closes.enqueue(userId, taskId, context.traceparent);
         },
         uncomplete: (userId, taskId, since, context) => void closes.undo(userId, taskId, since, context.traceparent),
         touch: (userId, context) => sync.refreshIfStale(userId, { traceparent: context.traceparent }),

@@ -185,6 +185,45 @@ describe("todoist webhooks", () => {
     expect(context.database.db.select().from(tipFeedback).all()).toHaveLength(1);
   });
 
+  test("a completion a sync finds (no webhook) credits the served tip once; a deletion credits nothing; the webhook that follows adds nothing", async () => {
+    const { fake, context, module, account, person, url } = setup({ PYTHON: "python3", ML_TIMEOUT_MS: "2000" });
+    fake.addTask(account.id, { content: "File the taxes", priority: 4, due: { date: "2020-01-01" } });
+    fake.addTask(account.id, { content: "Sort the drawer", priority: 3, due: { date: "2020-01-02" } });
+    await module.sync.syncUser(person.userId);
+    const tip = await recommendTask(context, person);
+    expect(tip.content).toBe("File the taxes");
+    const [taxes, drawer] = fake.activeTasks(account.id);
+
+    const completed = fake.completeTask(account.id, taxes!.id);
+    await module.sync.syncUser(person.userId);
+    await module.idle();
+    await context.modules.recommender.idle();
+    const rows = () => context.database.db.select().from(tipFeedback).where(eq(tipFeedback.userId, person.userId)).all();
+    expect(rows()).toMatchObject([{ tipId: tip.id, action: "done", reward: 1, source: "todoist_sync", banditAppliedAt: expect.any(Number) }]);
+    const pulls = () => context.modules.recommender.bandits.get(person.userId, "linucb")?.pulls;
+    expect(pulls()).toBe(1);
+    // Completed upstream already: nothing is sent back to close it.
+    expect(context.database.sqlite.query("SELECT count(*) AS n FROM outbox").get()).toEqual({ n: 0 });
+
+    // Todoist's webhook for the same completion comes late, and another sync runs: still one reward.
+    await fake.deliverWebhook(url, { name: "item:completed", data: completed });
+    await module.sync.syncUser(person.userId);
+    await module.idle();
+    await context.modules.recommender.idle();
+    expect(rows()).toHaveLength(1);
+    expect(pulls()).toBe(1);
+
+    // A shown task deleted in Todoist is no completion: asked, Todoist answers 404, and nothing is credited.
+    const second = await recommendTask(context, person);
+    expect(second.content).toBe("Sort the drawer");
+    fake.deleteTask(account.id, drawer!.id);
+    const asked = fake.count("GET", new RegExp(`/tasks/${drawer!.id}$`));
+    await module.sync.syncUser(person.userId);
+    await module.idle();
+    expect(fake.count("GET", new RegExp(`/tasks/${drawer!.id}$`))).toBe(asked + 1);
+    expect(rows()).toHaveLength(1);
+  });
+
   test("no reward for a tip already answered in oO, served over 24 h ago, or never served", async () => {
     const { fake, context, module, account, person, url } = setup();
     const [answered, old, unseen] = ["Answered", "Old", "Unseen"].map((content, index) =>

@@ -1,6 +1,6 @@
 import { CappedMap, PER_PERSON_CACHE_LIMIT } from "../../capped-map.ts";
 import type { BusEvent, EventBus } from "../../events/bus.ts";
-import { continueTrace } from "../../trace.ts";
+import { continueTrace, traceIdOf } from "../../trace.ts";
 import type { Background } from "../../jobs/background.ts";
 import { Pacer, yieldToServer } from "../../jobs/pacer.ts";
 import { SingleFlight } from "../../jobs/single-flight.ts";
@@ -8,7 +8,8 @@ import type { Logger } from "../../log.ts";
 import { SECOND_MS } from "../../time.ts";
 import type { IntegrationStore } from "../store.ts";
 import { IntegrationUnavailable, TODOIST, type TodoistAccess } from "./access.ts";
-import { type CallOptions, type TodoistClient, TodoistAuthError, TodoistError, type TodoistTaskList } from "./client.ts";
+import { type CallOptions, type TodoistClient, TodoistAuthError, TodoistError, TodoistNotFoundError, type TodoistTaskList } from "./client.ts";
+import { type CompletionCredit, SYNC_FEEDBACK_SOURCE } from "./completion-credit.ts";
 import type { SyncCounts, TodoistTaskStore } from "./task-store.ts";
 import { normalizeTask, type TodoistTask } from "./tasks.ts";
 
@@ -32,6 +33,8 @@ export interface TodoistSyncDeps {
   tasks: TodoistTaskStore;
   access: TodoistAccess;
   client: TodoistClient;
+  /** The delayed reward of a task found completed. */
+  credit: CompletionCredit;
   bus: EventBus;
   log: Logger;
   background: Background;
@@ -134,11 +137,35 @@ export class TodoistSync {
       const announce = (counts: SyncCounts) => {
         synced = this.deps.bus.record("signals.task.synced", { provider: TODOIST, ...counts }, userId);
       };
-      const counts = this.deps.tasks.replaceAll(userId, row.id, normalized, { keep, startedAt, announce });
+      const counts = this.deps.tasks.replaceAll(userId, row.id, normalized, { keep, startedAt, announce, onRemoved: (taskId) => removed.push(taskId) });
       if (synced) this.deps.bus.deliver(synced);
       return counts;
     };
-    return pacer ? pacer.run(apply) : yieldToServer().then(apply);
+    const removed: string[] = [];
+    const counts = await (pacer ? pacer.run(apply) : yieldToServer().then(apply));
+    await this.creditCompletions(userId, removed, options);
+    return counts;
+  }
+
+  /**
+   * A task gone from the listing was completed or deleted; only Todoist can say which. Asked for the
+   * few that a tip showed within the reward window and nobody answered, and a completed one credits
+   * that tip (once: a webhook may have credited it already). Best effort: a failure leaves it be.
+   */
+  private async creditCompletions(userId: string, removed: string[], options: CallOptions) {
+    const { credit, access, client, log } = this.deps;
+    const now = Date.now();
+    for (const taskId of removed) {
+      if (options.signal?.aborted) return;
+      if (!credit.creditable(userId, taskId, now)) continue;
+      try {
+        const task = await access.withToken(userId, (token) => client.getTask(token, taskId, options), options);
+        if (task.checked === true || task.completed_at) credit.credit(userId, task, SYNC_FEEDBACK_SOURCE, now, traceIdOf(options.traceparent));
+      } catch (error) {
+        if (error instanceof TodoistNotFoundError) continue;
+        log.warn({ userId, taskId, reason: safeReason(error) }, "todoist: could not tell whether a shown task was completed");
+      }
+    }
   }
 }
 

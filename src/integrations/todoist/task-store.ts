@@ -120,15 +120,16 @@ export class TodoistTaskStore {
    * rewritten, unchanged ones left alone (a second sync writes nothing), missing ones removed.
    * Kept as they are: tasks in `keep` (listed but unreadable), tasks with a pending close, and
    * rows a webhook wrote after the listing started. Null when the integration went away meanwhile.
-   * `announce` runs inside the same transaction, so an event it records lands in the same commit.
+   * `announce` runs inside the same transaction, so an event it records lands in the same commit;
+   * `onRemoved` hears of each task removed (completed or deleted in Todoist: the listing cannot tell).
    */
   replaceAll(
     userId: string,
     integrationId: number,
     listing: TodoistTask[],
-    options: { keep: Set<string>; startedAt: number; now?: number; announce?: (counts: SyncCounts) => void },
+    options: { keep: Set<string>; startedAt: number; now?: number; announce?: (counts: SyncCounts) => void; onRemoved?: (taskId: string) => void },
   ): SyncCounts | null {
-    const { keep, startedAt, now = Date.now(), announce } = options;
+    const { keep, startedAt, now = Date.now(), announce, onRemoved } = options;
     const { statements } = this;
     return this.db.transaction(() => {
       if (!statements.liveIntegration.get({ integrationId })) return null;
@@ -154,6 +155,7 @@ export class TodoistTaskStore {
       for (const row of existing.values()) {
         if (listed.has(row.externalId) || keep.has(row.externalId) || row.syncedAt > startedAt) continue;
         this.rows.remove(userId, row.externalId);
+        onRemoved?.(row.externalId);
         removed++;
       }
       const total = existing.size + added - removed;

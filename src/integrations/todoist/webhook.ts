@@ -12,12 +12,10 @@ import { WebhookEnvelope, type WebhookResult } from "../model.ts";
 import type { IntegrationRow, IntegrationStore } from "../store.ts";
 import { taskKey } from "../task-source.ts";
 import { TODOIST } from "./access.ts";
-import type { TodoistCloses } from "./close-task.ts";
+import { type CompletionCredit, WEBHOOK_FEEDBACK_SOURCE } from "./completion-credit.ts";
 import type { SyncCounts, TodoistTaskStore } from "./task-store.ts";
 import { normalizeTask, parseInstant, type TodoistApiTask, TodoistApiTaskSchema } from "./tasks.ts";
 
-/** A completion in Todoist counts for a tip served this long before. */
-export const REWARD_WINDOW_MS = DAY_MS;
 /** Delivery ids are kept this long; Todoist stops retrying well before. */
 export const DELIVERY_RETENTION_MS = 7 * DAY_MS;
 /** Todoist's payloads are a few KB; anything this large is not one of them. */
@@ -44,8 +42,6 @@ export function verifySignature(body: Uint8Array, header: string | null, secret:
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-/** An RFC 3339 timestamp of an event, or null when missing or unreadable. */
-const instantOf = (value: string | null | undefined) => (value ? (parseInstant(value) ?? null) : null);
 
 /** The task an item event carries; a deletion needs no more than its id. */
 function taskOf(event: string, data: unknown): TodoistApiTask | null {
@@ -57,24 +53,12 @@ function taskOf(event: string, data: unknown): TodoistApiTask | null {
 
 /** What became of a verified delivery (a refused one throws an `AppError`). */
 
-/** The feedback source of a completion Todoist reported: such a "done" is not sent back to Todoist. */
-export const WEBHOOK_FEEDBACK_SOURCE = "todoist_webhook";
-
-/** What the delayed reward needs from the recommender, which owns the tips and their feedback. */
-export interface CompletionRewards {
-  /** The latest tip that showed this candidate, served at `since` or later, and when it was answered. */
-  latestTipShowing(userId: string, candidateKey: string, since: number): { id: string; servedAt: number; actedAt: number | null } | undefined;
-  /** The normal feedback path (bandit update, side effects), here a "done" reported by the provider. */
-  give(userId: string, tipId: string, action: "done", options: { source: string; now: number }): Promise<unknown>;
-}
-
 export interface TodoistWebhooksDeps {
   db: Db;
   store: IntegrationStore;
   tasks: TodoistTaskStore;
-  closes: Pick<TodoistCloses, "closedSince">;
-  /** The recommender's side of the delayed reward. */
-  rewards: CompletionRewards;
+  /** The delayed reward of a completion reported here. */
+  credit: CompletionCredit;
   bus: EventBus;
   log: Logger;
   background: Background;
@@ -137,7 +121,9 @@ export class TodoistWebhooks {
     for (const { target, counts } of changes) {
       if (counts) this.deps.bus.publish("signals.task.synced", { provider: TODOIST, ...counts }, target.userId);
     }
-    if (task && event === "item:completed") for (const target of targets) this.reward(target.userId, task, now, headers.traceId);
+    if (task && event === "item:completed") {
+      for (const target of targets) this.deps.credit.credit(target.userId, task, WEBHOOK_FEEDBACK_SOURCE, now, headers.traceId);
+    }
     log.info({ ...fields, users: targets.length }, "todoist webhook applied");
     return changes.length > 0 ? "applied" : "ignored";
   }
@@ -169,24 +155,5 @@ export class TodoistWebhooks {
     }
     if (counts.added + counts.updated + counts.removed === 0) return null;
     return { total: tasks.recount(target.userId, now), ...counts };
-  }
-
-  /**
-   * The delayed reward: the latest tip showing this task, served within the window and not
-   * reacted to, gets a "done" from Todoist, once (feedback is unique per tip and action). A close
-   * oO itself sent for this task echoes back here and is not a second reward.
-   */
-  private reward(userId: string, task: TodoistApiTask, now: number, traceId?: string) {
-    const { rewards, background, log } = this.deps;
-    const latest = rewards.latestTipShowing(userId, taskKey(TODOIST, task.id), now - REWARD_WINDOW_MS);
-    if (!latest || latest.actedAt !== null) return;
-    const closedByUs = this.deps.closes.closedSince(userId, task.id, latest.servedAt);
-    if (closedByUs) return;
-    // Dated at the completion, so a recurring task's next occurrence (changed at that moment) shows again.
-    const completedAt = instantOf(task.completed_at) ?? instantOf(task.updated_at);
-    const at = completedAt === null ? now : Math.max(latest.servedAt, Math.min(now, completedAt - 1));
-    const given = rewards.give(userId, latest.id, "done", { source: WEBHOOK_FEEDBACK_SOURCE, now: at });
-    log.info({ traceId, userId, tipId: latest.id }, "todoist completion rewarded a served tip");
-    background.run("todoist.reward", () => given, { userId, tipId: latest.id });
   }
 }
