@@ -6,6 +6,7 @@
 LOG.jsonl holds one decision per line:
 
     {"candidates": K, "groups": ["task", "advice", ...] (K labels, optional),
+     "xs": [[...], ...] (K feature vectors of one version, optional),
      "action": i, "propensity": p, "reward": r,
      "targets": {"heuristic": j, ...}}
 
@@ -15,9 +16,11 @@ target is the index a policy would have picked there (a deterministic policy, su
 policy logged beside the serving one). The uniform random policy is always evaluated as "random".
 
 For every target: IPS (mean of w r, w = pi(a) / p), SNIPS (sum w r / sum w) and DR (a direct model
-q(group) fitted on the log, corrected by w (r - q)), each with a 95 % bootstrap interval over
+q fitted on the log, corrected by w (r - q)), each with a 95 % bootstrap interval over
 decisions, and the effective sample size (sum w)^2 / sum w^2, the number of decisions the estimate
-is worth. Also the logged policy's own mean reward. Refuses, with one clear line, a log without
+is worth. The direct model is a ridge regression of the reward on the candidates' vectors when every
+decision carries "xs" (so a feature version can be tried on a log older than it), else the mean
+reward of each group. Also the logged policy's own mean reward. Refuses, with one clear line, a log without
 propensities or smaller than --min-decisions. Output: one JSON object on stdout.
 
 numpy makes a million decisions take seconds; without it the same computation runs in plain Python.
@@ -58,8 +61,48 @@ def read_log(lines):
         groups = row.get("groups") or ["all"] * k
         if len(groups) != k:
             raise Refused(f"line {number}: groups must label each of the {k} candidates")
-        decisions.append({"k": k, "action": action, "propensity": float(propensity), "reward": float(reward), "groups": groups, "targets": row.get("targets") or {}})
+        xs = row.get("xs")
+        if xs is not None and (
+            type(xs) is not list or len(xs) != k or any(type(x) is not list or len(x) != len(xs[0]) or not all(type(v) in (int, float) for v in x) for x in xs)
+        ):
+            raise Refused(f"line {number}: xs must hold one vector of numbers, all of one length, for each of the {k} candidates")
+        decisions.append({"k": k, "action": action, "propensity": float(propensity), "reward": float(reward), "groups": groups, "xs": xs, "targets": row.get("targets") or {}})
     return decisions
+
+
+def solve(matrix, vector):
+    """x with matrix x = vector, for a symmetric positive definite matrix (Gauss-Jordan, partial pivoting)."""
+    if numpy is not None:
+        return [float(value) for value in numpy.linalg.solve(numpy.array(matrix), numpy.array(vector))]
+    n = len(vector)
+    work = [list(row) + [vector[i]] for i, row in enumerate(matrix)]
+    for column in range(n):
+        pivot = max(range(column, n), key=lambda row: abs(work[row][column]))
+        work[column], work[pivot] = work[pivot], work[column]
+        scale = work[column][column]
+        work[column] = [value / scale for value in work[column]]
+        for row in range(n):
+            if row != column and work[row][column] != 0.0:
+                factor = work[row][column]
+                work[row] = [value - factor * pivot_value for value, pivot_value in zip(work[row], work[column])]
+    return [row[n] for row in work]
+
+
+def linear_model(decisions, ridge=1.0):
+    """Weights of a ridge regression of the reward on the served candidates' vectors."""
+    d = len(decisions[0]["xs"][0])
+    if any(len(decision["xs"][0]) != d for decision in decisions):
+        raise Refused("xs must have one length across the log")
+    a = [[ridge if i == j else 0.0 for j in range(d)] for i in range(d)]
+    b = [0.0] * d
+    for decision in decisions:
+        x, r = decision["xs"][decision["action"]], decision["reward"]
+        for i in range(d):
+            b[i] += r * x[i]
+            row = a[i]
+            for j in range(d):
+                row[j] += x[i] * x[j]
+    return solve(a, b)
 
 
 def direct_model(decisions):
@@ -74,26 +117,34 @@ def direct_model(decisions):
     return {group: s / n for group, (s, n) in totals.items()}, overall
 
 
-def per_decision(decisions, target):
-    """For one target: each decision's weight w, IPS term w r, and DR term."""
+def direct_q(decisions):
+    """q(decision, index): the direct model's expected reward of one candidate of a decision."""
+    if all(d["xs"] is not None for d in decisions):
+        weights = linear_model(decisions)
+        return lambda d, index: sum(w * x for w, x in zip(weights, d["xs"][index]))
     model, overall = direct_model(decisions)
-    q = lambda group: model.get(group, overall)
+    return lambda d, index: model.get(d["groups"][index], overall)
+
+
+def per_decision(decisions, target, q=None):
+    """For one target: each decision's weight w, IPS term w r, and DR term."""
+    q = q or direct_q(decisions)
     weights, ips, dr = [], [], []
     for d in decisions:
-        k, action, groups = d["k"], d["action"], d["groups"]
+        k, action = d["k"], d["action"]
         if target == "random":
             probability = 1.0 / k
-            expected_q = sum(q(group) for group in groups) / k
+            expected_q = sum(q(d, index) for index in range(k)) / k
         else:
             pick = d["targets"].get(target)
             if type(pick) is not int or not 0 <= pick < k:
                 raise Refused(f"a decision has no pick of {target}")
             probability = 1.0 if pick == action else 0.0
-            expected_q = q(groups[pick])
+            expected_q = q(d, pick)
         w = probability / d["propensity"]
         weights.append(w)
         ips.append(w * d["reward"])
-        dr.append(expected_q + w * (d["reward"] - q(groups[action])))
+        dr.append(expected_q + w * (d["reward"] - q(d, action)))
     return weights, ips, dr
 
 
@@ -147,10 +198,11 @@ def evaluate(decisions, rounds=200, seed=1, min_decisions=100):
         raise Refused(f"the log holds {len(decisions)} decisions; at least {needed} are needed for an estimate worth reading")
     rng = random.Random(seed)
     names = sorted({name for d in decisions for name in d["targets"]})
+    q = direct_q(decisions)
     result = {"decisions": len(decisions), "logged": {"mean_reward": sum(d["reward"] for d in decisions) / len(decisions)}, "targets": {}}
     for target in ["random", *names]:
         try:
-            weights, ips, dr = per_decision(decisions, target)
+            weights, ips, dr = per_decision(decisions, target, q)
         except Refused as error:
             result["targets"][target] = {"error": str(error)}
             continue

@@ -62,6 +62,32 @@ class EstimatesTest(unittest.TestCase):
 
 
 class RefusalTest(unittest.TestCase):
+    def test_with_vectors_the_direct_model_is_a_regression_on_them(self):
+        # The reward is linear in each candidate's vector; the logger mostly serves candidate 0, the
+        # target picks the best, which the logger seldom served.
+        rng = random.Random(4)
+        weights = [0.8, -0.5, 0.3]
+        lines, truth = [], []
+        for _ in range(3000):
+            xs = [[1.0, rng.random(), rng.random()] for _ in range(6)]
+            values = [sum(w * v for w, v in zip(weights, x)) for x in xs]
+            best = values.index(max(values))
+            action = 0 if rng.random() >= 0.3 else rng.randrange(6)
+            propensity = 0.7 * (action == 0) + 0.3 / 6
+            reward = values[action] + rng.choice((-0.1, 0.1))
+            truth.append(values[best])
+            lines.append({"candidates": 6, "action": action, "propensity": propensity, "reward": reward, "xs": xs, "targets": {"oracle": best}})
+        with_vectors = ope.evaluate(ope.read_log(json.dumps(line) for line in lines))["targets"]["oracle"]
+        without = ope.evaluate(ope.read_log(json.dumps({**line, "xs": None}) for line in lines))["targets"]["oracle"]
+        value = sum(truth) / len(truth)
+        low, high = with_vectors["intervals"]["dr"]
+        self.assertLessEqual(low, value)
+        self.assertGreaterEqual(high, value)
+        # One mean for every candidate leaves the differences between candidates to the importance weights.
+        self.assertLess(high - low, 0.5 * (without["intervals"]["dr"][1] - without["intervals"]["dr"][0]))
+        with self.assertRaisesRegex(ope.Refused, "xs must hold one vector"):
+            ope.read_log([json.dumps({**lines[0], "xs": lines[0]["xs"][:2]})])
+
     def test_a_log_without_propensities_or_too_small_is_refused_with_one_line(self):
         with tempfile.TemporaryDirectory() as directory:
             missing = os.path.join(directory, "missing.jsonl")

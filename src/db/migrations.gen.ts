@@ -7,6 +7,7 @@ import m4 from "../../migrations/0004_served_events_by_tip.sql" with { type: "te
 import m5 from "../../migrations/0005_decision_rows_by_tip_only.sql" with { type: "text" };
 import m6 from "../../migrations/0006_undo.sql" with { type: "text" };
 import m7 from "../../migrations/0007_feature_version.sql" with { type: "text" };
+import m8 from "../../migrations/0008_decision_context.sql" with { type: "text" };
 
 export const embeddedMigrations: { tag: string; sql: string }[] = [
   { tag: "0000_foundation", sql: m0 },
@@ -17,4 +18,5 @@ export const embeddedMigrations: { tag: string; sql: string }[] = [
   { tag: "0005_decision_rows_by_tip_only", sql: m5 },
   { tag: "0006_undo", sql: m6 },
   { tag: "0007_feature_version", sql: m7 },
+  { tag: "0008_decision_context", sql: m8 },
 ];

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Times are integer milliseconds since the epoch, UTC. */
 
@@ -272,6 +272,11 @@ export const tipViews = sqliteTable(
     policy: text("policy").notNull(),
     /** The keys of every candidate considered, in the order each policy's `tip_scores.scores` follow. */
     candidates: text("candidates", { mode: "json" }).$type<string[]>().notNull(),
+    /**
+     * What the decision saw of each candidate, in the same order, and the local clock: enough to
+     * rebuild any feature version's vectors (src/recommender/context.ts). Null before it was kept.
+     */
+    context: blob("context", { mode: "buffer" }),
     servedAt: integer("served_at").notNull(),
     /** Set by the first feedback; a tip that was acted on is not shown again (unless its reaction is undone). */
     actedAt: integer("acted_at"),

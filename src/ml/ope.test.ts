@@ -1,8 +1,12 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { eq } from "drizzle-orm";
+import { tasks, tipScores, tipViews } from "../db/schema.ts";
+import { clockAt, FEATURE_VERSION, FEATURE_VERSIONS, featuresOfAll } from "../recommender/features.ts";
 import { signIn } from "../testing/auth.ts";
 import { createTestApp, type TestContext, tempDir } from "../testing/harness.ts";
-import { opeLine } from "./ope.ts";
+import { HOUR_MS, DAY_MS, MINUTE_MS } from "../time.ts";
+import { opeLine, runOffPolicyEvaluation } from "./ope.ts";
 
 const contexts: TestContext[] = [];
 const cleanups: (() => void)[] = [];
@@ -46,5 +50,66 @@ describe("oo ope", () => {
     // Random served: evaluating random on its own log weighs every decision 1, so IPS is the logged mean.
     expect(result.targets.random.ips).toBeCloseTo(result.logged.mean_reward, 12);
     expect(result.targets.random.effective_sample_size).toBeCloseTo(120, 6);
+  });
+
+  test("every candidate's vector, in any feature version, is rebuilt from the log exactly as serving computed it", async () => {
+    const context = createTestApp();
+    contexts.push(context);
+    const { recommender, pool, settings, decisionLog } = context.modules.recommender;
+    settings.update({ servingPolicy: "heuristic", shadowPolicies: [] });
+    const person = signIn(context.database);
+    const zone = "America/New_York";
+    const user = { id: person.userId, timezone: zone };
+    const start = Date.UTC(2026, 11, 5, 13, 7, 11, 345);
+    // Overdue by a second or by days, due in a second or in a day, undated; added a moment or months ago.
+    const dues = [start - 1000, start - 3 * DAY_MS + 17, start + 999, start + DAY_MS - 1, start + DAY_MS, null];
+    context.database.db
+      .insert(tasks)
+      .values(
+        dues.map((due, index) => ({
+          userId: person.userId,
+          provider: "todoist",
+          externalId: `t${index}`,
+          content: `Task ${index}`,
+          priority: 1 + (index % 4),
+          dueKind: due === null ? null : ("instant" as const),
+          dueValue: due === null ? null : new Date(due).toISOString(),
+          addedAt: start - [1, MINUTE_MS, 5 * DAY_MS + 123, 29.9 * DAY_MS, 31 * DAY_MS, 200 * DAY_MS][index]!,
+          syncedAt: start,
+        })),
+      )
+      .run();
+    pool.invalidate(person.userId);
+    const served: { now: number; visible: ReturnType<typeof pool.visible> }[] = [];
+    for (const offset of [0, 250, 1_400, 9 * HOUR_MS + 3, 2 * DAY_MS + 5 * HOUR_MS]) {
+      const now = start + offset;
+      const visible = pool.visible(person.userId, zone, now);
+      const tip = await recommender.recommend(user, { now }, visible);
+      served.push({ now, visible });
+      const view = context.database.db.select().from(tipViews).where(eq(tipViews.id, tip.id)).get()!;
+      const tasksShown = visible.filter((candidate) => candidate.kind === "todo");
+      // Twelve bytes a task with both dates, four an advice.
+      expect(view.context!.length).toBe(3 + visible.length * 4 + tasksShown.reduce((sum, task) => sum + (task.dueAt !== null ? 4 : 0) + (task.addedAt !== null ? 4 : 0), 0));
+    }
+    for (const version of FEATURE_VERSIONS) {
+      const decisions = decisionLog(0, version);
+      expect(decisions).toHaveLength(served.length);
+      decisions.forEach((decision, index) => {
+        const { now, visible } = served[index]!;
+        expect(decision.vectors).toEqual(featuresOfAll(visible, clockAt(now, zone), version));
+      });
+    }
+    // The serving version's rebuilt vector of the served candidate is the one the decision row logged.
+    const rows = context.database.db.select({ features: tipScores.features, key: tipScores.chosenKey }).from(tipScores).where(eq(tipScores.featureVersion, FEATURE_VERSION)).all();
+    const rebuilt = decisionLog(0, FEATURE_VERSION);
+    rows.forEach((row, index) => expect(rebuilt[index]!.vectors![rebuilt[index]!.candidates.indexOf(row.key)]).toEqual(row.features));
+    expect(decisionLog(0)[0]!.vectors).toBeUndefined();
+    expect(JSON.parse(opeLine(rebuilt[0]!)!).xs).toEqual(rebuilt[0]!.vectors);
+
+    // An unknown version is refused with one line, before anything runs.
+    const dir = tempDir();
+    cleanups.push(() => dir.cleanup());
+    const config = { ...context.config, dataDir: dir.path };
+    expect(await runOffPolicyEvaluation(config, decisionLog, ["--features", "f9"])).toBe(2);
   });
 });

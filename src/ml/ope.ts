@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import opeSource from "../../ml/ope.py" with { type: "text" };
 import type { Config } from "../config.ts";
+import { FEATURE_VERSIONS, type FeatureVersion } from "../recommender/features.ts";
 import type { LoggedDecision } from "../recommender/queries.ts";
 import { DAY_MS } from "../time.ts";
 import { installScripts } from "./worker.ts";
@@ -20,6 +21,7 @@ export function opeLine(decision: LoggedDecision): string | null {
   return JSON.stringify({
     candidates: decision.candidates.length,
     groups: decision.candidates.map(groupOf),
+    ...(decision.vectors ? { xs: decision.vectors } : {}),
     action,
     propensity: decision.propensity,
     reward: decision.reward,
@@ -28,24 +30,40 @@ export function opeLine(decision: LoggedDecision): string | null {
 }
 
 /**
- * `oo ope [--days N]`: exports the decisions of the last N days (default 30) with their rewards
- * into DATA_DIR/ml/decisions.jsonl and runs `ml/ope.py` over it with PYTHON: IPS, SNIPS and DR of
- * random and of every shadow policy, with intervals and effective sample sizes, as one JSON object
- * on stdout. Resolves to its exit code (2 when the log cannot support an estimate, said on stdout).
+ * `oo ope [--days N] [--features VERSION]`: exports the decisions of the last N days (default 30)
+ * with their rewards into DATA_DIR/ml/decisions.jsonl and runs `ml/ope.py` over it with PYTHON:
+ * IPS, SNIPS and DR of random and of every shadow policy, with intervals and effective sample
+ * sizes, as one JSON object on stdout. With --features, every candidate's vector in that version is
+ * rebuilt from the log and DR's direct model regresses the reward on them (any version, also one
+ * newer than the log). Resolves to its exit code (2 when the log cannot support an estimate, said on stdout).
  */
-export async function runOffPolicyEvaluation(config: Config, decisionLog: (since: number) => LoggedDecision[], args: string[]): Promise<number> {
-  const daysAt = args.indexOf("--days");
-  const days = daysAt >= 0 ? Number(args[daysAt + 1]) : 30;
-  if (!Number.isFinite(days) || days <= 0) {
-    process.stdout.write(`${JSON.stringify({ error: "--days must be a positive number" })}\n`);
+export async function runOffPolicyEvaluation(
+  config: Config,
+  decisionLog: (since: number, version?: FeatureVersion) => LoggedDecision[],
+  args: string[],
+): Promise<number> {
+  const refuse = (error: string) => {
+    process.stdout.write(`${JSON.stringify({ error })}\n`);
     return 2;
+  };
+  const option = (name: string) => {
+    const at = args.indexOf(name);
+    return at >= 0 ? args[at + 1] : undefined;
+  };
+  const daysValue = option("--days");
+  const days = daysValue === undefined ? 30 : Number(daysValue);
+  if (!Number.isFinite(days) || days <= 0) return refuse("--days must be a positive number");
+  const version = option("--features");
+  if (version !== undefined && !(FEATURE_VERSIONS as string[]).includes(version)) {
+    return refuse(`--features must be one of ${FEATURE_VERSIONS.join(", ")}`);
   }
   const directory = join(config.dataDir, "ml");
   installScripts(directory, { "ope.py": opeSource });
   const log = join(directory, "decisions.jsonl");
-  const lines = decisionLog(Date.now() - days * DAY_MS).flatMap((decision) => opeLine(decision) ?? []);
+  const lines = decisionLog(Date.now() - days * DAY_MS, version as FeatureVersion | undefined).flatMap((decision) => opeLine(decision) ?? []);
   await Bun.write(log, lines.length > 0 ? `${lines.join("\n")}\n` : "");
-  const rest = daysAt >= 0 ? [...args.slice(0, daysAt), ...args.slice(daysAt + 2)] : args;
+  const ours = new Set(["--days", "--features"]);
+  const rest = args.filter((arg, index) => !ours.has(arg) && !ours.has(args[index - 1] ?? ""));
   const child = Bun.spawn([config.ml.python, join(directory, "ope.py"), log, ...rest], { stdout: "inherit", stderr: "inherit", stdin: "ignore" });
   return child.exited;
 }

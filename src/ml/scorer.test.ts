@@ -274,12 +274,16 @@ describe("scorer child process", () => {
     expect(exploit.scores).toHaveLength(5);
     expect(exploit.scores[0]).toBe(exploit.scores[2]!);
     expect(exploit.scores[1]).toBe(exploit.scores[3]!);
-    // A fresh model scores by the norm of x: the one with the most features on wins, with 1 − ε + ε/K.
+    // A fresh model scores by the norm of x: the one with the most features on wins, with 1 − ε + (ε/2)/K.
     expect(exploit).toMatchObject({ chosen: 4, explored: false, scorerStatus: "ok" });
-    expect(exploit.propensity).toBeCloseTo(0.8 + 0.2 / 5, 12);
-    const explore = await policy.decide({ userId: "u", candidates, features, clock, random: sequence(0.1, 0.5) });
+    expect(exploit.propensity).toBeCloseTo(0.8 + 0.1 / 5, 12);
+    // Half of ε goes uniformly over every candidate, half to the heuristic's pick (the first of these alike advices).
+    const explore = await policy.decide({ userId: "u", candidates, features, clock, random: sequence(0.1, 0.7, 0.5) });
     expect(explore).toMatchObject({ chosen: 2, explored: true });
-    expect(explore.propensity).toBeCloseTo(0.2 / 5, 12);
+    expect(explore.propensity).toBeCloseTo(0.1 / 5, 12);
+    const onHeuristic = await policy.decide({ userId: "u", candidates, features, clock, random: sequence(0.1, 0.3) });
+    expect(onHeuristic).toMatchObject({ chosen: 0, explored: true });
+    expect(onHeuristic.propensity).toBeCloseTo(0.1 + 0.1 / 5, 12);
     database.close();
   });
 

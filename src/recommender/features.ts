@@ -31,7 +31,10 @@ export function clockAt(now: number, timeZone: string): Clock {
   return { now, hour: local.hour, weekday: local.weekday };
 }
 
-type Primitive = (candidate: Candidate, clock: Clock) => number;
+/** What a candidate's vector depends on: what the decision log keeps of each candidate (see context.ts). */
+export type FeatureInput = Pick<Candidate, "kind" | "source" | "category" | "priority" | "dueAt" | "addedAt">;
+
+type Primitive = (candidate: FeatureInput, clock: Clock) => number;
 
 const partOfDay = (part: TimeOfDay): Primitive => (_candidate, clock) => (timeOfDayAt(clock.hour) === part ? 1 : 0);
 
@@ -106,17 +109,17 @@ export function carryVector(x: readonly number[], from: readonly string[], to: r
   return to.map((name) => (index.has(name) ? x[index.get(name)!]! : 0));
 }
 
-export function featuresOf(candidate: Candidate, clock: Clock, version: FeatureVersion = FEATURE_VERSION): number[] {
+export function featuresOf(candidate: FeatureInput, clock: Clock, version: FeatureVersion = FEATURE_VERSION): number[] {
   const rules = compiled.get(version)!;
   return vectorOf(candidate, clock, rules, clockValues(candidate, clock, rules));
 }
 
 /** The clock-only primitives' values (0 in the others' places). */
-function clockValues(anyCandidate: Candidate, clock: Clock, { primitives, clockOnly }: Compiled): number[] {
+function clockValues(anyCandidate: FeatureInput, clock: Clock, { primitives, clockOnly }: Compiled): number[] {
   return primitives.map((value, index) => (clockOnly[index] ? value(anyCandidate, clock) : 0));
 }
 
-function vectorOf(candidate: Candidate, clock: Clock, { primitives, clockOnly, terms }: Compiled, ofClock: number[]): number[] {
+function vectorOf(candidate: FeatureInput, clock: Clock, { primitives, clockOnly, terms }: Compiled, ofClock: number[]): number[] {
   const values = primitives.map((value, index) => (clockOnly[index] ? ofClock[index]! : value(candidate, clock)));
   return terms.map((factors) => {
     let product = values[factors[0]!]!;
@@ -131,7 +134,7 @@ function vectorOf(candidate: Candidate, clock: Clock, { primitives, clockOnly, t
  * share one array, which lets a policy see at a glance which candidates are alike (LinUCB scores
  * each distinct vector once).
  */
-export function featuresOfAll(candidates: Candidate[], clock: Clock, version: FeatureVersion = FEATURE_VERSION): number[][] {
+export function featuresOfAll(candidates: FeatureInput[], clock: Clock, version: FeatureVersion = FEATURE_VERSION): number[][] {
   if (candidates.length === 0) return [];
   const shared = datelessVectors(clock, version);
   const rules = compiled.get(version)!;

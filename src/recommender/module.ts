@@ -5,6 +5,7 @@ import { BanditStore } from "./bandit.ts";
 import { AdviceSource } from "./candidates/advice.ts";
 import { CandidatePool } from "./candidates/index.ts";
 import { LlmPoolSource } from "./candidates/llm-pool.ts";
+import type { FeatureVersion } from "./features.ts";
 import { FeedbackService } from "./feedback.ts";
 import { RecommenderSettingsSchema } from "./model.ts";
 import { adviceLibrary, decisionLog, latestTipShowing, purgeOldDecisions } from "./queries.ts";
@@ -61,8 +62,8 @@ export function createRecommenderModule({ config, database, bus, log, jobs, scor
     feedback,
     /** The latest tip that showed this candidate since `since`, for a provider reporting a completion late. */
     latestTipShowing: (userId: string, candidateKey: string, since: number) => latestTipShowing(db, userId, candidateKey, since),
-    /** The decisions served since `since`, for off-policy evaluation (`oo ope`). */
-    decisionLog: (since: number) => decisionLog(database.sqlite, since),
+    /** The decisions served since `since`, for off-policy evaluation (`oo ope`); with a feature version, every candidate's vector in it. */
+    decisionLog: (since: number, version?: FeatureVersion) => decisionLog(database.sqlite, since, version),
     /** The active advice library, as the simulator reads it (`oo sim`). */
     adviceLibrary: () => adviceLibrary(db),
     /** Resolves once the rewards being applied have reached the bandit (tests). */

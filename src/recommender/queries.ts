@@ -4,6 +4,8 @@ import { changedRows, type Db } from "../db/client.ts";
 import { advice, tipFeedback, tipScores, tipViews } from "../db/schema.ts";
 import { purgeEvents } from "../events/queries.ts";
 import { DAY_MS } from "../time.ts";
+import { decodeContext } from "./context.ts";
+import { type FeatureVersion, featuresOfAll } from "./features.ts";
 
 /** The ids of a person's tips, as a subquery (a person's tip events and decision rows are reached through them). */
 export function tipIdsOf(userId: string): SQL {
@@ -57,16 +59,22 @@ export interface LoggedDecision {
   propensity: number;
   reward: number;
   shadows: Record<string, string>;
+  /** Every candidate's vector in the version asked for, rebuilt from the decision's context; absent for a decision logged before contexts were kept. */
+  vectors?: number[][];
 }
 
 /**
  * The decisions served since `since`, oldest first, each with its standing reaction's reward (0
- * without one). One query over the tips' own indexes; rows are grouped by tip as they come.
+ * without one), and with `version`, every candidate's vector in that feature version. One query
+ * over the tips' own indexes; rows are grouped by tip as they come.
  */
-export function decisionLog(sqlite: Database, since: number): LoggedDecision[] {
+export function decisionLog(sqlite: Database, since: number, version?: FeatureVersion): LoggedDecision[] {
   const rows = sqlite
-    .query<{ id: string; candidates: string; policy: string; serving: number; chosen_key: string; propensity: number; reward: number | null }, [number]>(
-      `SELECT v.id, v.candidates, s.policy, s.serving, s.chosen_key, s.propensity, f.reward
+    .query<
+      { id: string; candidates: string; context: Uint8Array | null; served_at: number; policy: string; serving: number; chosen_key: string; propensity: number; reward: number | null },
+      [number]
+    >(
+      `SELECT v.id, v.candidates, v.context, v.served_at, s.policy, s.serving, s.chosen_key, s.propensity, f.reward
          FROM tip_views v
          JOIN tip_scores s ON s.tip_id = v.id
          LEFT JOIN tip_feedback f ON f.tip_id = v.id AND f.undone_at IS NULL
@@ -74,11 +82,15 @@ export function decisionLog(sqlite: Database, since: number): LoggedDecision[] {
         ORDER BY v.served_at, v.id`,
     )
     .all(since);
-  const decisions: LoggedDecision[] = [];
+  const decisions: (LoggedDecision & { id: string })[] = [];
   let current = null as (LoggedDecision & { id: string }) | null;
   for (const row of rows) {
     if (current?.id !== row.id) {
       current = { id: row.id, candidates: JSON.parse(row.candidates) as string[], servedKey: "", propensity: 0, reward: row.reward ?? 0, shadows: {} };
+      if (version && row.context) {
+        const { clock, candidates } = decodeContext(row.context, row.served_at);
+        current.vectors = featuresOfAll(candidates, clock, version);
+      }
       decisions.push(current);
     }
     if (row.serving) {
@@ -86,5 +98,5 @@ export function decisionLog(sqlite: Database, since: number): LoggedDecision[] {
       current.propensity = row.propensity;
     } else current.shadows[row.policy] = row.chosen_key;
   }
-  return decisions.map(({ candidates, servedKey, propensity, reward, shadows }) => ({ candidates, servedKey, propensity, reward, shadows }));
+  return decisions.map(({ id: _id, ...decision }) => decision);
 }

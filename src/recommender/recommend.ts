@@ -12,6 +12,7 @@ import type { Logger } from "../log.ts";
 import { DAY_MS, HOUR_MS, MINUTE_MS } from "../time.ts";
 import type { BanditStore } from "./bandit.ts";
 import { type Candidate, type CandidatePool, timeOfDayAt } from "./candidates/index.ts";
+import { encodeContext } from "./context.ts";
 import { type Clock, clockAt, FEATURE_VERSION, featuresOfAll } from "./features.ts";
 import { heuristicPolicy } from "./policies/heuristic.ts";
 import { linucbPolicy } from "./policies/linucb.ts";
@@ -139,7 +140,7 @@ export class Recommender {
     this.random = deps.random ?? Math.random;
     this.commits = deps.commits;
     this.insertView = deps.sqlite.query(
-      "INSERT INTO tip_views (id, user_id, candidate_key, kind, source, content, why, policy, candidates, served_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO tip_views (id, user_id, candidate_key, kind, source, content, why, policy, candidates, context, served_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     );
     this.insertScore = deps.sqlite.query(
       `INSERT INTO tip_scores (tip_id, at, policy, policy_version, serving, scores, chosen_key, propensity, features,
@@ -250,13 +251,15 @@ export class Recommender {
     const row = (policy: Policy, decision: Decision, serving: boolean) =>
       decisionRow(tip.id, now, candidates, features, latencyMs, policy, decision, serving);
     const candidateKeys = this.candidateKeysJson(user.id, candidates);
+    // Every candidate's makings, so any feature version's vectors can be rebuilt from the log.
+    const context = encodeContext(candidates, clock);
     const rows: DecisionRow[] = [
       row(served.policy, served.decision, true),
       ...shadows.flatMap((shadow) => (shadow ? [row(shadow.policy, shadow.decision, false)] : [])),
     ];
     // The decision log and its event commit together; the event is announced once committed.
     const servedEvent = await this.commits.write(() => {
-      this.insertView.run(tip.id, user.id, chosen.key, tip.kind, tip.source, tip.content, tip.why, served.policy.name, candidateKeys, now);
+      this.insertView.run(tip.id, user.id, chosen.key, tip.kind, tip.source, tip.content, tip.why, served.policy.name, candidateKeys, context, now);
       for (const values of rows) this.insertScore.run(...values);
       return this.deps.bus.record(
         "signals.tip.served",

@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
 import { banditStates, candidateStates, events, tasks, tipCandidates, tipFeedback, tipScores, tipViews } from "../db/schema.ts";
+import type { CandidatePool } from "./candidates/index.ts";
 import { clockAt, FEATURE_NAMES, FEATURE_VERSION, FEATURE_VERSIONS, featureNames, featuresOf } from "./features.ts";
 
 /** The candidate a decision chose, as the pool has it now. */
-function servedCandidate(context: { pool: { visible(userId: string, zone: string, now: number): { key: string }[] } }, userId: string, key: string) {
-  return context.pool.visible(userId, "Asia/Tokyo", Date.now()).find((candidate) => candidate.key === key)! as Parameters<typeof featuresOf>[0];
+function servedCandidate(context: { pool: Pick<CandidatePool, "visible"> }, userId: string, key: string) {
+  return context.pool.visible(userId, "Asia/Tokyo", Date.now()).find((candidate) => candidate.key === key)!;
 }
 
 /** A serving vector's entry by its name in ml/features.json. */

@@ -65,10 +65,12 @@ export const userOwnedTables: UserOwnedTable[] = (() => {
 const SECRET_COLUMN = /(hash|ciphertext|secret|password|token)$/;
 export const WITHHELD = "[withheld: secret]";
 
+/** A row as the export shows it: secrets withheld, binary columns (a decision's context) in base64. */
 function withoutSecrets(row: Record<string, unknown>, columns: Record<string, SQLiteColumn>): Record<string, unknown> {
   const copy: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(row)) {
-    copy[key] = value !== null && SECRET_COLUMN.test(columns[key]?.name ?? key) ? WITHHELD : value;
+    if (value !== null && SECRET_COLUMN.test(columns[key]?.name ?? key)) copy[key] = WITHHELD;
+    else copy[key] = value instanceof Uint8Array ? Buffer.from(value).toString("base64") : value;
   }
   return copy;
 }
