@@ -188,8 +188,10 @@ export function packScoreRequest(request: ScoreRequest, held?: HeldStates): obje
     if (x.length !== d) throw new ScorerUnavailable("error", `xs[${row}] has ${x.length} values, xs[0] has ${d}`);
     for (let column = 0; exact && column < d; column++) {
       const value = x[column]!;
-      const tenThousandths = Math.round(value * 10_000);
-      if (value >= 0 && value <= Q16_MAX && tenThousandths / 10_000 === value) quantized[row * d + column] = tenThousandths;
+      // Most entries are indicators: 0 is already in place.
+      if (value === 0) continue;
+      const tenThousandths = value === 1 ? 10_000 : Math.round(value * 10_000);
+      if (value > 0 && value <= Q16_MAX && tenThousandths / 10_000 === value) quantized[row * d + column] = tenThousandths;
       else exact = false;
     }
   });

@@ -71,6 +71,8 @@ function primitive(name: string): Primitive {
 
 /** The primitives that read the clock alone: one value for every candidate of a decision. */
 const CLOCK_ONLY = new Set(["bias", "hour_of_day", "day_of_week", "weekend", "morning", "afternoon", "evening", "night"]);
+/** The primitives that read a candidate's dates: the only ones that differ between alike tasks. */
+const DATED = new Set(["is_overdue", "due_soon", "task_age_days"]);
 
 /**
  * Each version compiled once: its distinct primitives, and each term as the indexes of its factors.
@@ -81,6 +83,8 @@ interface Compiled {
   primitives: Primitive[];
   clockOnly: boolean[];
   terms: number[][];
+  /** The terms with a dated factor: all a dated candidate's vector has beyond its dateless twin's. */
+  datedTerms: number[];
 }
 const compiled = new Map<FeatureVersion, Compiled>(
   FEATURE_VERSIONS.map((version) => {
@@ -91,7 +95,8 @@ const compiled = new Map<FeatureVersion, Compiled>(
         return known >= 0 ? known : names.push(name) - 1;
       }),
     );
-    return [version, { primitives: names.map(primitive), clockOnly: names.map((name) => CLOCK_ONLY.has(name)), terms }];
+    const datedTerms = terms.flatMap((factors, index) => (factors.some((factor) => DATED.has(names[factor]!)) ? [index] : []));
+    return [version, { primitives: names.map(primitive), clockOnly: names.map((name) => CLOCK_ONLY.has(name)), terms, datedTerms }];
   }),
 );
 
@@ -119,20 +124,28 @@ function clockValues(anyCandidate: FeatureInput, clock: Clock, { primitives, clo
   return primitives.map((value, index) => (clockOnly[index] ? value(anyCandidate, clock) : 0));
 }
 
-function vectorOf(candidate: FeatureInput, clock: Clock, { primitives, clockOnly, terms }: Compiled, ofClock: number[]): number[] {
-  const values = primitives.map((value, index) => (clockOnly[index] ? ofClock[index]! : value(candidate, clock)));
-  return terms.map((factors) => {
-    let product = values[factors[0]!]!;
-    for (let index = 1; index < factors.length; index++) product *= values[factors[index]!]!;
-    return round(product);
-  });
+function vectorOf(candidate: FeatureInput, clock: Clock, rules: Compiled, ofClock: number[]): number[] {
+  return rules.terms.map((factors) => termOf(factors, candidate, clock, rules, ofClock));
+}
+
+function termOf(factors: number[], candidate: FeatureInput, clock: Clock, { primitives, clockOnly }: Compiled, ofClock: number[]): number {
+  let product = 1;
+  for (const factor of factors) product *= clockOnly[factor] ? ofClock[factor]! : primitives[factor]!(candidate, clock);
+  return round(product);
+}
+
+/** A dated candidate's vector: its dateless twin's (shared by every alike candidate), with the dated terms computed. */
+function withDates(twin: number[], candidate: FeatureInput, clock: Clock, rules: Compiled, ofClock: number[]): number[] {
+  const vector = twin.slice();
+  for (const term of rules.datedTerms) vector[term] = termOf(rules.terms[term]!, candidate, clock, rules, ofClock);
+  return vector;
 }
 
 /**
  * The vectors of one decision's candidates. A candidate without dates (every advice) has a vector
  * that depends on what it is (kind, source, category, priority) and the clock alone, so alike ones
  * share one array, which lets a policy see at a glance which candidates are alike (LinUCB scores
- * each distinct vector once).
+ * each distinct vector once). A dated one (a task) is that vector with its few dated terms set.
  */
 export function featuresOfAll(candidates: FeatureInput[], clock: Clock, version: FeatureVersion = FEATURE_VERSION): number[][] {
   if (candidates.length === 0) return [];
@@ -140,11 +153,11 @@ export function featuresOfAll(candidates: FeatureInput[], clock: Clock, version:
   const rules = compiled.get(version)!;
   const ofClock = clockValues(candidates[0]!, clock, rules);
   return candidates.map((candidate) => {
-    if (candidate.dueAt !== null || candidate.addedAt !== null) return vectorOf(candidate, clock, rules, ofClock);
     const key = `${candidate.kind}|${candidate.source}|${candidate.category ?? ""}|${candidate.priority}`;
-    let vector = shared.get(key);
-    if (!vector) shared.set(key, (vector = vectorOf(candidate, clock, rules, ofClock)));
-    return vector;
+    const dated = candidate.dueAt !== null || candidate.addedAt !== null;
+    let twin = shared.get(key);
+    if (!twin) shared.set(key, (twin = vectorOf(dated ? { ...candidate, dueAt: null, addedAt: null } : candidate, clock, rules, ofClock)));
+    return dated ? withDates(twin, candidate, clock, rules, ofClock) : twin;
   });
 }
 
