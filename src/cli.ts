@@ -8,7 +8,7 @@ export const commands = {
   migrate: "apply database migrations and exit",
   "admin-link": "print a one-time owner sign-in link (valid 1 h; replaces earlier links)",
   "rotate-keys": "re-encrypt every stored provider token under ENCRYPTION_KEY (old keys in ENCRYPTION_KEYS_OLD)",
-  ope: "off-policy evaluation of random and the shadow policies over the last --days N (30) of decisions (JSON)",
+  ope: "off-policy evaluation of random and the shadow policies over the last --days N (30) of decisions, --features V for DR on V's vectors (JSON)",
   sim: "simulate people meeting the policies: --people N --days D --seed S --policies linucb,heuristic,random --features f1,f2 (JSON lines)",
 } as const;
 

@@ -80,10 +80,10 @@ export const RecommenderSettingsSchema = t.Object({
   servingPolicy: t.Union(PolicyNameSchema.anyOf, { default: "linucb" }),
   /** Policies that score every decision and log their pick without serving it. */
   shadowPolicies: t.Array(PolicyNameSchema, { default: ["heuristic"], uniqueItems: true }),
-  /** The serving pick's exploration: the best candidate with probability 1 − ε, else one at random. */
+  /** The serving pick's exploration: the best candidate with probability 1 − ε; else LinUCB takes the heuristic's pick or one at random, half and half (the heuristic: one at random). */
   epsilon: t.Number({ minimum: 0, maximum: 1, default: 0.1 }),
-  /** LinUCB's exploration bonus weight. */
-  alpha: t.Number({ minimum: 0, maximum: 100, default: 1 }),
+  /** LinUCB's exploration bonus weight (0.3: what does best with f2 in the simulator, `scripts/bench/sim.ts`). */
+  alpha: t.Number({ minimum: 0, maximum: 100, default: 0.3 }),
   snoozeHours: t.Number({ exclusiveMinimum: 0, maximum: 24 * 14, default: 3 }),
   /**
    * What each reaction is worth to the bandit, between -1 and 1 (the reward of its decision). A done

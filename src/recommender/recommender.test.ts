@@ -120,7 +120,8 @@ describe("POST /api/recommend", () => {
     expect(serving.features).toHaveLength(FEATURE_NAMES.length);
     // Scores are logged as the scorer gave them: recomputed from the logged vector, the very same double.
     const chosenAt = view.candidates.indexOf(view.candidateKey);
-    const again = await context.scorer.score({ policy: "linucb", params: { alpha: 1, detail: false }, state: null, xs: [serving.features] });
+    const { alpha } = context.settings.get();
+    const again = await context.scorer.score({ policy: "linucb", params: { alpha, detail: false }, state: null, xs: [serving.features] });
     expect(serving.scores[chosenAt]).toBe(again.scores[0]!);
     // Every candidate considered, once per decision, with each policy's scores in that order.
     expect(view.candidates.length).toBeGreaterThan(3);
