@@ -29,8 +29,17 @@ numpy makes a million decisions take seconds; without it the same computation ru
 import argparse
 import json
 import math
+import os
 import random
 import sys
+
+if __package__:
+    from . import linucb
+else:
+    # Run as a script, as `oo ope` runs it: linucb.py sits next to this file.
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    sys.dont_write_bytecode = True
+    import linucb
 
 try:
     import numpy
@@ -70,24 +79,6 @@ def read_log(lines):
     return decisions
 
 
-def solve(matrix, vector):
-    """x with matrix x = vector, for a symmetric positive definite matrix (Gauss-Jordan, partial pivoting)."""
-    if numpy is not None:
-        return [float(value) for value in numpy.linalg.solve(numpy.array(matrix), numpy.array(vector))]
-    n = len(vector)
-    work = [list(row) + [vector[i]] for i, row in enumerate(matrix)]
-    for column in range(n):
-        pivot = max(range(column, n), key=lambda row: abs(work[row][column]))
-        work[column], work[pivot] = work[pivot], work[column]
-        scale = work[column][column]
-        work[column] = [value / scale for value in work[column]]
-        for row in range(n):
-            if row != column and work[row][column] != 0.0:
-                factor = work[row][column]
-                work[row] = [value - factor * pivot_value for value, pivot_value in zip(work[row], work[column])]
-    return [row[n] for row in work]
-
-
 def linear_model(decisions, ridge=1.0):
     """Weights of a ridge regression of the reward on the served candidates' vectors."""
     d = len(decisions[0]["xs"][0])
@@ -102,7 +93,8 @@ def linear_model(decisions, ridge=1.0):
             row = a[i]
             for j in range(d):
                 row[j] += x[i] * x[j]
-    return solve(a, b)
+    a_inv = linucb.inverse(a)
+    return [sum(row[j] * b[j] for j in range(d)) for row in a_inv]
 
 
 def direct_model(decisions):

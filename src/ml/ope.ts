@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import linucbSource from "../../ml/linucb.py" with { type: "text" };
 import opeSource from "../../ml/ope.py" with { type: "text" };
 import type { Config } from "../config.ts";
 import { FEATURE_VERSIONS, type FeatureVersion } from "../recommender/features.ts";
@@ -58,7 +59,7 @@ export async function runOffPolicyEvaluation(
     return refuse(`--features must be one of ${FEATURE_VERSIONS.join(", ")}`);
   }
   const directory = join(config.dataDir, "ml");
-  installScripts(directory, { "ope.py": opeSource });
+  installScripts(directory, { "ope.py": opeSource, "linucb.py": linucbSource });
   const log = join(directory, "decisions.jsonl");
   const lines = decisionLog(Date.now() - days * DAY_MS, version as FeatureVersion | undefined).flatMap((decision) => opeLine(decision) ?? []);
   await Bun.write(log, lines.length > 0 ? `${lines.join("\n")}\n` : "");
