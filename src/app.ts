@@ -12,6 +12,7 @@ import { integrationRoutes, TODOIST_WEBHOOK_PATH } from "./integrations/index.ts
 import { CONNECT_TODOIST_URL } from "./integrations/page.ts";
 import { MAX_WEBHOOK_BYTES } from "./integrations/todoist/webhook.ts";
 import { legalRoutes } from "./legal/index.ts";
+import { notifierRoutes } from "./notifier/index.ts";
 import { recommenderRoutes } from "./recommender/index.ts";
 import type { Runtime } from "./runtime.ts";
 import { userRoutes } from "./user/index.ts";
@@ -67,6 +68,7 @@ export function createApp(runtime: Runtime) {
       .use(legalRoutes(runtime))
       .use(recommenderRoutes(runtime))
       .use(integrationRoutes(runtime))
+      .use(notifierRoutes(runtime))
   );
 }
 

@@ -55,6 +55,8 @@ describe("parseConfig", () => {
     ["ML_SERVING_URL", "localhost:8000", /invalid ML_SERVING_URL/],
     ["NATS_URL", "not a url", /invalid NATS_URL: must be nats:\/\//],
     ["VAPID_SUBJECT", "bogus", /invalid VAPID_SUBJECT: must be a mailto: address or an https: URL/],
+    ["VAPID_PUBLIC_KEY", "test-public", /^invalid VAPID_PUBLIC_KEY: must be 65 bytes in base64url$/],
+    ["VAPID_PRIVATE_KEY", Buffer.alloc(32).toString("base64"), /^invalid VAPID_PRIVATE_KEY: must be 32 bytes in base64url$/],
     ["TRUSTED_PROXIES", "10.0.0.0/8, proxy.local", /invalid TRUSTED_PROXIES: must be a comma list of IP addresses and CIDR ranges \("proxy.local" is neither\)/],
     ["TRUSTED_PROXIES", "10.0.0.0/33", /invalid TRUSTED_PROXIES: .*"10.0.0.0\/33"/],
     ["TRUSTED_PROXIES", "fd00::/129", /invalid TRUSTED_PROXIES/],
@@ -81,7 +83,7 @@ describe("parseConfig", () => {
   test("credentials that only work as a pair are refused alone, naming the missing one", () => {
     expect(problemOf({ GOOGLE_CLIENT_ID: "id" })).toEqual({ variable: "GOOGLE_CLIENT_SECRET", message: "invalid GOOGLE_CLIENT_SECRET: must be set together with GOOGLE_CLIENT_ID" });
     expect(problemOf({ TODOIST_CLIENT_SECRET: "s" }).variable).toBe("TODOIST_CLIENT_ID");
-    expect(problemOf({ VAPID_PUBLIC_KEY: "p" }).variable).toBe("VAPID_PRIVATE_KEY");
+    expect(problemOf({ VAPID_PUBLIC_KEY: Buffer.alloc(65, 4).toString("base64url") }).variable).toBe("VAPID_PRIVATE_KEY");
     expect(parseConfig({ NATS_URL: "nats://a:4222,tls://b:4222", VAPID_SUBJECT: "https://oo.example" }).natsUrl).toBe("nats://a:4222,tls://b:4222");
   });
 

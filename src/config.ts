@@ -36,6 +36,9 @@ const vapidSubject = (value: string) =>
   value === "" || /^mailto:[^@\s]+@[^@\s]+$/.test(value) || /^https:\/\/\S+$/.test(value)
     ? undefined
     : "must be a mailto: address or an https: URL";
+/** A VAPID key as `web-push` takes it: base64url of an uncompressed P-256 point (65 bytes) or of its private scalar (32). */
+const vapidKey = (bytes: number) => (value: string) =>
+  value === "" || (/^[A-Za-z0-9_-]+$/.test(value) && Buffer.from(value, "base64url").length === bytes) ? undefined : `must be ${bytes} bytes in base64url`;
 const encryptionKey = (value: string) =>
   value === "" || decodeKey(value) ? undefined : "must be 32 bytes, as 64 hex characters or base64";
 const keyList = (value: string) =>
@@ -95,8 +98,8 @@ export const variables = {
   LLM_MODEL: text("LLM model for tip generation"),
   LLM_JUDGE_MODEL: text("LLM model for offline judging"),
   TIP_PROMPT_VERSION: text("prompt variant(s), comma list for A/B (empty = newest)"),
-  VAPID_PUBLIC_KEY: text("web push public key (generated when empty)"),
-  VAPID_PRIVATE_KEY: text("web push private key (generated when empty)"),
+  VAPID_PUBLIC_KEY: { ...text("web push public key (generated when empty)"), check: vapidKey(65) },
+  VAPID_PRIVATE_KEY: { ...text("web push private key (generated when empty)"), check: vapidKey(32) },
   VAPID_SUBJECT: { ...text("web push contact, mailto: or https: (default mailto:admin@<API host>)"), check: vapidSubject },
   UNDO_SECONDS: integer("how long an action on a tip can be undone; a Todoist close waits this long (0 = no undo)", "30", 0, 600),
   RETENTION_DAYS: integer("days to keep tip_scores and tip_feedback", "30", 1, 3650),

@@ -6,6 +6,7 @@ import { migrate } from "./db/migrate.ts";
 import { SettingsStore } from "./db/settings.ts";
 import { EventBus } from "./events/bus.ts";
 import { createIntegrationsModule } from "./integrations/module.ts";
+import { createNotifierModule } from "./notifier/module.ts";
 import { Outbox } from "./jobs/outbox.ts";
 import { JobRunner } from "./jobs/runner.ts";
 import type { Logger } from "./log.ts";
@@ -91,7 +92,8 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
   const user = createUserModule(kernel);
   const recommender = createRecommenderModule(kernel);
   const integrations = createIntegrationsModule(kernel, { recommender });
-  const modules = { auth, user, recommender, integrations };
+  const notifier = createNotifierModule(kernel);
+  const modules = { auth, user, recommender, integrations, notifier };
 
   let checkpointer: Checkpointer | null = null;
   let state: "built" | "started" | "stopped" = "built";

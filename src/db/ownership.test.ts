@@ -30,6 +30,8 @@ const OWNERS: Record<string, string[]> = {
   tip_scores: ["recommender/"],
   tip_feedback: ["recommender/"],
   bandit_states: ["recommender/"],
+  push_subscriptions: ["notifier/"],
+  push_deliveries: ["notifier/"],
 };
 
 /** Export and erasure walk the whole schema by design, so a table added later is covered; the client hands drizzle the schema for its types. */

@@ -380,3 +380,48 @@ export const banditStates = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.userId, table.policy] })],
 );
+
+/** A browser's web push subscription: one per device (endpoint), several per person. */
+export const pushSubscriptions = sqliteTable(
+  "push_subscriptions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** The push service's URL for this device; whoever holds it can send to it, so it is never logged. */
+    endpoint: text("endpoint").notNull(),
+    /** The browser's P-256 public key and auth secret (base64url), the payload's encryption keys; withheld from the export. */
+    p256dhSecret: text("p256dh_secret").notNull(),
+    authSecret: text("auth_secret").notNull(),
+    /** When the push service says the subscription ends (null: no end given). */
+    expiresAt: integer("expires_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [uniqueIndex("push_subscriptions_endpoint_idx").on(table.endpoint), index("push_subscriptions_user_idx").on(table.userId)],
+);
+
+/** Every attempt to deliver a push: what the console's delivery stats are made of. */
+export const pushDeliveries = sqliteTable(
+  "push_deliveries",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** Null once the subscription is gone (pruned or unsubscribed). */
+    subscriptionId: integer("subscription_id").references(() => pushSubscriptions.id, { onDelete: "set null" }),
+    /** "test", or "tip" with the tip it carried. */
+    kind: text("kind", { enum: ["test", "tip"] }).notNull(),
+    tipId: text("tip_id"),
+    /** sent: the push service took it; retry: it will be tried again; failed: it never will; pruned: the subscription was gone (404/410) and is deleted. */
+    status: text("status", { enum: ["sent", "retry", "failed", "pruned"] }).notNull(),
+    httpStatus: integer("http_status"),
+    latencyMs: real("latency_ms"),
+    /** What went wrong, in words that name no endpoint or key. */
+    error: text("error"),
+    at: integer("at").notNull(),
+  },
+  (table) => [index("push_deliveries_at_idx").on(table.at), index("push_deliveries_user_at_idx").on(table.userId, table.at)],
+);

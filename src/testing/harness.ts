@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import webpush from "web-push";
 import { type App, createApp } from "../app.ts";
 import { type Config, type Env, parseConfig } from "../config.ts";
 import { type DatabaseHandle, openDatabase } from "../db/client.ts";
@@ -13,6 +14,8 @@ import { runTempDir, tempDir } from "./temp-dirs.ts";
 export { tempDir };
 
 export const TEST_KEY = Buffer.alloc(32, 7).toString("base64");
+/** A real key pair (web push checks them), made once per test process. */
+const TEST_VAPID = webpush.generateVAPIDKeys();
 
 /**
  * A valid configuration for tests: fixed secrets, nothing external configured, and no scorer
@@ -23,8 +26,8 @@ export function testConfig(env: Env = {}): Config {
   return parseConfig({
     SESSION_SECRET: "test-session-secret",
     ENCRYPTION_KEY: TEST_KEY,
-    VAPID_PUBLIC_KEY: "test-public",
-    VAPID_PRIVATE_KEY: "test-private",
+    VAPID_PUBLIC_KEY: TEST_VAPID.publicKey,
+    VAPID_PRIVATE_KEY: TEST_VAPID.privateKey,
     DATA_DIR: "/nonexistent-test-data",
     PYTHON: "/nonexistent/python3",
     LOG_LEVEL: "debug",

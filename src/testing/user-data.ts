@@ -59,9 +59,16 @@ export function seedEveryUserTable(sqlite: Database, userId: string): Map<string
   const references = userReferences(sqlite);
   sqlite.run("PRAGMA foreign_keys = OFF");
   try {
-    // Parents come first in the list, so a child row can point at its parent's seeded key.
-    for (const { table } of references) {
-      if (seeded.has(table)) continue;
+    // Parents first, so a child row can point at its parent's seeded key.
+    const tables = [...new Set(references.map((reference) => reference.table))];
+    const parentsOf = (table: string) => references.filter((reference) => reference.table === table && reference.parent).map((reference) => reference.parent!.table);
+    const ordered: string[] = [];
+    while (ordered.length < tables.length) {
+      const ready = tables.filter((table) => !ordered.includes(table) && parentsOf(table).every((parent) => ordered.includes(parent) || !tables.includes(parent)));
+      if (ready.length === 0) throw new Error("user tables reference each other in a cycle");
+      ordered.push(...ready);
+    }
+    for (const table of ordered) {
       const mine = references.filter((reference) => reference.table === table);
       const row: Record<string, string | number> = {};
       for (const column of sqlite.query<{ name: string; type: string }, []>(`PRAGMA table_info("${table}")`).all()) {

@@ -9,6 +9,7 @@
  * runtime) that costs ~44 ms of import on a cold start budgeted at 200 ms. Six endpoints do not
  * need it.
  */
+import { retryAfterMs } from "../../http/retry-after.ts";
 import { randomUUID } from "node:crypto";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import type { Config } from "../../config.ts";
@@ -340,12 +341,8 @@ function errorTag(body: unknown): string | undefined {
 
 /** `Retry-After` in seconds or as an HTTP date, else the `error_extra.retry_after` seconds API v1 puts in the body. */
 function retryAfter(header: string | null, body: unknown): number | null {
-  if (header !== null && header.trim() !== "") {
-    const seconds = Number(header);
-    if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000);
-    const date = Date.parse(header);
-    if (!Number.isNaN(date)) return Math.max(0, date - Date.now());
-  }
+  const fromHeader = retryAfterMs(header);
+  if (fromHeader !== null) return fromHeader;
   const extra = (body as { error_extra?: { retry_after?: unknown } } | null)?.error_extra?.retry_after;
   return typeof extra === "number" && extra >= 0 ? Math.ceil(extra * 1000) : null;
 }

@@ -1,0 +1,38 @@
+import { t } from "elysia";
+
+const base64url = (what: string) => t.String({ minLength: 1, maxLength: 200, pattern: "^[A-Za-z0-9_-]+={0,2}$", error: `${what} must be base64url` });
+
+/** A browser's `PushSubscription.toJSON()`, as `POST /api/push/subscribe` takes it. */
+export const SubscribeBody = t.Object({
+  endpoint: t.String({ minLength: 1, maxLength: 2048 }),
+  keys: t.Object({ p256dh: base64url("keys.p256dh"), auth: base64url("keys.auth") }),
+  expirationTime: t.Optional(t.Union([t.Number({ minimum: 0 }), t.Null()])),
+});
+export type Subscription = typeof SubscribeBody.static;
+
+export const UnsubscribeBody = t.Object({ endpoint: t.String({ minLength: 1, maxLength: 2048 }) });
+
+export const PushKeyResponse = t.Object({ publicKey: t.String() });
+export const SubscribeResponse = t.Object({ ok: t.Literal(true), devices: t.Number() });
+export const UnsubscribeResponse = t.Object({ ok: t.Literal(true), removed: t.Boolean(), devices: t.Number() });
+export const TestPushResponse = t.Object({ ok: t.Literal(true), queued: t.Number() });
+
+/** What a notification carries to the service worker (≤ 1 KB once encrypted). */
+export interface PushMessage {
+  kind: "test" | "tip";
+  text: string;
+  tipId?: string;
+  /** The actions the notification offers (feedback posted straight from the service worker). */
+  actions?: ("done" | "snooze")[];
+}
+
+/** The outbox item of one push to one device. */
+export interface PushSendPayload extends Record<string, unknown> {
+  subscriptionId: number;
+  message: PushMessage;
+  /** Seconds the push service keeps it for an offline device. */
+  ttl: number;
+  urgency: "very-low" | "low" | "normal" | "high";
+  /** Replaces an unread notification with the same topic (≤ 32 URL-safe characters). */
+  topic: string;
+}
