@@ -92,7 +92,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
   const user = createUserModule(kernel);
   const recommender = createRecommenderModule(kernel);
   const integrations = createIntegrationsModule(kernel, { recommender });
-  const notifier = createNotifierModule(kernel);
+  const notifier = createNotifierModule(kernel, { user, recommender });
   const modules = { auth, user, recommender, integrations, notifier };
 
   let checkpointer: Checkpointer | null = null;

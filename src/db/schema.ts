@@ -278,6 +278,8 @@ export const tipViews = sqliteTable(
      */
     context: blob("context", { mode: "buffer" }),
     servedAt: integer("served_at").notNull(),
+    /** Where it was served: on the tip page (or the API), or as a web push. */
+    channel: text("channel", { enum: ["page", "push"] }).notNull().default("page"),
     /** Set by the first feedback; a tip that was acted on is not shown again (unless its reaction is undone). */
     actedAt: integer("acted_at"),
     /** When an undo brought this tip back on screen: it is the current tip again, ahead of any served since. */

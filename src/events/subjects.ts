@@ -19,6 +19,8 @@ export const subjects = {
     policy: Type.String(),
     propensity: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
     scorerStatus: Type.String(),
+    /** Served on the page (or the API), or as a web push; events from before channels were kept have none. */
+    channel: Type.Optional(Type.Union([Type.Literal("page"), Type.Literal("push")])),
   }),
   "signals.tip.feedback": Type.Object({
     tipId: Type.String(),

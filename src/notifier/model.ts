@@ -36,3 +36,22 @@ export interface PushSendPayload extends Record<string, unknown> {
   /** Replaces an unread notification with the same topic (≤ 32 URL-safe characters). */
   topic: string;
 }
+
+/** How the notifier decides, the `notifier.*` settings admins change without a restart. */
+export const NotifierSettingsSchema = t.Object({
+  /** A LinUCB pick scoring at least this is worth a push (besides urgent tasks due within the hour). */
+  scoreThreshold: t.Number({ minimum: -10, maximum: 10, default: 0.8 }),
+  /** Pushes per person per local day, at most. */
+  dailyCap: t.Integer({ minimum: 0, maximum: 24, default: 3 }),
+});
+
+/** Why a round sent a person nothing, one of these; counted per round. */
+export const SKIP_REASONS = ["no_device", "quiet_hours", "page_open", "daily_cap", "nothing_waiting", "not_worth", "duplicate", "failed"] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+export interface RoundResult {
+  at: number;
+  considered: number;
+  sent: number;
+  skipped: Record<SkipReason, number>;
+}

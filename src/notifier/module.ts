@@ -1,22 +1,39 @@
 import { and, count, desc, eq, gte, isNotNull } from "drizzle-orm";
 import { pushDeliveries } from "../db/schema.ts";
+import { reasonOf } from "../errors.ts";
+import type { RecommenderModule } from "../recommender/module.ts";
 import type { Kernel } from "../runtime.ts";
-import { HOUR_MS } from "../time.ts";
+import { DAY_MS, HOUR_MS, MINUTE_MS } from "../time.ts";
+import type { UserModule } from "../user/module.ts";
+import { inQuietHours, startOfLocalDay, worthInterrupting } from "./decide.ts";
 import { PUSH_SEND, pushSendHandler } from "./delivery.ts";
-import type { PushMessage, PushSendPayload, Subscription } from "./model.ts";
+import { NotifierSettingsSchema, type PushMessage, type PushSendPayload, type RoundResult, SKIP_REASONS, type SkipReason, type Subscription } from "./model.ts";
 import { PushSubscriptions } from "./subscriptions.ts";
+
+/** How often a round decides who gets a push. */
+export const ROUND_INTERVAL_MS = 5 * MINUTE_MS;
+/** Someone who had the tip page in front of them this recently needs no push. */
+export const PAGE_OPEN_MS = 10 * MINUTE_MS;
+
+export interface NotifierDeps {
+  user: Pick<UserModule, "pushRecipients">;
+  recommender: Pick<RecommenderModule, "recommender" | "pushesSince">;
+}
 
 /** How long a push service keeps a push for a device that is offline: a tip an hour old is stale. */
 export const PUSH_TTL_SECONDS = 3600;
 
 /**
- * Web push: the browsers' subscriptions, and pushes delivered through the outbox (so a send
- * survives a restart and never holds up a request). Registers the `push.send` outbox handler.
+ * Web push: the browsers' subscriptions, the rounds that decide who gets a tip pushed, and pushes
+ * delivered through the outbox (so a send survives a restart and never holds up a request).
+ * Registers the `push.round` job and the `push.send` outbox handler.
  */
-export function createNotifierModule({ config, database, outbox }: Kernel) {
+export function createNotifierModule({ config, database, outbox, jobs, log, settings: settingsStore }: Kernel, { user, recommender }: NotifierDeps) {
   const { db } = database;
   const subscriptions = new PushSubscriptions(db, config.apiBaseUrl);
+  const settings = settingsStore.section("notifier", NotifierSettingsSchema);
   outbox.register<PushSendPayload>(PUSH_SEND, pushSendHandler({ db, subscriptions, vapid: config.vapid }));
+  let lastRound: RoundResult | null = null;
 
   /** Queues one push to each of the person's devices; returns how many. */
   const sendToDevices = (userId: string, message: PushMessage, options: { topic: string; urgency: PushSendPayload["urgency"]; traceparent?: string }) => {
@@ -32,7 +49,70 @@ export function createNotifierModule({ config, database, outbox }: Kernel) {
     return devices.length;
   };
 
+  /**
+   * One round: for each person who asked for pushes, the tip the serving policy would pick now,
+   * pushed only when it is worth an interruption and never in their quiet hours, past the daily
+   * cap, twice for one candidate within 24 h, or while they had the page open. A push is a served
+   * tip (channel "push", with its propensity), so a reaction to it teaches the bandit.
+   */
+  async function runRound(now = Date.now(), signal?: AbortSignal): Promise<RoundResult> {
+    const { scoreThreshold, dailyCap } = settings.get();
+    const result: RoundResult = { at: now, considered: 0, sent: 0, skipped: Object.fromEntries(SKIP_REASONS.map((reason) => [reason, 0])) as Record<SkipReason, number> };
+    const skip = (reason: SkipReason) => void result.skipped[reason]++;
+    for (const person of user.pushRecipients()) {
+      if (signal?.aborted) break;
+      result.considered++;
+      if (subscriptions.count(person.id) === 0) {
+        skip("no_device");
+        continue;
+      }
+      if (inQuietHours(now, person.timezone, person.quietHoursStart, person.quietHoursEnd)) {
+        skip("quiet_hours");
+        continue;
+      }
+      const seen = recommender.recommender.pageSeenAt(person.id);
+      if (seen !== null && now - seen < PAGE_OPEN_MS) {
+        skip("page_open");
+        continue;
+      }
+      if (recommender.pushesSince(person.id, startOfLocalDay(now, person.timezone)) >= dailyCap) {
+        skip("daily_cap");
+        continue;
+      }
+      try {
+        const choice = await recommender.recommender.choose(person, { now });
+        if (choice.allClear) {
+          skip("nothing_waiting");
+          continue;
+        }
+        const why = worthInterrupting(choice, scoreThreshold);
+        if (why === null) {
+          skip("not_worth");
+          continue;
+        }
+        if (recommender.pushesSince(person.id, now - DAY_MS, choice.chosen.key) > 0) {
+          skip("duplicate");
+          continue;
+        }
+        const tip = await recommender.recommender.serve(person, choice, "push");
+        sendToDevices(person.id, { kind: "tip", tipId: tip.id, text: tip.content, actions: ["done", "snooze"] }, { topic: "oo-tip", urgency: why === "urgent" ? "high" : "normal" });
+        result.sent++;
+      } catch (error) {
+        log.warn({ userId: person.id, reason: reasonOf(error) }, "push round: deciding for a person failed");
+        skip("failed");
+      }
+    }
+    lastRound = result;
+    if (result.considered > 0) log.info({ ...result }, `push round: ${result.sent} sent of ${result.considered}`);
+    return result;
+  }
+  jobs.add({ name: "push.round", intervalMs: ROUND_INTERVAL_MS, startDelayMs: MINUTE_MS, run: (signal) => runRound(Date.now(), signal) });
+
   return {
+    settings,
+    runRound,
+    /** The last round's counts: how many were considered, sent, and skipped for each reason (the console). */
+    lastRound: () => lastRound,
     /** The VAPID public key browsers subscribe with. */
     publicKey: config.vapid.publicKey,
     subscribe: (userId: string, subscription: Subscription) => subscriptions.save(userId, subscription),

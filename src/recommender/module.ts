@@ -8,7 +8,7 @@ import { LlmPoolSource } from "./candidates/llm-pool.ts";
 import type { FeatureVersion } from "./features.ts";
 import { FeedbackService } from "./feedback.ts";
 import { RecommenderSettingsSchema } from "./model.ts";
-import { adviceLibrary, decisionLog, latestTipShowing, purgeOldDecisions } from "./queries.ts";
+import { adviceLibrary, decisionLog, latestTipShowing, purgeOldDecisions, pushesSince } from "./queries.ts";
 import { Recommender } from "./recommend.ts";
 
 /**
@@ -64,6 +64,8 @@ export function createRecommenderModule({ config, database, bus, log, jobs, scor
     latestTipShowing: (userId: string, candidateKey: string, since: number) => latestTipShowing(db, userId, candidateKey, since),
     /** The decisions served since `since`, for off-policy evaluation (`oo ope`); with a feature version, every candidate's vector in it. */
     decisionLog: (since: number, version?: FeatureVersion) => decisionLog(database.sqlite, since, version),
+    /** Tips pushed to the person since `since` (of one candidate, given its key): the notifier's daily cap and dedupe. */
+    pushesSince: (userId: string, since: number, candidateKey?: string) => pushesSince(db, userId, since, candidateKey),
     /** The active advice library, as the simulator reads it (`oo sim`). */
     adviceLibrary: () => adviceLibrary(db),
     /** Resolves once the rewards being applied have reached the bandit (tests). */

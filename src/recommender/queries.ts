@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import { and, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
+import { and, count, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
 import { changedRows, type Db } from "../db/client.ts";
 import { advice, tipFeedback, tipScores, tipViews } from "../db/schema.ts";
 import { purgeEvents } from "../events/queries.ts";
@@ -25,6 +25,13 @@ export function latestTipShowing(db: Db, userId: string, candidateKey: string, s
     .orderBy(desc(tipViews.servedAt))
     .limit(1)
     .get();
+}
+
+/** How many tips were pushed to the person since `since`, and whether this candidate was among them (by the person's own index). */
+export function pushesSince(db: Db, userId: string, since: number, candidateKey?: string): number {
+  const conditions = [eq(tipViews.userId, userId), gte(tipViews.servedAt, since), eq(tipViews.channel, "push")];
+  if (candidateKey !== undefined) conditions.push(eq(tipViews.candidateKey, candidateKey));
+  return db.select({ n: count() }).from(tipViews).where(and(...conditions)).get()!.n;
 }
 
 /**

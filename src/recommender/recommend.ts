@@ -82,6 +82,20 @@ export interface RecommenderDeps {
 
 type DecisionRow = ReturnType<typeof decisionRow>;
 
+/** A decision made and not yet served (`Recommender.choose`). */
+export interface Choice {
+  now: number;
+  clock: Clock;
+  candidates: Candidate[];
+  features: number[][];
+  served: { policy: Policy; decision: Decision };
+  shadows: { policy: Policy; decision: Decision }[];
+  latencyMs: number;
+  chosen: Candidate;
+  /** Nothing was waiting: the choice is the all-clear placeholder. */
+  allClear: boolean;
+}
+
 /** One row of `tip_scores`, in column order. */
 function decisionRow(
   tipId: string,
@@ -133,6 +147,8 @@ export class Recommender {
   private readonly loggedKeys = new CappedMap<string, { candidates: Candidate[]; json: string }>(PER_PERSON_CACHE_LIMIT);
   /** When each person's candidates last gained new members (a sync or a webhook added tasks). */
   private readonly freshSince = new CappedMap<string, number>(PER_PERSON_CACHE_LIMIT);
+  /** When each person last had the tip page serve them: a push never comes while they are looking. */
+  private readonly pageSeen = new CappedMap<string, number>(PER_PERSON_CACHE_LIMIT);
   /** Why the heuristic is standing in for the serving policy, while it is. */
   private fallingBackBecause: ScorerOutcome | null = null;
 
@@ -140,7 +156,7 @@ export class Recommender {
     this.random = deps.random ?? Math.random;
     this.commits = deps.commits;
     this.insertView = deps.sqlite.query(
-      "INSERT INTO tip_views (id, user_id, candidate_key, kind, source, content, why, policy, candidates, context, served_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO tip_views (id, user_id, candidate_key, kind, source, content, why, policy, candidates, context, served_at, channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     );
     this.insertScore = deps.sqlite.query(
       `INSERT INTO tip_scores (tip_id, at, policy, policy_version, serving, scores, chosen_key, propensity, features,
@@ -185,6 +201,7 @@ export class Recommender {
 
   private async shown(user: RecommendUser, options: { now?: number; traceparent?: string } = {}): Promise<{ tip: Tip; allClear: boolean }> {
     const now = options.now ?? Date.now();
+    this.pageSeen.set(user.id, now);
     const { stabilityMinutes } = this.deps.settings.get();
     const since = now - stabilityMinutes * MINUTE_MS;
     const last = this.deps.db
@@ -219,8 +236,17 @@ export class Recommender {
     return { tip: await this.recommend(user, options, visible), allClear: visible.length === 0 };
   }
 
-  /** A new tip; `visible` is the person's visible candidates at `options.now`, when the caller has them already. */
+  /** A new tip on the page (or the API); `visible` is the person's visible candidates at `options.now`, when the caller has them already. */
   async recommend(user: RecommendUser, options: { now?: number; traceparent?: string } = {}, visible?: Candidate[]): Promise<Tip> {
+    this.pageSeen.set(user.id, options.now ?? Date.now());
+    return this.serve(user, await this.choose(user, options, visible), "page");
+  }
+
+  /**
+   * What the serving policy would serve now, with the shadows' picks, not yet served: a caller that
+   * may not show it (a push not worth an interruption) leaves no trace in the decision log.
+   */
+  async choose(user: RecommendUser, options: { now?: number; traceparent?: string } = {}, visible?: Candidate[]): Promise<Choice> {
     const started = performance.now();
     const now = options.now ?? Date.now();
     const settings = this.deps.settings.get();
@@ -236,10 +262,14 @@ export class Recommender {
       ...shadowNames.map((name) => this.decideShadow(this.policy(name, settings), input)),
     ]);
     // When the heuristic stood in for the serving policy, its row is already there: one per policy.
-    const shadows = shadowDecisions.filter((shadow) => shadow?.policy.name !== served.policy.name);
+    const shadows = shadowDecisions.flatMap((shadow) => (shadow && shadow.policy.name !== served.policy.name ? [shadow] : []));
     const latencyMs = Math.round((performance.now() - started) * 100) / 100;
+    return { now, clock, candidates, features, served, shadows, latencyMs, chosen: candidates[served.decision.chosen]!, allClear: visible.length === 0 };
+  }
 
-    const chosen = candidates[served.decision.chosen]!;
+  /** Serves a choice: the tip, its decision log and its `signals.tip.served` event, committed together. */
+  async serve(user: RecommendUser, choice: Choice, channel: "page" | "push"): Promise<Tip> {
+    const { now, clock, candidates, features, served, shadows, latencyMs, chosen } = choice;
     const tip: Tip = {
       // Time-ordered, so the decision log's indexes on tip ids grow at one end.
       id: Bun.randomUUIDv7(),
@@ -253,13 +283,10 @@ export class Recommender {
     const candidateKeys = this.candidateKeysJson(user.id, candidates);
     // Every candidate's makings, so any feature version's vectors can be rebuilt from the log.
     const context = encodeContext(candidates, clock);
-    const rows: DecisionRow[] = [
-      row(served.policy, served.decision, true),
-      ...shadows.flatMap((shadow) => (shadow ? [row(shadow.policy, shadow.decision, false)] : [])),
-    ];
+    const rows: DecisionRow[] = [row(served.policy, served.decision, true), ...shadows.map((shadow) => row(shadow.policy, shadow.decision, false))];
     // The decision log and its event commit together; the event is announced once committed.
     const servedEvent = await this.commits.write(() => {
-      this.insertView.run(tip.id, user.id, chosen.key, tip.kind, tip.source, tip.content, tip.why, served.policy.name, candidateKeys, context, now);
+      this.insertView.run(tip.id, user.id, chosen.key, tip.kind, tip.source, tip.content, tip.why, served.policy.name, candidateKeys, context, now, channel);
       for (const values of rows) this.insertScore.run(...values);
       return this.deps.bus.record(
         "signals.tip.served",
@@ -270,6 +297,7 @@ export class Recommender {
           policy: served.policy.name,
           propensity: served.decision.propensity,
           scorerStatus: served.decision.scorerStatus,
+          channel,
         },
         user.id,
         now,
@@ -277,6 +305,11 @@ export class Recommender {
     });
     this.deps.bus.deliver(servedEvent);
     return tip;
+  }
+
+  /** When the person last had the tip page (or the API) serve them, in this process; null if not since it started. */
+  pageSeenAt(userId: string): number | null {
+    return this.pageSeen.get(userId) ?? null;
   }
 
   /** New candidates arrived for this person: the next view chooses again instead of keeping the tip on screen. */
@@ -288,6 +321,7 @@ export class Recommender {
   forget(userId: string) {
     this.loggedKeys.delete(userId);
     this.freshSince.delete(userId);
+    this.pageSeen.delete(userId);
   }
 
   private candidateKeysJson(userId: string, candidates: Candidate[]): string {

@@ -86,3 +86,12 @@ export function emailsOf(db: Db, userIds: string[]): Map<string, string | null> 
   const rows = db.select({ id: users.id, email: users.email }).from(users).where(inArray(users.id, userIds)).all();
   return new Map(rows.map((row) => [row.id, row.email]));
 }
+
+/** Everyone who asked for pushes, with what deciding one needs: their zone and quiet hours. */
+export function pushRecipients(db: Db) {
+  return db
+    .select({ id: users.id, timezone: users.timezone, quietHoursStart: users.quietHoursStart, quietHoursEnd: users.quietHoursEnd })
+    .from(users)
+    .where(eq(users.pushOptIn, true))
+    .all();
+}

@@ -1,0 +1,1 @@
+ALTER TABLE `tip_views` ADD `channel` text DEFAULT 'page' NOT NULL;
