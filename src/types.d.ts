@@ -32,6 +32,10 @@ declare module "*/tip.js" {
   const path: string;
   export default path;
 }
+declare module "*/push.js" {
+  const path: string;
+  export default path;
+}
 declare module "*/sw.js" {
   const path: string;
   export default path;

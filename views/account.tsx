@@ -1,3 +1,4 @@
+import { assetUrl } from "../src/http/static.ts";
 import type { Profile } from "../src/user/model.ts";
 import { BackToTip, Footer, Layout } from "./layout.tsx";
 
@@ -38,7 +39,7 @@ export interface AccountPageProps {
 export function AccountPage({ profile, timeZones, saved, problem }: AccountPageProps) {
   const zones = timeZones.includes(profile.timezone) ? timeZones : [profile.timezone, ...timeZones];
   return (
-    <Layout title="Account">
+    <Layout title="Account" scripts={[assetUrl("push.js")]}>
       <main>
         <BackToTip />
         <h1>Your account</h1>
@@ -83,6 +84,23 @@ export function AccountPage({ profile, timeZones, saved, problem }: AccountPageP
             <button type="submit">Save</button>
           </p>
         </form>
+
+        {/* Shown by push.js where this browser can take notifications: nothing here works without it. */}
+        <section id="notify" hidden aria-labelledby="notify-title">
+          <h2 id="notify-title">Notifications</h2>
+          <p class="dim" data-push-status role="status" aria-live="polite"></p>
+          <p>
+            <button type="button" data-push-on>
+              Notify me
+            </button>
+            <button type="button" class="quiet" data-push-test hidden>
+              Send a test
+            </button>{" "}
+            <button type="button" class="quiet" data-push-off hidden>
+              Turn off on this device
+            </button>
+          </p>
+        </section>
 
         <h2>Your data</h2>
         <p class="dim">Everything oO stores about you, as one JSON file.</p>

@@ -176,6 +176,20 @@ describe("signed in", () => {
     await page.close();
   });
 
+  test("account: notifications are offered where the browser takes them, and asked for only on the click", async () => {
+    const page = await open("/account", { as: signIn(full.context.database) });
+    const section = page.locator("#notify");
+    await section.waitFor({ state: "visible" });
+    await expect(section.getByRole("status").textContent()).resolves.toContain("never in your quiet hours");
+    expect(await page.evaluate(() => Notification.permission)).toBe("default");
+    await checkPage(page, "account-notifications");
+    // This headless browser refuses the permission: the page says how to change that, and offers nothing that would not work.
+    await section.getByRole("button", { name: "Notify me" }).click();
+    await page.waitForFunction(() => /blocked for this site|could not be turned on here/.test(document.querySelector("[data-push-status]")?.textContent ?? ""));
+    await checkPage(page, "account-notifications-refused");
+    await page.close();
+  });
+
   test("connect on an instance without Todoist", () => visit("connect-unavailable", "/connect", { as: signIn(bare.context.database), app: bare }));
 
   describe("with Todoist connected", () => {

@@ -13,6 +13,8 @@ import screenshotWidePath from "../../views/public/screenshot-wide.png" with { t
 import stylePath from "../../views/public/style.css" with { type: "file" };
 import serviceWorkerPath from "../../views/public/sw.js" with { type: "file" };
 import tipScriptPath from "../../views/public/tip.js" with { type: "file" };
+import pushScriptPath from "../../views/public/push.js" with { type: "file" };
+import badgePath from "../../views/public/badge-72.png" with { type: "file" };
 
 /**
  * Static files live inside the executable (imported `with { type: "file" }`), so they are served by
@@ -48,6 +50,8 @@ const assets = {
   "style.css": load(stylePath, "text/css; charset=utf-8", "style.css", true),
   "htmx.js": load(htmxPath, "text/javascript; charset=utf-8", "htmx.js", true),
   "tip.js": load(tipScriptPath, "text/javascript; charset=utf-8", "tip.js", true),
+  "push.js": load(pushScriptPath, "text/javascript; charset=utf-8", "push.js", true),
+  "badge-72.png": load(badgePath, "image/png", "badge-72.png", false),
   "sw.js": load(serviceWorkerPath, "text/javascript; charset=utf-8", "sw.js", false, NO_CACHE),
   "favicon.ico": load(faviconPath, "image/x-icon", "favicon.ico", false),
   "manifest.webmanifest": load(manifestPath, "application/manifest+json", "manifest.webmanifest", false),

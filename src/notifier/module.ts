@@ -16,7 +16,7 @@ export const ROUND_INTERVAL_MS = 5 * MINUTE_MS;
 export const PAGE_OPEN_MS = 10 * MINUTE_MS;
 
 export interface NotifierDeps {
-  user: Pick<UserModule, "pushRecipients">;
+  user: Pick<UserModule, "pushRecipients" | "updateProfile">;
   recommender: Pick<RecommenderModule, "recommender" | "pushesSince">;
 }
 
@@ -115,8 +115,19 @@ export function createNotifierModule({ config, database, outbox, jobs, log, sett
     lastRound: () => lastRound,
     /** The VAPID public key browsers subscribe with. */
     publicKey: config.vapid.publicKey,
-    subscribe: (userId: string, subscription: Subscription) => subscriptions.save(userId, subscription),
-    unsubscribe: (userId: string, endpoint: string) => ({ removed: subscriptions.remove(userId, endpoint), devices: subscriptions.count(userId) }),
+    /** Keeps a device's subscription; subscribing is asking for pushes. */
+    subscribe(userId: string, subscription: Subscription) {
+      const saved = subscriptions.save(userId, subscription);
+      user.updateProfile(userId, { pushOptIn: true });
+      return saved;
+    },
+    /** Forgets a device; with none left, the person no longer asks for pushes. */
+    unsubscribe(userId: string, endpoint: string) {
+      const removed = subscriptions.remove(userId, endpoint);
+      const devices = subscriptions.count(userId);
+      if (devices === 0) user.updateProfile(userId, { pushOptIn: false });
+      return { removed, devices };
+    },
     devices: (userId: string) => subscriptions.count(userId),
     /** "Send a test push to this person": one to each of their devices. */
     sendTest: (userId: string, traceparent?: string) =>

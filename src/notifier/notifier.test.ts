@@ -46,7 +46,11 @@ describe("push subscriptions", () => {
 
     const phone = await browserSubscription("https://push.example.test/send/phone");
     const laptop = await browserSubscription("https://push.example.test/send/laptop");
+    const optedIn = async (someone: SignedIn) => (await (await call(context, someone, "GET", "/api/user/profile")).json()).pushOptIn;
+    expect(await optedIn(person)).toBe(false);
     expect(await (await call(context, person, "POST", "/api/push/subscribe", phone.json)).json()).toEqual({ ok: true, devices: 1 });
+    // Subscribing a device is asking for pushes; removing the last one stops them.
+    expect(await optedIn(person)).toBe(true);
     const renewed = await browserSubscription(phone.json.endpoint);
     expect(await (await call(context, person, "POST", "/api/push/subscribe", { ...renewed.json, expirationTime: Date.now() + DAY_MS })).json()).toEqual({ ok: true, devices: 1 });
     expect(devices(context, person.userId)[0]).toMatchObject({ p256dhSecret: renewed.json.keys.p256dh, expiresAt: expect.any(Number) });
@@ -59,6 +63,7 @@ describe("push subscriptions", () => {
     expect(devices(context, other.userId)).toHaveLength(1);
 
     expect(await (await call(context, person, "DELETE", "/api/push/subscribe", { endpoint: phone.json.endpoint })).json()).toEqual({ ok: true, removed: true, devices: 0 });
+    expect(await optedIn(person)).toBe(false);
     expect(await (await call(context, person, "DELETE", "/api/push/subscribe", { endpoint: phone.json.endpoint })).json()).toEqual({ ok: true, removed: false, devices: 0 });
     // Someone else's device is not theirs to remove.
     expect(await (await call(context, person, "DELETE", "/api/push/subscribe", { endpoint: laptop.json.endpoint })).json()).toMatchObject({ removed: false });

@@ -112,6 +112,14 @@ describe("push rounds", () => {
 
     // The same candidate is not pushed again within 24 h.
     expect((await notifier.runRound()).skipped.duplicate).toBe(1);
+    // Opened from the notification, the page shows the tip it carried, even after another was served.
+    const other = await (await context.request("/api/recommend", { method: "POST", headers: { cookie: person.cookie } })).json();
+    const opened = await (await context.request(`/?tip=${tip!.id}`, { headers: { cookie: person.cookie } })).text();
+    expect(opened).toContain(`data-tip-id="${tip!.id}"`);
+    // Someone else's tip id shows that person nothing of it.
+    const stranger = signIn(context.database);
+    expect(await (await context.request(`/?tip=${tip!.id}`, { headers: { cookie: stranger.cookie } })).text()).not.toContain(tip!.id);
+    expect(other.tip.id).not.toBe(tip!.id);
     // A reaction from the notification is a reaction to that tip.
     const reacted = await context.request(`/api/tip/${tip!.id}/feedback`, json(person, "POST", { action: "done" }));
     expect(await reacted.json()).toEqual({ ok: true, duplicate: false });

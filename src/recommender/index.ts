@@ -9,8 +9,8 @@ import { FeedbackBody, FeedbackResponse, RecommendResponse, TIP_NOTICES, type Ti
 /** The tip: JSON API, the page, its no-JavaScript forms and htmx fragments. */
 export function recommenderRoutes({ log, modules }: Runtime) {
   const { recommender, feedback } = modules.recommender;
-  const screen = (user: SessionUser, traceparent: string) =>
-    recommender.screen(user, { traceparent, canConnect: () => modules.integrations.offersConnect(user.id) });
+  const screen = (user: SessionUser, traceparent: string, tipId?: string) =>
+    recommender.screen(user, { traceparent, tipId, canConnect: () => modules.integrations.offersConnect(user.id) });
   const isHtmx = (request: Request) => request.headers.get("hx-request") === "true";
   return new Elysia({ name: "recommender" })
     .use(requestContext(log))
@@ -35,7 +35,7 @@ export function recommenderRoutes({ log, modules }: Runtime) {
       async ({ user, set, query, traceparent }) => {
         // Back and forward must not bring a tip already answered out of the browser's cache.
         set.headers["cache-control"] = "no-store";
-        const shown = await screen(user, traceparent);
+        const shown = await screen(user, traceparent, query.tip);
         const notice = query.notice !== undefined && Object.hasOwn(TIP_NOTICES, query.notice) ? TIP_NOTICES[query.notice as TipNotice] : null;
         return TipPage({ screen: notice ? { ...shown, undo: null, notice } : shown, detectTimezone: !user.timezoneConfirmed });
       },

@@ -48,7 +48,8 @@ export const TIP_NOTICES = {
   "undo-late": "Too late to undo that.",
 } as const;
 export type TipNotice = keyof typeof TIP_NOTICES;
-export const TipPageQuery = t.Object({ notice: t.Optional(t.String({ maxLength: 32 })) });
+/** `notice`: one of TIP_NOTICES; `tip`: the tip a notification carried, shown if it still stands. */
+export const TipPageQuery = t.Object({ notice: t.Optional(t.String({ maxLength: 32 })), tip: t.Optional(t.String({ maxLength: 64 })) });
 
 export const RecommendResponse = t.Object({ tip: TipSchema });
 

@@ -185,7 +185,7 @@ export class Recommender {
    * What the tip page shows: the current tip, the undo of the last reaction, and with nothing to
    * suggest, when to look again and (asked only then) whether connecting Todoist is worth offering.
    */
-  async screen(user: RecommendUser, options: { now?: number; traceparent?: string; canConnect: () => boolean }): Promise<TipScreen> {
+  async screen(user: RecommendUser, options: { now?: number; traceparent?: string; tipId?: string; canConnect: () => boolean }): Promise<TipScreen> {
     const now = options.now ?? Date.now();
     const { tip, allClear } = await this.shown(user, { ...options, now });
     const feedback = this.deps.feedback;
@@ -199,9 +199,15 @@ export class Recommender {
     };
   }
 
-  private async shown(user: RecommendUser, options: { now?: number; traceparent?: string } = {}): Promise<{ tip: Tip; allClear: boolean }> {
+  private async shown(user: RecommendUser, options: { now?: number; traceparent?: string; tipId?: string } = {}): Promise<{ tip: Tip; allClear: boolean }> {
     const now = options.now ?? Date.now();
     this.pageSeen.set(user.id, now);
+    // The tip a notification carried, opened from it: shown while it is unanswered and its candidate still visible.
+    if (options.tipId) {
+      const asked = this.deps.db.select().from(tipViews).where(and(eq(tipViews.id, options.tipId), eq(tipViews.userId, user.id))).get();
+      const visible = asked && asked.actedAt === null ? this.deps.pool.visible(user.id, user.timezone, now, { traceparent: options.traceparent }) : [];
+      if (asked && visible.some((candidate) => candidate.key === asked.candidateKey)) return { tip: tipOf(asked), allClear: false };
+    }
     const { stabilityMinutes } = this.deps.settings.get();
     const since = now - stabilityMinutes * MINUTE_MS;
     const last = this.deps.db
