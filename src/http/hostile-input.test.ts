@@ -57,6 +57,15 @@ const ROUTES: Record<string, RouteSpec> = {
   "POST /api/integrations/todoist/connect": { form: true },
   "GET /api/integrations/todoist/callback": {},
   "DELETE /api/integrations/:provider": {},
+  "GET /api/push/key": {},
+  "POST /api/push/subscribe": {
+    body: {
+      endpoint: "https://push.example.test/send/hostile",
+      keys: { p256dh: Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 1)]).toString("base64url"), auth: Buffer.alloc(16, 2).toString("base64url") },
+    },
+  },
+  "DELETE /api/push/subscribe": { body: { endpoint: "https://push.example.test/send/hostile" } },
+  "POST /api/push/test": {},
   "POST /connect/todoist/disconnect": {},
   [`POST ${TODOIST_WEBHOOK_PATH}`]: { signed: true },
 };
