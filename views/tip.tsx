@@ -90,7 +90,13 @@ export function TipCard({ screen }: { screen: TipScreen }) {
           </form>
         </details>
       )}
-      {firstRun && !empty ? <p class="hint dim">One tip at a time. Tap it for what you can do.</p> : ""}
+      {firstRun && !empty ? (
+        <p class="hint dim" data-first-run>
+          One tip at a time. Tap it for what you can do.
+        </p>
+      ) : (
+        ""
+      )}
       {undo ? (
         <form
           class="undo"
@@ -126,11 +132,23 @@ export function TipCard({ screen }: { screen: TipScreen }) {
 
 export function TipPage({ screen, detectTimezone }: { screen: TipScreen; detectTimezone: boolean }) {
   return (
-    <Layout htmx bodyClass="tip-page" scripts={[assetUrl("tip.js")]}>
+    <Layout htmx bodyClass="tip-page" scripts={[assetUrl("tip.js"), assetUrl("push.js")]}>
       <main class="tip-main">
         <h1 class="sr-only">Your tip</h1>
         <TipCard screen={screen} />
       </main>
+      {/* Offered once per device by push.js, where the browser can take notifications; never without it. */}
+      <aside id="push-offer" class="push-offer" hidden aria-label="Notifications">
+        <span data-offer-text role="status">
+          Get a tip as a notification when one is worth it?
+        </span>
+        <button type="button" data-offer-on>
+          Turn on
+        </button>
+        <button type="button" data-offer-later>
+          Not now
+        </button>
+      </aside>
       <nav class="corner" aria-label="More">
         <a href="/connect">connect</a>
         <a href="/account">account</a>

@@ -21,7 +21,8 @@ const WEBHOOK_SECRET = "hostile-input-webhook-secret";
 const context = createTestApp({ TODOIST_CLIENT_ID: "hostile-client", TODOIST_CLIENT_SECRET: WEBHOOK_SECRET, ADMIN_TOKEN: "t".repeat(32) });
 afterAll(() => context.close());
 
-type Fields = Record<string, string | boolean>;
+/** A body as sent: flat for forms; JSON routes may nest one level (a push subscription's keys). */
+type Fields = Record<string, string | boolean | Record<string, string>>;
 
 interface RouteSpec {
   /** A body its schema accepts (the action may still fail: an unknown tip, a wrong token); absent when the route takes none. */
@@ -98,8 +99,12 @@ const withParams = (path: string, params: Record<string, string> = PARAMS) => pa
 /** Malformed UTF-8: a stray continuation byte, an overlong "/", an encoded surrogate, a truncated sequence. */
 const INVALID_UTF8 = [[0xff, 0xfe], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xe2, 0x82]];
 
-const wrongTypes = (value: string | boolean): unknown[] =>
-  typeof value === "string" ? [12345, true, null, ["x"], { $ne: "" }, "x".repeat(10_000)] : ["yes", 1, null, {}, []];
+const wrongTypes = (value: Fields[string]): unknown[] =>
+  typeof value === "string"
+    ? [12345, true, null, ["x"], { $ne: "" }, "x".repeat(10_000)]
+    : typeof value === "boolean"
+      ? ["yes", 1, null, {}, []]
+      : ["keys", 1, null, [], { ...value, extra: "x" }];
 
 /** How a route takes its body: JSON under /api, a form elsewhere and for the API routes a page's button posts to. */
 function shapeOf(route: Route) {

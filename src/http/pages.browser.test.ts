@@ -190,6 +190,28 @@ describe("signed in", () => {
     await page.close();
   });
 
+  test("the tip page offers notifications once on this device, to someone past their first tip, and Not now closes it", async () => {
+    const firstTimer = await open("/", { as: signIn(full.context.database) });
+    await firstTimer.waitForFunction(() => "htmx" in window);
+    expect(await firstTimer.locator("#push-offer").isHidden()).toBe(true);
+    await firstTimer.close();
+
+    const person = signIn(full.context.database);
+    const { recommender, feedback } = full.context.modules.recommender;
+    const tip = await recommender.recommend({ id: person.userId, timezone: "UTC" });
+    await feedback.give(person.userId, tip.id, "snooze");
+    const page = await open("/", { as: person });
+    const offer = page.locator("#push-offer");
+    await offer.waitFor({ state: "visible" });
+    await checkPage(page, "tip-push-offer");
+    await offer.getByRole("button", { name: "Not now" }).click();
+    expect(await offer.isHidden()).toBe(true);
+    await page.reload();
+    await page.waitForFunction(() => "htmx" in window);
+    expect(await offer.isHidden()).toBe(true);
+    await page.close();
+  });
+
   test("connect on an instance without Todoist", () => visit("connect-unavailable", "/connect", { as: signIn(bare.context.database), app: bare }));
 
   describe("with Todoist connected", () => {

@@ -5,7 +5,7 @@ const base64url = (what: string) => t.String({ minLength: 1, maxLength: 200, pat
 /** A browser's `PushSubscription.toJSON()`, as `POST /api/push/subscribe` takes it. */
 export const SubscribeBody = t.Object({
   endpoint: t.String({ minLength: 1, maxLength: 2048 }),
-  keys: t.Object({ p256dh: base64url("keys.p256dh"), auth: base64url("keys.auth") }),
+  keys: t.Object({ p256dh: base64url("keys.p256dh"), auth: base64url("keys.auth") }, { additionalProperties: false }),
   expirationTime: t.Optional(t.Union([t.Number({ minimum: 0 }), t.Null()])),
 });
 export type Subscription = typeof SubscribeBody.static;

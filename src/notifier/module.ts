@@ -10,6 +10,10 @@ import { PUSH_SEND, pushSendHandler } from "./delivery.ts";
 import { NotifierSettingsSchema, type PushMessage, type PushSendPayload, type RoundResult, SKIP_REASONS, type SkipReason, type Subscription } from "./model.ts";
 import { PushSubscriptions } from "./subscriptions.ts";
 
+/** The most of a tip's text a push carries: the payload stays under 1 KB once encrypted (a long task is cut, the page has it whole). */
+export const PUSH_TEXT_LIMIT = 400;
+const clipped = (text: string) => (text.length > PUSH_TEXT_LIMIT ? `${text.slice(0, PUSH_TEXT_LIMIT - 1)}…` : text);
+
 /** How often a round decides who gets a push. */
 export const ROUND_INTERVAL_MS = 5 * MINUTE_MS;
 /** Someone who had the tip page in front of them this recently needs no push. */
@@ -95,7 +99,7 @@ export function createNotifierModule({ config, database, outbox, jobs, log, sett
           continue;
         }
         const tip = await recommender.recommender.serve(person, choice, "push");
-        sendToDevices(person.id, { kind: "tip", tipId: tip.id, text: tip.content, actions: ["done", "snooze"] }, { topic: "oo-tip", urgency: why === "urgent" ? "high" : "normal" });
+        sendToDevices(person.id, { kind: "tip", tipId: tip.id, text: clipped(tip.content), actions: ["done", "snooze"] }, { topic: "oo-tip", urgency: why === "urgent" ? "high" : "normal" });
         result.sent++;
       } catch (error) {
         log.warn({ userId: person.id, reason: reasonOf(error) }, "push round: deciding for a person failed");

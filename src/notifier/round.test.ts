@@ -110,6 +110,14 @@ describe("push rounds", () => {
     const serving = context.database.db.select().from(tipScores).where(and(eq(tipScores.tipId, tip!.id), eq(tipScores.serving, true))).get()!;
     expect(serving.propensity).toBeGreaterThan(0);
 
+    // A long task is cut to keep the push under 1 KB.
+    addTask(context, person.userId, "long", { priority: 4, dueAt: Date.now() + 5 * MINUTE_MS });
+    context.database.sqlite.run("UPDATE tasks SET content = ? WHERE external_id = 'long'", ["x".repeat(3000)]);
+    context.modules.recommender.pool.invalidate(person.userId);
+    expect((await notifier.runRound()).sent).toBe(1);
+    await context.runtime.outbox.idle();
+    expect(fake.received[1]!.body.length).toBeLessThan(1024);
+    expect(JSON.parse(await device.decrypt(fake.received[1]!.body)).text).toHaveLength(400);
     // The same candidate is not pushed again within 24 h.
     expect((await notifier.runRound()).skipped.duplicate).toBe(1);
     // Opened from the notification, the page shows the tip it carried, even after another was served.
@@ -125,7 +133,7 @@ describe("push rounds", () => {
     expect(await reacted.json()).toEqual({ ok: true, duplicate: false });
     await context.modules.recommender.idle();
     expect(context.modules.recommender.bandits.get(person.userId, "linucb")).toMatchObject({ pulls: 1, reward_sum: 1 });
-    expect(fake.received).toHaveLength(1);
+    expect(fake.received).toHaveLength(2);
   });
 
   test("quiet hours, the daily cap, an open page, no device and nothing worth it each keep a person from a push, and are counted", async () => {
