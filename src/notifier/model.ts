@@ -39,6 +39,8 @@ export interface PushSendPayload extends Record<string, unknown> {
 
 /** How the notifier decides, the `notifier.*` settings admins change without a restart. */
 export const NotifierSettingsSchema = t.Object({
+  /** Minutes between two rounds (a round is checked for every minute). */
+  roundMinutes: t.Integer({ minimum: 1, maximum: 60, default: 5 }),
   /** A LinUCB pick scoring at least this is worth a push (besides urgent tasks due within the hour). */
   scoreThreshold: t.Number({ minimum: -10, maximum: 10, default: 0.8 }),
   /** Pushes per person per local day, at most. */

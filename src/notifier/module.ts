@@ -3,7 +3,7 @@ import { pushDeliveries } from "../db/schema.ts";
 import { reasonOf } from "../errors.ts";
 import type { RecommenderModule } from "../recommender/module.ts";
 import type { Kernel } from "../runtime.ts";
-import { DAY_MS, HOUR_MS, MINUTE_MS } from "../time.ts";
+import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS } from "../time.ts";
 import type { UserModule } from "../user/module.ts";
 import { inQuietHours, startOfLocalDay, worthInterrupting } from "./decide.ts";
 import { PUSH_SEND, pushSendHandler } from "./delivery.ts";
@@ -14,8 +14,6 @@ import { PushSubscriptions } from "./subscriptions.ts";
 export const PUSH_TEXT_LIMIT = 400;
 const clipped = (text: string) => (text.length > PUSH_TEXT_LIMIT ? `${text.slice(0, PUSH_TEXT_LIMIT - 1)}…` : text);
 
-/** How often a round decides who gets a push. */
-export const ROUND_INTERVAL_MS = 5 * MINUTE_MS;
 /** Someone who had the tip page in front of them this recently needs no push. */
 export const PAGE_OPEN_MS = 10 * MINUTE_MS;
 
@@ -110,7 +108,17 @@ export function createNotifierModule({ config, database, outbox, jobs, log, sett
     if (result.considered > 0) log.info({ ...result }, `push round: ${result.sent} sent of ${result.considered}`);
     return result;
   }
-  jobs.add({ name: "push.round", intervalMs: ROUND_INTERVAL_MS, startDelayMs: MINUTE_MS, run: (signal) => runRound(Date.now(), signal) });
+  // Checked every minute, so a change of `roundMinutes` takes effect without a restart.
+  jobs.add({
+    name: "push.round",
+    intervalMs: MINUTE_MS,
+    startDelayMs: MINUTE_MS,
+    run: (signal) => {
+      const now = Date.now();
+      if (lastRound && now - lastRound.at < settings.get().roundMinutes * MINUTE_MS - SECOND_MS) return;
+      return runRound(now, signal);
+    },
+  });
 
   return {
     settings,

@@ -174,4 +174,15 @@ describe("push rounds", () => {
     // Nothing about the skipped ones reached the decision log.
     for (const someone of [quiet.person, looking.person, calm.person]) expect(pushedTips(context, someone.userId)).toEqual([]);
   });
+
+  test("the job runs a round every roundMinutes (5): triggered again sooner, it waits", async () => {
+    const { context } = setup();
+    const { notifier } = context.modules;
+    await context.jobs.trigger("push.round");
+    const first = notifier.lastRound();
+    expect(first).toMatchObject({ considered: 0, sent: 0 });
+    await context.jobs.trigger("push.round");
+    expect(notifier.lastRound()).toBe(first);
+    expect(() => notifier.settings.update({ roundMinutes: 0 })).toThrow();
+  });
 });

@@ -166,7 +166,7 @@ describe("the tip page", () => {
     const person = signIn(context.database);
     const page = await (await context.request("/", { headers: { cookie: person.cookie } })).text();
     const assets = [...page.matchAll(/<(?:link rel="stylesheet"|script)[^>]+(?:href|src)="([^"]+)"/g)].map((match) => match[1]!);
-    expect(assets.length).toBe(3);
+    expect(assets.length).toBe(4); // the stylesheet, htmx, tip.js and push.js
     let total = Bun.gzipSync(new TextEncoder().encode(page)).length;
     for (const url of assets) {
       const response = await context.request(url, { headers: { "accept-encoding": "gzip" } });
