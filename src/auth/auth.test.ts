@@ -292,7 +292,7 @@ describe("admin token", () => {
     expect(right.headers.get("location")).toBe("/admin/jobs");
     expect((await sessionOf(context, issuedSid(right)!)).user).toBeDefined();
     const offsite = await context.request("/admin/login", form({ token: ADMIN_TOKEN, next: "//evil.example" }));
-    expect(offsite.headers.get("location")).toBe("/");
+    expect(offsite.headers.get("location")).toBe("/admin");
   });
 });
 
@@ -454,11 +454,11 @@ describe("no dead ends", () => {
     expect((await context.request("/signin")).status).toBe(200);
   });
 
-  test("the admin token lands on the tip page until the console exists; a used setup link says so", async () => {
+  test("the admin token lands on the console; a used setup link says so", async () => {
     const adminToken = "correct horse battery staple";
     const context = createTestApp({ ADMIN_TOKEN: adminToken });
     const signedIn = await context.request("/admin/login", form({ token: adminToken }));
-    expect(signedIn.headers.get("location")).toBe("/");
+    expect(signedIn.headers.get("location")).toBe("/admin");
     const token = tokenOf(issueSetupLink(context.database.db, context.config.apiBaseUrl));
     await context.request("/setup", form({ token }));
     const spent = await (await context.request(`/setup?token=${token}`)).text();

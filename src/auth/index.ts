@@ -30,8 +30,8 @@ type CookieJar = Record<string, Cookie<unknown>>;
 
 const isSignInFailure = (value: unknown): value is SignInFailure => typeof value === "string" && value in signInFailureMessages;
 const isSignInNotice = (value: unknown): value is SignInNotice => typeof value === "string" && Object.hasOwn(signInNotices, value);
-/** Where an admin-token sign-in lands without a `next`: the tip page, until the admin console exists. */
-const ADMIN_LANDING = "/";
+/** Where an admin-token sign-in lands without a `next`: the console. */
+const ADMIN_LANDING = "/admin";
 /** The socket's peer; unknown when tests drive the app through `app.handle` (they all share one client). */
 const peerAddress = (server: { requestIP(request: Request): { address: string } | null } | null, request: Request) =>
   server?.requestIP(request)?.address;

@@ -67,6 +67,7 @@ const ROUTES: Record<string, RouteSpec> = {
   },
   "DELETE /api/push/subscribe": { body: { endpoint: "https://push.example.test/send/hostile" } },
   "POST /api/push/test": {},
+  "GET /api/admin/stats": {},
   "POST /connect/todoist/disconnect": {},
   [`POST ${TODOIST_WEBHOOK_PATH}`]: { signed: true },
 };

@@ -212,6 +212,20 @@ describe("signed in", () => {
     await page.close();
   });
 
+  test("the admin console's overview, with a few days of tips and reactions", async () => {
+    const { recommender, feedback } = full.context.modules.recommender;
+    const now = Date.now();
+    for (let day = 0; day < 12; day++) {
+      const person = signIn(full.context.database);
+      for (let n = 0; n <= day % 4; n++) {
+        const tip = await recommender.recommend({ id: person.userId, timezone: "UTC" }, { now: now - day * 86_400_000 - n * 60_000 });
+        const action = (["done", "helpful", "snooze", "dismiss", "not_helpful"] as const)[(day + n) % 5];
+        if ((day + n) % 3 !== 0) await feedback.give(person.userId, tip.id, action!, { now: now - day * 86_400_000 - n * 60_000 + 1000 });
+      }
+    }
+    await visit("admin-overview", "/admin", { as: signIn(full.context.database, { role: "admin" }) });
+  });
+
   test("connect on an instance without Todoist", () => visit("connect-unavailable", "/connect", { as: signIn(bare.context.database), app: bare }));
 
   describe("with Todoist connected", () => {
@@ -240,11 +254,13 @@ describe("no dead ends", () => {
     }
   });
 
-  test("admin-token sign-in lands on the tip, and signing out says so", async () => {
+  test("admin-token sign-in lands on the console, which leads to the tip; signing out says so", async () => {
     const page = await open("/signin");
     await page.getByRole("link", { name: "Sign in with the admin token" }).click();
     await page.getByLabel(/Admin token/).fill(ADMIN_TOKEN);
-    await Promise.all([page.waitForURL(`${full.server.url}/`), page.getByRole("button", { name: "Sign in for 24 hours" }).click()]);
+    await Promise.all([page.waitForURL(`${full.server.url}/admin`), page.getByRole("button", { name: "Sign in for 24 hours" }).click()]);
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Overview");
+    await Promise.all([page.waitForURL(`${full.server.url}/`), page.getByRole("link", { name: "← Your tip" }).click()]);
     expect(await page.locator("#tip").count()).toBe(1);
     await page.goto(`${full.server.url}/account`);
     await Promise.all([page.waitForURL(/\/signin\?notice=signed-out$/), page.getByRole("button", { name: "Sign out" }).click()]);

@@ -205,7 +205,7 @@ describe("every next and redirect on the real routes stays on this site", () => 
     }
     const wrong = await context.request("/admin/login", postForm({ token: "not-the-admin-token-at-all", next: "/%2e//evil.example" }));
     expect(wrong.status).toBe(401);
-    expect(hiddenNext(await wrong.text())).toBe("/");
+    expect(hiddenNext(await wrong.text())).toBe("/admin");
     const kept = await context.request("/admin/login", postForm({ token: ADMIN_TOKEN, next: "/connect?todoist=x" }));
     expect(kept.headers.get("location")).toBe("/connect?todoist=x");
   });

@@ -8,7 +8,7 @@ import { LlmPoolSource } from "./candidates/llm-pool.ts";
 import type { FeatureVersion } from "./features.ts";
 import { FeedbackService } from "./feedback.ts";
 import { RecommenderSettingsSchema } from "./model.ts";
-import { adviceLibrary, decisionLog, latestTipShowing, purgeOldDecisions, pushesSince } from "./queries.ts";
+import { activity, adviceLibrary, decisionLog, latestTipShowing, purgeOldDecisions, pushesSince } from "./queries.ts";
 import { Recommender } from "./recommend.ts";
 
 /**
@@ -66,6 +66,8 @@ export function createRecommenderModule({ config, database, bus, log, jobs, scor
     decisionLog: (since: number, version?: FeatureVersion) => decisionLog(database.sqlite, since, version),
     /** Tips pushed to the person since `since` (of one candidate, given its key): the notifier's daily cap and dedupe. */
     pushesSince: (userId: string, since: number, candidateKey?: string) => pushesSince(db, userId, since, candidateKey),
+    /** Tips and reactions per day over the last `days`, and active people (the console's overview). */
+    activity: (now = Date.now(), days = 30) => activity(database.sqlite, now, days),
     /** The active advice library, as the simulator reads it (`oo sim`). */
     adviceLibrary: () => adviceLibrary(db),
     /** Resolves once the rewards being applied have reached the bandit (tests). */

@@ -107,3 +107,44 @@ export function decisionLog(sqlite: Database, since: number, version?: FeatureVe
   }
   return decisions.map(({ id: _id, ...decision }) => decision);
 }
+
+/** What the console's overview counts of tips and reactions since `since`, by UTC day. */
+export interface Activity {
+  /** People served a tip in the last day, week and 30 days (before `now`). */
+  active: { day: number; week: number; month: number };
+  days: { day: string; tips: number; reactions: Record<string, number> }[];
+}
+
+/**
+ * The tips served and the reactions recorded over the last `days` UTC days, per day and action,
+ * and how many people were served one in the last day, week and month. Each count reads one
+ * index range (`tip_views_served_idx`, `tip_feedback_at_idx`), never a whole table.
+ */
+export function activity(sqlite: Database, now: number, days = 30): Activity {
+  const since = Math.floor(now / DAY_MS) * DAY_MS - (days - 1) * DAY_MS;
+  const dayOf = "strftime('%Y-%m-%d', served_at / 1000, 'unixepoch')";
+  const tips = sqlite
+    .query<{ day: string; n: number }, [number]>(`SELECT ${dayOf} AS day, count(*) AS n FROM tip_views WHERE served_at >= ? GROUP BY day`)
+    .all(since);
+  const reactions = sqlite
+    .query<{ day: string; action: string; n: number }, [number]>(
+      "SELECT strftime('%Y-%m-%d', at / 1000, 'unixepoch') AS day, action, count(*) AS n FROM tip_feedback WHERE at >= ? AND undone_at IS NULL GROUP BY day, action",
+    )
+    .all(since);
+  const activeSince = sqlite.query<{ n: number }, [number]>("SELECT count(DISTINCT user_id) AS n FROM tip_views WHERE served_at >= ?");
+  const byDay = new Map<string, Activity["days"][number]>();
+  for (let at = since; at <= now; at += DAY_MS) {
+    const day = new Date(at).toISOString().slice(0, 10);
+    byDay.set(day, { day, tips: 0, reactions: {} });
+  }
+  for (const row of tips) if (byDay.has(row.day)) byDay.get(row.day)!.tips = row.n;
+  for (const row of reactions) if (byDay.has(row.day)) byDay.get(row.day)!.reactions[row.action] = row.n;
+  return {
+    active: {
+      day: activeSince.get(now - DAY_MS)!.n,
+      week: activeSince.get(now - 7 * DAY_MS)!.n,
+      month: activeSince.get(now - 30 * DAY_MS)!.n,
+    },
+    days: [...byDay.values()],
+  };
+}

@@ -1,0 +1,104 @@
+import type { PropsWithChildren } from "@kitajs/html";
+import { BackToTip, Layout } from "../layout.tsx";
+
+/** The console's pages, in the order its menu shows them. */
+const PAGES = [{ path: "/admin", title: "Overview" }] as const;
+
+/** Every console page: its menu, the page's title, and the way back to the tip. */
+export function AdminLayout({ title, path, children }: PropsWithChildren<{ title: string; path: string }>) {
+  return (
+    <Layout title={`${title} · Admin`} bodyClass="admin">
+      <main class="admin-main">
+        <BackToTip />
+        <nav class="admin-menu" aria-label="Console">
+          {PAGES.map((page) => (
+            <a href={page.path} aria-current={page.path === path ? "page" : undefined}>
+              {page.title}
+            </a>
+          ))}
+        </nav>
+        <h1 safe>{title}</h1>
+        {children}
+      </main>
+    </Layout>
+  );
+}
+
+/** One figure with its label, and a line under it when it needs one. */
+export function StatCard({ label, value, note }: { label: string; value: string; note?: string }) {
+  return (
+    <div class="stat">
+      <p class="stat-value" safe>
+        {value}
+      </p>
+      <p class="stat-label" safe>
+        {label}
+      </p>
+      {note ? (
+        <p class="stat-note" safe>
+          {note}
+        </p>
+      ) : (
+        ""
+      )}
+    </div>
+  );
+}
+
+export interface BarSeries {
+  name: string;
+  /** A CSS class giving the series its shade (`series-1`…`series-6`). */
+  shade: string;
+  values: number[];
+}
+
+/**
+ * A bar chart drawn on the server as SVG: one bar per label, its series stacked. The numbers are
+ * also in the accessible description and each bar's tooltip, so nothing is only a shape.
+ */
+export function BarChart({ title, labels, series }: { title: string; labels: string[]; series: BarSeries[] }) {
+  const width = 600;
+  const height = 160;
+  const totals = labels.map((_, index) => series.reduce((sum, one) => sum + one.values[index]!, 0));
+  const top = Math.max(1, ...totals);
+  const slot = width / Math.max(1, labels.length);
+  const bar = Math.max(1, slot * 0.7);
+  const described = labels.map((label, index) => `${label}: ${totals[index]}`).join(", ");
+  return (
+    <figure class="chart">
+      <figcaption safe>{title}</figcaption>
+      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={`${title}. ${described}`} preserveAspectRatio="none">
+        {labels.map((label, index) => {
+          let y = height;
+          return (
+            <g>
+              <title safe>{`${label}: ${series.map((one) => `${one.name} ${one.values[index]}`).join(", ")}`}</title>
+              {series.map((one) => {
+                const size = (one.values[index]! / top) * (height - 4);
+                y -= size;
+                return size > 0 ? <rect class={one.shade} x={(index * slot + (slot - bar) / 2).toFixed(1)} y={y.toFixed(1)} width={bar.toFixed(1)} height={size.toFixed(1)} /> : "";
+              })}
+            </g>
+          );
+        })}
+      </svg>
+      {/* Outside the SVG, which stretches to the width: text inside it would stretch too. */}
+      <p class="axis" aria-hidden="true">
+        <span safe>{labels[0] ?? ""}</span>
+        <span safe>{labels.at(-1) ?? ""}</span>
+      </p>
+      {series.length > 1 ? (
+        <ul class="legend">
+          {series.map((one) => (
+            <li>
+              <span class={`swatch ${one.shade}`} aria-hidden="true"></span>
+              <span safe>{one.name}</span>
+            </li>
+          ))}
+        </ul>
+      ) : (
+        ""
+      )}
+    </figure>
+  );
+}
