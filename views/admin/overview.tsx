@@ -39,8 +39,10 @@ export function OverviewPage({ stats }: { stats: Stats }) {
         <tbody>
           {ACTIONS.map(([action, name]) => (
             <tr>
-              <td safe>{name}</td>
-              <td class="num">{number(stats.reactions[action] ?? 0)}</td>
+              <td>{name}</td>
+              <td class="num" safe>
+                {number(stats.reactions[action] ?? 0)}
+              </td>
             </tr>
           ))}
         </tbody>
