@@ -1,26 +1,11 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import type { Browser, Page } from "playwright-core";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import type { Page } from "playwright-core";
 import { signIn } from "../testing/auth.ts";
-import { launchBrowser } from "../testing/browser.ts";
-import { createTestApp, serveApp, type TestContext } from "../testing/harness.ts";
+import { browserAndApp } from "../testing/browser.ts";
 
 setDefaultTimeout(20_000);
 
-let browser: Browser;
-let context: TestContext;
-let server: ReturnType<typeof serveApp>;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  context = createTestApp();
-  server = serveApp(context);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  server?.stop();
-  await context?.close();
-});
+const served = browserAndApp();
 
 interface ShownNotification {
   title: string;
@@ -56,6 +41,7 @@ async function shownWhen(page: Page, ready: (notifications: ShownNotification[])
 
 describe("the service worker and a push", () => {
   test("a pushed tip shows as an oO notification with Done and Snooze; a newer one replaces it", async () => {
+    const { browser, context, server } = served;
     const person = signIn(context.database);
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
     await page.context().grantPermissions(["notifications"], { origin: server.url });

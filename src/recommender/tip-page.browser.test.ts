@@ -1,49 +1,33 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { eq } from "drizzle-orm";
-import type { Browser } from "playwright-core";
 import { candidateStates, tasks, tipFeedback } from "../db/schema.ts";
 import { signIn } from "../testing/auth.ts";
-import { launchBrowser } from "../testing/browser.ts";
-import { createTestApp, serveApp, type TestContext } from "../testing/harness.ts";
+import { browserAndApp } from "../testing/browser.ts";
 
 // A real browser on a shared two-core machine: a test that waits out the page's key guard can
 // pass 5 s when the rest of the suite runs alongside.
 setDefaultTimeout(20_000);
 
-let browser: Browser;
-let context: TestContext;
-let server: ReturnType<typeof serveApp>;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  context = createTestApp();
-  server = serveApp(context);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  server?.stop();
-  await context?.close();
-});
+const served = browserAndApp();
 
 async function signedInPage(
   options: { javaScriptEnabled?: boolean; viewport?: { width: number; height: number }; touch?: boolean; person?: ReturnType<typeof signIn> } = {},
 ) {
-  const person = options.person ?? signIn(context.database);
-  const page = await browser.newPage({
+  const person = options.person ?? signIn(served.context.database);
+  const page = await served.browser.newPage({
     javaScriptEnabled: options.javaScriptEnabled ?? true,
     viewport: options.viewport ?? { width: 390, height: 844 },
     hasTouch: options.touch ?? false,
     isMobile: options.touch ?? false,
   });
-  await page.context().addCookies([{ name: "sid", value: person.token, url: server.url }]);
+  await page.context().addCookies([{ name: "sid", value: person.token, url: served.server.url }]);
   return { page, person };
 }
 
 /** A signed-in tip page, loaded with htmx and its script ready. */
 async function openTip(options: Parameters<typeof signedInPage>[0] = {}) {
   const opened = await signedInPage(options);
-  await opened.page.goto(`${server.url}/`);
+  await opened.page.goto(`${served.server.url}/`);
   await opened.page.waitForFunction(() => "htmx" in window);
   return opened;
 }
@@ -64,7 +48,7 @@ describe("the tip page in Chromium", () => {
         for (const entry of list.getEntries()) (window as unknown as { layoutShift: number }).layoutShift += (entry as unknown as { value: number }).value;
       }).observe({ type: "layout-shift", buffered: true });
     });
-    await page.goto(`${server.url}/`);
+    await page.goto(`${served.server.url}/`);
     await page.waitForFunction(() => "htmx" in window);
     const first = await currentTipId(page);
     await page.evaluate(() => ((window as unknown as { marker: string }).marker = "same document"));
@@ -84,7 +68,7 @@ describe("the tip page in Chromium", () => {
     await page.keyboard.press("d");
     await page.waitForFunction((previous) => document.querySelector("#tip")?.getAttribute("data-tip-id") !== previous, first);
     expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe("same document");
-    const feedback = context.database.db.select().from(tipFeedback).where(eq(tipFeedback.tipId, first!)).get()!;
+    const feedback = served.context.database.db.select().from(tipFeedback).where(eq(tipFeedback.tipId, first!)).get()!;
     expect(feedback).toMatchObject({ action: "done", userId: person.userId });
     expect(await page.evaluate(() => (window as unknown as { layoutShift: number }).layoutShift)).toBe(0);
     await page.close();
@@ -111,7 +95,7 @@ describe("the tip page in Chromium", () => {
     await page.keyboard.press("x");
     await Bun.sleep(600);
     expect(posts).toBe(1);
-    expect(context.database.db.select().from(tipFeedback).where(eq(tipFeedback.userId, person.userId)).all()).toMatchObject([{ tipId: first, action: "done" }]);
+    expect(served.context.database.db.select().from(tipFeedback).where(eq(tipFeedback.userId, person.userId)).all()).toMatchObject([{ tipId: first, action: "done" }]);
     expect(await currentTipId(page)).toBe(next);
     await page.reload();
     expect(await currentTipId(page)).toBe(next);
@@ -120,7 +104,7 @@ describe("the tip page in Chromium", () => {
 
   test("no accidental actions: done and dismiss keys act only with the sheet open; no key acts on a tip just shown", async () => {
     const { page, person } = await openTip();
-    const reactions = () => context.database.db.select().from(tipFeedback).where(eq(tipFeedback.userId, person.userId)).all();
+    const reactions = () => served.context.database.db.select().from(tipFeedback).where(eq(tipFeedback.userId, person.userId)).all();
     // Too soon after the tip appeared: nothing, even with the sheet open.
     await page.keyboard.press(" ");
     await page.keyboard.press("s");
@@ -167,26 +151,26 @@ describe("the tip page in Chromium", () => {
 
   test("without JavaScript the same actions work as plain forms", async () => {
     const { page } = await signedInPage({ javaScriptEnabled: false });
-    await page.goto(`${server.url}/`);
+    await page.goto(`${served.server.url}/`);
     const first = await currentTipId(page);
     await page.locator(".tip-text").click();
-    await Promise.all([page.waitForURL(`${server.url}/`), page.locator('button[value="dismiss"]').click()]);
+    await Promise.all([page.waitForURL(`${served.server.url}/`), page.locator('button[value="dismiss"]').click()]);
     const next = await currentTipId(page);
     expect(next).not.toBe(first);
-    expect(context.database.db.select().from(tipFeedback).where(eq(tipFeedback.tipId, first!)).get()!.action).toBe("dismiss");
+    expect(served.context.database.db.select().from(tipFeedback).where(eq(tipFeedback.tipId, first!)).get()!.action).toBe("dismiss");
     await page.close();
   });
 
   test("installable: manifest with icons, service worker registered", async () => {
     const { page } = await signedInPage();
-    await page.goto(`${server.url}/`);
+    await page.goto(`${served.server.url}/`);
     const manifest = await page.evaluate(async () => (await fetch("/manifest.webmanifest")).json());
     expect(manifest).toMatchObject({ display: "standalone", theme_color: "#000000", background_color: "#000000", start_url: "/" });
     for (const icon of manifest.icons as { src: string }[]) {
       expect(await page.evaluate(async (src) => (await fetch(src)).status, icon.src)).toBe(200);
     }
     const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
-    expect(scope).toBe(`${server.url}/`);
+    expect(scope).toBe(`${served.server.url}/`);
     await page.close();
   });
 });
@@ -208,7 +192,7 @@ describe("the tip page keeps trust in Chromium", () => {
     await expect(page.locator("#tip .undo").textContent()).resolves.toContain("Dismissed");
     await page.locator("#tip .undo button").click();
     await page.waitForFunction((id) => document.querySelector("#tip")?.getAttribute("data-tip-id") === id, first);
-    const [row] = context.database.db.select().from(tipFeedback).where(eq(tipFeedback.userId, person.userId)).all();
+    const [row] = served.context.database.db.select().from(tipFeedback).where(eq(tipFeedback.userId, person.userId)).all();
     expect(row).toMatchObject({ tipId: first, action: "dismiss" });
     expect(row!.undoneAt).toBeNumber();
     expect(await page.locator("#tip .undo").count()).toBe(0);
@@ -250,15 +234,15 @@ describe("the tip page keeps trust in Chromium", () => {
   });
 
   test("a 180-character task held sideways (844×390): all of it on screen, and with the sheet open every action too", async () => {
-    const person = signIn(context.database);
-    context.database.db.insert(tasks).values({ userId: person.userId, provider: "todoist", externalId: "long", content: LONG_TASK, priority: 4, syncedAt: Date.now() }).run();
-    context.modules.recommender.pool.invalidate(person.userId);
+    const person = signIn(served.context.database);
+    served.context.database.db.insert(tasks).values({ userId: person.userId, provider: "todoist", externalId: "long", content: LONG_TASK, priority: 4, syncedAt: Date.now() }).run();
+    served.context.modules.recommender.pool.invalidate(person.userId);
     // No exploration: the urgent task, not an advice drawn at random, is the tip.
-    const settings = context.modules.recommender.settings;
+    const settings = served.context.modules.recommender.settings;
     const before = settings.get();
     settings.update({ servingPolicy: "heuristic", epsilon: 0 });
     const { page } = await signedInPage({ person, touch: true, viewport: { width: 844, height: 390 } });
-    await page.goto(`${server.url}/`);
+    await page.goto(`${served.server.url}/`);
     settings.update(before);
     await page.waitForFunction(() => "htmx" in window);
     expect((await page.locator(".tip-text").textContent())!.trim()).toBe(LONG_TASK);
@@ -285,7 +269,7 @@ describe("the tip page keeps trust in Chromium", () => {
     await page.context().setOffline(false);
     await page.locator(".sheet-status button[data-retry]").click();
     await swappedFrom(page, first);
-    expect(context.database.db.select().from(tipFeedback).where(eq(tipFeedback.userId, person.userId)).all()).toMatchObject([{ tipId: first, action: "snooze" }]);
+    expect(served.context.database.db.select().from(tipFeedback).where(eq(tipFeedback.userId, person.userId)).all()).toMatchObject([{ tipId: first, action: "snooze" }]);
     await page.close();
   });
 
@@ -306,7 +290,7 @@ describe("the tip page keeps trust in Chromium", () => {
 
   test("the offline page tries again by itself and brings the tip back once the connection returns", async () => {
     const { page } = await signedInPage();
-    await page.goto(`${server.url}/`);
+    await page.goto(`${served.server.url}/`);
     await page.evaluate(async () => {
       await navigator.serviceWorker.ready;
     });
@@ -322,10 +306,10 @@ describe("the tip page keeps trust in Chromium", () => {
   });
 
   test("nothing to suggest: when the next tip is likely, an offer to connect Todoist when it can be, and no actions", async () => {
-    const person = signIn(context.database);
-    const keys = context.database.sqlite.query<{ id: string }, []>("SELECT id FROM advice").all().map((row) => `advice:${row.id}`);
+    const person = signIn(served.context.database);
+    const keys = served.context.database.sqlite.query<{ id: string }, []>("SELECT id FROM advice").all().map((row) => `advice:${row.id}`);
     const later = Date.now() + 2 * 3_600_000;
-    context.database.db.insert(candidateStates).values(keys.map((candidateKey) => ({ userId: person.userId, candidateKey, hiddenUntil: later, updatedAt: Date.now() }))).run();
+    served.context.database.db.insert(candidateStates).values(keys.map((candidateKey) => ({ userId: person.userId, candidateKey, hiddenUntil: later, updatedAt: Date.now() }))).run();
     const { page } = await openTip({ person });
     expect(await page.locator("#tip .tip-text").textContent()).toContain("Nothing is waiting");
     expect(await page.locator("#tip").textContent()).toMatch(/Next tip around \d\d:\d\d\./);
@@ -335,7 +319,7 @@ describe("the tip page keeps trust in Chromium", () => {
     await Bun.sleep(SETTLE_MS);
     for (const key of [" ", "d", "s", "x", "h", "n"]) await page.keyboard.press(key);
     await Bun.sleep(200);
-    expect(context.database.db.select().from(tipFeedback).where(eq(tipFeedback.userId, person.userId)).all()).toEqual([]);
+    expect(served.context.database.db.select().from(tipFeedback).where(eq(tipFeedback.userId, person.userId)).all()).toEqual([]);
     await page.close();
   });
 
@@ -353,16 +337,16 @@ describe("the tip page keeps trust in Chromium", () => {
   });
 
   test("what floats over the page never covers the tip or each other: a 500-character task, the hint, why, the undo line", async () => {
-    const person = signIn(context.database);
+    const person = signIn(served.context.database);
     const content = `${LONG_TASK} `.repeat(4).slice(0, 500);
-    context.database.db.insert(tasks).values({ userId: person.userId, provider: "todoist", externalId: "longest", content, priority: 4, syncedAt: Date.now() }).run();
-    const settings = context.modules.recommender.settings;
+    served.context.database.db.insert(tasks).values({ userId: person.userId, provider: "todoist", externalId: "longest", content, priority: 4, syncedAt: Date.now() }).run();
+    const settings = served.context.modules.recommender.settings;
     const before = settings.get();
     settings.update({ servingPolicy: "heuristic", epsilon: 0 });
     try {
       for (const viewport of [{ width: 844, height: 390 }, { width: 1280, height: 650 }, { width: 360, height: 640 }]) {
         const { page } = await signedInPage({ person, viewport });
-        await page.goto(`${server.url}/`);
+        await page.goto(`${served.server.url}/`);
         await page.waitForFunction(() => "htmx" in window);
         const box = async (selector: string) => (await page.locator(selector).first().boundingBox())!;
         const apart = (a: { y: number; height: number }, b: { y: number; height: number }) => a.y + a.height <= b.y || b.y + b.height <= a.y;

@@ -1,7 +1,10 @@
+import { afterAll, beforeAll } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { AxeBuilder } from "@axe-core/playwright";
 import { type Browser, type BrowserContextOptions, chromium, type Page } from "playwright-core";
+import type { Env } from "../config.ts";
+import { createTestApp, serveApp, type TestContext } from "./harness.ts";
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -25,6 +28,25 @@ export async function launchBrowser(): Promise<Browser> {
       "--disable-dev-shm-usage",
     ],
   });
+}
+
+/**
+ * A browser and an app on a real port for one test file, started before its tests and stopped
+ * after them; read the fields inside tests (they are set once `beforeAll` has run).
+ */
+export function browserAndApp(env: Env = {}) {
+  const served = {} as { browser: Browser; context: TestContext; server: ReturnType<typeof serveApp> };
+  beforeAll(async () => {
+    served.browser = await launchBrowser();
+    served.context = createTestApp(env);
+    served.server = serveApp(served.context);
+  });
+  afterAll(async () => {
+    await served.browser?.close();
+    served.server?.stop();
+    await served.context?.close();
+  });
+  return served;
 }
 
 /** Where checkPage leaves its screenshots; CI keeps this folder (`.ci/run` prints it). */
