@@ -169,7 +169,7 @@ try {
     )
     .all();
   const candidates = statusDb
-    .query<{ low: number; high: number }, []>("SELECT min(json_array_length(candidates)) AS low, max(json_array_length(candidates)) AS high FROM tip_views")
+    .query<{ low: number; high: number }, []>("SELECT min((length(context) - 3) / 2) AS low, max((length(context) - 3) / 2) AS high FROM tip_views")
     .get()!;
   statusDb.close();
 

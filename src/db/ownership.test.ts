@@ -29,6 +29,7 @@ const OWNERS: Record<string, string[]> = {
   tip_views: ["recommender/"],
   tip_scores: ["recommender/"],
   tip_feedback: ["recommender/"],
+  decision_candidates: ["recommender/"],
   bandit_states: ["recommender/"],
   push_subscriptions: ["notifier/"],
   push_deliveries: ["notifier/"],

@@ -270,10 +270,14 @@ export const tipViews = sqliteTable(
     content: text("content").notNull(),
     why: text("why").notNull(),
     policy: text("policy").notNull(),
-    /** The keys of every candidate considered, in the order each policy's `tip_scores.scores` follow. */
-    candidates: text("candidates", { mode: "json" }).$type<string[]>().notNull(),
     /**
-     * What the decision saw of each candidate, in the same order, and the local clock: enough to
+     * The keys of every candidate considered, in the order each policy's `tip_scores.scores` follow:
+     * only in decisions logged before `decision_candidates` (their context is format 1).
+     */
+    candidates: text("candidates", { mode: "json" }).$type<string[]>(),
+    /**
+     * The local clock and every candidate considered, as references into the person's
+     * `decision_candidates` (format 2; format 1 held the candidates' makings inline): enough to
      * rebuild any feature version's vectors (src/recommender/context.ts). Null before it was kept.
      */
     context: blob("context", { mode: "buffer" }),
@@ -296,9 +300,9 @@ export const tipViews = sqliteTable(
 
 /**
  * The decision log: one row per policy (serving or shadow) per recommendation, for explanation and
- * off-policy evaluation. A row belongs to its tip: the person, the time shown and the candidates'
- * keys are stored once, in the tip's `tip_views` row, and each row here holds its policy's scores in
- * that order (a recommendation weighs ~3 KB, not ~7 KB).
+ * off-policy evaluation. A row belongs to its tip: the person, the time shown and the candidates
+ * are stored once, in the tip's `tip_views` row, and each row here holds its policy's scores in
+ * that order.
  */
 export const tipScores = sqliteTable(
   "tip_scores",
@@ -311,11 +315,15 @@ export const tipScores = sqliteTable(
     policy: text("policy").notNull(),
     policyVersion: text("policy_version").notNull(),
     serving: integer("serving", { mode: "boolean" }).notNull(),
-    /** This policy's score of every candidate considered, aligned with `tip_views.candidates`. */
-    scores: text("scores", { mode: "json" }).$type<number[]>().notNull(),
+    /**
+     * This policy's score of every candidate considered, in the decision's order, packed as float32
+     * (src/recommender/context.ts); JSON numbers in decisions logged before.
+     */
+    scores: blob("scores", { mode: "buffer" }).notNull(),
     chosenKey: text("chosen_key").notNull(),
     propensity: real("propensity").notNull(),
-    features: text("features", { mode: "json" }).$type<number[]>().notNull(),
+    /** The chosen candidate's vector, only in decisions logged before `decision_candidates`: it is rebuilt from the context since. */
+    features: text("features", { mode: "json" }).$type<number[]>(),
     featureVersion: text("feature_version").notNull(),
     latencyMs: real("latency_ms").notNull(),
     scorerStatus: text("scorer_status").notNull(),
@@ -329,6 +337,27 @@ export const tipScores = sqliteTable(
   // all reached through tip_views (by person and time, or by time) → tip_id; tip ids are
   // time-ordered. The retention purge deletes tips, and their rows here go with them.
   (table) => [index("tip_scores_tip_idx").on(table.tipId)],
+);
+
+/**
+ * What a person's decisions considered, each candidate once per version of its makings (kind,
+ * source, category, priority, due and added dates) and referenced from `tip_views.context` by `ref`:
+ * a decision logs two bytes per candidate instead of its key and makings. Written when a candidate
+ * is first considered or has changed, and again after half the retention period, so rows older
+ * than one and a half retention periods are referenced by no decision left.
+ */
+export const decisionCandidates = sqliteTable(
+  "decision_candidates",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    ref: integer("ref").notNull(),
+    candidateKey: text("candidate_key").notNull(),
+    makings: blob("makings", { mode: "buffer" }).notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.userId, table.ref] }), index("decision_candidates_created_idx").on(table.createdAt)],
 );
 
 export const tipFeedback = sqliteTable(

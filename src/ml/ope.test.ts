@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
-import { tasks, tipScores, tipViews } from "../db/schema.ts";
+import { decisionCandidates, tasks, tipScores, tipViews } from "../db/schema.ts";
 import { clockAt, FEATURE_VERSION, FEATURE_VERSIONS, featuresOfAll } from "../recommender/features.ts";
 import { signIn } from "../testing/auth.ts";
 import { createTestApp, type TestContext, tempDir } from "../testing/harness.ts";
@@ -81,15 +81,17 @@ describe("oo ope", () => {
       .run();
     pool.invalidate(person.userId);
     const served: { now: number; visible: ReturnType<typeof pool.visible> }[] = [];
+    const logged = new Set<string>();
     for (const offset of [0, 250, 1_400, 9 * HOUR_MS + 3, 2 * DAY_MS + 5 * HOUR_MS]) {
       const now = start + offset;
       const visible = pool.visible(person.userId, zone, now);
       const tip = await recommender.recommend(user, { now }, visible);
       served.push({ now, visible });
       const view = context.database.db.select().from(tipViews).where(eq(tipViews.id, tip.id)).get()!;
-      const tasksShown = visible.filter((candidate) => candidate.kind === "todo");
-      // Twelve bytes a task with both dates, four an advice.
-      expect(view.context!.length).toBe(3 + visible.length * 4 + tasksShown.reduce((sum, task) => sum + (task.dueAt !== null ? 4 : 0) + (task.addedAt !== null ? 4 : 0), 0));
+      // The clock and two bytes a candidate; each candidate's makings are logged once, the first time it is considered.
+      expect(view.context!.length).toBe(3 + visible.length * 2);
+      for (const candidate of visible) logged.add(candidate.key);
+      expect(context.database.db.select().from(decisionCandidates).all().map((row) => row.candidateKey).sort()).toEqual([...logged].sort());
     }
     for (const version of FEATURE_VERSIONS) {
       const decisions = decisionLog(0, version);
@@ -99,10 +101,8 @@ describe("oo ope", () => {
         expect(decision.vectors).toEqual(featuresOfAll(visible, clockAt(now, zone), version));
       });
     }
-    // The serving version's rebuilt vector of the served candidate is the one the decision row logged.
-    const rows = context.database.db.select({ features: tipScores.features, key: tipScores.chosenKey }).from(tipScores).where(eq(tipScores.featureVersion, FEATURE_VERSION)).all();
     const rebuilt = decisionLog(0, FEATURE_VERSION);
-    rows.forEach((row, index) => expect(rebuilt[index]!.vectors![rebuilt[index]!.candidates.indexOf(row.key)]).toEqual(row.features));
+    rebuilt.forEach((decision, index) => expect(decision.candidates).toEqual(served[index]!.visible.map((candidate) => candidate.key)));
     expect(decisionLog(0)[0]!.vectors).toBeUndefined();
     expect(JSON.parse(opeLine(rebuilt[0]!)!).xs).toEqual(rebuilt[0]!.vectors);
 

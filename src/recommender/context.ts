@@ -3,69 +3,84 @@ import { SECOND_MS } from "../time.ts";
 import type { Clock, FeatureInput } from "./features.ts";
 
 /**
- * What a decision saw, kept compactly in `tip_views.context` so the vector of every candidate can be
- * rebuilt later in any feature version, including versions written after the decision: the local
- * clock, and of each candidate (in the order of `tip_views.candidates`) what features are made of.
+ * How a decision is logged compactly yet completely: every candidate's vector can be rebuilt later
+ * in any feature version, including versions written after the decision.
  *
- * Format 1, little-endian: format (u8), local hour (u8), local weekday (u8, 0 = Monday); then per
- * candidate: kind and source (u8: bit 0 advice, bits 1-2 source: todoist, advice, llm, other),
- * category (u8: 0 none, 1 + its index in ml/features.json "categories", 255 another), priority
- * (u8), which dates follow (u8: bit 0 due, bit 1 added); the due date as whole seconds from the
- * decision, rounded down (i32: overdue and due-soon compare the same); the age in milliseconds (u32,
- * up to 49.7 days, beyond which every version so far reads "old"). About 12 bytes a task, 4 an advice.
+ * A candidate's makings (`decision_candidates.makings`, stored once per person and version of them),
+ * little-endian: kind and source (u8: bit 0 advice, bits 1-2 source: todoist, advice, llm, other),
+ * category (u8: 0 none, 1 + its index in ml/features.json "categories", 255 another), priority (u8),
+ * which dates follow (u8: bit 0 due, bit 1 added); then the due date and the date added, in
+ * milliseconds since the epoch (f64 each, exact).
+ *
+ * A decision's context (`tip_views.context`): format (u8), local hour (u8), local weekday (u8, 0 =
+ * Monday), then each candidate's ref in the person's `decision_candidates`, in the decision's order:
+ * u16 in format 2, u32 in format 3 (a person past 65,535 candidate versions).
+ * Format 1, logged before `decision_candidates`: the makings inline after the clock, the due date as
+ * whole seconds from the decision (i32) and the age in milliseconds (u32); the keys in
+ * `tip_views.candidates`.
  */
-export const CONTEXT_FORMAT = 1;
 const SOURCES = ["todoist", "advice", "llm"];
 const CATEGORIES: readonly string[] = spec.categories;
 const OTHER_CATEGORY = 255;
-const MAX_AGE_MS = 2 ** 32 - 1;
-const I32_MAX = 2 ** 31 - 1;
+const U16_REFS = 2;
+const U32_REFS = 3;
 
-export function encodeContext(candidates: readonly FeatureInput[], clock: Clock): Buffer {
-  let size = 3;
-  for (const candidate of candidates) size += 4 + (candidate.dueAt !== null ? 4 : 0) + (candidate.addedAt !== null ? 4 : 0);
-  const bytes = Buffer.allocUnsafe(size); // every byte is written below
-  bytes[0] = CONTEXT_FORMAT;
-  bytes[1] = clock.hour;
-  bytes[2] = clock.weekday;
-  let at = 3;
-  for (const candidate of candidates) {
-    const source = SOURCES.indexOf(candidate.source);
-    bytes[at] = (candidate.kind === "advice" ? 1 : 0) | ((source < 0 ? SOURCES.length : source) << 1);
-    const category = candidate.category ? CATEGORIES.indexOf(candidate.category) : -1;
-    bytes[at + 1] = !candidate.category ? 0 : category < 0 ? OTHER_CATEGORY : category + 1;
-    bytes[at + 2] = Math.min(Math.max(Math.round(candidate.priority), 0), 255);
-    bytes[at + 3] = (candidate.dueAt !== null ? 1 : 0) | (candidate.addedAt !== null ? 2 : 0);
-    at += 4;
-    if (candidate.dueAt !== null) {
-      const seconds = Math.floor((candidate.dueAt - clock.now) / SECOND_MS);
-      at = bytes.writeInt32LE(Math.min(Math.max(seconds, -I32_MAX), I32_MAX), at);
-    }
-    if (candidate.addedAt !== null) at = bytes.writeUInt32LE(Math.min(Math.max(clock.now - candidate.addedAt, 0), MAX_AGE_MS), at);
-  }
+export function encodeMakings(candidate: FeatureInput): Buffer {
+  const bytes = Buffer.allocUnsafe(4 + (candidate.dueAt !== null ? 8 : 0) + (candidate.addedAt !== null ? 8 : 0));
+  writeHead(bytes, 0, candidate);
+  let at = 4;
+  if (candidate.dueAt !== null) at = bytes.writeDoubleLE(candidate.dueAt, at);
+  if (candidate.addedAt !== null) bytes.writeDoubleLE(candidate.addedAt, at);
   return bytes;
 }
 
-/** The clock and candidates a decision served at `servedAt` saw, from its context; throws on a context that does not read. */
-export function decodeContext(bytes: Uint8Array, servedAt: number): { clock: Clock; candidates: FeatureInput[] } {
-  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view[0] !== CONTEXT_FORMAT) throw new Error(`decision context format ${view[0]} is not ${CONTEXT_FORMAT}`);
+export function decodeMakings(bytes: Uint8Array): FeatureInput {
+  const view = bufferOf(bytes);
+  const candidate = readHead(view, 0);
+  const dates = view[3]!;
+  let at = 4;
+  if (dates & 1) {
+    candidate.dueAt = view.readDoubleLE(at);
+    at += 8;
+  }
+  if (dates & 2) candidate.addedAt = view.readDoubleLE(at);
+  return candidate;
+}
+
+export function encodeContext(clock: Clock, refs: readonly number[]): Buffer {
+  const wide = refs.some((ref) => ref > 0xffff);
+  const bytes = Buffer.allocUnsafe(3 + refs.length * (wide ? 4 : 2));
+  bytes[0] = wide ? U32_REFS : U16_REFS;
+  bytes[1] = clock.hour;
+  bytes[2] = clock.weekday;
+  let at = 3;
+  for (const ref of refs) at = wide ? bytes.writeUInt32LE(ref, at) : bytes.writeUInt16LE(ref, at);
+  return bytes;
+}
+
+/** A decision's context: its clock and its candidates' refs, or (format 1) the candidates themselves. */
+export type DecisionContext = { clock: Clock; refs: number[] } | { clock: Clock; inline: FeatureInput[] };
+
+/** The context of a decision served at `servedAt`; throws on one that does not read. */
+export function decodeContext(bytes: Uint8Array, servedAt: number): DecisionContext {
+  const view = bufferOf(bytes);
   const clock = { now: servedAt, hour: view[1]!, weekday: view[2]! };
-  const candidates: FeatureInput[] = [];
+  const format = view[0];
+  if (format === U16_REFS || format === U32_REFS) {
+    const width = format === U16_REFS ? 2 : 4;
+    if ((view.length - 3) % width !== 0) throw new Error("decision context ends inside a ref");
+    const refs = Array.from({ length: (view.length - 3) / width }, (_, index) =>
+      width === 2 ? view.readUInt16LE(3 + index * 2) : view.readUInt32LE(3 + index * 4),
+    );
+    return { clock, refs };
+  }
+  if (format !== 1) throw new Error(`decision context format ${format} is unknown`);
+  const inline: FeatureInput[] = [];
   let at = 3;
   while (at < view.length) {
     if (at + 4 > view.length) throw new Error("decision context ends inside a candidate");
-    const kindSource = view[at]!;
-    const category = view[at + 1]!;
+    const candidate = readHead(view, at);
     const dates = view[at + 3]!;
-    const candidate: FeatureInput = {
-      kind: kindSource & 1 ? "advice" : "todo",
-      source: SOURCES[kindSource >> 1] ?? "other",
-      category: category === 0 ? null : (CATEGORIES[category - 1] ?? "other"),
-      priority: view[at + 2]!,
-      dueAt: null,
-      addedAt: null,
-    };
     at += 4;
     if (dates & 1) {
       candidate.dueAt = servedAt + view.readInt32LE(at) * SECOND_MS;
@@ -75,7 +90,44 @@ export function decodeContext(bytes: Uint8Array, servedAt: number): { clock: Clo
       candidate.addedAt = servedAt - view.readUInt32LE(at);
       at += 4;
     }
-    candidates.push(candidate);
+    inline.push(candidate);
   }
-  return { clock, candidates };
+  return { clock, inline };
 }
+
+/**
+ * A policy's scores as `tip_scores.scores` keeps them: float32, seven significant digits (the pick
+ * itself is logged beside them). SQLite binds the typed array as a blob of its bytes.
+ */
+export const packScores = (scores: readonly number[]) => new Float32Array(scores);
+
+/** Scores as logged: float32, or JSON numbers in decisions logged before they were packed. */
+export function unpackScores(value: ArrayBufferView | string): number[] {
+  if (typeof value === "string") return JSON.parse(value) as number[];
+  const view = bufferOf(value);
+  return Array.from({ length: view.length / 4 }, (_, index) => view.readFloatLE(index * 4));
+}
+
+function writeHead(bytes: Buffer, at: number, candidate: FeatureInput) {
+  const source = SOURCES.indexOf(candidate.source);
+  bytes[at] = (candidate.kind === "advice" ? 1 : 0) | ((source < 0 ? SOURCES.length : source) << 1);
+  const category = candidate.category ? CATEGORIES.indexOf(candidate.category) : -1;
+  bytes[at + 1] = !candidate.category ? 0 : category < 0 ? OTHER_CATEGORY : category + 1;
+  bytes[at + 2] = Math.min(Math.max(Math.round(candidate.priority), 0), 255);
+  bytes[at + 3] = (candidate.dueAt !== null ? 1 : 0) | (candidate.addedAt !== null ? 2 : 0);
+}
+
+function readHead(view: Buffer, at: number): FeatureInput {
+  const kindSource = view[at]!;
+  const category = view[at + 1]!;
+  return {
+    kind: kindSource & 1 ? "advice" : "todo",
+    source: SOURCES[kindSource >> 1] ?? "other",
+    category: category === 0 ? null : (CATEGORIES[category - 1] ?? "other"),
+    priority: view[at + 2]!,
+    dueAt: null,
+    addedAt: null,
+  };
+}
+
+const bufferOf = (bytes: ArrayBufferView) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -14,7 +14,9 @@ import type { Scorer } from "../ml/scorer.ts";
 import { type FeedbackAction, type FeedbackResult, IGNORED, type RecommenderSettingsSchema, type UndoOffer, type UndoResult } from "./model.ts";
 import { DAY_MS, HOUR_MS } from "../time.ts";
 import { ALL_CLEAR } from "./recommend.ts";
-import { carryVector, FEATURE_NAMES, FEATURE_VERSION, FEATURE_VERSIONS, type FeatureVersion, featureNames } from "./features.ts";
+import { carryVector, FEATURE_NAMES, FEATURE_VERSION, FEATURE_VERSIONS, type FeatureVersion, featureNames, featuresOf } from "./features.ts";
+import { decodeContext } from "./context.ts";
+import type { DecisionCandidates } from "./decision-candidates.ts";
 
 const DISMISS_HIDES_MS = DAY_MS;
 /** A rated or completed advice rests for a day before it may come back. */
@@ -33,6 +35,8 @@ export interface FeedbackDeps {
   bandits: BanditStore;
   scorer: Pick<Scorer, "update" | "revert" | "status">;
   queue: KeyedQueue;
+  /** Whose makings rebuild a served candidate's vector when its reward arrives. */
+  decisionCandidates: Pick<DecisionCandidates, "makingsOf">;
   /** How long after a reaction it can be undone; 0 turns undo off. */
   undoMs: number;
 }
@@ -239,6 +243,28 @@ export class FeedbackService {
    * run by a job. Stops at the first sign the scorer is still unavailable (and does not start while
    * it is absent), or when shut down.
    */
+  /**
+   * The served candidate's vector in the version its decision was logged in: rebuilt from the
+   * decision's context and the candidate's logged makings (kept as a vector by decisions logged
+   * before). Null when the log no longer has it or this build cannot read its version.
+   */
+  private servedVector(userId: string, tipId: string): { x: number[]; version: FeatureVersion } | null {
+    const served = this.deps.db
+      .select({ features: tipScores.features, version: tipScores.featureVersion, context: tipViews.context, servedAt: tipViews.servedAt, key: tipViews.candidateKey })
+      .from(tipScores)
+      .innerJoin(tipViews, eq(tipViews.id, tipScores.tipId))
+      .where(and(eq(tipScores.tipId, tipId), eq(tipScores.serving, true)))
+      .get();
+    if (!served || !(FEATURE_VERSIONS as string[]).includes(served.version)) return null;
+    const version = served.version as FeatureVersion;
+    if (served.features) return { x: served.features, version };
+    if (!served.context) return null;
+    const context = decodeContext(served.context, served.servedAt);
+    if (!("refs" in context)) return null;
+    const makings = this.deps.decisionCandidates.makingsOf(userId, context.refs, served.key);
+    return makings ? { x: featuresOf(makings, context.clock, version), version } : null;
+  }
+
   async applyBacklog(signal?: AbortSignal, limit = 500): Promise<{ applied: number; pending: number }> {
     const { db } = this.deps;
     const columns = { id: tipFeedback.id, userId: tipFeedback.userId };
@@ -294,12 +320,8 @@ export class FeedbackService {
         mark();
         return "skipped";
       }
-      const served = db
-        .select({ features: tipScores.features, featureVersion: tipScores.featureVersion })
-        .from(tipScores)
-        .where(and(eq(tipScores.tipId, feedback.tipId), eq(tipScores.serving, true)))
-        .get();
-      if (!served || !(FEATURE_VERSIONS as string[]).includes(served.featureVersion)) {
+      const served = this.servedVector(userId, feedback.tipId);
+      if (!served) {
         // The decision log was purged by retention, or holds a version this build cannot read: no context to learn from.
         mark();
         return "skipped";
@@ -307,10 +329,7 @@ export class FeedbackService {
       if (scorer.status().state === "absent") return "unavailable";
       try {
         // A decision logged before a feature version change is read in the serving version's terms.
-        const x =
-          served.featureVersion === FEATURE_VERSION
-            ? served.features
-            : carryVector(served.features, featureNames(served.featureVersion as FeatureVersion), FEATURE_NAMES);
+        const x = served.version === FEATURE_VERSION ? served.x : carryVector(served.x, featureNames(served.version), FEATURE_NAMES);
         const model = await bandits.current(userId, "linucb", { traceparent });
         const request = { policy: "linucb" as const, state: model, x, reward: feedback.reward };
         const { state } = await (undo ? scorer.revert(request, { traceparent }) : scorer.update(request, { traceparent }));

@@ -8,6 +8,7 @@ import { LlmPoolSource } from "./candidates/llm-pool.ts";
 import type { FeatureVersion } from "./features.ts";
 import { FeedbackService } from "./feedback.ts";
 import { RecommenderSettingsSchema } from "./model.ts";
+import { DecisionCandidates } from "./decision-candidates.ts";
 import { activity, adviceLibrary, decisionLog, latestTipShowing, purgeOldDecisions, pushesSince } from "./queries.ts";
 import { Recommender } from "./recommend.ts";
 
@@ -24,8 +25,21 @@ export function createRecommenderModule({ config, database, bus, log, jobs, scor
   const settings = settingsStore.section("recommender", RecommenderSettingsSchema);
   const bandits = new BanditStore(db, scorer, log);
   const queue = new KeyedQueue();
-  const feedback = new FeedbackService({ db, bus, log, pool, settings, bandits, scorer, queue, undoMs: config.undoMs });
-  const recommender = new Recommender({ db, sqlite: database.sqlite, commits: database.commits, bus, log, pool, settings, bandits, scorer, feedback });
+  const decisionCandidates = new DecisionCandidates(database.sqlite, config.retentionDays);
+  const feedback = new FeedbackService({ db, bus, log, pool, settings, bandits, scorer, queue, decisionCandidates, undoMs: config.undoMs });
+  const recommender = new Recommender({
+    db,
+    sqlite: database.sqlite,
+    commits: database.commits,
+    bus,
+    log,
+    pool,
+    decisionCandidates,
+    settings,
+    bandits,
+    scorer,
+    feedback,
+  });
 
   const dropCachedCandidates = (event: { userId: string | null }) => {
     if (event.userId) pool.invalidate(event.userId);

@@ -1,11 +1,12 @@
 import type { Database } from "bun:sqlite";
 import { and, count, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
 import { changedRows, type Db } from "../db/client.ts";
-import { advice, tipFeedback, tipScores, tipViews } from "../db/schema.ts";
+import { advice, decisionCandidates, tipFeedback, tipScores, tipViews } from "../db/schema.ts";
 import { purgeEvents } from "../events/queries.ts";
 import { DAY_MS } from "../time.ts";
 import { decodeContext } from "./context.ts";
-import { type FeatureVersion, featuresOfAll } from "./features.ts";
+import { loggedCandidates } from "./decision-candidates.ts";
+import { type Clock, type FeatureInput, type FeatureVersion, featuresOfAll } from "./features.ts";
 
 /** The ids of a person's tips, as a subquery (a person's tip events and decision rows are reached through them). */
 export function tipIdsOf(userId: string): SQL {
@@ -45,6 +46,8 @@ export function purgeOldDecisions(db: Db, retentionDays: number, now = Date.now(
     scores: changedRows(db, db.delete(tipScores).where(sql`${tipScores.tipId} IN (SELECT ${tipViews.id} FROM ${tipViews} WHERE ${lt(tipViews.servedAt, cutoff)})`)),
     feedback: changedRows(db, db.delete(tipFeedback).where(lt(tipFeedback.at, cutoff))),
     views: changedRows(db, db.delete(tipViews).where(lt(tipViews.servedAt, cutoff))),
+    // Written again after half the period while in use: older rows are referenced by no decision left.
+    candidates: changedRows(db, db.delete(decisionCandidates).where(lt(decisionCandidates.createdAt, now - 1.5 * retentionDays * DAY_MS))),
     events: purgeEvents(db, ["signals.tip.served", "signals.tip.feedback", "signals.tip.undone"], cutoff),
   }));
 }
@@ -61,6 +64,7 @@ export function adviceLibrary(db: Db) {
 
 /** One decision of the log as off-policy evaluation reads it: what was served, with what propensity, what each shadow policy would have picked, and the reward. */
 export interface LoggedDecision {
+  tipId: string;
   candidates: string[];
   servedKey: string;
   propensity: number;
@@ -73,15 +77,27 @@ export interface LoggedDecision {
 /**
  * The decisions served since `since`, oldest first, each with its standing reaction's reward (0
  * without one), and with `version`, every candidate's vector in that feature version. One query
- * over the tips' own indexes; rows are grouped by tip as they come.
+ * over the tips' own indexes; rows are grouped by tip as they come, and each person's logged
+ * candidates are read once.
  */
 export function decisionLog(sqlite: Database, since: number, version?: FeatureVersion): LoggedDecision[] {
   const rows = sqlite
     .query<
-      { id: string; candidates: string; context: Uint8Array | null; served_at: number; policy: string; serving: number; chosen_key: string; propensity: number; reward: number | null },
+      {
+        id: string;
+        user_id: string;
+        candidates: string | null;
+        context: Uint8Array | null;
+        served_at: number;
+        policy: string;
+        serving: number;
+        chosen_key: string;
+        propensity: number;
+        reward: number | null;
+      },
       [number]
     >(
-      `SELECT v.id, v.candidates, v.context, v.served_at, s.policy, s.serving, s.chosen_key, s.propensity, f.reward
+      `SELECT v.id, v.user_id, v.candidates, v.context, v.served_at, s.policy, s.serving, s.chosen_key, s.propensity, f.reward
          FROM tip_views v
          JOIN tip_scores s ON s.tip_id = v.id
          LEFT JOIN tip_feedback f ON f.tip_id = v.id AND f.undone_at IS NULL
@@ -89,15 +105,33 @@ export function decisionLog(sqlite: Database, since: number, version?: FeatureVe
         ORDER BY v.served_at, v.id`,
     )
     .all(since);
-  const decisions: (LoggedDecision & { id: string })[] = [];
-  let current = null as (LoggedDecision & { id: string }) | null;
+  const candidatesOf = new Map<string, ReturnType<typeof loggedCandidates>>();
+  const decisions: LoggedDecision[] = [];
+  let current = null as LoggedDecision | null;
   for (const row of rows) {
-    if (current?.id !== row.id) {
-      current = { id: row.id, candidates: JSON.parse(row.candidates) as string[], servedKey: "", propensity: 0, reward: row.reward ?? 0, shadows: {} };
-      if (version && row.context) {
-        const { clock, candidates } = decodeContext(row.context, row.served_at);
-        current.vectors = featuresOfAll(candidates, clock, version);
+    if (current?.tipId !== row.id) {
+      current = { tipId: row.id, candidates: [], servedKey: "", propensity: 0, reward: row.reward ?? 0, shadows: {} };
+      let inputs: FeatureInput[] | null = null;
+      let clock: Clock | null = null;
+      if (row.context) {
+        const context = decodeContext(row.context, row.served_at);
+        clock = context.clock;
+        if ("inline" in context) inputs = context.inline;
+        else {
+          let known = candidatesOf.get(row.user_id);
+          if (!known) candidatesOf.set(row.user_id, (known = loggedCandidates(sqlite, row.user_id)));
+          const logged = context.refs.map((ref) => {
+            const candidate = known.get(ref);
+            if (!candidate) throw new Error(`decision ${row.id} refers to candidate ${ref}, which is not logged`);
+            return candidate;
+          });
+          current.candidates = logged.map((candidate) => candidate.key);
+          inputs = logged.map((candidate) => candidate.input);
+        }
       }
+      // Decisions logged before candidates were kept by ref hold their keys themselves.
+      if (row.candidates !== null) current.candidates = JSON.parse(row.candidates) as string[];
+      if (version && inputs && clock) current.vectors = featuresOfAll(inputs, clock, version);
       decisions.push(current);
     }
     if (row.serving) {
@@ -105,7 +139,7 @@ export function decisionLog(sqlite: Database, since: number, version?: FeatureVe
       current.propensity = row.propensity;
     } else current.shadows[row.policy] = row.chosen_key;
   }
-  return decisions.map(({ id: _id, ...decision }) => decision);
+  return decisions;
 }
 
 /** What the console's overview counts of tips and reactions since `since`, by UTC day. */

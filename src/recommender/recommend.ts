@@ -12,7 +12,8 @@ import type { Logger } from "../log.ts";
 import { DAY_MS, HOUR_MS, MINUTE_MS } from "../time.ts";
 import type { BanditStore } from "./bandit.ts";
 import { type Candidate, type CandidatePool, timeOfDayAt } from "./candidates/index.ts";
-import { encodeContext } from "./context.ts";
+import { encodeContext, packScores } from "./context.ts";
+import type { DecisionCandidates } from "./decision-candidates.ts";
 import { type Clock, clockAt, FEATURE_VERSION, featuresOfAll } from "./features.ts";
 import { heuristicPolicy } from "./policies/heuristic.ts";
 import { linucbPolicy } from "./policies/linucb.ts";
@@ -72,6 +73,7 @@ export interface RecommenderDeps {
   bus: EventBus;
   log: Logger;
   pool: CandidatePool;
+  decisionCandidates: DecisionCandidates;
   settings: SettingsSection<typeof RecommenderSettingsSchema>;
   bandits: BanditStore;
   scorer: Pick<Scorer, "score">;
@@ -101,7 +103,6 @@ function decisionRow(
   tipId: string,
   at: number,
   candidates: Candidate[],
-  features: number[][],
   latencyMs: number,
   policy: Policy,
   decision: Decision,
@@ -114,11 +115,9 @@ function decisionRow(
     policy.name,
     policy.version,
     serving ? 1 : 0,
-    // At full precision, so every pick can be told from the log (four decimals tied some apart).
-    JSON.stringify(decision.scores),
+    packScores(decision.scores),
     chosen.key,
     decision.propensity,
-    JSON.stringify(features[decision.chosen]),
     FEATURE_VERSION,
     latencyMs,
     decision.scorerStatus,
@@ -143,8 +142,6 @@ export class Recommender {
   private readonly insertView;
   private readonly insertScore;
   private readonly commits: GroupCommit;
-  /** Each person's last candidate list with its keys as JSON: from one tip to the next it is usually the very same list. */
-  private readonly loggedKeys = new CappedMap<string, { candidates: Candidate[]; json: string }>(PER_PERSON_CACHE_LIMIT);
   /** When each person's candidates last gained new members (a sync or a webhook added tasks). */
   private readonly freshSince = new CappedMap<string, number>(PER_PERSON_CACHE_LIMIT);
   /** When each person last had the tip page serve them: a push never comes while they are looking. */
@@ -156,12 +153,12 @@ export class Recommender {
     this.random = deps.random ?? Math.random;
     this.commits = deps.commits;
     this.insertView = deps.sqlite.query(
-      "INSERT INTO tip_views (id, user_id, candidate_key, kind, source, content, why, policy, candidates, context, served_at, channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO tip_views (id, user_id, candidate_key, kind, source, content, why, policy, context, served_at, channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     );
     this.insertScore = deps.sqlite.query(
-      `INSERT INTO tip_scores (tip_id, at, policy, policy_version, serving, scores, chosen_key, propensity, features,
+      `INSERT INTO tip_scores (tip_id, at, policy, policy_version, serving, scores, chosen_key, propensity,
          feature_version, latency_ms, scorer_status, tip_kind, source, prompt_version, llm_model)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
   }
 
@@ -275,7 +272,7 @@ export class Recommender {
 
   /** Serves a choice: the tip, its decision log and its `signals.tip.served` event, committed together. */
   async serve(user: RecommendUser, choice: Choice, channel: "page" | "push"): Promise<Tip> {
-    const { now, clock, candidates, features, served, shadows, latencyMs, chosen } = choice;
+    const { now, clock, candidates, served, shadows, latencyMs, chosen } = choice;
     const tip: Tip = {
       // Time-ordered, so the decision log's indexes on tip ids grow at one end.
       id: Bun.randomUUIDv7(),
@@ -285,14 +282,15 @@ export class Recommender {
       why: explain(chosen, clock, served.decision.explored),
     };
     const row = (policy: Policy, decision: Decision, serving: boolean) =>
-      decisionRow(tip.id, now, candidates, features, latencyMs, policy, decision, serving);
-    const candidateKeys = this.candidateKeysJson(user.id, candidates);
-    // Every candidate's makings, so any feature version's vectors can be rebuilt from the log.
-    const context = encodeContext(candidates, clock);
+      decisionRow(tip.id, now, candidates, latencyMs, policy, decision, serving);
+    // Every candidate by ref to its makings, so any feature version's vectors can be rebuilt from the log.
+    const { refs, rows: newCandidates } = this.deps.decisionCandidates.refsOf(user.id, candidates, now);
+    const context = encodeContext(clock, refs);
     const rows: DecisionRow[] = [row(served.policy, served.decision, true), ...shadows.map((shadow) => row(shadow.policy, shadow.decision, false))];
     // The decision log and its event commit together; the event is announced once committed.
     const servedEvent = await this.commits.write(() => {
-      this.insertView.run(tip.id, user.id, chosen.key, tip.kind, tip.source, tip.content, tip.why, served.policy.name, candidateKeys, context, now, channel);
+      this.deps.decisionCandidates.write(newCandidates);
+      this.insertView.run(tip.id, user.id, chosen.key, tip.kind, tip.source, tip.content, tip.why, served.policy.name, context, now, channel);
       for (const values of rows) this.insertScore.run(...values);
       return this.deps.bus.record(
         "signals.tip.served",
@@ -308,6 +306,10 @@ export class Recommender {
         user.id,
         now,
       );
+    }).catch((error: unknown) => {
+      // Refs were handed out for rows that were not written: the person's are read again next time.
+      this.deps.decisionCandidates.forget(user.id);
+      throw error;
     });
     this.deps.bus.deliver(servedEvent);
     return tip;
@@ -325,20 +327,12 @@ export class Recommender {
 
   /** After an account is deleted. */
   forget(userId: string) {
-    this.loggedKeys.delete(userId);
+    this.deps.decisionCandidates.forget(userId);
     this.freshSince.delete(userId);
     this.pageSeen.delete(userId);
   }
 
-  private candidateKeysJson(userId: string, candidates: Candidate[]): string {
-    const last = this.loggedKeys.get(userId);
-    if (last && last.candidates.length === candidates.length && last.candidates.every((candidate, index) => candidate === candidates[index])) {
-      return last.json;
-    }
-    const json = JSON.stringify(candidates.map((candidate) => candidate.key));
-    this.loggedKeys.set(userId, { candidates, json });
-    return json;
-  }
+
 
   /**
    * The serving policy; if it needs the scorer and the scorer fails, the heuristic serves and the

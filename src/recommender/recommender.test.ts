@@ -16,6 +16,7 @@ import { signIn } from "../testing/auth.ts";
 import { createTestApp, type TestContext, tempDir } from "../testing/harness.ts";
 import { freePort } from "../testing/harness.ts";
 import type { BanditState } from "../ml/protocol.ts";
+import { loggedDecision } from "../testing/tips.ts";
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -111,28 +112,29 @@ describe("POST /api/recommend", () => {
 
     const view = context.database.db.select().from(tipViews).where(eq(tipViews.id, tip.id)).get()!;
     expect(view).toMatchObject({ userId: person.userId, kind: "advice", policy: "linucb", actedAt: null });
-    const rows = context.database.db.select().from(tipScores).where(eq(tipScores.tipId, tip.id)).all();
-    const serving = rows.find((row) => row.serving)!;
+    const logged = loggedDecision(context, tip.id);
+    const serving = logged.rows.find((row) => row.serving)!;
     expect(serving).toMatchObject({ policy: "linucb", scorerStatus: "ok", featureVersion: FEATURE_VERSION, tipKind: "advice", source: "advice" });
     expect(serving.chosenKey).toBe(view.candidateKey);
+    expect(logged.servedKey).toBe(view.candidateKey);
     expect(serving.propensity).toBeGreaterThan(0);
     expect(serving.propensity).toBeLessThanOrEqual(1);
-    expect(serving.features).toHaveLength(FEATURE_NAMES.length);
-    // Scores are logged as the scorer gave them: recomputed from the logged vector, the very same double.
-    const chosenAt = view.candidates.indexOf(view.candidateKey);
+    expect(logged.x).toHaveLength(FEATURE_NAMES.length);
+    // Scores are logged as the scorer gave them, as float32: recomputed from the rebuilt vector, the same to seven digits.
+    const chosenAt = logged.candidates.indexOf(view.candidateKey);
     const { alpha } = context.settings.get();
-    const again = await context.scorer.score({ policy: "linucb", params: { alpha, detail: false }, state: null, xs: [serving.features] });
-    expect(serving.scores[chosenAt]).toBe(again.scores[0]!);
+    const again = await context.scorer.score({ policy: "linucb", params: { alpha, detail: false }, state: null, xs: [logged.x] });
+    expect(serving.scores[chosenAt]).toBe(Math.fround(again.scores[0]!));
     // Every candidate considered, once per decision, with each policy's scores in that order.
-    expect(view.candidates.length).toBeGreaterThan(3);
-    expect(view.candidates).toContain(view.candidateKey);
-    expect(serving.scores).toHaveLength(view.candidates.length);
+    expect(logged.candidates.length).toBeGreaterThan(3);
+    expect(new Set(logged.candidates).size).toBe(logged.candidates.length);
+    expect(serving.scores).toHaveLength(logged.candidates.length);
     expect(serving.latencyMs).toBeGreaterThan(0);
     // The default shadow (heuristic) scored the same candidates without serving.
-    const shadow = rows.find((row) => !row.serving)!;
+    const shadow = logged.rows.find((row) => !row.serving)!;
     expect(shadow.policy).toBe("heuristic");
-    expect(shadow.scores).toHaveLength(view.candidates.length);
-    expect(view.candidates).toContain(shadow.chosenKey);
+    expect(shadow.scores).toHaveLength(logged.candidates.length);
+    expect(logged.candidates).toContain(shadow.chosenKey);
 
     const served = context.bus.tail({ subject: "signals.tip.served" });
     expect(served.at(-1)).toMatchObject({ userId: person.userId, payload: { tipId: tip.id, policy: "linucb", scorerStatus: "ok" } });
@@ -150,7 +152,7 @@ describe("POST /api/recommend", () => {
     expect(tip).toMatchObject({ kind: "todo", source: "todoist", content: "Renew passport" });
     expect(tip.why).toStartWith("Overdue by");
 
-    const rows = context.database.db.select().from(tipScores).where(eq(tipScores.tipId, tip.id)).all();
+    const { rows, x } = loggedDecision(context, tip.id);
     expect(rows.map((row) => [row.policy, row.serving]).sort()).toEqual([
       ["heuristic", true],
       ["linucb", false],
@@ -159,8 +161,8 @@ describe("POST /api/recommend", () => {
     const serving = rows.find((row) => row.serving)!;
     expect(serving.propensity).toBe(1);
     // Logged as computed on the person's clock, not the server's.
-    expect(serving.features).toEqual(featuresOf(servedCandidate(context, person.userId, serving.chosenKey), clockAt(serving.at, "Asia/Tokyo")));
-    expect(feature(serving.features, "is_overdue")).toBe(1);
+    expect(x).toEqual(featuresOf(servedCandidate(context, person.userId, serving.chosenKey), clockAt(serving.at, "Asia/Tokyo")));
+    expect(feature(x, "is_overdue")).toBe(1);
     expect(rows.find((row) => row.policy === "random")!.propensity).toBeCloseTo(1 / serving.scores.length, 10);
   });
 
@@ -309,7 +311,7 @@ describe("POST /api/tip/:id/feedback", () => {
     const context = app();
     const person = signIn(context.database);
     const first = await recommendOverHttp(context, person.cookie);
-    const x1 = context.database.db.select().from(tipScores).where(and(eq(tipScores.tipId, first.id), eq(tipScores.serving, true))).get()!.features;
+    const x1 = loggedDecision(context, first.id).x;
     const response = await feedbackOverHttp(context, person.cookie, first.id, "done");
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ok: true, duplicate: false });
@@ -322,7 +324,7 @@ describe("POST /api/tip/:id/feedback", () => {
     stateOne.b.forEach((value, i) => expect(value).toBeCloseTo(expectedOne.b[i]!, 9));
 
     const second = await recommendOverHttp(context, person.cookie);
-    const x2 = context.database.db.select().from(tipScores).where(and(eq(tipScores.tipId, second.id), eq(tipScores.serving, true))).get()!.features;
+    const x2 = loggedDecision(context, second.id).x;
     await feedbackOverHttp(context, person.cookie, second.id, "not_helpful");
     const stateTwo = context.bandits.get(person.userId, "linucb")!;
     const expectedTwo = expectedUpdate(expectedOne, x2, -0.5);

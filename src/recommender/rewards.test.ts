@@ -1,16 +1,13 @@
 import { describe, expect, test } from "bun:test";
-import { and, eq } from "drizzle-orm";
-import { tipScores } from "../db/schema.ts";
 import { signIn } from "../testing/auth.ts";
 import type { TestContext } from "../testing/harness.ts";
-import { currentTip, expectSameModel, react, reactions, seedTasks, tipApps } from "../testing/tips.ts";
+import { currentTip, expectSameModel, loggedDecision, react, reactions, seedTasks, tipApps } from "../testing/tips.ts";
 import { HOUR_MS } from "../time.ts";
 
 const { app } = tipApps();
 
 /** The serving decision's features of a tip: what its reward teaches the bandit. */
-const servedFeatures = (context: TestContext, tipId: string) =>
-  context.database.db.select({ features: tipScores.features }).from(tipScores).where(and(eq(tipScores.tipId, tipId), eq(tipScores.serving, true))).get()!.features;
+const servedFeatures = (context: TestContext, tipId: string) => loggedDecision(context, tipId).x;
 
 describe("no reaction", () => {
   test("a tip nobody reacts to within the window is a weak negative, once; a reaction that comes later replaces it exactly", async () => {

@@ -1,6 +1,8 @@
 import { afterEach, expect } from "bun:test";
 import { eq } from "drizzle-orm";
-import { tasks, tipFeedback } from "../db/schema.ts";
+import { tasks, tipFeedback, tipScores } from "../db/schema.ts";
+import { unpackScores } from "../recommender/context.ts";
+import { FEATURE_VERSION } from "../recommender/features.ts";
 import type { BanditState } from "../ml/protocol.ts";
 import type { SignedIn } from "./auth.ts";
 import { createTestApp, type TestContext, tempDir } from "./harness.ts";
@@ -78,4 +80,20 @@ export function expectSameModel(actual: BanditState | null, expected: BanditStat
   expect(actual!.reward_sum).toBeCloseTo(expected.reward_sum, 12);
   actual!.A_inv.forEach((row, i) => row.forEach((value, j) => expect(value).toBeCloseTo(expected.A_inv[i]![j]!, 12)));
   actual!.b.forEach((value, i) => expect(value).toBeCloseTo(expected.b[i]!, 12));
+}
+
+/**
+ * A tip's decision as the log keeps it: every candidate's key and (serving version) vector, the
+ * served candidate's vector, and each policy's row with its scores unpacked.
+ */
+export function loggedDecision(context: TestContext, tipId: string) {
+  const decision = context.modules.recommender.decisionLog(0, FEATURE_VERSION).find((logged) => logged.tipId === tipId)!;
+  const vectors = decision.vectors!;
+  const rows = context.database.db
+    .select()
+    .from(tipScores)
+    .where(eq(tipScores.tipId, tipId))
+    .all()
+    .map((row) => ({ ...row, scores: unpackScores(row.scores) }));
+  return { ...decision, vectors, x: vectors[decision.candidates.indexOf(decision.servedKey)]!, rows };
 }

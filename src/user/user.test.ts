@@ -177,8 +177,8 @@ describe("export", () => {
         if (typeof value !== "string" || value === person.userId) continue;
         const marker = JSON.parse(value) as string;
         if (/(_hash|_ciphertext|_secret|token)$/.test(column)) expect(text).not.toContain(marker);
-        // A binary column (a decision's context) is exported in base64.
-        else if (column === "context") expect(text).toContain(Buffer.from(value).toString("base64"));
+        // Binary columns (a decision's context and scores, a candidate's makings) are exported in base64.
+        else if (["context", "scores", "makings"].includes(column)) expect(text).toContain(Buffer.from(value).toString("base64"));
         else expect(text).toContain(marker);
       }
     }
