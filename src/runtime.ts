@@ -1,3 +1,4 @@
+import { createAdminModule } from "./admin/module.ts";
 import { createAuthModule } from "./auth/module.ts";
 import type { Config } from "./config.ts";
 import { type Checkpointer, startCheckpointer } from "./db/checkpointer.ts";
@@ -93,7 +94,8 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
   const recommender = createRecommenderModule(kernel);
   const integrations = createIntegrationsModule(kernel, { recommender });
   const notifier = createNotifierModule(kernel, { user, recommender });
-  const modules = { auth, user, recommender, integrations, notifier };
+  const admin = createAdminModule(kernel, { auth, user, recommender, integrations });
+  const modules = { auth, user, recommender, integrations, notifier, admin };
 
   let checkpointer: Checkpointer | null = null;
   let state: "built" | "started" | "stopped" = "built";

@@ -130,7 +130,7 @@ export function TipCard({ screen }: { screen: TipScreen }) {
   );
 }
 
-export function TipPage({ screen, detectTimezone }: { screen: TipScreen; detectTimezone: boolean }) {
+export function TipPage({ screen, detectTimezone, admin = false }: { screen: TipScreen; detectTimezone: boolean; admin?: boolean }) {
   return (
     <Layout htmx bodyClass="tip-page" scripts={[assetUrl("tip.js"), assetUrl("push.js")]}>
       <main class="tip-main">
@@ -152,6 +152,7 @@ export function TipPage({ screen, detectTimezone }: { screen: TipScreen; detectT
       <nav class="corner" aria-label="More">
         <a href="/connect">connect</a>
         <a href="/account">account</a>
+        {admin ? <a href="/admin">admin</a> : ""}
       </nav>
       {detectTimezone ? <TimezoneDetect /> : ""}
     </Layout>

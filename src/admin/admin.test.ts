@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { eq } from "drizzle-orm";
+import { auditLog, banditStates, sessions, users } from "../db/schema.ts";
 import { signIn } from "../testing/auth.ts";
 import { createTestApp, type TestContext } from "../testing/harness.ts";
+import { rowCounts } from "../testing/requests.ts";
 import { DAY_MS } from "../time.ts";
 
 const contexts: TestContext[] = [];
@@ -8,8 +11,8 @@ afterEach(async () => {
   for (const context of contexts.splice(0)) await context.close();
 });
 
-function app() {
-  const context = createTestApp();
+function app(env: Record<string, string> = {}) {
+  const context = createTestApp(env);
   contexts.push(context);
   context.modules.recommender.settings.update({ servingPolicy: "heuristic", epsilon: 0 });
   return context;
@@ -54,5 +57,206 @@ describe("admin console: overview", () => {
     const signedOut = await context.request("/admin");
     expect(signedOut.status).toBe(303);
     expect(signedOut.headers.get("location")).toBe("/admin/login?next=%2Fadmin");
+  });
+});
+
+const get = (context: TestContext, path: string, cookie: string) => context.request(path, { headers: { cookie } });
+const postJson = (context: TestContext, path: string, cookie: string, body: unknown) =>
+  context.request(path, { method: "POST", headers: { cookie, "content-type": "application/json" }, body: JSON.stringify(body) });
+const postForm = (context: TestContext, path: string, cookie: string, fields: Record<string, string>) =>
+  context.request(path, { method: "POST", headers: { cookie, "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(fields).toString() });
+
+describe("admin console: the way in", () => {
+  test("the tip page links to the console for admins only", async () => {
+    const context = app();
+    const tipPage = async (cookie: string) => (await get(context, "/", cookie)).text();
+    expect(await tipPage(signIn(context.database, { role: "admin" }).cookie)).toContain('<a href="/admin">admin</a>');
+    expect(await tipPage(signIn(context.database).cookie)).not.toContain('href="/admin"');
+  });
+});
+
+describe("admin console: people", () => {
+  test("every people and audit endpoint: signed out 401, not an admin 403", async () => {
+    const context = app();
+    const person = signIn(context.database);
+    for (const path of ["/api/admin/users", `/api/admin/users/${person.userId}`, "/api/admin/audit"]) {
+      expect((await context.request(path)).status).toBe(401);
+      expect((await get(context, path, person.cookie)).status).toBe(403);
+    }
+    expect((await postJson(context, `/api/admin/users/${person.userId}/actions`, person.cookie, { action: "end-sessions" })).status).toBe(403);
+    expect((await postForm(context, `/admin/users/${person.userId}/actions`, person.cookie, { action: "delete", confirm: "yes" })).status).toBe(403);
+    expect(context.database.db.select().from(users).where(eq(users.id, person.userId)).get()).toBeDefined();
+    expect((await get(context, "/admin/users", person.cookie)).status).toBe(403);
+    expect((await get(context, "/admin/audit", person.cookie)).status).toBe(403);
+  });
+
+  test("the list pages through everyone newest first and searches email, name and id; bad parameters get 400", async () => {
+    const context = app();
+    const admin = signIn(context.database, { role: "admin", email: "root@example.test" });
+    const people = Array.from({ length: 5 }, (_, index) => signIn(context.database, { email: `p${index}@example.test`, name: index === 3 ? "Ada Lovelace" : "Someone" }));
+    // Created in one millisecond or not, the order is by time then id, and no page repeats anyone.
+    const seen: string[] = [];
+    let after: string | null = null;
+    do {
+      const response: Response = await get(context, `/api/admin/users?limit=2${after ? `&after=${after}` : ""}`, admin.cookie);
+      expect(response.status).toBe(200);
+      const page = (await response.json()) as { users: { id: string }[]; next: string | null };
+      expect(page.users.length).toBeLessThanOrEqual(2);
+      seen.push(...page.users.map((user) => user.id));
+      after = page.next;
+    } while (after);
+    expect(seen.toSorted()).toEqual([admin.userId, ...people.map((person) => person.userId)].toSorted());
+    expect(new Set(seen).size).toBe(6);
+
+    const search = async (q: string) => ((await (await get(context, `/api/admin/users?q=${encodeURIComponent(q)}`, admin.cookie)).json()) as { users: { id: string }[] }).users.map((user) => user.id);
+    expect(await search("lovelace")).toEqual([people[3]!.userId]);
+    expect(await search("p1@")).toEqual([people[1]!.userId]);
+    expect(await search(people[4]!.userId)).toEqual([people[4]!.userId]);
+    // LIKE's wildcards are searched for as themselves.
+    expect(await search("%")).toEqual([]);
+
+    const page = await (await get(context, "/admin/users?q=lovelace", admin.cookie)).text();
+    expect(page).toContain(`href="/admin/users/${people[3]!.userId}"`);
+    expect(page).toContain('hx-history="false"');
+    expect(page).not.toContain("p1@example.test");
+
+    for (const bad of ["limit=0", "limit=101", "limit=two", "after=%2F%2F", "after=bm90LWEtY3Vyc29y", `q=${"x".repeat(201)}`]) {
+      const response = await get(context, `/api/admin/users?${bad}`, admin.cookie);
+      expect([bad, response.status]).toEqual([bad, 400]);
+    }
+  });
+
+  test("a person's page: profile, sessions, integrations, tips and consents; an unknown id is 404", async () => {
+    const context = app();
+    const admin = signIn(context.database, { role: "admin" });
+    const person = signIn(context.database, { email: "ada@example.test", name: "<b>Ada</b>" });
+    await context.modules.recommender.recommender.recommend({ id: person.userId, timezone: "UTC" });
+    const detail = await (await get(context, `/api/admin/users/${person.userId}`, admin.cookie)).json();
+    expect(detail.profile).toMatchObject({ id: person.userId, email: "ada@example.test", role: "user" });
+    expect(detail.sessions).toHaveLength(1);
+    expect(detail.tips).toHaveLength(1);
+    expect(detail.tips[0]).toMatchObject({ channel: "page", reaction: null });
+    expect(detail.integrations).toEqual([]);
+    expect(detail.learnt).toEqual({ pulls: 0 });
+    const page = await (await get(context, `/admin/users/${person.userId}`, admin.cookie)).text();
+    expect(page).toContain("&lt;b&gt;Ada&lt;/b&gt;");
+    expect(page).toContain(detail.tips[0].content.replaceAll("'", "&#39;"));
+    expect((await get(context, "/api/admin/users/no-such-person", admin.cookie)).status).toBe(404);
+    expect((await get(context, "/admin/users/no-such-person", admin.cookie)).status).toBe(404);
+  });
+
+  test("each action does what it says, is audited with its result and published; a refused one changes nothing", async () => {
+    const context = app();
+    const admin = signIn(context.database, { role: "admin" });
+    const person = signIn(context.database);
+    signIn(context.database, { email: undefined }); // someone else, untouched
+    const { bandits } = context.modules.recommender;
+    bandits.save(person.userId, "linucb", { d: 1, A_inv: [[0.5]], b: [1], pulls: 1, reward_sum: 1 });
+    const act = (action: string, userId = person.userId) => postJson(context, `/api/admin/users/${userId}/actions`, admin.cookie, { action });
+
+    const ended = await act("end-sessions");
+    expect(ended.status).toBe(200);
+    expect(await ended.json()).toEqual({ ok: true, message: "Signed out everywhere: 1 session ended." });
+    expect(context.database.db.select().from(sessions).where(eq(sessions.userId, person.userId)).all()).toEqual([]);
+    expect((await get(context, "/api/admin/stats", admin.cookie)).status).toBe(200);
+
+    expect((await act("reset-bandit")).status).toBe(200);
+    expect(context.database.db.select().from(banditStates).where(eq(banditStates.userId, person.userId)).all()).toEqual([]);
+    expect(bandits.get(person.userId, "linucb")).toBeNull();
+
+    // Not connected: refused with a reason, recorded as failed, nothing else changes.
+    const before = rowCounts(context);
+    for (const action of ["sync-now", "revoke-integration"]) {
+      const refused = await act(action);
+      expect(refused.status).toBe(409);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toContain("Todoist is not connected");
+    }
+    const after = rowCounts(context);
+    expect({ ...after, audit_log: 0, events: 0 }).toEqual({ ...before, audit_log: 0, events: 0 });
+    expect(after.audit_log).toBe(before.audit_log! + 2);
+
+    const self = await act("delete", admin.userId);
+    expect(self.status).toBe(409);
+    expect(context.database.db.select().from(users).where(eq(users.id, admin.userId)).get()).toBeDefined();
+
+    expect((await act("delete")).status).toBe(200);
+    expect(context.database.db.select().from(users).where(eq(users.id, person.userId)).get()).toBeUndefined();
+    expect((await act("end-sessions")).status).toBe(404);
+    for (const bad of [{ action: "drop-tables" }, {}, { action: "delete", extra: 1 }]) {
+      const response = await postJson(context, `/api/admin/users/${admin.userId}/actions`, admin.cookie, bad);
+      expect([bad, response.status]).toEqual([bad, 400]);
+    }
+
+    const entries = context.database.db.select().from(auditLog).all();
+    expect(entries.map((entry) => [entry.action, entry.result, entry.actorId, entry.targetId])).toEqual([
+      ["user.end-sessions", "ok", admin.userId, person.userId],
+      ["user.reset-bandit", "ok", admin.userId, person.userId],
+      ["user.sync-now", "failed", admin.userId, person.userId],
+      ["user.revoke-integration", "failed", admin.userId, person.userId],
+      ["user.delete", "failed", admin.userId, admin.userId],
+      ["user.delete", "ok", admin.userId, person.userId],
+    ]);
+    const published = context.bus.tail({ subject: "admin.action" }).map((event) => ({ userId: event.userId, ...(event.payload as { action: string; result: string }) }));
+    expect(published.map((event) => [event.userId, event.action, event.result])).toEqual(
+      entries.map((entry) => [admin.userId, entry.action.slice("user.".length), entry.result]),
+    );
+  });
+
+  test("on the page an action asks first, then acts and says what it did", async () => {
+    const context = app();
+    const admin = signIn(context.database, { role: "admin" });
+    const person = signIn(context.database, { email: "ben@example.test" });
+    const path = `/admin/users/${person.userId}/actions`;
+    const asked = await postForm(context, path, admin.cookie, { action: "end-sessions" });
+    expect(asked.status).toBe(200);
+    const question = await asked.text();
+    expect(question).toContain("ben@example.test: End every session of this person?");
+    expect(question).toContain('name="confirm" value="yes"');
+    expect(context.database.db.select().from(sessions).where(eq(sessions.userId, person.userId)).all()).toHaveLength(1);
+
+    const done = await (await postForm(context, path, admin.cookie, { action: "end-sessions", confirm: "yes" })).text();
+    expect(done).toContain("Signed out everywhere: 1 session ended.");
+    expect(context.database.db.select().from(sessions).where(eq(sessions.userId, person.userId)).all()).toEqual([]);
+
+    const refused = await postForm(context, path, admin.cookie, { action: "sync-now", confirm: "yes" });
+    expect(refused.status).toBe(409);
+    expect(await refused.text()).toContain("Todoist is not connected");
+
+    const deleted = await (await postForm(context, path, admin.cookie, { action: "delete", confirm: "yes" })).text();
+    expect(deleted).toContain("Account deleted: everything about them is erased.");
+    expect(deleted).not.toContain("ben@example.test");
+  });
+});
+
+describe("admin console: audit log", () => {
+  test("admin sign-ins and actions, newest first, filtered by action and person, a page at a time; old entries go after their retention", async () => {
+    const ADMIN_TOKEN = "a-long-enough-admin-token-for-tests";
+    const context = app({ ADMIN_TOKEN });
+    const signedIn = await context.request("/api/auth/token", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: ADMIN_TOKEN }) });
+    expect(signedIn.status).toBe(200);
+    const cookie = signedIn.headers.get("set-cookie")!.split(";")[0]!;
+    const person = signIn(context.database);
+    for (let round = 0; round < 3; round++) await postJson(context, `/api/admin/users/${person.userId}/actions`, cookie, { action: "end-sessions" });
+
+    const all = await (await get(context, "/api/admin/audit", cookie)).json();
+    expect(all.entries.map((entry: { action: string }) => entry.action)).toEqual(["user.end-sessions", "user.end-sessions", "user.end-sessions", "admin.sign-in"]);
+    expect(all.entries[3]).toMatchObject({ result: "ok", detail: "Signed in (admin token)", targetId: null });
+    const first = await (await get(context, "/api/admin/audit?limit=2", cookie)).json();
+    expect(first.entries).toHaveLength(2);
+    const second = await (await get(context, `/api/admin/audit?limit=2&before=${first.next}`, cookie)).json();
+    expect([...first.entries, ...second.entries]).toEqual(all.entries);
+    expect(second.next).toBeNull();
+    expect((await (await get(context, "/api/admin/audit?action=admin.sign-in", cookie)).json()).entries).toHaveLength(1);
+    expect((await (await get(context, `/api/admin/audit?target=${person.userId}`, cookie)).json()).entries).toHaveLength(3);
+    for (const bad of ["limit=0", "before=x", "action=DROP%20TABLE"]) expect((await get(context, `/api/admin/audit?${bad}`, cookie)).status).toBe(400);
+    const page = await (await get(context, "/admin/audit?action=user.end-sessions", cookie)).text();
+    expect(page.match(/<tr>/g)).toHaveLength(4);
+
+    // A person's own sign-in is not an admin's, and is not audited.
+    expect(context.database.db.select().from(auditLog).where(eq(auditLog.action, "admin.sign-in")).all()).toHaveLength(1);
+    const { audit, settings } = context.modules.admin;
+    expect(settings.get().auditRetentionDays).toBe(365);
+    expect(audit.purge(365, Date.now() + 364 * DAY_MS)).toBe(0);
+    expect(audit.purge(365, Date.now() + 366 * DAY_MS)).toBe(4);
   });
 });

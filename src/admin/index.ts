@@ -1,21 +1,72 @@
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
+import { AuditPage } from "../../views/admin/audit.tsx";
 import { OverviewPage } from "../../views/admin/overview.tsx";
+import { ConfirmActionPage, UserPage, UsersPage } from "../../views/admin/users.tsx";
+import { AppError } from "../errors.ts";
 import type { Runtime } from "../runtime.ts";
-import { StatsSchema } from "./model.ts";
+import {
+  ActionResultSchema,
+  AuditListSchema,
+  AuditQuery,
+  StatsSchema,
+  UserActionBody,
+  UserActionForm,
+  UserDetailSchema,
+  UserListSchema,
+  UsersQuery,
+} from "./model.ts";
 import { overviewStats } from "./overview.ts";
 
+const UserParams = t.Object({ id: t.String({ minLength: 1, maxLength: 100 }) });
+const STATUS: Partial<Record<AppError["kind"], number>> = { not_found: 404, conflict: 409, invalid: 400, unavailable: 503 };
+
 /**
- * The admin console: each page is HTML at /admin/… and the same figures as JSON at /api/admin/…,
+ * The admin console: each page is HTML at /admin/… and the same data as JSON at /api/admin/…,
  * from one function. Every route needs an admin: the guard is applied once, here.
  */
 export function adminRoutes({ modules }: Runtime) {
+  const { users, audit } = modules.admin;
   const stats = () => overviewStats(modules.recommender.activity());
-  return new Elysia({ name: "admin" })
-    .use(modules.auth.guards)
-    .guard({ requireAdmin: true })
-    .get("/api/admin/stats", () => stats(), { response: StatsSchema })
-    .get("/admin", ({ set }) => {
-      set.headers["cache-control"] = "no-store";
-      return OverviewPage({ stats: stats() });
-    });
+  const listOf = (query: typeof UsersQuery.static) => users.list({ search: query.q, after: query.after, limit: query.limit });
+  const auditOf = (query: typeof AuditQuery.static) =>
+    audit.list({ action: query.action || undefined, target: query.target || undefined, before: query.before, limit: query.limit ?? 50 });
+  return (
+    new Elysia({ name: "admin" })
+      .use(modules.auth.guards)
+      .guard({ requireAdmin: true })
+      .onAfterHandle(({ set }) => {
+        set.headers["cache-control"] = "no-store";
+      })
+      .get("/api/admin/stats", () => stats(), { response: StatsSchema })
+      .get("/admin", () => OverviewPage({ stats: stats() }))
+      .get("/api/admin/users", ({ query }) => listOf(query), { query: UsersQuery, response: UserListSchema })
+      .get("/admin/users", ({ query }) => UsersPage({ list: listOf(query), search: query.q ?? "", limit: query.limit }), { query: UsersQuery })
+      .get("/api/admin/users/:id", ({ params }) => users.detail(params.id), { params: UserParams, response: UserDetailSchema })
+      .get("/admin/users/:id", ({ params }) => UserPage({ detail: users.detail(params.id) }), { params: UserParams })
+      .post("/api/admin/users/:id/actions", async ({ user, params, body }) => ({ ok: true as const, message: await users.act(user.id, params.id, body.action) }), {
+        params: UserParams,
+        body: UserActionBody,
+        response: ActionResultSchema,
+      })
+      // The page's forms: the first post asks, the confirmed one acts and shows what it did.
+      .post(
+        "/admin/users/:id/actions",
+        async ({ user, params, body, set }) => {
+          const detail = users.detail(params.id);
+          if (body.confirm !== "yes") return ConfirmActionPage({ detail, action: body.action });
+          try {
+            const done = await users.act(user.id, params.id, body.action);
+            if (body.action === "delete") return UsersPage({ list: listOf({}), search: "", notice: done });
+            return UserPage({ detail: users.detail(params.id), done });
+          } catch (error) {
+            if (!(error instanceof AppError)) throw error;
+            set.status = STATUS[error.kind] ?? 500;
+            return UserPage({ detail: users.detail(params.id), failed: error.message });
+          }
+        },
+        { params: UserParams, body: UserActionForm },
+      )
+      .get("/api/admin/audit", ({ query }) => auditOf(query), { query: AuditQuery, response: AuditListSchema })
+      .get("/admin/audit", ({ query }) => AuditPage({ list: auditOf(query), action: query.action ?? "", target: query.target ?? "" }), { query: AuditQuery })
+  );
 }

@@ -1,3 +1,4 @@
+import type { TSchema } from "@sinclair/typebox";
 import { t } from "elysia";
 
 const Count = t.Integer({ minimum: 0 });
@@ -14,3 +15,93 @@ export const StatsSchema = t.Object({
   days: t.Array(t.Object({ day: t.String(), tips: Count, reactions: t.Record(t.String(), Count) })),
 });
 export type Stats = typeof StatsSchema.static;
+
+const Cursor = t.String({ maxLength: 200, pattern: "^[A-Za-z0-9_-]+$" });
+
+/** `GET /api/admin/users` and `/admin/users`: a search (id, or part of an email or name) and a page after a cursor. */
+export const UsersQuery = t.Object({
+  q: t.Optional(t.String({ maxLength: 200 })),
+  after: t.Optional(Cursor),
+  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100 })),
+});
+
+const Listing = t.Object({
+  id: t.String(),
+  email: t.Union([t.String(), t.Null()]),
+  name: t.Union([t.String(), t.Null()]),
+  role: t.Union([t.Literal("user"), t.Literal("admin")]),
+  createdAt: t.Integer(),
+});
+
+export const UserListSchema = t.Object({
+  users: t.Array(Listing),
+  /** The cursor of the next page; null on the last. */
+  next: t.Union([Cursor, t.Null()]),
+});
+export type UserList = typeof UserListSchema.static;
+
+const Nullable = <T extends TSchema>(schema: T) => t.Union([schema, t.Null()]);
+
+export const UserDetailSchema = t.Object({
+  profile: t.Object({
+    id: t.String(),
+    email: Nullable(t.String()),
+    name: Nullable(t.String()),
+    role: t.Union([t.Literal("user"), t.Literal("admin")]),
+    timezone: t.String(),
+    pushOptIn: t.Boolean(),
+  }),
+  consents: t.Array(t.Object({ kind: t.String(), version: t.String(), method: t.String(), grantedAt: t.Integer() })),
+  integrations: t.Array(
+    t.Object({ provider: t.String(), status: t.String(), lastSyncAt: Nullable(t.Integer()), lastSyncError: Nullable(t.String()), taskCount: t.Integer() }),
+  ),
+  sessions: t.Array(t.Object({ kind: t.String(), createdAt: t.Integer(), lastSeenAt: t.Integer(), expiresAt: t.Integer(), userAgent: Nullable(t.String()) })),
+  tips: t.Array(
+    t.Object({ id: t.String(), kind: t.String(), content: t.String(), servedAt: t.Integer(), channel: t.String(), reaction: Nullable(t.String()) }),
+  ),
+  /** Whether the recommender holds a learnt model for them (what "reset-bandit" clears). */
+  learnt: t.Object({ pulls: t.Integer({ minimum: 0 }) }),
+});
+export type UserDetail = typeof UserDetailSchema.static;
+
+export const USER_ACTIONS = ["end-sessions", "reset-bandit", "sync-now", "revoke-integration", "delete"] as const;
+export type UserAction = (typeof USER_ACTIONS)[number];
+
+// Not t.UnionEnum, which fills a missing action with the first one (see recommender/model.ts).
+const UserActionName = t.Union(USER_ACTIONS.map((action) => t.Literal(action)));
+export const UserActionBody = t.Object({ action: UserActionName });
+/** The page's form: without `confirm` the console asks first. */
+export const UserActionForm = t.Object({ action: UserActionName, confirm: t.Optional(t.Literal("yes")) });
+export const ActionResultSchema = t.Object({ ok: t.Literal(true), message: t.String() });
+
+export const AuditQuery = t.Object({
+  action: t.Optional(t.String({ maxLength: 60, pattern: "^[a-z.-]+$" })),
+  target: t.Optional(t.String({ maxLength: 100 })),
+  before: t.Optional(t.Numeric({ minimum: 1 })),
+  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100 })),
+});
+
+export const AuditListSchema = t.Object({
+  entries: t.Array(
+    t.Object({
+      id: t.Integer(),
+      at: t.Integer(),
+      actorId: Nullable(t.String()),
+      /** The admin's email today, when they still have an account with one. */
+      actorEmail: Nullable(t.String()),
+      action: t.String(),
+      targetId: Nullable(t.String()),
+      targetEmail: Nullable(t.String()),
+      result: t.Union([t.Literal("ok"), t.Literal("failed")]),
+      detail: t.String(),
+    }),
+  ),
+  /** The `before` of the next page (an entry id); null on the last. */
+  next: Nullable(t.Integer()),
+});
+export type AuditList = typeof AuditListSchema.static;
+
+export const AdminSettingsSchema = t.Object({
+  /** Days the audit log is kept: longer than tips. */
+  auditRetentionDays: t.Integer({ minimum: 30, maximum: 3650, default: 365 }),
+});

@@ -40,7 +40,7 @@ const peerAddress = (server: { requestIP(request: Request): { address: string } 
  * Sign-in and sign-out: Google (authorization code + PKCE), the admin token, the owner setup
  * link, and the session probe the web client asks first.
  */
-export function authRoutes({ config, log, modules }: Runtime) {
+export function authRoutes({ config, log, bus, modules }: Runtime) {
   const auth = modules.auth;
   const { sessions, google } = auth;
   const flowCookie = (cookie: CookieJar, name: string, value: string) =>
@@ -53,6 +53,8 @@ export function authRoutes({ config, log, modules }: Runtime) {
     if (previous) sessions.delete(previous);
     const { token, expiresAt } = sessions.create(userId, kind, request.headers.get("user-agent"));
     setSessionCookie(sid, token, expiresAt, config);
+    const role = auth.sessionUser(userId)?.role ?? "user";
+    bus.publish("account.signed_in", { method: kind === "user" ? "google" : kind, role }, userId);
   };
 
   const signOut = (cookie: CookieJar) => {

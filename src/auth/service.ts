@@ -137,6 +137,21 @@ export class SessionStore {
     return live.map(({ tokenHash, userId, ...rest }) => ({ tokenHash, userId, email: emails.get(userId) ?? null, ...rest }));
   }
 
+  /** A person's live sessions, most recently seen first (the console; no token, no hash). */
+  ofUser(userId: string, now = Date.now()) {
+    return this.db
+      .select({ kind: sessions.kind, createdAt: sessions.createdAt, lastSeenAt: sessions.lastSeenAt, expiresAt: sessions.expiresAt, userAgent: sessions.userAgent })
+      .from(sessions)
+      .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, now)))
+      .orderBy(desc(sessions.lastSeenAt))
+      .all();
+  }
+
+  /** Signs the person out everywhere; how many sessions ended. */
+  endAll(userId: string): number {
+    return this.db.delete(sessions).where(eq(sessions.userId, userId)).returning({ tokenHash: sessions.tokenHash }).all().length;
+  }
+
   /** Expired sessions are refused on sight; this removes the ones never presented again. */
   purgeExpired(now = Date.now()): number {
     return this.db.delete(sessions).where(lte(sessions.expiresAt, now)).returning({ tokenHash: sessions.tokenHash }).all().length;

@@ -33,6 +33,7 @@ const OWNERS: Record<string, string[]> = {
   bandit_states: ["recommender/"],
   push_subscriptions: ["notifier/"],
   push_deliveries: ["notifier/"],
+  audit_log: ["admin/"],
 };
 
 /** Export and erasure walk the whole schema by design, so a table added later is covered; the client hands drizzle the schema for its types. */

@@ -37,20 +37,25 @@ export const events = sqliteTable(
 
 // ─── People, sign-in and privacy ────────────────────────────────────────────
 
-export const users = sqliteTable("users", {
-  id: text("id").primaryKey(),
-  email: text("email"),
-  name: text("name"),
-  role: text("role", { enum: ["user", "admin"] }).notNull().default("user"),
-  /** IANA zone; taken from the browser on the first visit until the user sets one. */
-  timezone: text("timezone").notNull().default("UTC"),
-  timezoneConfirmed: integer("timezone_confirmed", { mode: "boolean" }).notNull().default(false),
-  quietHoursStart: text("quiet_hours_start").notNull().default("22:00"),
-  quietHoursEnd: text("quiet_hours_end").notNull().default("08:00"),
-  pushOptIn: integer("push_opt_in", { mode: "boolean" }).notNull().default(false),
-  createdAt: integer("created_at").notNull(),
-  updatedAt: integer("updated_at").notNull(),
-});
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    email: text("email"),
+    name: text("name"),
+    role: text("role", { enum: ["user", "admin"] }).notNull().default("user"),
+    /** IANA zone; taken from the browser on the first visit until the user sets one. */
+    timezone: text("timezone").notNull().default("UTC"),
+    timezoneConfirmed: integer("timezone_confirmed", { mode: "boolean" }).notNull().default(false),
+    quietHoursStart: text("quiet_hours_start").notNull().default("22:00"),
+    quietHoursEnd: text("quiet_hours_end").notNull().default("08:00"),
+    pushOptIn: integer("push_opt_in", { mode: "boolean" }).notNull().default(false),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  // The console lists people newest first, a page at a time.
+  (table) => [index("users_created_idx").on(table.createdAt, table.id)],
+);
 
 /** A sign-in provider's account linked to a user, identified by the provider's stable subject (`sub`). */
 export const identities = sqliteTable(
@@ -455,4 +460,26 @@ export const pushDeliveries = sqliteTable(
     at: integer("at").notNull(),
   },
   (table) => [index("push_deliveries_at_idx").on(table.at), index("push_deliveries_user_at_idx").on(table.userId, table.at)],
+);
+
+// ─── Admin console ──────────────────────────────────────────────────────────
+
+/**
+ * What admins did and when they signed in: who, what, to whom, when and how it went. Not tied to
+ * the accounts it names (no foreign key): the trail outlives them, holding ids only. Kept for
+ * `admin.auditRetentionDays`, longer than tips.
+ */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: integer("at").notNull(),
+    actorId: text("actor_id"),
+    action: text("action").notNull(),
+    targetId: text("target_id"),
+    result: text("result", { enum: ["ok", "failed"] }).notNull(),
+    /** What it did or why it failed, in words that hold no secret. */
+    detail: text("detail").notNull(),
+  },
+  (table) => [index("audit_log_action_idx").on(table.action, table.id), index("audit_log_target_idx").on(table.targetId, table.id), index("audit_log_at_idx").on(table.at)],
 );

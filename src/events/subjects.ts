@@ -38,6 +38,17 @@ export const subjects = {
     provider: Type.String(),
     status: Type.Union([Type.Literal("connected"), Type.Literal("disconnected"), Type.Literal("needs_reconnect")]),
   }),
+  /** Someone signed in (the event's user), and how. */
+  "account.signed_in": Type.Object({
+    method: Type.Union([Type.Literal("google"), Type.Literal("admin_token"), Type.Literal("setup")]),
+    role: Type.Union([Type.Literal("user"), Type.Literal("admin")]),
+  }),
+  /** An admin acted on a person from the console (the event's user is the admin). */
+  "admin.action": Type.Object({
+    action: Type.String(),
+    targetId: Type.String(),
+    result: Type.Union([Type.Literal("ok"), Type.Literal("failed")]),
+  }),
   /** An account was erased; the id is all that is said about it (as in `user_tombstones`). */
   "account.deleted": Type.Object({ userId: Type.String() }),
 };

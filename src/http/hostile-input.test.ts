@@ -68,6 +68,11 @@ const ROUTES: Record<string, RouteSpec> = {
   "DELETE /api/push/subscribe": { body: { endpoint: "https://push.example.test/send/hostile" } },
   "POST /api/push/test": {},
   "GET /api/admin/stats": {},
+  "GET /api/admin/users": {},
+  "GET /api/admin/users/:id": {},
+  "POST /api/admin/users/:id/actions": { body: { action: "end-sessions" } },
+  "POST /admin/users/:id/actions": { body: { action: "end-sessions" } },
+  "GET /api/admin/audit": {},
   "POST /connect/todoist/disconnect": {},
   [`POST ${TODOIST_WEBHOOK_PATH}`]: { signed: true },
 };

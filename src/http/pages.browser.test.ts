@@ -226,6 +226,35 @@ describe("signed in", () => {
     await visit("admin-overview", "/admin", { as: signIn(full.context.database, { role: "admin" }) });
   });
 
+  test("the admin console's people: signed in with the admin token, a search, a person, an action asked then done, the audit log", async () => {
+    const person = signIn(full.context.database, { email: "ada.console@example.test", name: "Ada Console" });
+    await full.context.modules.recommender.recommender.recommend({ id: person.userId, timezone: "UTC" });
+    const page = await open("/admin/login");
+    await page.locator("#token").fill(ADMIN_TOKEN);
+    await Promise.all([page.waitForURL(/\/admin$/), page.locator("#token").press("Enter")]);
+    await page.getByRole("link", { name: "People" }).click();
+    await page.waitForURL(/\/admin\/users$/);
+    await checkPage(page, "admin-users");
+    await page.locator("#q").fill("ada.console");
+    await Promise.all([page.waitForURL(/q=ada.console/), page.getByRole("button", { name: "Search" }).click()]);
+    await checkPage(page, "admin-users-search");
+    await Promise.all([page.waitForURL(new RegExp(`/admin/users/${person.userId}$`)), page.getByRole("link", { name: "ada.console@example.test" }).click()]);
+    await expect(page.locator("h1").textContent()).resolves.toBe("ada.console@example.test");
+    await checkPage(page, "admin-user");
+    await Promise.all([page.waitForURL(/\/actions$/), page.getByRole("button", { name: "Sign out everywhere" }).click()]);
+    await expect(page.locator("main").textContent()).resolves.toContain("End every session of this person?");
+    await checkPage(page, "admin-user-confirm");
+    await page.getByRole("button", { name: "Sign out everywhere" }).click();
+    await page.getByRole("status").waitFor();
+    await expect(page.getByRole("status").textContent()).resolves.toContain("Signed out everywhere: 1 session ended.");
+    await checkPage(page, "admin-user-done");
+    await page.getByRole("link", { name: "Audit log" }).click();
+    await page.waitForURL(/\/admin\/audit$/);
+    await expect(page.locator("tbody").textContent()).resolves.toContain("user.end-sessions");
+    await checkPage(page, "admin-audit");
+    await page.close();
+  });
+
   test("connect on an instance without Todoist", () => visit("connect-unavailable", "/connect", { as: signIn(bare.context.database), app: bare }));
 
   describe("with Todoist connected", () => {

@@ -20,3 +20,13 @@ export function recordImplicitConsent(db: Db, userId: string, now = Date.now()):
     if (!known) db.insert(consents).values({ userId, kind, version: LEGAL_VERSION, method: "implicit_signin", grantedAt: now }).run();
   }
 }
+
+/** The consents a person gave, oldest first (the console's user page). */
+export function consentsOf(db: Db, userId: string) {
+  return db
+    .select({ kind: consents.kind, version: consents.version, method: consents.method, grantedAt: consents.grantedAt })
+    .from(consents)
+    .where(eq(consents.userId, userId))
+    .orderBy(consents.grantedAt)
+    .all();
+}

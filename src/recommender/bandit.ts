@@ -63,6 +63,12 @@ export class BanditStore {
     this.cache.set(`${policy}:${userId}`, { state, featureVersion: FEATURE_VERSION });
   }
 
+  /** An admin's reset: the person's models of every policy are gone, and they start afresh; how many there were. */
+  reset(userId: string): number {
+    this.forget(userId);
+    return this.db.delete(banditStates).where(eq(banditStates.userId, userId)).returning({ policy: banditStates.policy }).all().length;
+  }
+
   /** After an account is deleted or an admin resets a user's model (every policy, or one). */
   forget(userId: string, policy?: string) {
     for (const key of this.cache.keys()) if (key.endsWith(`:${userId}`) && (policy === undefined || key === `${policy}:${userId}`)) this.cache.delete(key);

@@ -37,7 +37,7 @@ export function recommenderRoutes({ log, modules }: Runtime) {
         set.headers["cache-control"] = "no-store";
         const shown = await screen(user, traceparent, query.tip);
         const notice = query.notice !== undefined && Object.hasOwn(TIP_NOTICES, query.notice) ? TIP_NOTICES[query.notice as TipNotice] : null;
-        return TipPage({ screen: notice ? { ...shown, undo: null, notice } : shown, detectTimezone: !user.timezoneConfirmed });
+        return TipPage({ screen: notice ? { ...shown, undo: null, notice } : shown, detectTimezone: !user.timezoneConfirmed, admin: user.role === "admin" });
       },
       { requireAuth: true, query: TipPageQuery },
     )

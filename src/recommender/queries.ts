@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import { and, count, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
+import { and, count, desc, eq, gte, isNull, lt, type SQL, sql } from "drizzle-orm";
 import { changedRows, type Db } from "../db/client.ts";
 import { advice, decisionCandidates, tipFeedback, tipScores, tipViews } from "../db/schema.ts";
 import { purgeEvents } from "../events/queries.ts";
@@ -181,4 +181,16 @@ export function activity(sqlite: Database, now: number, days = 30): Activity {
     },
     days: [...byDay.values()],
   };
+}
+
+/** A person's latest tips, newest first, with their standing reaction (the console's user page; `tip_views_user_served_idx`). */
+export function recentTips(db: Db, userId: string, limit: number) {
+  return db
+    .select({ id: tipViews.id, kind: tipViews.kind, content: tipViews.content, servedAt: tipViews.servedAt, channel: tipViews.channel, reaction: tipFeedback.action })
+    .from(tipViews)
+    .leftJoin(tipFeedback, and(eq(tipFeedback.tipId, tipViews.id), isNull(tipFeedback.undoneAt)))
+    .where(eq(tipViews.userId, userId))
+    .orderBy(desc(tipViews.servedAt))
+    .limit(limit)
+    .all();
 }

@@ -1,4 +1,4 @@
-import { asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import type { SessionUser } from "../auth/model.ts";
 import type { Db } from "../db/client.ts";
 import { users, userTombstones } from "../db/schema.ts";
@@ -93,5 +93,38 @@ export function pushRecipients(db: Db) {
     .select({ id: users.id, timezone: users.timezone, quietHoursStart: users.quietHoursStart, quietHoursEnd: users.quietHoursEnd })
     .from(users)
     .where(eq(users.pushOptIn, true))
+    .all();
+}
+
+/** One person as the console lists them. */
+export interface UserListing {
+  id: string;
+  email: string | null;
+  name: string | null;
+  role: "user" | "admin";
+  createdAt: number;
+}
+
+/**
+ * People newest first, `limit` at a time after the cursor (the last one's created time and id), by
+ * `users_created_idx`; with a search, those whose id is it or whose email or name contains it
+ * (a scan of the table, stopped at the page's end: fine for the thousands an instance holds).
+ */
+export function searchUsers(db: Db, options: { search?: string; after?: { createdAt: number; id: string }; limit: number }): UserListing[] {
+  const conditions = [];
+  if (options.search) {
+    const pattern = `%${options.search.replace(/[\\%_]/g, (match) => `\\${match}`)}%`;
+    conditions.push(or(eq(users.id, options.search), sql`${users.email} LIKE ${pattern} ESCAPE '\\'`, sql`${users.name} LIKE ${pattern} ESCAPE '\\'`));
+  }
+  if (options.after) {
+    const { createdAt, id } = options.after;
+    conditions.push(or(lt(users.createdAt, createdAt), and(eq(users.createdAt, createdAt), lt(users.id, id))));
+  }
+  return db
+    .select({ id: users.id, email: users.email, name: users.name, role: users.role, createdAt: users.createdAt })
+    .from(users)
+    .where(and(...conditions))
+    .orderBy(desc(users.createdAt), desc(users.id))
+    .limit(options.limit)
     .all();
 }

@@ -2,13 +2,18 @@ import type { PropsWithChildren } from "@kitajs/html";
 import { BackToTip, Layout } from "../layout.tsx";
 
 /** The console's pages, in the order its menu shows them. */
-const PAGES = [{ path: "/admin", title: "Overview" }] as const;
+const PAGES = [
+  { path: "/admin", title: "Overview" },
+  { path: "/admin/users", title: "People" },
+  { path: "/admin/audit", title: "Audit log" },
+] as const;
 
 /** Every console page: its menu, the page's title, and the way back to the tip. */
-export function AdminLayout({ title, path, children }: PropsWithChildren<{ title: string; path: string }>) {
+export function AdminLayout({ title, path, personal = false, children }: PropsWithChildren<{ title: string; path: string; personal?: boolean }>) {
   return (
     <Layout title={`${title} · Admin`} bodyClass="admin">
-      <main class="admin-main">
+      {/* A page with someone's data stays out of htmx's history cache. */}
+      <main class="admin-main" hx-history={personal ? "false" : undefined}>
         <BackToTip />
         <nav class="admin-menu" aria-label="Console">
           {PAGES.map((page) => (
@@ -102,3 +107,17 @@ export function BarChart({ title, labels, series }: { title: string; labels: str
     </figure>
   );
 }
+
+/** A link to the next page of a list, when there is one; the list's filters travel with it. */
+export function NextPage({ path, params }: { path: string; params: Record<string, string | number | undefined> | null }) {
+  if (!params) return "";
+  const query = new URLSearchParams(Object.entries(params).flatMap(([key, value]) => (value === undefined || value === "" ? [] : [[key, String(value)]])));
+  return (
+    <p class="pager">
+      <a href={`${path}?${query}`}>Next page</a>
+    </p>
+  );
+}
+
+/** A time as the console shows it: UTC, to the minute. */
+export const utc = (ms: number | null) => (ms === null ? "—" : `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`);

@@ -1,0 +1,43 @@
+import type { AuthModule } from "../auth/module.ts";
+import type { IntegrationsModule } from "../integrations/module.ts";
+import type { RecommenderModule } from "../recommender/module.ts";
+import type { Kernel } from "../runtime.ts";
+import { DAY_MS, HOUR_MS } from "../time.ts";
+import type { UserModule } from "../user/module.ts";
+import { AuditLog } from "./audit.ts";
+import { AdminSettingsSchema } from "./model.ts";
+import { UserAdmin } from "./users.ts";
+
+export interface AdminDeps {
+  auth: AuthModule;
+  user: UserModule;
+  recommender: RecommenderModule;
+  integrations: IntegrationsModule;
+}
+
+/**
+ * What the console does beyond reading: the audit log (every admin action, every admin sign-in,
+ * kept `admin.auditRetentionDays`) and the actions on people's accounts.
+ */
+export function createAdminModule({ database, bus, log, jobs, settings: settingsStore }: Kernel, deps: AdminDeps) {
+  const { db } = database;
+  const settings = settingsStore.section("admin", AdminSettingsSchema);
+  const audit = new AuditLog(db, deps.user.emails);
+  const users = new UserAdmin({ db, bus, log, audit, ...deps });
+
+  bus.subscribe("account.signed_in", ({ userId, payload }) => {
+    if (payload.role === "admin") audit.record({ actorId: userId, action: "admin.sign-in", result: "ok", detail: `Signed in (${payload.method.replace("_", " ")})` });
+  });
+  jobs.add({
+    name: "audit.retention",
+    intervalMs: DAY_MS,
+    startDelayMs: HOUR_MS,
+    run: () => {
+      const purged = audit.purge(settings.get().auditRetentionDays);
+      if (purged > 0) log.info({ purged }, "audit retention: purged old entries");
+    },
+  });
+  return { settings, audit, users };
+}
+
+export type AdminModule = ReturnType<typeof createAdminModule>;
