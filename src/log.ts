@@ -8,16 +8,44 @@ export type { Logger };
  * compiled executable; pipe through pino-pretty in development instead.
  */
 export function createLogger(level: LogLevel, destination: DestinationStream): Logger {
-  return pino(
+  const ring = new ProblemLines();
+  const log = pino(
     {
       level,
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }), log: maskSecrets },
     },
-    destination,
+    pino.multistream([
+      { level, stream: destination },
+      { level: "warn", stream: ring },
+    ]),
   );
+  streams.set(log, { ring, destination });
+  return log;
 }
+
+/** The last warn and error lines as written (secrets masked as in the stream), for the console. */
+export class ProblemLines {
+  static readonly SIZE = 500;
+  private readonly lines: string[] = [];
+
+  write(line: string) {
+    this.lines.push(line);
+    if (this.lines.length > ProblemLines.SIZE) this.lines.shift();
+  }
+
+  /** Newest first. */
+  recent(): Record<string, unknown>[] {
+    return this.lines.map((line) => JSON.parse(line) as Record<string, unknown>).reverse();
+  }
+}
+
+/** What each logger made by `createLogger` writes to: its destination, and the ring of problems. */
+const streams = new WeakMap<Logger, { ring: ProblemLines; destination: DestinationStream }>();
+
+/** The recent problems of a logger made by `createLogger` (its children write to the same). */
+export const problemsOf = (log: Logger): ProblemLines => streams.get(log)!.ring;
 
 /**
  * Standard output for the log. While serving, lines go out in writes of about 4 KB, and at least
@@ -54,7 +82,7 @@ function maskSecrets(object: Record<string, unknown>, depth = 1): Record<string,
  * write still in flight, which loses the final lines.
  */
 export function closeLogger(log: Logger): Promise<void> {
-  const stream = (log as unknown as Record<symbol, NodeJS.WritableStream>)[pino.symbols.streamSym]!;
+  const stream = streams.get(log)!.destination as unknown as NodeJS.WritableStream;
   return new Promise((resolve) => {
     stream.once("close", () => resolve());
     stream.end();

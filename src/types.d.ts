@@ -36,6 +36,10 @@ declare module "*/push.js" {
   const path: string;
   export default path;
 }
+declare module "*/admin.js" {
+  const path: string;
+  export default path;
+}
 declare module "*/sw.js" {
   const path: string;
   export default path;

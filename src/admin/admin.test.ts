@@ -260,3 +260,86 @@ describe("admin console: audit log", () => {
     expect(audit.purge(365, Date.now() + 366 * DAY_MS)).toBe(4);
   });
 });
+
+describe("admin console: events, jobs and logs", () => {
+  test("events: the live tail polls for what came since, the history pages through the table by subject, person and time", async () => {
+    const context = app();
+    const admin = signIn(context.database, { role: "admin" });
+    const [ana, ben] = [signIn(context.database), signIn(context.database)];
+    const { recommender, feedback } = context.modules.recommender;
+    const now = Date.now();
+    const anaTip = await recommender.recommend({ id: ana.userId, timezone: "UTC" }, { now: now - 2 * DAY_MS });
+    await feedback.give(ana.userId, anaTip.id, "done", { now: now - 2 * DAY_MS + 1000 });
+    await recommender.recommend({ id: ben.userId, timezone: "UTC" }, { now: now - 1000 });
+
+    const live = await (await get(context, "/api/admin/events", admin.cookie)).json();
+    expect(live.events.map((event: { subject: string }) => event.subject)).toEqual(["signals.tip.served", "signals.tip.feedback", "signals.tip.served"]);
+    expect(live.events[0].payload).toMatchObject({ tipId: anaTip.id });
+    const lastId = live.events.at(-1).id;
+    expect((await (await get(context, `/api/admin/events?after=${lastId}`, admin.cookie)).json()).events).toEqual([]);
+    expect((await (await get(context, `/api/admin/events?user=${ben.userId}`, admin.cookie)).json()).events).toHaveLength(1);
+
+    const history = async (query: string) => (await (await get(context, `/api/admin/events/history?${query}`, admin.cookie)).json()) as { events: { id: number; subject: string; userId: string | null }[]; next: number | null };
+    // A person's events include their served tips, which are indexed by tip rather than by person.
+    expect((await history(`user=${ana.userId}`)).events.map((event) => event.subject)).toEqual(["signals.tip.feedback", "signals.tip.served"]);
+    expect((await history("subject=signals.tip.served")).events).toHaveLength(2);
+    const today = new Date(now - 60_000).toISOString().slice(0, 16);
+    expect((await history(`from=${today}`)).events.map((event) => event.userId)).toEqual([ben.userId]);
+    expect((await history(`to=${today}`)).events).toHaveLength(2);
+    const first = await history("limit=2");
+    const second = await history(`limit=2&before=${first.next}`);
+    expect([...first.events, ...second.events].map((event) => event.id)).toEqual((await history("")).events.map((event) => event.id));
+    for (const bad of ["from=yesterday", `from=${today}&to=2000-01-01`, "limit=500", "subject=DROP%20TABLE", "before=0"]) {
+      const response = await get(context, `/api/admin/events/history?${bad}`, admin.cookie);
+      expect([bad, response.status]).toEqual([bad, 400]);
+    }
+
+    const page = await (await get(context, "/admin/events", admin.cookie)).text();
+    expect(page).toContain('hx-trigger="every 2s"');
+    expect(page).toContain("data-live");
+    const fragment = await (await get(context, `/admin/events/live?user=${ben.userId}`, admin.cookie)).text();
+    expect(fragment).toStartWith('<section id="live"');
+    expect(fragment).toContain(`/admin/events/live?user=${ben.userId}`);
+    expect(fragment).not.toContain(ana.userId);
+  });
+
+  test("jobs: every job with its last run, and run now (audited); an unknown job is 404", async () => {
+    const context = app();
+    const admin = signIn(context.database, { role: "admin" });
+    const { jobs } = (await (await get(context, "/api/admin/jobs", admin.cookie)).json()) as { jobs: { name: string; runs: number; lastRunAt: number | null }[] };
+    expect(jobs.map((job) => job.name)).toContain("retention");
+    expect(jobs.find((job) => job.name === "audit.retention")).toMatchObject({ runs: 0, lastRunAt: null });
+    const started = await context.request("/api/admin/jobs/audit.retention/run", { method: "POST", headers: { cookie: admin.cookie } });
+    expect(started.status).toBe(202);
+    await Bun.sleep(10);
+    const after = (await (await get(context, "/api/admin/jobs", admin.cookie)).json()) as { jobs: typeof jobs };
+    expect(after.jobs.find((job) => job.name === "audit.retention")).toMatchObject({ runs: 1, lastRunAt: expect.any(Number) });
+    expect((await context.request("/api/admin/jobs/no-such-job/run", { method: "POST", headers: { cookie: admin.cookie } })).status).toBe(404);
+    expect(context.database.db.select().from(auditLog).all().map((entry) => [entry.action, entry.detail])).toEqual([["job.run", "Started audit.retention"]]);
+    const page = await (await postForm(context, "/admin/jobs/retention/run", admin.cookie, {})).text();
+    expect(page).toContain("Started retention");
+    expect(page).toContain('aria-label="Run now: retention"');
+  });
+
+  test("logs: the last warnings and errors, newest first, errors only when asked, secrets masked", async () => {
+    const context = app();
+    const admin = signIn(context.database, { role: "admin" });
+    context.log.info("not a problem");
+    context.log.warn({ userId: "u1", token: "secret-token-value" }, "first warning");
+    context.log.error({ reason: "boom" }, "an error");
+    const { lines } = (await (await get(context, "/api/admin/logs", admin.cookie)).json()) as { lines: { level: string; msg: string; fields: Record<string, unknown> }[] };
+    // Newest first (the scorer, absent in this app, complained at start).
+    expect(lines.slice(0, 2).map((line) => [line.level, line.msg])).toEqual([
+      ["error", "an error"],
+      ["warn", "first warning"],
+    ]);
+    expect(lines.map((line) => line.msg)).not.toContain("not a problem");
+    expect(lines[1]!.fields).toMatchObject({ userId: "u1", token: "[redacted]" });
+    expect(JSON.stringify(lines)).not.toContain("secret-token-value");
+    const errors = (await (await get(context, "/api/admin/logs?level=error", admin.cookie)).json()) as { lines: { level: string; msg: string }[] };
+    expect(errors.lines.map((line) => line.level)).not.toContain("warn");
+    expect(errors.lines.map((line) => line.msg)).toContain("an error");
+    expect((await get(context, "/api/admin/logs?level=debug", admin.cookie)).status).toBe(400);
+    expect(await (await get(context, "/admin/logs", admin.cookie)).text()).toContain("first warning");
+  });
+});

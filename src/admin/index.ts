@@ -1,5 +1,7 @@
 import { Elysia, t } from "elysia";
 import { AuditPage } from "../../views/admin/audit.tsx";
+import { EventsPage, LiveTail } from "../../views/admin/events.tsx";
+import { JobsPage, LogsPage } from "../../views/admin/jobs.tsx";
 import { OverviewPage } from "../../views/admin/overview.tsx";
 import { ConfirmActionPage, UserPage, UsersPage } from "../../views/admin/users.tsx";
 import { AppError } from "../errors.ts";
@@ -8,6 +10,14 @@ import {
   ActionResultSchema,
   AuditListSchema,
   AuditQuery,
+  EventHistoryQuery,
+  EventHistorySchema,
+  JobParams,
+  JobsSchema,
+  LiveEventsQuery,
+  LiveEventsSchema,
+  LogsQuery,
+  LogsSchema,
   StatsSchema,
   UserActionBody,
   UserActionForm,
@@ -25,7 +35,7 @@ const STATUS: Partial<Record<AppError["kind"], number>> = { not_found: 404, conf
  * from one function. Every route needs an admin: the guard is applied once, here.
  */
 export function adminRoutes({ modules }: Runtime) {
-  const { users, audit } = modules.admin;
+  const { users, audit, operations } = modules.admin;
   const stats = () => overviewStats(modules.recommender.activity());
   const listOf = (query: typeof UsersQuery.static) => users.list({ search: query.q, after: query.after, limit: query.limit });
   const auditOf = (query: typeof AuditQuery.static) =>
@@ -66,6 +76,29 @@ export function adminRoutes({ modules }: Runtime) {
         },
         { params: UserParams, body: UserActionForm },
       )
+      .get("/api/admin/events", ({ query }) => operations.liveEvents(query), { query: LiveEventsQuery, response: LiveEventsSchema })
+      .get("/api/admin/events/history", ({ query }) => operations.eventHistory(query), { query: EventHistoryQuery, response: EventHistorySchema })
+      .get(
+        "/admin/events",
+        ({ query }) => {
+          const filters = { subject: query.subject ?? "", user: query.user ?? "", from: query.from ?? "", to: query.to ?? "" };
+          return EventsPage({ live: operations.liveEvents(query), history: operations.eventHistory(query), filters });
+        },
+        { query: EventHistoryQuery },
+      )
+      .get("/admin/events/live", ({ query }) => LiveTail({ live: operations.liveEvents(query), filters: { subject: query.subject ?? "", user: query.user ?? "" } }), {
+        query: LiveEventsQuery,
+      })
+      .get("/api/admin/jobs", () => operations.jobs(), { response: JobsSchema })
+      .get("/admin/jobs", () => JobsPage({ jobs: operations.jobs() }))
+      .post("/api/admin/jobs/:name/run", ({ user, params, set }) => {
+        const message = operations.runJob(user.id, params.name);
+        set.status = 202;
+        return { ok: true as const, message };
+      }, { params: JobParams, response: { 202: ActionResultSchema } })
+      .post("/admin/jobs/:name/run", ({ user, params }) => JobsPage({ jobs: operations.jobs(), done: operations.runJob(user.id, params.name) }), { params: JobParams })
+      .get("/api/admin/logs", ({ query }) => operations.logs(query.level), { query: LogsQuery, response: LogsSchema })
+      .get("/admin/logs", ({ query }) => LogsPage({ logs: operations.logs(query.level), level: query.level ?? "warn" }), { query: LogsQuery })
       .get("/api/admin/audit", ({ query }) => auditOf(query), { query: AuditQuery, response: AuditListSchema })
       .get("/admin/audit", ({ query }) => AuditPage({ list: auditOf(query), action: query.action ?? "", target: query.target ?? "" }), { query: AuditQuery })
   );

@@ -105,3 +105,52 @@ export const AdminSettingsSchema = t.Object({
   /** Days the audit log is kept: longer than tips. */
   auditRetentionDays: t.Integer({ minimum: 30, maximum: 3650, default: 365 }),
 });
+
+const EventSchema = t.Object({ id: t.Integer(), subject: t.String(), userId: Nullable(t.String()), payload: t.Unknown(), at: t.Integer() });
+const Subject = t.String({ maxLength: 60, pattern: "^[a-z_.]+$" });
+const UserId = t.String({ maxLength: 100 });
+
+/** `GET /api/admin/events`: the live tail (the bus's ring buffer), newest last; `after` polls for what came since. */
+export const LiveEventsQuery = t.Object({
+  subject: t.Optional(Subject),
+  user: t.Optional(UserId),
+  after: t.Optional(t.Numeric({ minimum: 0 })),
+});
+export const LiveEventsSchema = t.Object({ events: t.Array(EventSchema) });
+
+/** `GET /api/admin/events/history`: the events table, newest first, in a time range (ISO dates or times, UTC). */
+export const EventHistoryQuery = t.Object({
+  subject: t.Optional(Subject),
+  user: t.Optional(UserId),
+  from: t.Optional(t.String({ maxLength: 30 })),
+  to: t.Optional(t.String({ maxLength: 30 })),
+  before: t.Optional(t.Numeric({ minimum: 1 })),
+  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 200 })),
+});
+export const EventHistorySchema = t.Object({ events: t.Array(EventSchema), next: Nullable(t.Integer()) });
+export type EventHistory = typeof EventHistorySchema.static;
+export type LiveEvents = typeof LiveEventsSchema.static;
+
+export const JobsSchema = t.Object({
+  jobs: t.Array(
+    t.Object({
+      name: t.String(),
+      intervalMs: t.Integer(),
+      running: t.Boolean(),
+      runs: t.Integer(),
+      failures: t.Integer(),
+      lastRunAt: Nullable(t.Integer()),
+      lastDurationMs: Nullable(t.Number()),
+      lastError: Nullable(t.String()),
+      nextRunAt: Nullable(t.Integer()),
+    }),
+  ),
+});
+export type Jobs = typeof JobsSchema.static;
+export const JobParams = t.Object({ name: t.String({ maxLength: 60, pattern: "^[a-z0-9._-]+$" }) });
+
+export const LogsQuery = t.Object({ level: t.Optional(t.Union([t.Literal("warn"), t.Literal("error")])) });
+export const LogsSchema = t.Object({
+  lines: t.Array(t.Object({ time: t.String(), level: t.String(), msg: t.String(), fields: t.Record(t.String(), t.Unknown()) })),
+});
+export type Logs = typeof LogsSchema.static;

@@ -6,6 +6,7 @@ import { DAY_MS, HOUR_MS } from "../time.ts";
 import type { UserModule } from "../user/module.ts";
 import { AuditLog } from "./audit.ts";
 import { AdminSettingsSchema } from "./model.ts";
+import { Operations } from "./operations.ts";
 import { UserAdmin } from "./users.ts";
 
 export interface AdminDeps {
@@ -17,13 +18,15 @@ export interface AdminDeps {
 
 /**
  * What the console does beyond reading: the audit log (every admin action, every admin sign-in,
- * kept `admin.auditRetentionDays`) and the actions on people's accounts.
+ * kept `admin.auditRetentionDays`), the actions on people's accounts, and the instance's events,
+ * jobs and recent problems.
  */
 export function createAdminModule({ database, bus, log, jobs, settings: settingsStore }: Kernel, deps: AdminDeps) {
   const { db } = database;
   const settings = settingsStore.section("admin", AdminSettingsSchema);
   const audit = new AuditLog(db, deps.user.emails);
   const users = new UserAdmin({ db, bus, log, audit, ...deps });
+  const operations = new Operations({ db, bus, jobs, log, audit });
 
   bus.subscribe("account.signed_in", ({ userId, payload }) => {
     if (payload.role === "admin") audit.record({ actorId: userId, action: "admin.sign-in", result: "ok", detail: `Signed in (${payload.method.replace("_", " ")})` });
@@ -37,7 +40,7 @@ export function createAdminModule({ database, bus, log, jobs, settings: settings
       if (purged > 0) log.info({ purged }, "audit retention: purged old entries");
     },
   });
-  return { settings, audit, users };
+  return { settings, audit, users, operations };
 }
 
 export type AdminModule = ReturnType<typeof createAdminModule>;

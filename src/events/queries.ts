@@ -1,4 +1,4 @@
-import { and, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { changedRows, type Db } from "../db/client.ts";
 import { events } from "../db/schema.ts";
 import type { Subject } from "./subjects.ts";
@@ -20,4 +20,25 @@ export function personalEvents(userId: string, tipIds: SQL): SQL {
 /** Forgets events of these subjects from before `cutoff` (retention); returns how many went. */
 export function purgeEvents(db: Db, subjectsToPurge: Subject[], cutoff: number): number {
   return changedRows(db, db.delete(events).where(and(inArray(events.subject, subjectsToPurge), lt(events.at, cutoff))));
+}
+
+/**
+ * Stored events newest first, a page before the event id `beforeId`: of one subject
+ * (`events_subject_at_idx`), in a time range (`events_at_idx`), or one person's (`personal`, from
+ * `personalEvents`).
+ */
+export function eventHistory(db: Db, filter: { subject?: string; personal?: SQL; from?: number; to?: number; beforeId?: number; limit: number }) {
+  const conditions: (SQL | undefined)[] = [];
+  if (filter.subject) conditions.push(eq(events.subject, filter.subject));
+  if (filter.personal) conditions.push(filter.personal);
+  if (filter.from !== undefined) conditions.push(gte(events.at, filter.from));
+  if (filter.to !== undefined) conditions.push(lt(events.at, filter.to));
+  if (filter.beforeId !== undefined) conditions.push(lt(events.id, filter.beforeId));
+  return db
+    .select({ id: events.id, subject: events.subject, userId: events.userId, payload: events.payload, at: events.at })
+    .from(events)
+    .where(and(...conditions))
+    .orderBy(desc(events.id))
+    .limit(filter.limit)
+    .all();
 }

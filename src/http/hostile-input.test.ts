@@ -73,6 +73,12 @@ const ROUTES: Record<string, RouteSpec> = {
   "POST /api/admin/users/:id/actions": { body: { action: "end-sessions" } },
   "POST /admin/users/:id/actions": { body: { action: "end-sessions" } },
   "GET /api/admin/audit": {},
+  "GET /api/admin/events": {},
+  "GET /api/admin/events/history": {},
+  "GET /api/admin/jobs": {},
+  "POST /api/admin/jobs/:name/run": {},
+  "POST /admin/jobs/:name/run": {},
+  "GET /api/admin/logs": {},
   "POST /connect/todoist/disconnect": {},
   [`POST ${TODOIST_WEBHOOK_PATH}`]: { signed: true },
 };

@@ -253,7 +253,22 @@ describe("signed in", () => {
     await expect(page.locator("tbody").textContent()).resolves.toContain("user.end-sessions");
     await checkPage(page, "admin-audit");
     await page.close();
-  });
+  }, 60_000);
+
+  test("the admin console's events (the live tail polls), jobs (run one now) and logs", async () => {
+    const admin = signIn(full.context.database, { role: "admin" });
+    const events = await open("/admin/events", { as: admin });
+    await events.waitForResponse((response) => response.url().includes("/admin/events/live") && response.status() === 200);
+    await checkPage(events, "admin-events");
+    await events.close();
+    const jobs = await open("/admin/jobs", { as: admin });
+    await Promise.all([jobs.waitForURL(/\/run$/), jobs.getByRole("button", { name: "Run now: audit.retention" }).click()]);
+    await expect(jobs.getByRole("status").textContent()).resolves.toContain("Started audit.retention");
+    await checkPage(jobs, "admin-jobs");
+    await jobs.close();
+    full.context.log.warn({ reason: "a sample problem for the screenshot" }, "todoist sync failed");
+    await visit("admin-logs", "/admin/logs", { as: admin });
+  }, 60_000);
 
   test("connect on an instance without Todoist", () => visit("connect-unavailable", "/connect", { as: signIn(bare.context.database), app: bare }));
 

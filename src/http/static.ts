@@ -14,6 +14,7 @@ import stylePath from "../../views/public/style.css" with { type: "file" };
 import serviceWorkerPath from "../../views/public/sw.js" with { type: "file" };
 import tipScriptPath from "../../views/public/tip.js" with { type: "file" };
 import pushScriptPath from "../../views/public/push.js" with { type: "file" };
+import adminScriptPath from "../../views/public/admin.js" with { type: "file" };
 import badgePath from "../../views/public/badge-72.png" with { type: "file" };
 
 /**
@@ -51,6 +52,7 @@ const assets = {
   "htmx.js": load(htmxPath, "text/javascript; charset=utf-8", "htmx.js", true),
   "tip.js": load(tipScriptPath, "text/javascript; charset=utf-8", "tip.js", true),
   "push.js": load(pushScriptPath, "text/javascript; charset=utf-8", "push.js", true),
+  "admin.js": load(adminScriptPath, "text/javascript; charset=utf-8", "admin.js", true),
   "badge-72.png": load(badgePath, "image/png", "badge-72.png", false),
   "sw.js": load(serviceWorkerPath, "text/javascript; charset=utf-8", "sw.js", false, NO_CACHE),
   "favicon.ico": load(faviconPath, "image/x-icon", "favicon.ico", false),

@@ -1,5 +1,5 @@
 import type { AuditList } from "../../src/admin/model.ts";
-import { AdminLayout, NextPage, utc } from "./components.tsx";
+import { AdminLayout, NextPage, utc, WideTable } from "./components.tsx";
 
 export function AuditPage({ list, action, target }: { list: AuditList; action: string; target: string }) {
   return (
@@ -16,37 +16,39 @@ export function AuditPage({ list, action, target }: { list: AuditList; action: s
       {list.entries.length === 0 ? (
         <p class="notice">Nothing recorded{action || target ? " for this filter" : " yet"}.</p>
       ) : (
-        <table class="table">
-          <caption>Newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">Action</th>
-              <th scope="col">Person</th>
-              <th scope="col">Result</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.entries.map((entry) => (
+        <WideTable label="Audit entries">
+          <table class="table">
+            <caption>Newest first</caption>
+            <thead>
               <tr>
-                <td safe>{utc(entry.at)}</td>
-                <td safe>{entry.actorEmail ?? entry.actorId ?? "—"}</td>
-                <td safe>{entry.action}</td>
-                <td>
-                  {entry.targetId ? (
-                    <a href={`/admin/users/${encodeURIComponent(entry.targetId)}`} safe>
-                      {entry.targetEmail ?? entry.targetId}
-                    </a>
-                  ) : (
-                    "—"
-                  )}
-                </td>
-                <td safe>{`${entry.result} · ${entry.detail}`}</td>
+                <th scope="col">When</th>
+                <th scope="col">Who</th>
+                <th scope="col">Action</th>
+                <th scope="col">Person</th>
+                <th scope="col">Result</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {list.entries.map((entry) => (
+                <tr>
+                  <td safe>{utc(entry.at)}</td>
+                  <td safe>{entry.actorEmail ?? entry.actorId ?? "—"}</td>
+                  <td safe>{entry.action}</td>
+                  <td>
+                    {entry.targetId ? (
+                      <a href={`/admin/users/${encodeURIComponent(entry.targetId)}`} safe>
+                        {entry.targetEmail ?? entry.targetId}
+                      </a>
+                    ) : (
+                      "—"
+                    )}
+                  </td>
+                  <td safe>{`${entry.result} · ${entry.detail}`}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </WideTable>
       )}
       <NextPage path="/admin/audit" params={list.next ? { action, target, before: list.next } : null} />
     </AdminLayout>

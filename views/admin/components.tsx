@@ -1,17 +1,28 @@
 import type { PropsWithChildren } from "@kitajs/html";
+import { type AssetName, assetUrl } from "../../src/http/static.ts";
 import { BackToTip, Layout } from "../layout.tsx";
 
 /** The console's pages, in the order its menu shows them. */
 const PAGES = [
   { path: "/admin", title: "Overview" },
   { path: "/admin/users", title: "People" },
+  { path: "/admin/events", title: "Events" },
+  { path: "/admin/jobs", title: "Jobs" },
+  { path: "/admin/logs", title: "Logs" },
   { path: "/admin/audit", title: "Audit log" },
 ] as const;
 
 /** Every console page: its menu, the page's title, and the way back to the tip. */
-export function AdminLayout({ title, path, personal = false, children }: PropsWithChildren<{ title: string; path: string; personal?: boolean }>) {
+export function AdminLayout({
+  title,
+  path,
+  personal = false,
+  htmx = false,
+  scripts = [],
+  children,
+}: PropsWithChildren<{ title: string; path: string; personal?: boolean; htmx?: boolean; scripts?: AssetName[] }>) {
   return (
-    <Layout title={`${title} · Admin`} bodyClass="admin">
+    <Layout title={`${title} · Admin`} bodyClass="admin" htmx={htmx} scripts={scripts.map(assetUrl)}>
       {/* A page with someone's data stays out of htmx's history cache. */}
       <main class="admin-main" hx-history={personal ? "false" : undefined}>
         <BackToTip />
@@ -121,3 +132,12 @@ export function NextPage({ path, params }: { path: string; params: Record<string
 
 /** A time as the console shows it: UTC, to the minute. */
 export const utc = (ms: number | null) => (ms === null ? "—" : `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`);
+
+/** A table wider than a phone: it scrolls sideways on its own, and the keyboard can scroll it too. */
+export function WideTable({ label, children }: PropsWithChildren<{ label: string }>) {
+  return (
+    <div class="table-scroll" role="region" aria-label={label} tabindex="0">
+      {children}
+    </div>
+  );
+}
