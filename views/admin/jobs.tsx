@@ -3,6 +3,8 @@ import { AdminLayout, utc, WideTable } from "./components.tsx";
 
 const every = (ms: number) => (ms >= 86_400_000 ? `${ms / 86_400_000} d` : ms >= 3_600_000 ? `${ms / 3_600_000} h` : ms >= 60_000 ? `${ms / 60_000} min` : `${ms / 1000} s`);
 
+const lastError = (job: Jobs["jobs"][number]): string => (job.lastError ? `${job.lastError} (${job.failures} of ${job.runs} runs failed)` : "—");
+
 export function JobsPage({ jobs, done }: { jobs: Jobs; done?: string }) {
   return (
     <AdminLayout title="Jobs" path="/admin/jobs">
@@ -39,7 +41,7 @@ export function JobsPage({ jobs, done }: { jobs: Jobs; done?: string }) {
                   {job.lastDurationMs === null ? "—" : `${Math.round(job.lastDurationMs)} ms`}
                 </td>
                 <td safe>{utc(job.nextRunAt)}</td>
-                <td safe>{job.lastError ? `${job.lastError} (${job.failures} of ${job.runs} runs failed)` : "—"}</td>
+                <td safe>{lastError(job)}</td>
                 <td>
                   <form method="post" action={`/admin/jobs/${encodeURIComponent(job.name)}/run`}>
                     <button type="submit" class="quiet small" aria-label={`Run now: ${job.name}`}>
@@ -72,7 +74,7 @@ export function LogsPage({ logs, level }: { logs: Logs; level: "warn" | "error" 
       ) : (
         <WideTable label="Log lines">
           <table class="table">
-            <caption>The last {String(logs.lines.length)} lines, newest first (secrets are never logged)</caption>
+            <caption safe>{`The last ${logs.lines.length} lines, newest first (secrets are never logged)`}</caption>
             <thead>
               <tr>
                 <th scope="col">When</th>
