@@ -28,11 +28,13 @@ function EventRows({ events }: { events: LiveEvents["events"] }) {
 }
 
 function EventTable({ caption, events, empty }: { caption: string; events: LiveEvents["events"]; empty: string }) {
-  if (events.length === 0) return (
+  if (events.length === 0) {
+    return (
       <p class="dim" safe>
         {empty}
       </p>
     );
+  }
   return (
     <WideTable label={caption}>
       <table class="table">
