@@ -4,6 +4,7 @@ import { createApp, MAX_REQUEST_BYTES } from "./app.ts";
 import { commands, helpText, parseArgs, VERSION } from "./cli.ts";
 import { type Config, ConfigError, parseConfig, resolveSecrets } from "./config.ts";
 import { MigrationError } from "./db/migrate.ts";
+import { sqlQueryCommand } from "./admin/sql.ts";
 import { closeLogger, createLogger, type Logger, stdout } from "./log.ts";
 import { createRuntime, type Runtime } from "./runtime.ts";
 import { SECOND_MS } from "./time.ts";
@@ -101,6 +102,8 @@ async function withChild(config: Config, log: Logger, command: (runtime: Runtime
 }
 
 async function main() {
+  // The console's SQL runner runs each query in a process of its own, which needs no configuration.
+  if (process.argv[2] === "sql-query") return sqlQueryCommand();
   const args = parseArgs(process.argv.slice(2));
   if (args.kind === "help") return void process.stdout.write(helpText());
   if (args.kind === "version") return void process.stdout.write(`${VERSION}\n`);

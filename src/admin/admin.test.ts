@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { auditLog, banditStates, sessions, users } from "../db/schema.ts";
 import { signIn } from "../testing/auth.ts";
-import { createTestApp, type TestContext } from "../testing/harness.ts";
+import { createTestApp, type TestContext, tempDir } from "../testing/harness.ts";
 import { rowCounts } from "../testing/requests.ts";
 import { DAY_MS } from "../time.ts";
 
@@ -341,5 +342,111 @@ describe("admin console: events, jobs and logs", () => {
     expect(errors.lines.map((line) => line.msg)).toContain("an error");
     expect((await get(context, "/api/admin/logs?level=debug", admin.cookie)).status).toBe(400);
     expect(await (await get(context, "/admin/logs", admin.cookie)).text()).toContain("first warning");
+  });
+});
+
+describe("admin console: SQL runner", () => {
+  function fileApp() {
+    const dir = tempDir();
+    const context = createTestApp({ DATA_DIR: dir.path }, join(dir.path, "oo.db"));
+    contexts.push(context);
+    return context;
+  }
+  const runSql = (context: TestContext, cookie: string, sql: string) => postJson(context, "/api/admin/sql", cookie, { sql });
+
+  test("a read on a connection of its own: rows, at most 1,000 of them, hashes rather than tokens; every run audited", async () => {
+    const context = fileApp();
+    const admin = signIn(context.database, { role: "admin", email: "root@example.test" });
+    const response = await runSql(context, admin.cookie, "SELECT email, role FROM users WHERE role = 'admin'");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ columns: ["email", "role"], rows: [["root@example.test", "admin"]], truncated: false });
+    const sessionsRead = (await (await runSql(context, admin.cookie, "SELECT token_hash FROM sessions")).json()) as { rows: string[][] };
+    expect(sessionsRead.rows[0]![0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(sessionsRead.rows[0]![0]).not.toBe(admin.token);
+    const many = (await (await runSql(context, admin.cookie, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 1500) SELECT x FROM c")).json()) as { rows: number[][]; truncated: boolean };
+    expect(many.rows).toHaveLength(1000);
+    expect(many.truncated).toBe(true);
+    expect((await (await runSql(context, admin.cookie, "EXPLAIN QUERY PLAN SELECT * FROM tip_views WHERE user_id = 'x'")).json()).columns).toContain("detail");
+    expect(context.database.db.select().from(auditLog).all().map((entry) => [entry.action, entry.result])).toEqual([
+      ["sql.run", "ok"],
+      ["sql.run", "ok"],
+      ["sql.run", "ok"],
+      ["sql.run", "ok"],
+    ]);
+  });
+
+  test("writes, several statements, pragmas, attach and extensions are refused, and nothing changes", async () => {
+    const context = fileApp();
+    const admin = signIn(context.database, { role: "admin" });
+    const before = rowCounts(context);
+    const refused: [string, string][] = [
+      ["DELETE FROM users", "Only reads run here"],
+      ["SELECT 1; DELETE FROM users", "One statement at a time"],
+      ["SELECT ';'; DROP TABLE users; --", "One statement at a time"],
+      ["PRAGMA journal_mode = DELETE", "Only reads run here"],
+      ["ATTACH DATABASE '/tmp/other.db' AS other", "Only reads run here"],
+      ["SELECT load_extension('/tmp/evil')", "not authorized"],
+      ["WITH doomed AS (SELECT id FROM users) DELETE FROM users WHERE id IN doomed", "readonly"],
+      ["   -- nothing but a comment", "Write a query"],
+      ["SELECT x FROM nowhere", "no such table"],
+      ["SELECT 1 AS a, 2 AS a", "Two columns are named a"],
+    ];
+    for (const [sql, reason] of refused) {
+      const response = await runSql(context, admin.cookie, sql);
+      expect([sql, response.status]).toEqual([sql, 400]);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toContain(reason);
+    }
+    // A semicolon inside a string, a name or a comment is not the end of the statement.
+    expect((await runSql(context, admin.cookie, `SELECT 'a;b' AS "x;y" /* ; */ -- ;\n;`)).status).toBe(200);
+    expect({ ...rowCounts(context), audit_log: 0 }).toEqual({ ...before, audit_log: 0 });
+    for (const bad of [{}, { sql: "" }, { sql: "x".repeat(8001) }, { sql: "SELECT 1", extra: true }]) expect((await postJson(context, "/api/admin/sql", admin.cookie, bad)).status).toBe(400);
+  });
+
+  test("a runaway query is stopped after 1 s while the server keeps answering", async () => {
+    const context = fileApp();
+    const admin = signIn(context.database, { role: "admin" });
+    const started = performance.now();
+    const runaway = runSql(context, admin.cookie, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c");
+    await Bun.sleep(300);
+    const healthAt = performance.now();
+    expect((await context.request("/health")).status).toBe(200);
+    expect(performance.now() - healthAt).toBeLessThan(200);
+    const response = await runaway;
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toContain("Stopped after 1 s");
+    expect(performance.now() - started).toBeLessThan(3000);
+  });
+
+  test("saved queries are each admin's own; the page runs, downloads CSV (formulas defused) and saves", async () => {
+    const context = fileApp();
+    const admin = signIn(context.database, { role: "admin" });
+    const other = signIn(context.database, { role: "admin" });
+    const created = await postJson(context, "/api/admin/saved-queries", admin.cookie, { name: "Admins", sql: "SELECT email FROM users WHERE role = 'admin'" });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: number };
+    expect(((await (await get(context, "/api/admin/saved-queries", admin.cookie)).json()) as { queries: unknown[] }).queries).toHaveLength(1);
+    expect(((await (await get(context, "/api/admin/saved-queries", other.cookie)).json()) as { queries: unknown[] }).queries).toEqual([]);
+    expect((await context.request(`/api/admin/saved-queries/${id}`, { method: "DELETE", headers: { cookie: other.cookie } })).status).toBe(404);
+    expect(await (await get(context, `/admin/sql?saved=${id}`, admin.cookie)).text()).toContain("SELECT email FROM users WHERE role = &#x27;admin&#x27;");
+    expect((await get(context, `/admin/sql?saved=${id}`, other.cookie)).status).toBe(404);
+    expect((await postJson(context, "/api/admin/saved-queries", admin.cookie, { name: "", sql: "SELECT 1" })).status).toBe(400);
+
+    const page = await (await postForm(context, "/admin/sql", admin.cookie, { sql: "SELECT 1 AS one, '<b>' AS two" })).text();
+    expect(page).toContain("1 row in");
+    expect(page).toContain("&lt;b&gt;");
+    const refused = await postForm(context, "/admin/sql", admin.cookie, { sql: "DELETE FROM users" });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain("Only reads run here");
+    const csv = await postForm(context, "/admin/sql", admin.cookie, { sql: `SELECT '=HYPERLINK("x")' AS formula, 'a,b' AS comma, NULL AS empty`, format: "csv" });
+    expect(csv.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect(csv.headers.get("content-disposition")).toStartWith('attachment; filename="oo-query-');
+    expect(await csv.text()).toBe(`formula,comma,empty\r\n"'=HYPERLINK(""x"")","a,b",\r\n`);
+
+    const saving = await postForm(context, "/admin/saved-queries", admin.cookie, { sql: "SELECT 2", name: "Two" });
+    expect(saving.status).toBe(303);
+    expect(saving.headers.get("location")).toMatch(/^\/admin\/sql\?saved=\d+$/);
+    expect((await postForm(context, "/admin/saved-queries", admin.cookie, { sql: "SELECT 3", name: " " })).status).toBe(400);
+    expect((await postForm(context, `/admin/saved-queries/${id}/delete`, admin.cookie, {})).status).toBe(303);
+    expect(((await (await get(context, "/api/admin/saved-queries", admin.cookie)).json()) as { queries: { name: string }[] }).queries.map((query) => query.name)).toEqual(["Two"]);
   });
 });

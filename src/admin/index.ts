@@ -3,6 +3,7 @@ import { AuditPage } from "../../views/admin/audit.tsx";
 import { EventsPage, LiveTail } from "../../views/admin/events.tsx";
 import { JobsPage, LogsPage } from "../../views/admin/jobs.tsx";
 import { OverviewPage } from "../../views/admin/overview.tsx";
+import { SqlPage } from "../../views/admin/sql.tsx";
 import { ConfirmActionPage, UserPage, UsersPage } from "../../views/admin/users.tsx";
 import { AppError } from "../errors.ts";
 import type { Runtime } from "../runtime.ts";
@@ -18,6 +19,13 @@ import {
   LiveEventsSchema,
   LogsQuery,
   LogsSchema,
+  SavedQueriesSchema,
+  SavedQueryBody,
+  SavedQueryParams,
+  SqlBody,
+  SqlForm,
+  SqlPageQuery,
+  SqlResultSchema,
   StatsSchema,
   UserActionBody,
   UserActionForm,
@@ -26,6 +34,7 @@ import {
   UsersQuery,
 } from "./model.ts";
 import { overviewStats } from "./overview.ts";
+import { toCsv } from "./sql-console.ts";
 
 const UserParams = t.Object({ id: t.String({ minLength: 1, maxLength: 100 }) });
 const STATUS: Partial<Record<AppError["kind"], number>> = { not_found: 404, conflict: 409, invalid: 400, unavailable: 503 };
@@ -35,7 +44,7 @@ const STATUS: Partial<Record<AppError["kind"], number>> = { not_found: 404, conf
  * from one function. Every route needs an admin: the guard is applied once, here.
  */
 export function adminRoutes({ modules }: Runtime) {
-  const { users, audit, operations } = modules.admin;
+  const { users, audit, operations, sql } = modules.admin;
   const stats = () => overviewStats(modules.recommender.activity());
   const listOf = (query: typeof UsersQuery.static) => users.list({ search: query.q, after: query.after, limit: query.limit });
   const auditOf = (query: typeof AuditQuery.static) =>
@@ -99,6 +108,61 @@ export function adminRoutes({ modules }: Runtime) {
       .post("/admin/jobs/:name/run", ({ user, params }) => JobsPage({ jobs: operations.jobs(), done: operations.runJob(user.id, params.name) }), { params: JobParams })
       .get("/api/admin/logs", ({ query }) => operations.logs(query.level), { query: LogsQuery, response: LogsSchema })
       .get("/admin/logs", ({ query }) => LogsPage({ logs: operations.logs(query.level), level: query.level ?? "warn" }), { query: LogsQuery })
+      .post("/api/admin/sql", ({ user, body }) => sql.run(user.id, body.sql), { body: SqlBody, response: SqlResultSchema })
+      .get("/admin/sql", ({ user, query }) => SqlPage({ sql: query.saved ? sql.one(user.id, query.saved).sql : "", saved: sql.saved(user.id) }), { query: SqlPageQuery })
+      .post(
+        "/admin/sql",
+        async ({ user, body, set }) => {
+          try {
+            const result = await sql.run(user.id, body.sql);
+            if (body.format !== "csv") return SqlPage({ sql: body.sql, result, saved: sql.saved(user.id) });
+            set.headers["content-type"] = "text/csv; charset=utf-8";
+            set.headers["content-disposition"] = `attachment; filename="oo-query-${new Date().toISOString().slice(0, 19).replaceAll(":", "")}.csv"`;
+            return toCsv(result);
+          } catch (error) {
+            if (!(error instanceof AppError)) throw error;
+            set.status = STATUS[error.kind] ?? 500;
+            return SqlPage({ sql: body.sql, failed: error.message, saved: sql.saved(user.id) });
+          }
+        },
+        { body: SqlForm },
+      )
+      .get("/api/admin/saved-queries", ({ user }) => sql.saved(user.id), { response: SavedQueriesSchema })
+      .post(
+        "/api/admin/saved-queries",
+        ({ user, body, set }) => {
+          set.status = 201;
+          return sql.save(user.id, body.name, body.sql);
+        },
+        { body: SavedQueryBody, response: { 201: t.Object({ id: t.Integer() }) } },
+      )
+      .delete(
+        "/api/admin/saved-queries/:id",
+        ({ user, params }) => {
+          sql.remove(user.id, params.id);
+          return { deleted: true as const };
+        },
+        { params: SavedQueryParams, response: t.Object({ deleted: t.Literal(true) }) },
+      )
+      .post(
+        "/admin/saved-queries",
+        ({ user, body, set, redirect }) => {
+          if (!body.name?.trim()) {
+            set.status = 400;
+            return SqlPage({ sql: body.sql, failed: "Give the query a name to save it.", saved: sql.saved(user.id) });
+          }
+          return redirect(`/admin/sql?saved=${sql.save(user.id, body.name, body.sql).id}`, 303);
+        },
+        { body: SqlForm },
+      )
+      .post(
+        "/admin/saved-queries/:id/delete",
+        ({ user, params, redirect }) => {
+          sql.remove(user.id, params.id);
+          return redirect("/admin/sql", 303);
+        },
+        { params: SavedQueryParams },
+      )
       .get("/api/admin/audit", ({ query }) => auditOf(query), { query: AuditQuery, response: AuditListSchema })
       .get("/admin/audit", ({ query }) => AuditPage({ list: auditOf(query), action: query.action ?? "", target: query.target ?? "" }), { query: AuditQuery })
   );

@@ -154,3 +154,22 @@ export const LogsSchema = t.Object({
   lines: t.Array(t.Object({ time: t.String(), level: t.String(), msg: t.String(), fields: t.Record(t.String(), t.Unknown()) })),
 });
 export type Logs = typeof LogsSchema.static;
+
+const SqlText = t.String({ minLength: 1, maxLength: 8000 });
+/** `POST /api/admin/sql`: one read-only statement. */
+export const SqlBody = t.Object({ sql: SqlText });
+/** The page's form, posted to run the query, download it as CSV, or save it under `name`. */
+export const SqlForm = t.Object({ sql: SqlText, name: t.Optional(t.String({ maxLength: 100 })), format: t.Optional(t.Literal("csv")) });
+export const SqlResultSchema = t.Object({
+  columns: t.Array(t.String()),
+  rows: t.Array(t.Array(t.Unknown())),
+  truncated: t.Boolean(),
+  ms: t.Integer({ minimum: 0 }),
+});
+export const SavedQueryBody = t.Object({ name: t.String({ minLength: 1, maxLength: 100 }), sql: SqlText });
+export const SavedQueriesSchema = t.Object({
+  queries: t.Array(t.Object({ id: t.Integer(), name: t.String(), sql: t.String(), createdAt: t.Integer() })),
+});
+export type SavedQueries = typeof SavedQueriesSchema.static;
+export const SavedQueryParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
+export const SqlPageQuery = t.Object({ saved: t.Optional(t.Numeric({ minimum: 1 })) });

@@ -7,6 +7,7 @@ import type { UserModule } from "../user/module.ts";
 import { AuditLog } from "./audit.ts";
 import { AdminSettingsSchema } from "./model.ts";
 import { Operations } from "./operations.ts";
+import { SqlConsole } from "./sql-console.ts";
 import { UserAdmin } from "./users.ts";
 
 export interface AdminDeps {
@@ -27,6 +28,7 @@ export function createAdminModule({ database, bus, log, jobs, settings: settings
   const audit = new AuditLog(db, deps.user.emails);
   const users = new UserAdmin({ db, bus, log, audit, ...deps });
   const operations = new Operations({ db, bus, jobs, log, audit });
+  const sql = new SqlConsole({ db, databasePath: database.sqlite.filename, audit });
 
   bus.subscribe("account.signed_in", ({ userId, payload }) => {
     if (payload.role === "admin") audit.record({ actorId: userId, action: "admin.sign-in", result: "ok", detail: `Signed in (${payload.method.replace("_", " ")})` });
@@ -40,7 +42,7 @@ export function createAdminModule({ database, bus, log, jobs, settings: settings
       if (purged > 0) log.info({ purged }, "audit retention: purged old entries");
     },
   });
-  return { settings, audit, users, operations };
+  return { settings, audit, users, operations, sql };
 }
 
 export type AdminModule = ReturnType<typeof createAdminModule>;

@@ -34,6 +34,7 @@ const OWNERS: Record<string, string[]> = {
   push_subscriptions: ["notifier/"],
   push_deliveries: ["notifier/"],
   audit_log: ["admin/"],
+  saved_queries: ["admin/"],
 };
 
 /** Export and erasure walk the whole schema by design, so a table added later is covered; the client hands drizzle the schema for its types. */

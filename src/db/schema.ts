@@ -483,3 +483,19 @@ export const auditLog = sqliteTable(
   },
   (table) => [index("audit_log_action_idx").on(table.action, table.id), index("audit_log_target_idx").on(table.targetId, table.id), index("audit_log_at_idx").on(table.at)],
 );
+
+/** An admin's saved SQL runner queries; they go with the admin's account. */
+export const savedQueries = sqliteTable(
+  "saved_queries",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    /** The admin who saved it. */
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    sql: text("sql").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (table) => [index("saved_queries_user_idx").on(table.userId, table.name)],
+);

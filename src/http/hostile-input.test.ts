@@ -31,6 +31,8 @@ interface RouteSpec {
   form?: true;
   /** Authenticated by a signature instead of a session: attacked by its own tests below. */
   signed?: true;
+  /** Path parameters its schema accepts, where a UUID is not one (a numeric id). */
+  params?: Record<string, string>;
 }
 
 /** What each route accepts. A route missing here fails the first test. */
@@ -79,6 +81,13 @@ const ROUTES: Record<string, RouteSpec> = {
   "POST /api/admin/jobs/:name/run": {},
   "POST /admin/jobs/:name/run": {},
   "GET /api/admin/logs": {},
+  "POST /api/admin/sql": { body: { sql: "SELECT 1" } },
+  "POST /admin/sql": { body: { sql: "SELECT 1" } },
+  "GET /api/admin/saved-queries": {},
+  "POST /api/admin/saved-queries": { body: { name: "One", sql: "SELECT 1" } },
+  "DELETE /api/admin/saved-queries/:id": { params: { id: "1" } },
+  "POST /admin/saved-queries": { body: { name: "One", sql: "SELECT 1" } },
+  "POST /admin/saved-queries/:id/delete": { params: { id: "1" } },
   "POST /connect/todoist/disconnect": {},
   [`POST ${TODOIST_WEBHOOK_PATH}`]: { signed: true },
 };
@@ -216,7 +225,7 @@ const HOSTILE_PARAMS = ["p".repeat(10_000), "../../../etc/passwd", "..", "\0", "
 async function attempts(route: Route, person: SignedIn): Promise<Attempt[]> {
   const shape = shapeOf(route);
   const { hasBody, example } = shape;
-  const path = withParams(route.path);
+  const path = withParams(route.path, { ...PARAMS, ...ROUTES[route.key]?.params });
   const list: Attempt[] = [];
   const headersFor = (who: SignedIn | null, headers: Record<string, string> = {}): Record<string, string> => ({
     ...headers,
@@ -256,7 +265,7 @@ async function attempts(route: Route, person: SignedIn): Promise<Attempt[]> {
   // The path itself, with a valid body: hostile parameters, a NUL, a climb past the route, a long tail.
   const valid = (target: string): Attempt => ({ label: `path ${target.slice(0, 60)}`, path: target, init: sending(headersFor(person), example) });
   for (const [, name] of route.path.matchAll(/:(\w+)/g)) {
-    for (const value of HOSTILE_PARAMS) list.push(valid(withParams(route.path, { ...PARAMS, [name!]: value })));
+    for (const value of HOSTILE_PARAMS) list.push(valid(withParams(route.path, { ...PARAMS, ...ROUTES[route.key]?.params, [name!]: value })));
   }
   list.push(valid(`${path}%00`), valid(`${path}/..%2F..%2F..%2Fetc%2Fpasswd`), valid(`${path}/${"s".repeat(10_000)}`));
   return list;

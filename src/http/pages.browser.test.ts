@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { type SignedIn, signIn } from "../testing/auth.ts";
 import { checkPage, launchBrowser, newCheckedPage } from "../testing/browser.ts";
-import { createTestApp, serveApp, type TestContext } from "../testing/harness.ts";
+import { createTestApp, serveApp, type TestContext, tempDir } from "../testing/harness.ts";
 import { connectAccount } from "../testing/integrations.ts";
 
 // A real browser on a shared two-core machine, and axe runs twice per page: Bun ignores the
@@ -20,13 +21,14 @@ const ADMIN_TOKEN = "pages-test-admin-token-0123456789";
 type Served = { context: TestContext; server: ReturnType<typeof serveApp> };
 
 let browser: Browser;
+const dataDir = tempDir();
 /** Everything configured: Google and the admin token on the sign-in page, Todoist on /connect. */
 let full: Served;
 /** Nothing configured, as a fresh self-hosted instance starts. */
 let bare: Served;
 
-function serve(env: Record<string, string> = {}): Served {
-  const context = createTestApp(env);
+function serve(env: Record<string, string> = {}, databasePath?: string): Served {
+  const context = createTestApp(env, databasePath);
   return { context, server: serveApp(context) };
 }
 
@@ -40,7 +42,8 @@ beforeAll(async () => {
     // A connected account's first sync must not leave the machine: nothing listens on the discard port.
     TODOIST_API_BASE_URL: "http://127.0.0.1:9/api/v1",
     ADMIN_TOKEN,
-  });
+    DATA_DIR: dataDir.path,
+  }, join(dataDir.path, "oo.db")); // the console's SQL runner reads the database file from a process of its own
   bare = serve();
 });
 
@@ -50,6 +53,7 @@ afterAll(async () => {
     served?.server.stop();
     await served?.context.close();
   }
+  dataDir.cleanup();
 });
 
 /** A checked page at `path` on `app` (signed in as `as` when given), whose answer had `status`. */
@@ -268,6 +272,19 @@ describe("signed in", () => {
     await jobs.close();
     full.context.log.warn({ reason: "a sample problem for the screenshot" }, "todoist sync failed");
     await visit("admin-logs", "/admin/logs", { as: admin });
+  }, 60_000);
+
+  test("the admin console's SQL runner: a query run, its rows, and a refusal explained", async () => {
+    const page = await open("/admin/sql", { as: signIn(full.context.database, { role: "admin" }) });
+    await page.locator("#sql").fill("SELECT role, count(*) AS people FROM users GROUP BY role ORDER BY role");
+    await Promise.all([page.waitForURL(/\/admin\/sql$/), page.getByRole("button", { name: "Run", exact: true }).click()]);
+    await expect(page.getByRole("status").textContent()).resolves.toMatch(/^\d+ rows? in \d+ ms$/);
+    await expect(page.locator("thead").textContent()).resolves.toBe("rolepeople");
+    await checkPage(page, "admin-sql");
+    await page.locator("#sql").fill("DELETE FROM users");
+    await Promise.all([page.waitForURL(/\/admin\/sql$/), page.getByRole("button", { name: "Run", exact: true }).click()]);
+    await expect(page.getByRole("alert").textContent()).resolves.toContain("Only reads run here");
+    await page.close();
   }, 60_000);
 
   test("connect on an instance without Todoist", () => visit("connect-unavailable", "/connect", { as: signIn(bare.context.database), app: bare }));

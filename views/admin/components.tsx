@@ -9,6 +9,7 @@ const PAGES = [
   { path: "/admin/events", title: "Events" },
   { path: "/admin/jobs", title: "Jobs" },
   { path: "/admin/logs", title: "Logs" },
+  { path: "/admin/sql", title: "SQL" },
   { path: "/admin/audit", title: "Audit log" },
 ] as const;
 
