@@ -7,6 +7,8 @@ export const commands = {
   serve: "run the server (the default)",
   migrate: "apply database migrations and exit",
   "admin-link": "print a one-time owner sign-in link (valid 1 h; replaces earlier links)",
+  backup: "write a consistent snapshot of the database to DATA_DIR/backups/oo-<UTC time>.db",
+  restore: "oo restore FILE: replace the database with a backup (the server stopped; the replaced file is kept)",
   "rotate-keys": "re-encrypt every stored provider token under ENCRYPTION_KEY (old keys in ENCRYPTION_KEYS_OLD)",
   ope: "off-policy evaluation of random and the shadow policies over the last --days N (30) of decisions, --features V for DR on V's vectors (JSON)",
   sim: "simulate people meeting the policies: --people N --days D --seed S --policies linucb,heuristic,random --features f1,f2 (JSON lines)",

@@ -83,6 +83,68 @@ describe("oo command line", () => {
   });
 });
 
+describe("oo backup and oo restore", () => {
+  test("a backup restores whole, after checks; refused while a server runs, for a broken file and for a newer one; the replaced file is kept", async () => {
+    const dir = tempDir();
+    try {
+      const env = { DATA_DIR: dir.path };
+      expect(run(["migrate"], env).code).toBe(0);
+      const { Database } = await import("bun:sqlite");
+      const databasePath = join(dir.path, "oo.db");
+      const write = (sql: string) => {
+        const db = new Database(databasePath);
+        db.run(sql);
+        db.close();
+      };
+      const names = () => new Database(databasePath, { readonly: true }).query<{ name: string }, []>("SELECT name FROM users ORDER BY name").all().map((row) => row.name);
+      write("INSERT INTO users (id, name, created_at, updated_at) VALUES ('u1', 'Before', 1, 1)");
+
+      const backup = run(["backup"], env);
+      expect(backup.code).toBe(0);
+      const file = /backed up to (\S+) \(\d+ bytes\)/.exec(backup.stdout)![1]!;
+      expect(file).toStartWith(join(dir.path, "backups", "oo-"));
+      write("INSERT INTO users (id, name, created_at, updated_at) VALUES ('u2', 'After', 2, 2)");
+      expect(names()).toEqual(["After", "Before"]);
+
+      // A server holds the database: refused, and nothing changes.
+      const port = freePort();
+      const server = Bun.spawn(["bun", MAIN], { env: { PATH: process.env.PATH!, ...env, PORT: String(port) }, stdout: "ignore", stderr: "ignore" });
+      await waitForHealth(`http://127.0.0.1:${port}`);
+      const whileServing = run(["restore", file], env);
+      expect(whileServing.code).toBe(1);
+      expect(whileServing.stderr).toContain(`restore refused: a server (pid ${server.pid}) is running`);
+      server.kill("SIGTERM");
+      await server.exited;
+      expect(names()).toEqual(["After", "Before"]);
+
+      const broken = join(dir.path, "broken.db");
+      await Bun.write(broken, "this is not a database at all, not even close");
+      expect(run(["restore", broken], env).stderr).toContain("is not a readable SQLite database");
+      const newer = join(dir.path, "newer.db");
+      const { copyFileSync } = await import("node:fs");
+      copyFileSync(file, newer);
+      const newerDb = new Database(newer);
+      newerDb.run("INSERT INTO schema_migrations (tag, hash, applied_at) VALUES ('9999_from_the_future', 'x', 1)");
+      newerDb.close();
+      expect(run(["restore", newer], env).stderr).toContain("was migrated by a newer oO (9999_from_the_future)");
+      expect(run(["restore"], env).code).toBe(2);
+
+      const restored = run(["restore", file], env);
+      expect(restored.code).toBe(0);
+      expect(names()).toEqual(["Before"]);
+      const kept = /kept as (\S+)/.exec(restored.stdout)![1]!;
+      expect(new Database(kept, { readonly: true }).query("SELECT count(*) AS n FROM users WHERE name = 'After'").get()).toEqual({ n: 1 });
+      // And the restored database serves.
+      const again = Bun.spawn(["bun", MAIN], { env: { PATH: process.env.PATH!, ...env, PORT: String(port) }, stdout: "ignore", stderr: "ignore" });
+      await waitForHealth(`http://127.0.0.1:${port}`);
+      again.kill("SIGTERM");
+      expect(await again.exited).toBe(0);
+    } finally {
+      dir.cleanup();
+    }
+  }, 60_000);
+});
+
 describe("oo serve lifecycle", () => {
   test("boots on a fresh data dir, logs JSON without secrets, stops cleanly on SIGTERM, reuses secrets", async () => {
     const dir = tempDir();

@@ -3,6 +3,8 @@ import { runSimulator } from "./ml/sim.ts";
 import { createApp, MAX_REQUEST_BYTES } from "./app.ts";
 import { commands, helpText, parseArgs, VERSION } from "./cli.ts";
 import { type Config, ConfigError, parseConfig, resolveSecrets } from "./config.ts";
+import { join } from "node:path";
+import { backUp, backupsDir, claimDatabase, RestoreRefused, restore } from "./db/backup.ts";
 import { MigrationError } from "./db/migrate.ts";
 import { sqlQueryCommand } from "./admin/sql.ts";
 import { closeLogger, createLogger, type Logger, stdout } from "./log.ts";
@@ -42,6 +44,8 @@ function openRuntime(config: Config, log: Logger): Runtime {
 async function serve(config: Config, log: Logger) {
   const runtime = openRuntime(config, log);
   const app = createApp(runtime);
+  // `oo restore` refuses while this mark says a server holds the database.
+  const release = config.databasePath === ":memory:" ? () => undefined : claimDatabase(config.databasePath);
   runtime.start();
   app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: MAX_REQUEST_BYTES });
   log.info({ url: `http://${config.host}:${config.port}`, version: VERSION, database: config.databasePath }, "oO is listening");
@@ -71,6 +75,7 @@ async function serve(config: Config, log: Logger) {
       await new Promise((resolve) => setImmediate(resolve));
     }
     await runtime.stop();
+    release();
     log.info("stopped");
     await closeLogger(log);
     process.exit(0);
@@ -124,6 +129,25 @@ async function main() {
       return withChild(config, log, ({ modules }) => runOffPolicyEvaluation(config, modules.recommender.decisionLog, args.rest));
     case "sim":
       return withChild(config, log, ({ modules }) => runSimulator(config, modules.recommender.adviceLibrary(), args.rest));
+    case "backup":
+      return once(config, log, ({ database }) => {
+        const backup = backUp(database.sqlite, config.dataDir);
+        process.stdout.write(`backed up to ${join(backupsDir(config.dataDir), backup.name)} (${backup.bytes} bytes)\n`);
+      });
+    case "restore": {
+      const file = args.rest[0];
+      if (!file) fail("restore needs the backup file: oo restore DATA_DIR/backups/oo-<time>.db", 2);
+      try {
+        const restored = restore(config.databasePath, file);
+        process.stdout.write(
+          `restored ${config.databasePath} from ${file}${restored.kept ? `; the replaced database is kept as ${restored.kept}` : ""}${restored.migrations > 0 ? `; ${restored.migrations} migration(s) run on the next start` : ""}\n`,
+        );
+      } catch (error) {
+        if (error instanceof RestoreRefused) fail(`restore refused: ${error.message}`, 1);
+        throw error;
+      }
+      return;
+    }
     case "rotate-keys": {
       let failed = 0;
       await once(config, log, ({ modules }) => {

@@ -450,3 +450,49 @@ describe("admin console: SQL runner", () => {
     expect(((await (await get(context, "/api/admin/saved-queries", admin.cookie)).json()) as { queries: { name: string }[] }).queries.map((query) => query.name)).toEqual(["Two"]);
   });
 });
+
+describe("admin console: backups", () => {
+  test("back up now, listed newest first, the newest N kept, downloaded whole (audited); a failure shows until one succeeds", async () => {
+    const dir = tempDir();
+    const context = createTestApp({ DATA_DIR: dir.path }, join(dir.path, "oo.db"));
+    contexts.push(context);
+    const admin = signIn(context.database, { role: "admin", email: "keeper@example.test" });
+    context.modules.admin.settings.update({ backupsKept: 2 });
+    const names: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      const created = await context.request("/api/admin/backups", { method: "POST", headers: { cookie: admin.cookie } });
+      expect(created.status).toBe(201);
+      names.push(((await created.json()) as { name: string }).name);
+    }
+    expect(names.every((name) => /^oo-\d{8}T\d{6}Z\.db$/.test(name))).toBe(true);
+    const list = (await (await get(context, "/api/admin/backups", admin.cookie)).json()) as { backups: { name: string }[]; lastFailure: null };
+    expect(list.backups.map((backup) => backup.name)).toEqual([names[2]!, names[1]!]);
+    expect(list.lastFailure).toBeNull();
+
+    const download = await get(context, `/api/admin/backups/${names[2]}`, admin.cookie);
+    expect(download.status).toBe(200);
+    expect(download.headers.get("content-disposition")).toBe(`attachment; filename="${names[2]}"`);
+    const copy = join(dir.path, "downloaded.db");
+    await Bun.write(copy, await download.arrayBuffer());
+    const { Database } = await import("bun:sqlite");
+    const opened = new Database(copy, { readonly: true });
+    expect(opened.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
+    expect(opened.query("SELECT email FROM users WHERE id = ?").get(admin.userId)).toEqual({ email: "keeper@example.test" });
+    opened.close();
+    expect((await get(context, `/api/admin/backups/${names[0]}`, admin.cookie)).status).toBe(404);
+    for (const bad of ["..%2Foo.db", "oo.db", "oo-20261205T120000Z.db.partial"]) expect((await get(context, `/api/admin/backups/${bad}`, admin.cookie)).status).toBe(400);
+    expect(context.database.db.select().from(auditLog).all().map((entry) => entry.action)).toEqual(["backup.create", "backup.create", "backup.create", "backup.download"]);
+
+    // The folder cannot be written: the attempt fails with the reason, which stays on show until a backup works.
+    const { rmSync, writeFileSync } = await import("node:fs");
+    rmSync(join(dir.path, "backups"), { recursive: true });
+    writeFileSync(join(dir.path, "backups"), "not a folder");
+    const failed = await context.request("/admin/backups", { method: "POST", headers: { cookie: admin.cookie } });
+    expect(failed.status).toBe(503);
+    expect(await failed.text()).toContain("The backup failed");
+    expect(((await (await get(context, "/api/admin/backups", admin.cookie)).json()) as { lastFailure: { reason: string } | null }).lastFailure).not.toBeNull();
+    rmSync(join(dir.path, "backups"));
+    await context.jobs.trigger("backups.daily");
+    expect(((await (await get(context, "/api/admin/backups", admin.cookie)).json()) as { lastFailure: unknown; backups: unknown[] }).lastFailure).toBeNull();
+  });
+});

@@ -1,5 +1,6 @@
 import { Elysia, t } from "elysia";
 import { AuditPage } from "../../views/admin/audit.tsx";
+import { BackupsPage } from "../../views/admin/backups.tsx";
 import { EventsPage, LiveTail } from "../../views/admin/events.tsx";
 import { JobsPage, LogsPage } from "../../views/admin/jobs.tsx";
 import { OverviewPage } from "../../views/admin/overview.tsx";
@@ -11,6 +12,9 @@ import {
   ActionResultSchema,
   AuditListSchema,
   AuditQuery,
+  BackupListSchema,
+  BackupParams,
+  CreatedBackupSchema,
   EventHistoryQuery,
   EventHistorySchema,
   JobParams,
@@ -44,7 +48,7 @@ const STATUS: Partial<Record<AppError["kind"], number>> = { not_found: 404, conf
  * from one function. Every route needs an admin: the guard is applied once, here.
  */
 export function adminRoutes({ modules }: Runtime) {
-  const { users, audit, operations, sql } = modules.admin;
+  const { users, audit, operations, sql, backups, settings } = modules.admin;
   const stats = () => overviewStats(modules.recommender.activity());
   const listOf = (query: typeof UsersQuery.static) => users.list({ search: query.q, after: query.after, limit: query.limit });
   const auditOf = (query: typeof AuditQuery.static) =>
@@ -163,6 +167,37 @@ export function adminRoutes({ modules }: Runtime) {
         },
         { params: SavedQueryParams },
       )
+      .get("/api/admin/backups", () => backups.list(), { response: BackupListSchema })
+      .post(
+        "/api/admin/backups",
+        ({ user, set }) => {
+          const backup = backups.take(user.id);
+          set.status = 201;
+          return backup;
+        },
+        { response: { 201: CreatedBackupSchema } },
+      )
+      .get(
+        "/api/admin/backups/:name",
+        ({ user, params, set }) => {
+          const path = backups.download(user.id, params.name);
+          set.headers["content-type"] = "application/vnd.sqlite3";
+          set.headers["content-disposition"] = `attachment; filename="${params.name}"`;
+          return Bun.file(path);
+        },
+        { params: BackupParams },
+      )
+      .get("/admin/backups", () => BackupsPage({ list: backups.list(), kept: settings.get().backupsKept }))
+      .post("/admin/backups", ({ user, set }) => {
+        try {
+          const backup = backups.take(user.id);
+          return BackupsPage({ list: backups.list(), kept: settings.get().backupsKept, done: `Backed up: ${backup.name}.` });
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          set.status = STATUS[error.kind] ?? 500;
+          return BackupsPage({ list: backups.list(), kept: settings.get().backupsKept, failed: error.message });
+        }
+      })
       .get("/api/admin/audit", ({ query }) => auditOf(query), { query: AuditQuery, response: AuditListSchema })
       .get("/admin/audit", ({ query }) => AuditPage({ list: auditOf(query), action: query.action ?? "", target: query.target ?? "" }), { query: AuditQuery })
   );

@@ -104,6 +104,8 @@ export type AuditList = typeof AuditListSchema.static;
 export const AdminSettingsSchema = t.Object({
   /** Days the audit log is kept: longer than tips. */
   auditRetentionDays: t.Integer({ minimum: 30, maximum: 3650, default: 365 }),
+  /** Backups kept in DATA_DIR/backups (the daily job and "back up now" remove older ones). */
+  backupsKept: t.Integer({ minimum: 1, maximum: 365, default: 7 }),
 });
 
 const EventSchema = t.Object({ id: t.Integer(), subject: t.String(), userId: Nullable(t.String()), payload: t.Unknown(), at: t.Integer() });
@@ -173,3 +175,13 @@ export const SavedQueriesSchema = t.Object({
 export type SavedQueries = typeof SavedQueriesSchema.static;
 export const SavedQueryParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
 export const SqlPageQuery = t.Object({ saved: t.Optional(t.Numeric({ minimum: 1 })) });
+
+const BackupSchema = t.Object({ name: t.String(), bytes: t.Integer(), at: t.Number() });
+export const BackupListSchema = t.Object({
+  backups: t.Array(BackupSchema),
+  /** The last attempt, when it failed (until one succeeds). */
+  lastFailure: Nullable(t.Object({ at: t.Integer(), reason: t.String() })),
+});
+export type BackupList = typeof BackupListSchema.static;
+export const CreatedBackupSchema = BackupSchema;
+export const BackupParams = t.Object({ name: t.String({ maxLength: 40, pattern: "^oo-\\d{8}T\\d{6}Z\\.db$" }) });

@@ -5,6 +5,7 @@ import type { Kernel } from "../runtime.ts";
 import { DAY_MS, HOUR_MS } from "../time.ts";
 import type { UserModule } from "../user/module.ts";
 import { AuditLog } from "./audit.ts";
+import { Backups } from "./backups.ts";
 import { AdminSettingsSchema } from "./model.ts";
 import { Operations } from "./operations.ts";
 import { SqlConsole } from "./sql-console.ts";
@@ -22,13 +23,14 @@ export interface AdminDeps {
  * kept `admin.auditRetentionDays`), the actions on people's accounts, and the instance's events,
  * jobs and recent problems.
  */
-export function createAdminModule({ database, bus, log, jobs, settings: settingsStore }: Kernel, deps: AdminDeps) {
+export function createAdminModule({ config, database, bus, log, jobs, settings: settingsStore }: Kernel, deps: AdminDeps) {
   const { db } = database;
   const settings = settingsStore.section("admin", AdminSettingsSchema);
   const audit = new AuditLog(db, deps.user.emails);
   const users = new UserAdmin({ db, bus, log, audit, ...deps });
   const operations = new Operations({ db, bus, jobs, log, audit });
   const sql = new SqlConsole({ db, databasePath: database.sqlite.filename, audit });
+  const backups = new Backups({ sqlite: database.sqlite, dataDir: config.dataDir, audit, log, keep: () => settings.get().backupsKept });
 
   bus.subscribe("account.signed_in", ({ userId, payload }) => {
     if (payload.role === "admin") audit.record({ actorId: userId, action: "admin.sign-in", result: "ok", detail: `Signed in (${payload.method.replace("_", " ")})` });
@@ -42,7 +44,8 @@ export function createAdminModule({ database, bus, log, jobs, settings: settings
       if (purged > 0) log.info({ purged }, "audit retention: purged old entries");
     },
   });
-  return { settings, audit, users, operations, sql };
+  jobs.add({ name: "backups.daily", intervalMs: DAY_MS, startDelayMs: HOUR_MS, run: () => void backups.take(null) });
+  return { settings, audit, users, operations, sql, backups };
 }
 
 export type AdminModule = ReturnType<typeof createAdminModule>;

@@ -287,6 +287,14 @@ describe("signed in", () => {
     await page.close();
   }, 60_000);
 
+  test("the admin console's backups: back up now, then the list to download from", async () => {
+    const page = await open("/admin/backups", { as: signIn(full.context.database, { role: "admin" }) });
+    await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Back up now" }).click()]);
+    await expect(page.getByRole("status").textContent()).resolves.toMatch(/^Backed up: oo-\d{8}T\d{6}Z\.db\.$/);
+    await checkPage(page, "admin-backups");
+    await page.close();
+  }, 60_000);
+
   test("connect on an instance without Todoist", () => visit("connect-unavailable", "/connect", { as: signIn(bare.context.database), app: bare }));
 
   describe("with Todoist connected", () => {

@@ -10,6 +10,7 @@ const PAGES = [
   { path: "/admin/jobs", title: "Jobs" },
   { path: "/admin/logs", title: "Logs" },
   { path: "/admin/sql", title: "SQL" },
+  { path: "/admin/backups", title: "Backups" },
   { path: "/admin/audit", title: "Audit log" },
 ] as const;
 

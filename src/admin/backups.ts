@@ -1,0 +1,43 @@
+import type { Database } from "bun:sqlite";
+import { AppError, reasonOf } from "../errors.ts";
+import { type BackupFile, backUp, backupPath, listBackups, pruneBackups } from "../db/backup.ts";
+import type { Logger } from "../log.ts";
+import type { AuditLog } from "./audit.ts";
+
+/** The console's backups: now, daily (keeping the newest N), listed, downloaded; the last failure for the health page. */
+export class Backups {
+  /** The last attempt that failed, until one succeeds. */
+  lastFailure: { at: number; reason: string } | null = null;
+
+  constructor(private readonly deps: { sqlite: Database; dataDir: string; audit: AuditLog; log: Logger; keep: () => number }) {}
+
+  /** A backup now, then the oldest beyond the number kept go. */
+  take(actorId: string | null, now = Date.now()): BackupFile {
+    const { sqlite, dataDir, audit, log } = this.deps;
+    try {
+      const backup = backUp(sqlite, dataDir, now);
+      const pruned = pruneBackups(dataDir, this.deps.keep());
+      this.lastFailure = null;
+      log.info({ backup: backup.name, bytes: backup.bytes, pruned }, "database backed up");
+      if (actorId) audit.record({ actorId, action: "backup.create", result: "ok", detail: `${backup.name} (${backup.bytes} bytes)` });
+      return backup;
+    } catch (error) {
+      this.lastFailure = { at: now, reason: reasonOf(error) };
+      log.error({ reason: reasonOf(error) }, "database backup failed");
+      if (actorId) audit.record({ actorId, action: "backup.create", result: "failed", detail: reasonOf(error) });
+      throw new AppError("unavailable", "backup_failed", `The backup failed: ${reasonOf(error)}`);
+    }
+  }
+
+  list(): { backups: BackupFile[]; lastFailure: { at: number; reason: string } | null } {
+    return { backups: listBackups(this.deps.dataDir), lastFailure: this.lastFailure };
+  }
+
+  /** The file of a backup to download; audited. */
+  download(actorId: string, name: string): string {
+    const path = backupPath(this.deps.dataDir, name);
+    if (!path) throw new AppError("not_found", "no_such_backup", "There is no backup of that name.");
+    this.deps.audit.record({ actorId, action: "backup.download", result: "ok", detail: name });
+    return path;
+  }
+}

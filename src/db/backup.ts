@@ -1,0 +1,139 @@
+import { Database } from "bun:sqlite";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { embeddedMigrations } from "./migrations.gen.ts";
+
+/** Backups are named by their UTC time, so the newest sorts last: `oo-20261205T143000Z.db`. */
+export const BACKUP_NAME = /^oo-\d{8}T\d{6}Z\.db$/;
+
+export interface BackupFile {
+  name: string;
+  bytes: number;
+  at: number;
+}
+
+export const backupsDir = (dataDir: string) => join(dataDir, "backups");
+
+const nameAt = (now: number) => `oo-${new Date(now).toISOString().slice(0, 19).replaceAll("-", "").replaceAll(":", "")}Z.db`;
+
+/**
+ * A consistent snapshot of the live database into `DATA_DIR/backups/oo-<UTC time>.db`, by SQLite's
+ * `VACUUM INTO` (a read transaction: writers carry on; the copy is compact and needs no WAL). Written
+ * under a temporary name first, so a failed or interrupted backup never looks like a good one.
+ */
+export function backUp(sqlite: Database, dataDir: string, now = Date.now()): BackupFile {
+  const dir = backupsDir(dataDir);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  let name = nameAt(now);
+  // Two backups within one second: the second waits its turn by name.
+  while (existsSync(join(dir, name))) name = nameAt((now += 1000));
+  const partial = join(dir, `${name}.partial`);
+  rmSync(partial, { force: true });
+  try {
+    sqlite.run("VACUUM INTO ?", [partial]);
+    renameSync(partial, join(dir, name));
+  } finally {
+    rmSync(partial, { force: true });
+  }
+  return { name, bytes: statSync(join(dir, name)).size, at: now };
+}
+
+/** The backups kept, newest first. */
+export function listBackups(dataDir: string): BackupFile[] {
+  const dir = backupsDir(dataDir);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
+  return readdirSync(dir)
+    .filter((name) => BACKUP_NAME.test(name))
+    .sort()
+    .reverse()
+    .map((name) => {
+      const stats = statSync(join(dir, name));
+      return { name, bytes: stats.size, at: stats.mtimeMs };
+    });
+}
+
+/** Keeps the newest `keep` backups; returns the names removed. */
+export function pruneBackups(dataDir: string, keep: number): string[] {
+  const removed = listBackups(dataDir).slice(keep).map((backup) => backup.name);
+  for (const name of removed) rmSync(join(backupsDir(dataDir), name), { force: true });
+  return removed;
+}
+
+/** The path of a backup by name, or null for a name that is not one (nothing outside the folder is ever named). */
+export function backupPath(dataDir: string, name: string): string | null {
+  if (!BACKUP_NAME.test(name)) return null;
+  const path = join(backupsDir(dataDir), name);
+  return existsSync(path) ? path : null;
+}
+
+// ─── The server's claim on its database, and restoring ─────────────────────
+
+/** Beside the database while a server runs on it: its pid. */
+export const serverMarkerOf = (databasePath: string) => `${databasePath}.server`;
+
+/** Marks the database as served by this process; returns the function that unmarks it. */
+export function claimDatabase(databasePath: string): () => void {
+  const marker = serverMarkerOf(databasePath);
+  writeFileSync(marker, String(process.pid));
+  return () => {
+    if (existsSync(marker) && readFileSync(marker, "utf8") === String(process.pid)) rmSync(marker, { force: true });
+  };
+}
+
+/** The pid of a live server on this database, or null (no marker, or one left by a process that is gone). */
+export function servingPid(databasePath: string): number | null {
+  const marker = serverMarkerOf(databasePath);
+  if (!existsSync(marker)) return null;
+  const pid = Number(readFileSync(marker, "utf8"));
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return null;
+  }
+}
+
+export class RestoreRefused extends Error {}
+
+/**
+ * Replaces the database with a backup: refused while a server runs on it, for a file that is not a
+ * whole oO database (`integrity_check`), and for one migrated past this build. The replaced database
+ * is kept beside it as `<name>.replaced-<UTC time>`; a backup from an older build is migrated when
+ * the server next opens it.
+ */
+export function restore(databasePath: string, file: string, now = Date.now()): { replacedBy: string; kept: string | null; migrations: number } {
+  const pid = servingPid(databasePath);
+  if (pid !== null) throw new RestoreRefused(`a server (pid ${pid}) is running on ${databasePath}: stop it first`);
+  if (!existsSync(file)) throw new RestoreRefused(`${file} does not exist`);
+  let applied: string[];
+  const candidate = new Database(file, { readonly: true });
+  try {
+    const check = candidate.query<{ integrity_check: string }, []>("PRAGMA integrity_check").all();
+    if (check.length !== 1 || check[0]!.integrity_check !== "ok") throw new RestoreRefused(`${file} fails its integrity check: ${check.map((row) => row.integrity_check).slice(0, 3).join("; ")}`);
+    const known = candidate.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+    if (!known) throw new RestoreRefused(`${file} is not an oO database (it has no schema_migrations)`);
+    applied = candidate.query<{ tag: string }, []>("SELECT tag FROM schema_migrations ORDER BY tag").all().map((row) => row.tag);
+  } catch (error) {
+    if (error instanceof RestoreRefused) throw error;
+    throw new RestoreRefused(`${file} is not a readable SQLite database: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    candidate.close();
+  }
+  const ours = new Set(embeddedMigrations.map((migration) => migration.tag));
+  const newer = applied.filter((tag) => !ours.has(tag));
+  if (newer.length > 0) throw new RestoreRefused(`${file} was migrated by a newer oO (${newer.join(", ")}): restore it with that version`);
+
+  let kept: string | null = null;
+  if (existsSync(databasePath)) {
+    // Fold the WAL in first, so the kept file is whole on its own.
+    const current = new Database(databasePath);
+    current.run("PRAGMA wal_checkpoint(TRUNCATE)");
+    current.close();
+    kept = join(dirname(databasePath), `${basename(databasePath)}.replaced-${nameAt(now).slice(3, -3)}`);
+    renameSync(databasePath, kept);
+  }
+  for (const suffix of ["-wal", "-shm"]) rmSync(`${databasePath}${suffix}`, { force: true });
+  copyFileSync(file, databasePath);
+  return { replacedBy: file, kept, migrations: embeddedMigrations.length - applied.length };
+}
