@@ -31,6 +31,8 @@ export interface Kernel {
   settings: SettingsStore;
   scorer: Scorer;
   accountDeletion: AccountDeletionHooks;
+  /** The WAL checkpoints' last round, once the server started them (none in memory or without timers). */
+  lastCheckpoint: () => ReturnType<Checkpointer["last"]>;
 }
 
 /**
@@ -78,6 +80,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
   if (migrations.length > 0) log.info({ migrations }, "database migrated");
 
   const jobs = new JobRunner(log);
+  let checkpointer: Checkpointer | null = null;
   const kernel: Kernel = {
     config,
     log,
@@ -88,16 +91,16 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     settings: new SettingsStore(database.db, log),
     scorer: createScorer({ config, log }),
     accountDeletion: new AccountDeletionHooks(),
+    lastCheckpoint: () => checkpointer?.last() ?? null,
   };
   const auth = createAuthModule(kernel);
   const user = createUserModule(kernel);
   const recommender = createRecommenderModule(kernel);
   const integrations = createIntegrationsModule(kernel, { recommender });
   const notifier = createNotifierModule(kernel, { user, recommender });
-  const admin = createAdminModule(kernel, { auth, user, recommender, integrations });
+  const admin = createAdminModule(kernel, { auth, user, recommender, integrations, notifier });
   const modules = { auth, user, recommender, integrations, notifier, admin };
 
-  let checkpointer: Checkpointer | null = null;
   let state: "built" | "started" | "stopped" = "built";
 
   return {

@@ -496,3 +496,66 @@ describe("admin console: backups", () => {
     expect(((await (await get(context, "/api/admin/backups", admin.cookie)).json()) as { lastFailure: unknown; backups: unknown[] }).lastFailure).toBeNull();
   });
 });
+
+describe("admin console: health", () => {
+  test("one report, one overall status: integrity, scorer, jobs, push, LLM and backups, each turning amber or red when they should", async () => {
+    const llm = Bun.serve({ port: 0, fetch: (request) => (new URL(request.url).pathname === "/v1/models" ? Response.json({ data: [] }) : new Response("no", { status: 404 })) });
+    const dir = tempDir();
+    const context = createTestApp({ DATA_DIR: dir.path, LLM_BASE_URL: `http://127.0.0.1:${llm.port}/v1` }, join(dir.path, "oo.db"));
+    contexts.push(context);
+    try {
+      const admin = signIn(context.database, { role: "admin" });
+      const report = async () => (await (await get(context, "/api/admin/health", admin.cookie)).json()) as { status: string; lines: { name: string; status: string; summary: string; details: [string, string][] }[] };
+      const line = async (name: string) => (await report()).lines.find((one) => one.name === name)!;
+
+      const first = await report();
+      expect(first.lines.map((one) => one.name)).toEqual(["Database", "Scorer", "Event bus", "Jobs", "Web push", "LLM", "Backups"]);
+      // LinUCB serves by default, but there is no python here: red, and so is the whole.
+      expect((await line("Scorer")).status).toBe("fail");
+      expect(first.status).toBe("fail");
+      // With the heuristic serving the scorer is not needed; no backup yet is amber.
+      context.modules.recommender.settings.update({ servingPolicy: "heuristic" });
+      expect(await line("Scorer")).toMatchObject({ status: "ok", summary: "Not needed: heuristic serves" });
+      expect(await line("Backups")).toMatchObject({ status: "warn", summary: "No backup yet" });
+      expect((await report()).status).toBe("warn");
+      expect((await line("Database")).details).toContainEqual(["Integrity (quick_check)", "not checked yet"]);
+
+      await context.jobs.trigger("health.checks");
+      expect((await line("Database")).details.find(([term]) => term === "Integrity (quick_check)")![1]).toStartWith("ok, just now");
+      expect(await line("LLM")).toMatchObject({ status: "ok", summary: "Reachable" });
+      await context.request("/api/admin/backups", { method: "POST", headers: { cookie: admin.cookie } });
+      expect(await line("Backups")).toMatchObject({ status: "ok", summary: "Recent" });
+      expect((await report()).status).toBe("ok");
+
+      // The LLM stops answering; a job fails: amber each.
+      llm.stop(true);
+      await context.jobs.trigger("health.checks");
+      expect((await line("LLM")).status).toBe("warn");
+      const { rmSync, writeFileSync } = await import("node:fs");
+      rmSync(join(dir.path, "backups"), { recursive: true });
+      writeFileSync(join(dir.path, "backups"), "not a folder");
+      await context.jobs.trigger("backups.daily");
+      expect(await line("Jobs")).toMatchObject({ status: "warn", summary: "backups.daily failed on the last run" });
+      expect((await line("Backups")).status).toBe("fail");
+
+      const page = await (await get(context, "/admin/health", admin.cookie)).text();
+      expect(page).toContain('hx-get="/admin/health/report"');
+      expect(page).toContain("Failing");
+      expect(await (await get(context, "/admin/health/report", admin.cookie)).text()).toStartWith('<section id="health"');
+    } finally {
+      llm.stop(true);
+    }
+  });
+});
+
+test("health: with a working scorer, its line shows it up, its version and how the last hour's decisions went", async () => {
+  const context = createTestApp({ PYTHON: "python3", ML_TIMEOUT_MS: "2000" });
+  contexts.push(context);
+  const admin = signIn(context.database, { role: "admin" });
+  for (let n = 0; n < 3; n++) await context.modules.recommender.recommender.recommend({ id: admin.userId, timezone: "UTC" });
+  const scorer = ((await (await get(context, "/api/admin/health", admin.cookie)).json()) as { lines: { name: string; status: string; summary: string; details: [string, string][] }[] }).lines.find((line) => line.name === "Scorer")!;
+  expect(scorer).toMatchObject({ status: "ok", summary: "Up" });
+  expect(scorer.details).toContainEqual(["Last hour", "ok 3"]);
+  expect(scorer.details.find(([term]) => term === "State")![1]).toMatch(/^up \(child, /);
+  expect(scorer.details.find(([term]) => term === "Last decision's latency")![1]).toMatch(/^[\d.]+ ms$/);
+});

@@ -2,6 +2,7 @@ import { Elysia, t } from "elysia";
 import { AuditPage } from "../../views/admin/audit.tsx";
 import { BackupsPage } from "../../views/admin/backups.tsx";
 import { EventsPage, LiveTail } from "../../views/admin/events.tsx";
+import { HealthPage, HealthReportView } from "../../views/admin/health.tsx";
 import { JobsPage, LogsPage } from "../../views/admin/jobs.tsx";
 import { OverviewPage } from "../../views/admin/overview.tsx";
 import { SqlPage } from "../../views/admin/sql.tsx";
@@ -16,6 +17,7 @@ import {
   BackupParams,
   CreatedBackupSchema,
   EventHistoryQuery,
+  HealthReportSchema,
   EventHistorySchema,
   JobParams,
   JobsSchema,
@@ -48,7 +50,7 @@ const STATUS: Partial<Record<AppError["kind"], number>> = { not_found: 404, conf
  * from one function. Every route needs an admin: the guard is applied once, here.
  */
 export function adminRoutes({ modules }: Runtime) {
-  const { users, audit, operations, sql, backups, settings } = modules.admin;
+  const { users, audit, operations, sql, backups, settings, health } = modules.admin;
   const stats = () => overviewStats(modules.recommender.activity());
   const listOf = (query: typeof UsersQuery.static) => users.list({ search: query.q, after: query.after, limit: query.limit });
   const auditOf = (query: typeof AuditQuery.static) =>
@@ -167,6 +169,9 @@ export function adminRoutes({ modules }: Runtime) {
         },
         { params: SavedQueryParams },
       )
+      .get("/api/admin/health", () => health.report(), { response: HealthReportSchema })
+      .get("/admin/health", () => HealthPage({ report: health.report() }))
+      .get("/admin/health/report", () => HealthReportView({ report: health.report() }))
       .get("/api/admin/backups", () => backups.list(), { response: BackupListSchema })
       .post(
         "/api/admin/backups",

@@ -185,3 +185,13 @@ export const BackupListSchema = t.Object({
 export type BackupList = typeof BackupListSchema.static;
 export const CreatedBackupSchema = BackupSchema;
 export const BackupParams = t.Object({ name: t.String({ maxLength: 40, pattern: "^oo-\\d{8}T\\d{6}Z\\.db$" }) });
+
+export const HealthStatusSchema = t.Union([t.Literal("ok"), t.Literal("warn"), t.Literal("fail")]);
+export type HealthStatus = typeof HealthStatusSchema.static;
+/** `GET /api/admin/health`: one overall status, the worst of its lines. */
+export const HealthReportSchema = t.Object({
+  at: t.Integer(),
+  status: HealthStatusSchema,
+  lines: t.Array(t.Object({ name: t.String(), status: HealthStatusSchema, summary: t.String(), details: t.Array(t.Tuple([t.String(), t.String()])) })),
+});
+export type HealthReport = typeof HealthReportSchema.static;

@@ -2,10 +2,12 @@ import type { AuthModule } from "../auth/module.ts";
 import type { IntegrationsModule } from "../integrations/module.ts";
 import type { RecommenderModule } from "../recommender/module.ts";
 import type { Kernel } from "../runtime.ts";
-import { DAY_MS, HOUR_MS } from "../time.ts";
+import type { NotifierModule } from "../notifier/module.ts";
+import { DAY_MS, HOUR_MS, MINUTE_MS } from "../time.ts";
 import type { UserModule } from "../user/module.ts";
 import { AuditLog } from "./audit.ts";
 import { Backups } from "./backups.ts";
+import { Health } from "./health.ts";
 import { AdminSettingsSchema } from "./model.ts";
 import { Operations } from "./operations.ts";
 import { SqlConsole } from "./sql-console.ts";
@@ -16,6 +18,7 @@ export interface AdminDeps {
   user: UserModule;
   recommender: RecommenderModule;
   integrations: IntegrationsModule;
+  notifier: NotifierModule;
 }
 
 /**
@@ -23,7 +26,7 @@ export interface AdminDeps {
  * kept `admin.auditRetentionDays`), the actions on people's accounts, and the instance's events,
  * jobs and recent problems.
  */
-export function createAdminModule({ config, database, bus, log, jobs, settings: settingsStore }: Kernel, deps: AdminDeps) {
+export function createAdminModule({ config, database, bus, log, jobs, scorer, lastCheckpoint, settings: settingsStore }: Kernel, deps: AdminDeps) {
   const { db } = database;
   const settings = settingsStore.section("admin", AdminSettingsSchema);
   const audit = new AuditLog(db, deps.user.emails);
@@ -45,7 +48,19 @@ export function createAdminModule({ config, database, bus, log, jobs, settings: 
     },
   });
   jobs.add({ name: "backups.daily", intervalMs: DAY_MS, startDelayMs: HOUR_MS, run: () => void backups.take(null) });
-  return { settings, audit, users, operations, sql, backups };
+  const health = new Health({
+    config,
+    databasePath: database.sqlite.filename,
+    bus,
+    jobs,
+    scorer,
+    recommender: deps.recommender,
+    notifier: deps.notifier,
+    backups,
+    lastCheckpoint,
+  });
+  jobs.add({ name: "health.checks", intervalMs: 10 * MINUTE_MS, startDelayMs: MINUTE_MS, run: () => health.checkInBackground() });
+  return { settings, audit, users, operations, sql, backups, health };
 }
 
 export type AdminModule = ReturnType<typeof createAdminModule>;

@@ -98,6 +98,8 @@ export interface CheckpointResult {
 export interface Checkpointer {
   /** Runs one round now (tests); resolves as `checkpointRound` does. */
   round(): Promise<CheckpointResult | null>;
+  /** The last round that completed a pass: when, and the WAL it left (the health page). */
+  last(): { at: number; result: CheckpointResult } | null;
   stop(): Promise<void>;
 }
 
@@ -170,17 +172,24 @@ export function startCheckpointer(
       });
       worker.postMessage({ checkpoint: id });
     });
+  let last: { at: number; result: CheckpointResult } | null = null;
   const round = () => {
     // One round at a time: a slow disk must not queue them up.
-    running ??= checkpointRound(pass, commits, { rewindAfterFrames, rewindHoldMs }).finally(() => {
-      running = null;
-    });
+    running ??= checkpointRound(pass, commits, { rewindAfterFrames, rewindHoldMs })
+      .then((result) => {
+        if (result) last = { at: Date.now(), result };
+        return result;
+      })
+      .finally(() => {
+        running = null;
+      });
     return running;
   };
   const timer = setInterval(() => void round(), intervalMs);
   timer.unref();
   return {
     round,
+    last: () => last,
     async stop() {
       clearInterval(timer);
       await running;

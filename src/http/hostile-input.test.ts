@@ -76,6 +76,7 @@ const ROUTES: Record<string, RouteSpec> = {
   "POST /admin/users/:id/actions": { body: { action: "end-sessions" } },
   "GET /api/admin/audit": {},
   "GET /api/admin/backups": {},
+  "GET /api/admin/health": {},
   "POST /api/admin/backups": {},
   "GET /api/admin/backups/:name": { params: { name: "oo-20261205T120000Z.db" } },
   "POST /admin/backups": {},

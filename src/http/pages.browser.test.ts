@@ -287,6 +287,15 @@ describe("signed in", () => {
     await page.close();
   }, 60_000);
 
+  test("the admin console's health, refreshing itself", async () => {
+    await full.context.jobs.trigger("health.checks");
+    const page = await open("/admin/health", { as: signIn(full.context.database, { role: "admin" }) });
+    await expect(page.locator("#health article").count()).resolves.toBe(7);
+    await page.waitForResponse((response) => response.url().endsWith("/admin/health/report") && response.status() === 200, { timeout: 15_000 });
+    await checkPage(page, "admin-health");
+    await page.close();
+  }, 60_000);
+
   test("the admin console's backups: back up now, then the list to download from", async () => {
     const page = await open("/admin/backups", { as: signIn(full.context.database, { role: "admin" }) });
     await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Back up now" }).click()]);

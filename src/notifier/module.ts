@@ -144,7 +144,7 @@ export function createNotifierModule({ config, database, outbox, jobs, log, sett
     /** "Send a test push to this person": one to each of their devices. */
     sendTest: (userId: string, traceparent?: string) =>
       sendToDevices(userId, { kind: "test", text: "Notifications work. This is how a tip will reach you." }, { topic: "oo-test", urgency: "normal", traceparent }),
-    /** Deliveries since `since` by outcome, and the last error (for the console). */
+    /** Deliveries since `since` by outcome, the last error among them, and the last delivery ever (for the console). */
     deliveryStats(since = Date.now() - 24 * HOUR_MS) {
       const counts = db
         .select({ status: pushDeliveries.status, n: count() })
@@ -159,8 +159,9 @@ export function createNotifierModule({ config, database, outbox, jobs, log, sett
         .orderBy(desc(pushDeliveries.at))
         .limit(1)
         .get();
+      const last = db.select({ status: pushDeliveries.status, at: pushDeliveries.at }).from(pushDeliveries).orderBy(desc(pushDeliveries.at)).limit(1).get();
       const by = Object.fromEntries(counts.map((row) => [row.status, row.n]));
-      return { sent: by.sent ?? 0, retried: by.retry ?? 0, failed: by.failed ?? 0, pruned: by.pruned ?? 0, lastError: lastError ?? null };
+      return { sent: by.sent ?? 0, retried: by.retry ?? 0, failed: by.failed ?? 0, pruned: by.pruned ?? 0, lastError: lastError ?? null, last: last ?? null };
     },
     /** Every attempt to reach one person's devices, newest first (tests, the console). */
     deliveriesOf: (userId: string) => db.select().from(pushDeliveries).where(eq(pushDeliveries.userId, userId)).orderBy(desc(pushDeliveries.id)).all(),

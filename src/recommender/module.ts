@@ -9,7 +9,7 @@ import type { FeatureVersion } from "./features.ts";
 import { FeedbackService } from "./feedback.ts";
 import { RecommenderSettingsSchema } from "./model.ts";
 import { DecisionCandidates } from "./decision-candidates.ts";
-import { activity, adviceLibrary, decisionLog, latestTipShowing, purgeOldDecisions, pushesSince, recentTips } from "./queries.ts";
+import { activity, adviceLibrary, decisionLog, latestTipShowing, purgeOldDecisions, pushesSince, recentTips, servingOutcomes } from "./queries.ts";
 import { Recommender } from "./recommend.ts";
 
 /**
@@ -82,6 +82,8 @@ export function createRecommenderModule({ config, database, bus, log, jobs, scor
     pushesSince: (userId: string, since: number, candidateKey?: string) => pushesSince(db, userId, since, candidateKey),
     /** Tips and reactions per day over the last `days`, and active people (the console's overview). */
     activity: (now = Date.now(), days = 30) => activity(database.sqlite, now, days),
+    /** The serving decisions since `since` by scorer status, and the last one's latency (the console's health). */
+    servingOutcomes: (since: number) => servingOutcomes(database.sqlite, since),
     /** A person's latest tips with their reactions (the console). */
     recentTips: (userId: string, limit = 20) => recentTips(db, userId, limit),
     /** The active advice library, as the simulator reads it (`oo sim`). */

@@ -194,3 +194,19 @@ export function recentTips(db: Db, userId: string, limit: number) {
     .limit(limit)
     .all();
 }
+
+/**
+ * How the serving policy's decisions since `since` went, by `scorer_status` (ok, timeout, down…),
+ * and the latest one's latency: the health page's scorer line. Reads the tips' time index.
+ */
+export function servingOutcomes(sqlite: Database, since: number): { byStatus: Record<string, number>; lastLatencyMs: number | null } {
+  const rows = sqlite
+    .query<{ status: string; n: number }, [number]>(
+      "SELECT s.scorer_status AS status, count(*) AS n FROM tip_views v JOIN tip_scores s ON s.tip_id = v.id AND s.serving = 1 WHERE v.served_at >= ? GROUP BY 1",
+    )
+    .all(since);
+  const last = sqlite
+    .query<{ latency: number }, []>("SELECT s.latency_ms AS latency FROM tip_views v JOIN tip_scores s ON s.tip_id = v.id AND s.serving = 1 ORDER BY v.served_at DESC LIMIT 1")
+    .get();
+  return { byStatus: Object.fromEntries(rows.map((row) => [row.status, row.n])), lastLatencyMs: last?.latency ?? null };
+}

@@ -5,6 +5,7 @@ import { BackToTip, Layout } from "../layout.tsx";
 /** The console's pages, in the order its menu shows them. */
 const PAGES = [
   { path: "/admin", title: "Overview" },
+  { path: "/admin/health", title: "Health" },
   { path: "/admin/users", title: "People" },
   { path: "/admin/events", title: "Events" },
   { path: "/admin/jobs", title: "Jobs" },
