@@ -54,7 +54,9 @@ export function securityHeaders(config: Config) {
   const headers = securityHeaderValues(config);
   return new Elysia({ name: "http.security-headers" }).onRequest(({ request, set }) => {
     // The health probe changes nothing and tells nothing; a load balancer may name the instance by its IP.
-    if (request.url.endsWith(HEALTH_PATH)) return;
+    // Only that path: /api/admin/health ends the same way and is the console's.
+    const path = request.url.slice(request.url.indexOf("/", request.url.indexOf("//") + 2));
+    if (path === HEALTH_PATH || path.startsWith(`${HEALTH_PATH}?`)) return;
     const host = hostname(request.headers.get("host") ?? new URL(request.url).host);
     if (!allowed.has(host) && !LOOPBACK_HOSTS.has(host)) {
       throw new AppError("misdirected", "unknown_host", "This server does not answer for that host name.");
