@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
-import { auditLog, banditStates, sessions, users } from "../db/schema.ts";
+import { auditLog, banditStates, sessions, tasks, users } from "../db/schema.ts";
+import { connectAccount } from "../testing/integrations.ts";
+import type { DataQuality } from "./model.ts";
 import { signIn } from "../testing/auth.ts";
 import { createTestApp, type TestContext, tempDir } from "../testing/harness.ts";
 import { rowCounts } from "../testing/requests.ts";
@@ -558,4 +560,42 @@ test("health: with a working scorer, its line shows it up, its version and how t
   expect(scorer.details).toContainEqual(["Last hour", "ok 3"]);
   expect(scorer.details.find(([term]) => term === "State")![1]).toMatch(/^up \(child, /);
   expect(scorer.details.find(([term]) => term === "Last decision's latency")![1]).toMatch(/^[\d.]+ ms$/);
+});
+
+describe("admin console: data quality", () => {
+  test("replayable decisions, task ages, connections to renew, failing syncs, rewards not learnt, and each day's log complete or not", async () => {
+    const context = app();
+    const admin = signIn(context.database, { role: "admin" });
+    const [ana, ben] = [connectAccount(context, { id: "td-ana", token: "token-ana" }), connectAccount(context, { id: "td-ben", token: "token-ben" })];
+    const { store } = context.modules.integrations;
+    store.markNeedsReconnect(ben.userId, "todoist", "the grant was revoked");
+    store.recordSyncError(ana.userId, "todoist", "Todoist answered 503", Date.now() + 1000);
+    context.database.db
+      .insert(tasks)
+      .values([
+        { userId: ana.userId, provider: "todoist", externalId: "1", content: "Dated", priority: 1, addedAt: Date.now() - DAY_MS, syncedAt: Date.now() },
+        { userId: ana.userId, provider: "todoist", externalId: "2", content: "Undated", priority: 1, syncedAt: Date.now() },
+      ])
+      .run();
+    context.modules.recommender.pool.invalidate(ana.userId);
+    const { recommender, feedback } = context.modules.recommender;
+    const tip = await recommender.recommend({ id: ana.userId, timezone: "UTC" });
+    // No scorer here: the reward waits for the backlog job.
+    await feedback.give(ana.userId, tip.id, "done");
+    await recommender.recommend({ id: ana.userId, timezone: "UTC" }, { now: Date.now() + 1000 });
+
+    const quality = (await (await get(context, "/api/admin/data-quality", admin.cookie)).json()) as DataQuality;
+    expect(quality.rates).toEqual({ missingFeatures: 0, unknownTaskAge: 0.5, staleTokens: 0.5, rewardsPending: 1 });
+    expect(quality.integrations).toBe(2);
+    // Newest first; a refused grant is a failing sync too.
+    expect(quality.syncFailures.map((failure) => [failure.userId, failure.error])).toEqual([
+      [ana.userId, "Todoist answered 503"],
+      [ben.userId, "the grant was revoked"],
+    ]);
+    expect(quality.days).toHaveLength(14);
+    expect(quality.days[0]).toEqual({ day: new Date().toISOString().slice(0, 10), tips: 2, scored: 2, rebuildable: 2, announced: 2, reactions: 1, applied: 0 });
+    const page = await (await get(context, "/admin/data-quality", admin.cookie)).text();
+    expect(page).toContain("Todoist answered 503");
+    expect(page).toContain("50.0 %");
+  });
 });

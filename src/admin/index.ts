@@ -2,6 +2,7 @@ import { Elysia, t } from "elysia";
 import { AuditPage } from "../../views/admin/audit.tsx";
 import { BackupsPage } from "../../views/admin/backups.tsx";
 import { EventsPage, LiveTail } from "../../views/admin/events.tsx";
+import { DataQualityPage } from "../../views/admin/quality.tsx";
 import { HealthPage, HealthReportView } from "../../views/admin/health.tsx";
 import { JobsPage, LogsPage } from "../../views/admin/jobs.tsx";
 import { OverviewPage } from "../../views/admin/overview.tsx";
@@ -16,6 +17,7 @@ import {
   BackupListSchema,
   BackupParams,
   CreatedBackupSchema,
+  DataQualitySchema,
   EventHistoryQuery,
   HealthReportSchema,
   EventHistorySchema,
@@ -40,6 +42,7 @@ import {
   UsersQuery,
 } from "./model.ts";
 import { overviewStats } from "./overview.ts";
+import { dataQuality } from "./quality.ts";
 import { toCsv } from "./sql-console.ts";
 
 const UserParams = t.Object({ id: t.String({ minLength: 1, maxLength: 100 }) });
@@ -49,9 +52,10 @@ const STATUS: Partial<Record<AppError["kind"], number>> = { not_found: 404, conf
  * The admin console: each page is HTML at /admin/… and the same data as JSON at /api/admin/…,
  * from one function. Every route needs an admin: the guard is applied once, here.
  */
-export function adminRoutes({ modules }: Runtime) {
+export function adminRoutes({ modules, database }: Runtime) {
   const { users, audit, operations, sql, backups, settings, health } = modules.admin;
   const stats = () => overviewStats(modules.recommender.activity());
+  const quality = () => dataQuality({ db: database.db, recommender: modules.recommender, integrations: modules.integrations });
   const listOf = (query: typeof UsersQuery.static) => users.list({ search: query.q, after: query.after, limit: query.limit });
   const auditOf = (query: typeof AuditQuery.static) =>
     audit.list({ action: query.action || undefined, target: query.target || undefined, before: query.before, limit: query.limit ?? 50 });
@@ -169,6 +173,8 @@ export function adminRoutes({ modules }: Runtime) {
         },
         { params: SavedQueryParams },
       )
+      .get("/api/admin/data-quality", () => quality(), { response: DataQualitySchema })
+      .get("/admin/data-quality", () => DataQualityPage({ quality: quality() }))
       .get("/api/admin/health", () => health.report(), { response: HealthReportSchema })
       .get("/admin/health", () => HealthPage({ report: health.report() }))
       .get("/admin/health/report", () => HealthReportView({ report: health.report() }))

@@ -195,3 +195,24 @@ export const HealthReportSchema = t.Object({
   lines: t.Array(t.Object({ name: t.String(), status: HealthStatusSchema, summary: t.String(), details: t.Array(t.Tuple([t.String(), t.String()])) })),
 });
 export type HealthReport = typeof HealthReportSchema.static;
+
+const Share = t.Number({ minimum: 0, maximum: 1 });
+/** `GET /api/admin/data-quality`: the last 14 UTC days, newest first. */
+export const DataQualitySchema = t.Object({
+  rates: t.Object({
+    /** Decisions whose candidates' vectors cannot be rebuilt (logged without a context). */
+    missingFeatures: Share,
+    /** Open tasks stored without the date they were added: the recommender cannot tell their age. */
+    unknownTaskAge: Share,
+    /** Connections waiting for the person to reconnect (the provider refused the grant). */
+    staleTokens: Share,
+    /** Standing reactions the bandit has not taken yet (the scorer was down; the backlog job retries). */
+    rewardsPending: Share,
+  }),
+  integrations: Count,
+  syncFailures: t.Array(t.Object({ userId: t.String(), provider: t.String(), error: Nullable(t.String()), lastSyncAt: Nullable(t.Integer()) })),
+  days: t.Array(
+    t.Object({ day: t.String(), tips: Count, scored: Count, rebuildable: Count, announced: Count, reactions: Count, applied: Count }),
+  ),
+});
+export type DataQuality = typeof DataQualitySchema.static;

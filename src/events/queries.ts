@@ -42,3 +42,15 @@ export function eventHistory(db: Db, filter: { subject?: string; personal?: SQL;
     .limit(filter.limit)
     .all();
 }
+
+/** How many events of `subject` were stored per UTC day since `since` (`events_subject_at_idx`). */
+export function eventsPerDay(db: Db, subject: Subject, since: number): Map<string, number> {
+  const day = sql<string>`strftime('%Y-%m-%d', ${events.at} / 1000, 'unixepoch')`;
+  const rows = db
+    .select({ day, n: sql<number>`count(*)` })
+    .from(events)
+    .where(and(eq(events.subject, subject), gte(events.at, since)))
+    .groupBy(day)
+    .all();
+  return new Map(rows.map((row) => [row.day, row.n]));
+}

@@ -77,6 +77,7 @@ const ROUTES: Record<string, RouteSpec> = {
   "GET /api/admin/audit": {},
   "GET /api/admin/backups": {},
   "GET /api/admin/health": {},
+  "GET /api/admin/data-quality": {},
   "POST /api/admin/backups": {},
   "GET /api/admin/backups/:name": { params: { name: "oo-20261205T120000Z.db" } },
   "POST /admin/backups": {},

@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, count, desc, eq, isNotNull, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { integrations, tasks } from "../db/schema.ts";
 import type { EventBus } from "../events/bus.ts";
@@ -78,6 +78,30 @@ export class IntegrationStore {
         lastSyncError: row.lastSyncError,
         taskCount: row.taskCount,
       }));
+  }
+
+  /**
+   * The connections' state for the console's data quality: how many need the person to reconnect,
+   * the ones whose last sync failed (newest first), and the open tasks stored without the date they
+   * were added (their age is unknown to the recommender). Reads the tables whole: small tables.
+   */
+  quality(limit = 20) {
+    const counts = this.db
+      .select({ total: count(), needsReconnect: sql<number>`coalesce(sum(${integrations.status} = 'needs_reconnect'), 0)` })
+      .from(integrations)
+      .get()!;
+    const failing = this.db
+      .select({ userId: integrations.userId, provider: integrations.provider, error: integrations.lastSyncError, lastSyncAt: integrations.lastSyncAt })
+      .from(integrations)
+      .where(isNotNull(integrations.lastSyncError))
+      .orderBy(desc(integrations.updatedAt))
+      .limit(limit)
+      .all();
+    const taskCounts = this.db
+      .select({ total: count(), withoutAddedAt: sql<number>`coalesce(sum(${tasks.addedAt} IS NULL), 0)` })
+      .from(tasks)
+      .get()!;
+    return { integrations: counts.total, needsReconnect: counts.needsReconnect, failing, tasks: taskCounts.total, tasksWithoutAddedAt: taskCounts.withoutAddedAt };
   }
 
   /** Opens the row's tokens (throws a VaultError, which names no token, when a key is missing). */

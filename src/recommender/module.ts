@@ -9,7 +9,7 @@ import type { FeatureVersion } from "./features.ts";
 import { FeedbackService } from "./feedback.ts";
 import { RecommenderSettingsSchema } from "./model.ts";
 import { DecisionCandidates } from "./decision-candidates.ts";
-import { activity, adviceLibrary, decisionLog, latestTipShowing, purgeOldDecisions, pushesSince, recentTips, servingOutcomes } from "./queries.ts";
+import { activity, adviceLibrary, decisionCompleteness, decisionLog, latestTipShowing, purgeOldDecisions, pushesSince, recentTips, servingOutcomes } from "./queries.ts";
 import { Recommender } from "./recommend.ts";
 
 /**
@@ -84,6 +84,8 @@ export function createRecommenderModule({ config, database, bus, log, jobs, scor
     activity: (now = Date.now(), days = 30) => activity(database.sqlite, now, days),
     /** The serving decisions since `since` by scorer status, and the last one's latency (the console's health). */
     servingOutcomes: (since: number) => servingOutcomes(database.sqlite, since),
+    /** Per day since `since`: tips with their decision rows and contexts, reactions that reached the bandit (the console). */
+    decisionCompleteness: (since: number) => decisionCompleteness(database.sqlite, since),
     /** A person's latest tips with their reactions (the console). */
     recentTips: (userId: string, limit = 20) => recentTips(db, userId, limit),
     /** The active advice library, as the simulator reads it (`oo sim`). */

@@ -210,3 +210,26 @@ export function servingOutcomes(sqlite: Database, since: number): { byStatus: Re
     .get();
   return { byStatus: Object.fromEntries(rows.map((row) => [row.status, row.n])), lastLatencyMs: last?.latency ?? null };
 }
+
+/**
+ * The decision log's completeness per UTC day since `since` (the console's data quality): tips
+ * served, how many have their serving decision row and a context their vectors rebuild from, and
+ * the standing reactions with how many reached the bandit. One range of each time index.
+ */
+export function decisionCompleteness(sqlite: Database, since: number) {
+  const tips = sqlite
+    .query<{ day: string; tips: number; scored: number; rebuildable: number }, [number]>(
+      `SELECT strftime('%Y-%m-%d', v.served_at / 1000, 'unixepoch') AS day, count(*) AS tips,
+              sum(EXISTS (SELECT 1 FROM tip_scores s WHERE s.tip_id = v.id AND s.serving = 1)) AS scored,
+              sum(v.context IS NOT NULL) AS rebuildable
+         FROM tip_views v WHERE v.served_at >= ? GROUP BY day`,
+    )
+    .all(since);
+  const reactions = sqlite
+    .query<{ day: string; reactions: number; applied: number }, [number]>(
+      `SELECT strftime('%Y-%m-%d', at / 1000, 'unixepoch') AS day, count(*) AS reactions, sum(bandit_applied_at IS NOT NULL) AS applied
+         FROM tip_feedback WHERE at >= ? AND undone_at IS NULL GROUP BY day`,
+    )
+    .all(since);
+  return { tips, reactions };
+}

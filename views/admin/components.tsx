@@ -7,6 +7,7 @@ const PAGES = [
   { path: "/admin", title: "Overview" },
   { path: "/admin/health", title: "Health" },
   { path: "/admin/users", title: "People" },
+  { path: "/admin/data-quality", title: "Data quality" },
   { path: "/admin/events", title: "Events" },
   { path: "/admin/jobs", title: "Jobs" },
   { path: "/admin/logs", title: "Logs" },
