@@ -44,3 +44,7 @@ declare module "*/sw.js" {
   const path: string;
   export default path;
 }
+declare module "*.md" {
+  const text: string;
+  export default text;
+}

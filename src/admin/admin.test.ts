@@ -79,12 +79,22 @@ describe("admin console: the way in", () => {
 });
 
 describe("admin console: people", () => {
-  test("every people and audit endpoint: signed out 401, not an admin 403", async () => {
+  test("every console endpoint: signed out 401, not an admin 403", async () => {
     const context = app();
     const person = signIn(context.database);
-    for (const path of ["/api/admin/users", `/api/admin/users/${person.userId}`, "/api/admin/audit"]) {
-      expect((await context.request(path)).status).toBe(401);
-      expect((await get(context, path, person.cookie)).status).toBe(403);
+    const endpoints = context.app.routes.filter((route) => route.path.startsWith("/api/admin/"));
+    expect(endpoints.length).toBeGreaterThan(15);
+    // Bodies and parameters the schemas accept: the refusal is about who asks, not what.
+    const bodies: Record<string, unknown> = {
+      "/api/admin/users/:id/actions": { action: "end-sessions" },
+      "/api/admin/sql": { sql: "SELECT 1" },
+      "/api/admin/saved-queries": { name: "One", sql: "SELECT 1" },
+    };
+    for (const { method, path } of endpoints) {
+      const target = path.replace(":id", path.includes("saved-queries") ? "1" : person.userId).replace(":name", path.includes("backups") ? "oo-20261205T120000Z.db" : "retention");
+      const init = { method, headers: { "content-type": "application/json" }, body: method === "GET" ? undefined : JSON.stringify(bodies[path] ?? {}) };
+      expect([method, path, (await context.request(target, init)).status]).toEqual([method, path, 401]);
+      expect([method, path, (await context.request(target, { ...init, headers: { ...init.headers, cookie: person.cookie } })).status]).toEqual([method, path, 403]);
     }
     expect((await postJson(context, `/api/admin/users/${person.userId}/actions`, person.cookie, { action: "end-sessions" })).status).toBe(403);
     expect((await postForm(context, `/admin/users/${person.userId}/actions`, person.cookie, { action: "delete", confirm: "yes" })).status).toBe(403);
@@ -598,4 +608,15 @@ describe("admin console: data quality", () => {
     expect(page).toContain("Todoist answered 503");
     expect(page).toContain("50.0 %");
   });
+});
+
+test("docs: the operator's documentation, built in, with every configuration variable", async () => {
+  const context = app();
+  const admin = signIn(context.database, { role: "admin" });
+  const page = await (await get(context, "/admin/docs", admin.cookie)).text();
+  for (const title of ["Configuration", "Backups and restore", "Rotating keys", "Upgrading", "What the health page says"]) expect(page).toContain(`>${title}</h2>`);
+  expect(page).toContain("<code>oo restore DATA_DIR/backups/oo-20261205T030000Z.db");
+  const { variables } = await import("../config.ts");
+  for (const name of Object.keys(variables)) expect(page).toContain(`>${name}</td>`);
+  expect((await get(context, "/admin/docs", signIn(context.database).cookie)).status).toBe(403);
 });

@@ -1,6 +1,7 @@
 import { Elysia, t } from "elysia";
 import { AuditPage } from "../../views/admin/audit.tsx";
 import { BackupsPage } from "../../views/admin/backups.tsx";
+import { DocsPage } from "../../views/admin/docs.tsx";
 import { EventsPage, LiveTail } from "../../views/admin/events.tsx";
 import { DataQualityPage } from "../../views/admin/quality.tsx";
 import { HealthPage, HealthReportView } from "../../views/admin/health.tsx";
@@ -209,6 +210,7 @@ export function adminRoutes({ modules, database }: Runtime) {
           return BackupsPage({ list: backups.list(), kept: settings.get().backupsKept, failed: error.message });
         }
       })
+      .get("/admin/docs", () => DocsPage())
       .get("/api/admin/audit", ({ query }) => auditOf(query), { query: AuditQuery, response: AuditListSchema })
       .get("/admin/audit", ({ query }) => AuditPage({ list: auditOf(query), action: query.action ?? "", target: query.target ?? "" }), { query: AuditQuery })
   );

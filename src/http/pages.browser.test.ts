@@ -287,6 +287,8 @@ describe("signed in", () => {
     await page.close();
   }, 60_000);
 
+  test("the admin console's documentation", () => visit("admin-docs", "/admin/docs", { as: signIn(full.context.database, { role: "admin" }) }));
+
   test("the admin console's data quality", () => visit("admin-data-quality", "/admin/data-quality", { as: signIn(full.context.database, { role: "admin" }) }));
 
   test("the admin console's health, refreshing itself", async () => {

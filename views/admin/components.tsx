@@ -14,6 +14,7 @@ const PAGES = [
   { path: "/admin/sql", title: "SQL" },
   { path: "/admin/backups", title: "Backups" },
   { path: "/admin/audit", title: "Audit log" },
+  { path: "/admin/docs", title: "Docs" },
 ] as const;
 
 /** Every console page: its menu, the page's title, and the way back to the tip. */
