@@ -14,6 +14,9 @@ export interface BackupFile {
 
 export const backupsDir = (dataDir: string) => join(dataDir, "backups");
 
+/** When a backup was taken, from its name. */
+const timeOf = (name: string) => Date.parse(name.replace(/^oo-(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z\.db$/, "$1-$2-$3T$4:$5:$6Z"));
+
 const nameAt = (now: number) => `oo-${new Date(now).toISOString().slice(0, 19).replaceAll("-", "").replaceAll(":", "")}Z.db`;
 
 /**
@@ -46,10 +49,7 @@ export function listBackups(dataDir: string): BackupFile[] {
     .filter((name) => BACKUP_NAME.test(name))
     .sort()
     .reverse()
-    .map((name) => {
-      const stats = statSync(join(dir, name));
-      return { name, bytes: stats.size, at: stats.mtimeMs };
-    });
+    .map((name) => ({ name, bytes: statSync(join(dir, name)).size, at: timeOf(name) }));
 }
 
 /** Keeps the newest `keep` backups; returns the names removed. */

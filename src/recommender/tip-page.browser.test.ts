@@ -235,7 +235,11 @@ describe("the tip page keeps trust in Chromium", () => {
 
   test("a 180-character task held sideways (844×390): all of it on screen, and with the sheet open every action too", async () => {
     const person = signIn(served.context.database);
-    served.context.database.db.insert(tasks).values({ userId: person.userId, provider: "todoist", externalId: "long", content: LONG_TASK, priority: 4, syncedAt: Date.now() }).run();
+    // Overdue, so it outranks any advice at any hour of the day.
+    served.context.database.db
+      .insert(tasks)
+      .values({ userId: person.userId, provider: "todoist", externalId: "long", content: LONG_TASK, priority: 4, dueKind: "date", dueValue: "2020-01-01", syncedAt: Date.now() })
+      .run();
     served.context.modules.recommender.pool.invalidate(person.userId);
     // No exploration: the urgent task, not an advice drawn at random, is the tip.
     const settings = served.context.modules.recommender.settings;
@@ -339,7 +343,10 @@ describe("the tip page keeps trust in Chromium", () => {
   test("what floats over the page never covers the tip or each other: a 500-character task, the hint, why, the undo line", async () => {
     const person = signIn(served.context.database);
     const content = `${LONG_TASK} `.repeat(4).slice(0, 500);
-    served.context.database.db.insert(tasks).values({ userId: person.userId, provider: "todoist", externalId: "longest", content, priority: 4, syncedAt: Date.now() }).run();
+    served.context.database.db
+      .insert(tasks)
+      .values({ userId: person.userId, provider: "todoist", externalId: "longest", content, priority: 4, dueKind: "date", dueValue: "2020-01-01", syncedAt: Date.now() })
+      .run();
     const settings = served.context.modules.recommender.settings;
     const before = settings.get();
     settings.update({ servingPolicy: "heuristic", epsilon: 0 });

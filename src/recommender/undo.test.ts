@@ -193,7 +193,8 @@ describe("undo of a done in Todoist", () => {
     fakes.push(fake);
     const context = app({ python: false, env: fake.env });
     context.modules.recommender.settings.update({ servingPolicy: "heuristic" });
-    const account = fake.createUser({ tasks: [{ content: "Renew the passport", priority: 4 }] });
+    // Overdue, so it outranks any advice at any hour of the day.
+    const account = fake.createUser({ tasks: [{ content: "Renew the passport", priority: 4, due: { date: "2020-01-01" } }] });
     const person = connectAccount(context, account);
     return { fake, context, account, person };
   }
