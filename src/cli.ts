@@ -1,5 +1,4 @@
 import pkg from "../package.json" with { type: "json" };
-import { variables } from "./config.ts";
 
 export const VERSION: string = pkg.version;
 
@@ -31,25 +30,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
   return { kind: "unknown", word };
 }
 
-export function helpText(): string {
-  const width = Math.max(...Object.keys(variables).map((name) => name.length));
-  const allCommands: [string, string][] = [...Object.entries(commands), ["--version", "print the version"], ["--help", "this text"]];
-  const commandWidth = Math.max(...allCommands.map(([name]) => name.length));
-  const commandLines = allCommands.map(([name, help]) => `  oo ${name.padEnd(commandWidth)}  ${help}`);
-  const variableLines = Object.entries(variables).map(([name, spec]) => {
-    const fallback = "default" in spec && spec.default ? ` [${spec.default}]` : "";
-    return `  ${name.padEnd(width)}  ${spec.help}${fallback}`;
-  });
-  return [
-    `oO ${VERSION}: one tip, right now.`,
-    "",
-    "Usage: oo [command]",
-    "",
-    "Commands:",
-    ...commandLines,
-    "",
-    "Configuration (environment variables):",
-    ...variableLines,
-    "",
-  ].join("\n");
+/** Ends the process with a one-line message on stderr. */
+export function fail(message: string, code: number): never {
+  process.stderr.write(`oo: ${message}\n`);
+  process.exit(code);
 }

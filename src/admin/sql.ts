@@ -111,9 +111,9 @@ export function runHere(databasePath: string, sql: string, maxRows: number = SQL
   }
 }
 
-/** `oo sql-query`: the compiled `oo` runs itself; from source, bun runs the command's own small entry. */
+/** `oo sql-query`: the compiled `oo` runs itself; from source, bun runs src/main.ts (which loads little more for it). */
 function sqlQueryProcess(): string[] {
-  return import.meta.path.startsWith("/$bunfs/") ? [process.execPath, "sql-query"] : [process.execPath, join(import.meta.dir, "sql-child.ts")];
+  return import.meta.path.startsWith("/$bunfs/") ? [process.execPath, "sql-query"] : [process.execPath, join(import.meta.dir, "..", "main.ts"), "sql-query"];
 }
 
 /**

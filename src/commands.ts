@@ -1,0 +1,150 @@
+import { runOffPolicyEvaluation } from "./ml/ope.ts";
+import { runSimulator } from "./ml/sim.ts";
+import { createApp, MAX_REQUEST_BYTES } from "./app.ts";
+import { type Command, fail, VERSION } from "./cli.ts";
+import { type Config, ConfigError, parseConfig, resolveSecrets } from "./config.ts";
+import { join } from "node:path";
+import { backUp, backupsDir, claimDatabase, RestoreRefused, restore } from "./db/backup.ts";
+import { MigrationError } from "./db/migrate.ts";
+import { closeLogger, createLogger, type Logger, stdout } from "./log.ts";
+import { createRuntime, type Runtime } from "./runtime.ts";
+import { SECOND_MS } from "./time.ts";
+
+const SHUTDOWN_GRACE_MS = 10 * SECOND_MS;
+
+function loadConfig(): Config {
+  try {
+    return resolveSecrets(parseConfig(process.env));
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message, 2);
+    throw error;
+  }
+}
+
+/** The runtime on the migrated database; a failed migration stops the process (exit 1). */
+function openRuntime(config: Config, log: Logger): Runtime {
+  try {
+    return createRuntime(config, log);
+  } catch (error) {
+    if (error instanceof MigrationError) {
+      log.fatal({ migration: error.tag }, error.message);
+      log.flush();
+      fail(error.message, 1);
+    }
+    throw error;
+  }
+}
+
+async function serve(config: Config, log: Logger) {
+  const runtime = openRuntime(config, log);
+  const app = createApp(runtime);
+  // `oo restore` refuses while this mark says a server holds the database.
+  const release = config.databasePath === ":memory:" ? () => undefined : claimDatabase(config.databasePath);
+  runtime.start();
+  app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: MAX_REQUEST_BYTES });
+  log.info({ url: `http://${config.host}:${config.port}`, version: VERSION, database: config.databasePath }, "oO is listening");
+  // With no admin nobody can run this instance; whoever reads the server's log gets a one-time way in.
+  if (!runtime.modules.auth.hasOwner()) {
+    log.info({ url: runtime.modules.auth.issueSetupLink() }, "no owner yet: open this link within 1 h to create the owner account");
+  }
+  // /signin tells people only that sign-in is not open; how to open it is the operator's to read here.
+  if (!config.google.clientId) {
+    log.info("Google sign-in is off (GOOGLE_CLIENT_ID is empty): /signin is closed to people; the owner signs in with `oo admin-link`");
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    const server = app.server;
+    if (server) {
+      const drained = server.stop(false);
+      const forced = Bun.sleep(SHUTDOWN_GRACE_MS).then(() => "timeout" as const);
+      if ((await Promise.race([drained, forced])) === "timeout") {
+        log.warn("requests still in flight after 10 s; closing them");
+        await server.stop(true);
+      }
+      // Elysia writes each request's log line from a setImmediate after the response; let the last ones run.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await runtime.stop();
+    release();
+    log.info("stopped");
+    await closeLogger(log);
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+/** A one-shot command: the same runtime, never started (no scorer, no timers), stopped when done. */
+async function once(config: Config, log: Logger, command: (runtime: Runtime) => void): Promise<void> {
+  const runtime = openRuntime(config, log);
+  try {
+    command(runtime);
+  } finally {
+    await runtime.stop();
+  }
+}
+
+/** A command that reads the instance and runs a Python child: exits with the child's code when it failed. */
+async function withChild(config: Config, log: Logger, command: (runtime: Runtime) => Promise<number>): Promise<void> {
+  const runtime = openRuntime(config, log);
+  let code = 0;
+  try {
+    code = await command(runtime);
+  } finally {
+    await runtime.stop();
+  }
+  if (code !== 0) process.exit(code);
+}
+
+/** Runs one command of `oo` (the server by default), after the configuration is read. */
+export async function runCommand(command: Command, rest: string[]): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel, stdout({ batched: command === "serve" }));
+  switch (command) {
+    case "serve":
+      return serve(config, log);
+    case "migrate":
+      return once(config, log, ({ migrations }) => {
+        process.stdout.write(migrations.length > 0 ? `applied ${migrations.join(", ")}\n` : "database is up to date\n");
+      });
+    case "admin-link":
+      return once(config, log, ({ modules }) => void process.stdout.write(`${modules.auth.issueSetupLink()}\n`));
+    case "ope":
+      return withChild(config, log, ({ modules }) => runOffPolicyEvaluation(config, modules.recommender.decisionLog, rest));
+    case "sim":
+      return withChild(config, log, ({ modules }) => runSimulator(config, modules.recommender.adviceLibrary(), rest));
+    case "backup":
+      return once(config, log, ({ database }) => {
+        const backup = backUp(database.sqlite, config.dataDir);
+        process.stdout.write(`backed up to ${join(backupsDir(config.dataDir), backup.name)} (${backup.bytes} bytes)\n`);
+      });
+    case "restore": {
+      const file = rest[0];
+      if (!file) fail("restore needs the backup file: oo restore DATA_DIR/backups/oo-<time>.db", 2);
+      try {
+        const restored = restore(config.databasePath, file);
+        process.stdout.write(
+          `restored ${config.databasePath} from ${file}${restored.kept ? `; the replaced database is kept as ${restored.kept}` : ""}${restored.migrations > 0 ? `; ${restored.migrations} migration(s) run on the next start` : ""}\n`,
+        );
+      } catch (error) {
+        if (error instanceof RestoreRefused) fail(`restore refused: ${error.message}`, 1);
+        throw error;
+      }
+      return;
+    }
+    case "rotate-keys": {
+      let failed = 0;
+      await once(config, log, ({ modules }) => {
+        const report = modules.integrations.rotateKeys();
+        failed = report.failed;
+        process.stdout.write(`re-encrypted ${report.rotated} token(s) under key ${modules.integrations.vault.currentKeyId}; ${report.current} already under it\n`);
+      });
+      if (failed > 0) fail(`${failed} token(s) did not open with any configured key; add their key to ENCRYPTION_KEYS_OLD and run again`, 1);
+      return;
+    }
+  }
+}
