@@ -7,22 +7,27 @@ import keys from "./docs/keys.md" with { type: "text" };
 import upgrading from "./docs/upgrading.md" with { type: "text" };
 import { AdminLayout, WideTable } from "./components.tsx";
 
-/**
- * The operator's documentation, written in views/admin/docs/*.md and built into the executable.
- * Rendered once, at start: the Markdown is this repository's own, so its HTML is trusted as is.
- */
-const DOCS = [
+const SOURCES = [
   { id: "configuration", markdown: configuration },
   { id: "backups", markdown: backups },
   { id: "keys", markdown: keys },
   { id: "upgrading", markdown: upgrading },
   { id: "health", markdown: health },
-].map(({ id, markdown }) => ({
-  id,
-  title: /^# (.+)$/m.exec(markdown)![1]!,
-  // Each document's title becomes a section heading under the page's own.
-  safeHtml: marked.parse(markdown.replace(/^# .+\n/, ""), { async: false }),
-}));
+];
+
+/**
+ * The operator's documentation, written in views/admin/docs/*.md and built into the executable.
+ * Rendered on the first visit, then kept (not at start: it would cost every boot ~20 ms). The
+ * Markdown is this repository's own, so its HTML is trusted as is.
+ */
+let rendered: { id: string; title: string; safeHtml: string }[] | null = null;
+const docs = () =>
+  (rendered ??= SOURCES.map(({ id, markdown }) => ({
+    id,
+    title: /^# (.+)$/m.exec(markdown)![1]!,
+    // Each document's title becomes a section heading under the page's own.
+    safeHtml: marked.parse(markdown.replace(/^# .+\n/, ""), { async: false }),
+  })));
 
 const defaultOf = (spec: { default?: string }): string => spec.default || "—";
 
@@ -56,11 +61,12 @@ function VariablesTable() {
 }
 
 export function DocsPage() {
+  const all = docs();
   return (
     <AdminLayout title="Documentation" path="/admin/docs">
       <nav aria-label="Contents" class="toc">
         <ul class="plain">
-          {DOCS.map((doc) => (
+          {all.map((doc) => (
             <li>
               <a href={`#${doc.id}`} safe>
                 {doc.title}
@@ -69,7 +75,7 @@ export function DocsPage() {
           ))}
         </ul>
       </nav>
-      {DOCS.map(({ id, title, safeHtml }) => (
+      {all.map(({ id, title, safeHtml }) => (
         <section id={id} class="doc" aria-labelledby={`${id}-title`}>
           <h2 id={`${id}-title`} safe>
             {title}
