@@ -1,6 +1,8 @@
 /**
  * Foundation figures for dist/oo (build it first: `bun run build`):
- *  - cold start on an existing database to the first 200 on /health (median of 10)
+ *  - cold start on an existing database to the first 200 on /health (median of 10), and the same
+ *    for a bare `bun build --compile --bytecode` server started the same way, alternating
+ *  - `oo --version` against that bare executable's (median of 15, alternating)
  *  - idle RSS after boot
  *  - GET /health throughput vs a bare Bun.serve hello-world, wrk, 64 connections, same run
  * Usage: bun scripts/bench/foundation.ts [--seconds 10]
@@ -24,14 +26,43 @@ try {
   await waitFor200(`http://127.0.0.1:${firstPort}/health`);
   await stop(first);
 
+  // The bare server, compiled like oo: it answers /health, or prints a version.
+  const bareSource = join(data.path, "bare.ts");
+  const bareBinary = join(data.path, "bare");
+  await Bun.write(
+    bareSource,
+    `if (process.argv[2] === "--version") console.log("0.0.0"); else Bun.serve({ port: Number(process.env.PORT), hostname: "127.0.0.1", fetch: () => new Response("ok") });`,
+  );
+  const compiled = Bun.spawnSync([process.execPath, "build", "--compile", "--bytecode", bareSource, "--outfile", bareBinary], { stdout: "ignore", stderr: "inherit" });
+  if (compiled.exitCode !== 0) throw new Error("could not compile the bare server");
+  const startBare = (port: number) => Bun.spawn([bareBinary], { env: { PORT: String(port) }, stdout: "ignore", stderr: "inherit" });
+
   const coldStarts: number[] = [];
+  const bareStarts: number[] = [];
   for (let run = 0; run < 10; run++) {
-    const port = freePort();
-    const child = startOo(port);
-    const started = performance.now();
-    await waitFor200(`http://127.0.0.1:${port}/health`, 15_000, 1);
-    coldStarts.push(performance.now() - started);
-    await stop(child);
+    for (const [start, into] of [
+      [startOo, coldStarts],
+      [startBare, bareStarts],
+    ] as const) {
+      const port = freePort();
+      const started = performance.now();
+      const child = start(port);
+      await waitFor200(`http://127.0.0.1:${port}/health`, 15_000, 1);
+      into.push(performance.now() - started);
+      await stop(child);
+    }
+  }
+  const versions: number[] = [];
+  const bareVersions: number[] = [];
+  for (let run = 0; run < 15; run++) {
+    for (const [command, into] of [
+      [[binary, "--version"], versions],
+      [[bareBinary, "--version"], bareVersions],
+    ] as const) {
+      const started = performance.now();
+      Bun.spawnSync([...command], { stdout: "ignore" });
+      into.push(performance.now() - started);
+    }
   }
 
   const port = freePort();
@@ -54,6 +85,9 @@ try {
   table([
     ["figure", "measured", "target"],
     ["cold start to first /health 200 (median of 10)", `${median(coldStarts).toFixed(0)} ms`, "≤ 200 ms"],
+    ["… a bare compiled server started the same way", `${median(bareStarts).toFixed(0)} ms (oo +${(median(coldStarts) - median(bareStarts)).toFixed(0)} ms)`, "oo ≤ +100 ms"],
+    ["oo --version (median of 15)", `${median(versions).toFixed(0)} ms`, ""],
+    ["… a bare compiled executable's", `${median(bareVersions).toFixed(0)} ms (oo +${(median(versions) - median(bareVersions)).toFixed(0)} ms)`, "oo ≤ +30 ms"],
     ["idle RSS after boot", `${idleRss.toFixed(1)} MB`, "≤ 80 MB"],
     ["GET /health throughput", `${oo.requestsPerSecond.toFixed(0)} req/s (p99 ${oo.p99Ms.toFixed(2)} ms)`, ""],
     ["bare Bun.serve hello-world", `${baseline.requestsPerSecond.toFixed(0)} req/s (p99 ${baseline.p99Ms.toFixed(2)} ms)`, ""],
