@@ -1,25 +1,13 @@
 import type { BackupList } from "../../src/admin/model.ts";
-import { AdminLayout, utc } from "./components.tsx";
+import { AdminLayout, Notice, utc } from "./components.tsx";
 
 const size = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);
 
 export function BackupsPage({ list, kept, done, failed }: { list: BackupList; kept: number; done?: string; failed?: string }) {
   return (
     <AdminLayout title="Backups" path="/admin/backups">
-      {done ? (
-        <p class="notice" role="status" safe>
-          {done}
-        </p>
-      ) : (
-        ""
-      )}
-      {failed || list.lastFailure ? (
-        <p class="notice" role="alert" safe>
-          {failed ?? `The last backup failed (${utc(list.lastFailure!.at)}): ${list.lastFailure!.reason}`}
-        </p>
-      ) : (
-        ""
-      )}
+      <Notice text={done} />
+      <Notice text={failed ?? (list.lastFailure ? `The last backup failed (${utc(list.lastFailure.at)}): ${list.lastFailure.reason}` : null)} alert />
       <p class="dim" safe>
         {`A consistent snapshot of the database, taken while oO keeps serving. One is taken every day; the newest ${kept} are kept in DATA_DIR/backups. To restore one, stop the server and run oo restore FILE.`}
       </p>

@@ -146,3 +146,13 @@ export function WideTable({ label, children }: PropsWithChildren<{ label: string
     </div>
   );
 }
+
+/** A line saying what was just done (a status) or what went wrong (an alert); nothing without text. */
+export function Notice({ text, alert = false }: { text?: string | null; alert?: boolean }) {
+  if (!text) return "";
+  return (
+    <p class="notice" role={alert ? "alert" : "status"} safe>
+      {text}
+    </p>
+  );
+}

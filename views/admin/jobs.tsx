@@ -1,5 +1,5 @@
 import type { Jobs, Logs } from "../../src/admin/model.ts";
-import { AdminLayout, utc, WideTable } from "./components.tsx";
+import { AdminLayout, Notice, utc, WideTable } from "./components.tsx";
 
 const every = (ms: number) => (ms >= 86_400_000 ? `${ms / 86_400_000} d` : ms >= 3_600_000 ? `${ms / 3_600_000} h` : ms >= 60_000 ? `${ms / 60_000} min` : `${ms / 1000} s`);
 
@@ -8,13 +8,7 @@ const lastError = (job: Jobs["jobs"][number]): string => (job.lastError ? `${job
 export function JobsPage({ jobs, done }: { jobs: Jobs; done?: string }) {
   return (
     <AdminLayout title="Jobs" path="/admin/jobs">
-      {done ? (
-        <p class="notice" role="status" safe>
-          {done}
-        </p>
-      ) : (
-        ""
-      )}
+      <Notice text={done} />
       <WideTable label="Jobs">
         <table class="table">
           <caption>Background jobs of this server</caption>

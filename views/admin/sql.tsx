@@ -1,6 +1,6 @@
 import type { SavedQueries } from "../../src/admin/model.ts";
 import type { SqlResult } from "../../src/admin/sql.ts";
-import { AdminLayout, WideTable } from "./components.tsx";
+import { AdminLayout, Notice, WideTable } from "./components.tsx";
 
 const cell = (value: unknown) => (value === null ? "NULL" : typeof value === "object" ? JSON.stringify(value) : String(value));
 
@@ -71,13 +71,7 @@ export function SqlPage({ sql, result, failed, saved }: { sql: string; result?: 
           </button>
         </div>
       </form>
-      {failed ? (
-        <p class="notice" role="alert" safe>
-          {failed}
-        </p>
-      ) : (
-        ""
-      )}
+      <Notice text={failed} alert />
       {result ? <Results result={result} /> : ""}
       <h2>Saved queries</h2>
       {saved.queries.length === 0 ? (

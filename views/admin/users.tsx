@@ -1,5 +1,5 @@
 import type { UserAction, UserDetail, UserList } from "../../src/admin/model.ts";
-import { AdminLayout, NextPage, utc } from "./components.tsx";
+import { AdminLayout, NextPage, Notice, utc } from "./components.tsx";
 
 /** Each action as the page offers it: its button, what it will do (asked before), and whether it cannot be undone. */
 export const ACTION_LABELS: Record<UserAction, { button: string; asks: string; danger?: boolean }> = {
@@ -15,13 +15,7 @@ const who = (person: { email: string | null; name: string | null; id: string }) 
 export function UsersPage({ list, search, limit, notice }: { list: UserList; search: string; limit?: number; notice?: string }) {
   return (
     <AdminLayout title="People" path="/admin/users" personal>
-      {notice ? (
-        <p class="notice" role="status" safe>
-          {notice}
-        </p>
-      ) : (
-        ""
-      )}
+      <Notice text={notice} />
       <form method="get" action="/admin/users" class="search" role="search">
         <label for="q">Search by email, name or id</label>
         <input id="q" name="q" type="search" value={search} maxlength="200" autocomplete="off" />
@@ -66,20 +60,8 @@ export function UserPage({ detail, done, failed }: { detail: UserDetail; done?: 
   const path = `/admin/users/${encodeURIComponent(profile.id)}`;
   return (
     <AdminLayout title={who(profile)} path="/admin/users" personal>
-      {done ? (
-        <p class="notice" role="status" safe>
-          {done}
-        </p>
-      ) : (
-        ""
-      )}
-      {failed ? (
-        <p class="notice" role="alert" safe>
-          {failed}
-        </p>
-      ) : (
-        ""
-      )}
+      <Notice text={done} />
+      <Notice text={failed} alert />
       <dl class="facts">
         <dt>Name</dt>
         <dd safe>{profile.name ?? "—"}</dd>
