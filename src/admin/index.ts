@@ -9,7 +9,7 @@ import { JobsPage, LogsPage } from "../../views/admin/jobs.tsx";
 import { OverviewPage } from "../../views/admin/overview.tsx";
 import { SqlPage } from "../../views/admin/sql.tsx";
 import { ConfirmActionPage, UserPage, UsersPage } from "../../views/admin/users.tsx";
-import { AppError } from "../errors.ts";
+import { showFormOnError } from "../http/errors.ts";
 import type { Runtime } from "../runtime.ts";
 import {
   ActionResultSchema,
@@ -47,7 +47,6 @@ import { dataQuality } from "./quality.ts";
 import { toCsv } from "./sql-console.ts";
 
 const UserParams = t.Object({ id: t.String({ minLength: 1, maxLength: 100 }) });
-const STATUS: Partial<Record<AppError["kind"], number>> = { not_found: 404, conflict: 409, invalid: 400, unavailable: 503 };
 
 /**
  * The admin console: each page is HTML at /admin/… and the same data as JSON at /api/admin/…,
@@ -81,18 +80,13 @@ export function adminRoutes({ modules, database }: Runtime) {
       // The page's forms: the first post asks, the confirmed one acts and shows what it did.
       .post(
         "/admin/users/:id/actions",
-        async ({ user, params, body, set }) => {
+        async ({ user, params, body, request }) => {
           const detail = users.detail(params.id);
           if (body.confirm !== "yes") return ConfirmActionPage({ detail, action: body.action });
-          try {
-            const done = await users.act(user.id, params.id, body.action);
-            if (body.action === "delete") return UsersPage({ list: listOf({}), search: "", notice: done });
-            return UserPage({ detail: users.detail(params.id), done });
-          } catch (error) {
-            if (!(error instanceof AppError)) throw error;
-            set.status = STATUS[error.kind] ?? 500;
-            return UserPage({ detail: users.detail(params.id), failed: error.message });
-          }
+          showFormOnError(request, (error) => UserPage({ detail: users.detail(params.id), failed: error.message }));
+          const done = await users.act(user.id, params.id, body.action);
+          if (body.action === "delete") return UsersPage({ list: listOf({}), search: "", notice: done });
+          return UserPage({ detail: users.detail(params.id), done });
         },
         { params: UserParams, body: UserActionForm },
       )
@@ -123,18 +117,13 @@ export function adminRoutes({ modules, database }: Runtime) {
       .get("/admin/sql", ({ user, query }) => SqlPage({ sql: query.saved ? sql.one(user.id, query.saved).sql : "", saved: sql.saved(user.id) }), { query: SqlPageQuery })
       .post(
         "/admin/sql",
-        async ({ user, body, set }) => {
-          try {
-            const result = await sql.run(user.id, body.sql);
-            if (body.format !== "csv") return SqlPage({ sql: body.sql, result, saved: sql.saved(user.id) });
-            set.headers["content-type"] = "text/csv; charset=utf-8";
-            set.headers["content-disposition"] = `attachment; filename="oo-query-${new Date().toISOString().slice(0, 19).replaceAll(":", "")}.csv"`;
-            return toCsv(result);
-          } catch (error) {
-            if (!(error instanceof AppError)) throw error;
-            set.status = STATUS[error.kind] ?? 500;
-            return SqlPage({ sql: body.sql, failed: error.message, saved: sql.saved(user.id) });
-          }
+        async ({ user, body, set, request }) => {
+          showFormOnError(request, (error) => SqlPage({ sql: body.sql, failed: error.message, saved: sql.saved(user.id) }));
+          const result = await sql.run(user.id, body.sql);
+          if (body.format !== "csv") return SqlPage({ sql: body.sql, result, saved: sql.saved(user.id) });
+          set.headers["content-type"] = "text/csv; charset=utf-8";
+          set.headers["content-disposition"] = `attachment; filename="oo-query-${new Date().toISOString().slice(0, 19).replaceAll(":", "")}.csv"`;
+          return toCsv(result);
         },
         { body: SqlForm },
       )
@@ -157,12 +146,9 @@ export function adminRoutes({ modules, database }: Runtime) {
       )
       .post(
         "/admin/saved-queries",
-        ({ user, body, set, redirect }) => {
-          if (!body.name?.trim()) {
-            set.status = 400;
-            return SqlPage({ sql: body.sql, failed: "Give the query a name to save it.", saved: sql.saved(user.id) });
-          }
-          return redirect(`/admin/sql?saved=${sql.save(user.id, body.name, body.sql).id}`, 303);
+        ({ user, body, request, redirect }) => {
+          showFormOnError(request, (error) => SqlPage({ sql: body.sql, failed: error.message, saved: sql.saved(user.id) }));
+          return redirect(`/admin/sql?saved=${sql.save(user.id, body.name ?? "", body.sql).id}`, 303);
         },
         { body: SqlForm },
       )
@@ -200,15 +186,10 @@ export function adminRoutes({ modules, database }: Runtime) {
         { params: BackupParams },
       )
       .get("/admin/backups", () => BackupsPage({ list: backups.list(), kept: settings.get().backupsKept }))
-      .post("/admin/backups", ({ user, set }) => {
-        try {
-          const backup = backups.take(user.id);
-          return BackupsPage({ list: backups.list(), kept: settings.get().backupsKept, done: `Backed up: ${backup.name}.` });
-        } catch (error) {
-          if (!(error instanceof AppError)) throw error;
-          set.status = STATUS[error.kind] ?? 500;
-          return BackupsPage({ list: backups.list(), kept: settings.get().backupsKept, failed: error.message });
-        }
+      .post("/admin/backups", ({ user, request }) => {
+        showFormOnError(request, (error) => BackupsPage({ list: backups.list(), kept: settings.get().backupsKept, failed: error.message }));
+        const backup = backups.take(user.id);
+        return BackupsPage({ list: backups.list(), kept: settings.get().backupsKept, done: `Backed up: ${backup.name}.` });
       })
       .get("/admin/docs", () => DocsPage())
       .get("/api/admin/audit", ({ query }) => auditOf(query), { query: AuditQuery, response: AuditListSchema })

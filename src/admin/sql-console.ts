@@ -48,6 +48,7 @@ export class SqlConsole {
   }
 
   save(adminId: string, name: string, sql: string, now = Date.now()) {
+    if (!name.trim()) throw new AppError("invalid", "name_required", "Give the query a name to save it.");
     return this.deps.db.insert(savedQueries).values({ userId: adminId, name: name.trim(), sql, createdAt: now }).returning({ id: savedQueries.id }).get();
   }
 
