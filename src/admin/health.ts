@@ -17,6 +17,7 @@ const LONG_WAL_BYTES = 256 * 1024 * 1024;
 const FALLBACK_WARN_SHARE = 0.05;
 const BACKUP_WARN_AFTER_MS = 36 * HOUR_MS;
 const LLM_PROBE_TIMEOUT_MS = 5000;
+const INTEGRITY_EVERY_MS = HOUR_MS;
 
 const worst = (statuses: HealthStatus[]): HealthStatus => (statuses.includes("fail") ? "fail" : statuses.includes("warn") ? "warn" : "ok");
 const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
@@ -39,8 +40,9 @@ export interface HealthDeps {
 
 /**
  * Everything an operator checks, as one report with one overall status. Slow checks (SQLite's
- * `quick_check`, reaching the LLM endpoint) run in the background (`checkInBackground`, the
- * `health.checks` job); the report reads their last results, so building it costs a few queries.
+ * `quick_check`, hourly; reaching the LLM endpoint, every run) run in the background
+ * (`checkInBackground`, the `health.checks` job every 10 minutes); the report reads their last
+ * results, so building it costs a few queries.
  */
 export class Health {
   private integrity: IntegrityCheck | null = null;
@@ -49,7 +51,9 @@ export class Health {
   constructor(private readonly deps: HealthDeps) {}
 
   async checkInBackground(now = Date.now()) {
-    if (this.deps.databasePath !== ":memory:") this.integrity = await quickCheck(this.deps.databasePath, now);
+    // quick_check reads every page: hourly is enough, the cheaper probe runs each time.
+    const due = !this.integrity || now - this.integrity.at >= INTEGRITY_EVERY_MS;
+    if (this.deps.databasePath !== ":memory:" && due) this.integrity = await quickCheck(this.deps.databasePath, now);
     const { baseUrl, apiKey } = this.deps.config.llm;
     if (baseUrl) this.llm = await probe(`${baseUrl}/models`, apiKey, now);
   }

@@ -13,6 +13,7 @@ import m10 from "../../migrations/0010_push_channel.sql" with { type: "text" };
 import m11 from "../../migrations/0011_decision_candidates.sql" with { type: "text" };
 import m12 from "../../migrations/0012_admin_users_audit.sql" with { type: "text" };
 import m13 from "../../migrations/0013_saved_queries.sql" with { type: "text" };
+import m14 from "../../migrations/0014_undated_tasks_index.sql" with { type: "text" };
 
 export const embeddedMigrations: { tag: string; sql: string }[] = [
   { tag: "0000_foundation", sql: m0 },
@@ -29,4 +30,5 @@ export const embeddedMigrations: { tag: string; sql: string }[] = [
   { tag: "0011_decision_candidates", sql: m11 },
   { tag: "0012_admin_users_audit", sql: m12 },
   { tag: "0013_saved_queries", sql: m13 },
+  { tag: "0014_undated_tasks_index", sql: m14 },
 ];

@@ -175,7 +175,11 @@ export const tasks = sqliteTable(
     updatedAt: integer("updated_at"),
     syncedAt: integer("synced_at").notNull(),
   },
-  (table) => [primaryKey({ columns: [table.userId, table.provider, table.externalId] })],
+  // The partial index answers the console's "tasks of unknown age" without reading every task.
+  (table) => [
+    primaryKey({ columns: [table.userId, table.provider, table.externalId] }),
+    index("tasks_without_added_idx").on(table.userId).where(sql`${table.addedAt} IS NULL`),
+  ],
 );
 
 /** Completions and other writes to providers, retried until they land (survives restarts). */

@@ -1,0 +1,1 @@
+CREATE INDEX `tasks_without_added_idx` ON `tasks` (`user_id`) WHERE "tasks"."added_at" IS NULL;
