@@ -102,7 +102,7 @@ export const variables = {
   VAPID_PRIVATE_KEY: { ...text("web push private key (generated when empty)"), check: vapidKey(32) },
   VAPID_SUBJECT: { ...text("web push contact, mailto: or https: (default mailto:admin@<API host>)"), check: vapidSubject },
   UNDO_SECONDS: integer("how long an action on a tip can be undone; a Todoist close waits this long (0 = no undo)", "30", 0, 600),
-  RETENTION_DAYS: integer("days to keep tip_scores and tip_feedback", "30", 1, 3650),
+  RETENTION_DAYS: integer("days to keep the decision log (tips shown) and the reactions", "30", 1, 3650),
   LOG_LEVEL: {
     schema: Type.Union(["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((level) => Type.Literal(level))),
     default: "info",

@@ -165,7 +165,7 @@ try {
   const statusDb = new Database(join(data.path, "oo.db"), { readonly: true });
   const statuses = statusDb
     .query<{ scorer_status: string; policy: string; n: number }, []>(
-      "SELECT scorer_status, policy, count(*) AS n FROM tip_scores WHERE serving = 1 GROUP BY 1, 2 ORDER BY n DESC",
+      "SELECT scorer_status, policy, count(*) AS n FROM tip_views GROUP BY 1, 2 ORDER BY n DESC",
     )
     .all();
   const candidates = statusDb

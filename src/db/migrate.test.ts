@@ -105,12 +105,33 @@ describe("migrate", () => {
     score.run("tip-purged");
     sqlite.run(`INSERT INTO events (subject, user_id, payload, at) VALUES ('signals.tip.served', 'u1', '{"tipId":"tip-1"}', 5)`);
 
+    // A shadow's row, as decisions were logged before their tip held them.
+    sqlite.run(
+      `INSERT INTO tip_scores (tip_id, user_id, at, policy, policy_version, serving, scores, chosen_key, propensity, features, feature_version,
+         latency_ms, scorer_status, tip_kind, source) VALUES ('tip-1', 'u1', 5, 'heuristic', 'h1', 0, '[2]', 'advice:a', 1, '[0,0,0,0,0]', 'f1', 1, 'ok', 'advice', 'advice')`,
+    );
+
     migrate(database.sqlite);
-    expect(sqlite.query("SELECT tip_id AS tipId FROM tip_scores").all()).toEqual([{ tipId: "tip-1" }]);
     expect(sqlite.query("SELECT tip_id AS tipId, user_id AS userId FROM events").all()).toEqual([{ tipId: "tip-1", userId: "u1" }]);
-    // The tip's decision rows go with it.
-    sqlite.run("DELETE FROM tip_views WHERE id = 'tip-1'");
-    expect(sqlite.query("SELECT count(*) AS n FROM tip_scores").get()).toEqual({ n: 0 });
+    // The tip's row holds its decision now: the serving policy's side, and each shadow's pick; the orphan went.
+    expect(
+      sqlite
+        .query("SELECT policy, policy_version, propensity, scorer_status, latency_ms, feature_version, features, shadows, CAST(scores AS TEXT) AS scores FROM tip_views")
+        .all(),
+    ).toEqual([
+      {
+        policy: "linucb",
+        policy_version: "v",
+        propensity: 0.9,
+        scorer_status: "ok",
+        latency_ms: 1,
+        feature_version: "f1",
+        features: "[0,0,0,0,0]",
+        shadows: '[["heuristic","h1","advice:a"]]',
+        scores: "[1]",
+      },
+    ]);
+    expect(sqlite.query("SELECT name FROM sqlite_master WHERE name = 'tip_scores'").all()).toEqual([]);
   });
 
   test("a migration edited after it was applied is refused", () => {

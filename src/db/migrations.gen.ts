@@ -14,6 +14,7 @@ import m11 from "../../migrations/0011_decision_candidates.sql" with { type: "te
 import m12 from "../../migrations/0012_admin_users_audit.sql" with { type: "text" };
 import m13 from "../../migrations/0013_saved_queries.sql" with { type: "text" };
 import m14 from "../../migrations/0014_undated_tasks_index.sql" with { type: "text" };
+import m15 from "../../migrations/0015_decision_in_tip_views.sql" with { type: "text" };
 
 export const embeddedMigrations: { tag: string; sql: string }[] = [
   { tag: "0000_foundation", sql: m0 },
@@ -31,4 +32,5 @@ export const embeddedMigrations: { tag: string; sql: string }[] = [
   { tag: "0012_admin_users_audit", sql: m12 },
   { tag: "0013_saved_queries", sql: m13 },
   { tag: "0014_undated_tasks_index", sql: m14 },
+  { tag: "0015_decision_in_tip_views", sql: m15 },
 ];

@@ -27,7 +27,6 @@ const OWNERS: Record<string, string[]> = {
   tip_candidates: ["recommender/"],
   candidate_states: ["recommender/"],
   tip_views: ["recommender/"],
-  tip_scores: ["recommender/"],
   tip_feedback: ["recommender/"],
   decision_candidates: ["recommender/"],
   bandit_states: ["recommender/"],

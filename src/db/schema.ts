@@ -280,8 +280,8 @@ export const tipViews = sqliteTable(
     why: text("why").notNull(),
     policy: text("policy").notNull(),
     /**
-     * The keys of every candidate considered, in the order each policy's `tip_scores.scores` follow:
-     * only in decisions logged before `decision_candidates` (their context is format 1).
+     * The keys of every candidate considered, in the order of `scores`: only in decisions logged
+     * before `decision_candidates` (their context is format 1).
      */
     candidates: text("candidates", { mode: "json" }).$type<string[]>(),
     /**
@@ -297,6 +297,28 @@ export const tipViews = sqliteTable(
     actedAt: integer("acted_at"),
     /** When an undo brought this tip back on screen: it is the current tip again, ahead of any served since. */
     restoredAt: integer("restored_at"),
+    // The decision, for explanation and off-policy evaluation: the serving policy's (`policy`) side
+    // and each shadow's pick. Null only in tips served before decisions were logged.
+    policyVersion: text("policy_version"),
+    /** The exact probability that the serving policy picked this candidate. */
+    propensity: real("propensity"),
+    /** ok, or why the heuristic stood in for the serving policy (timeout, down…). */
+    scorerStatus: text("scorer_status"),
+    latencyMs: real("latency_ms"),
+    /** The feature version (ml/features.json) the serving policy scored in. */
+    featureVersion: text("feature_version"),
+    promptVersion: text("prompt_version"),
+    llmModel: text("llm_model"),
+    /** Each shadow policy's pick: [policy, its version, the candidate's key]. */
+    shadows: text("shadows", { mode: "json" }).$type<[string, string, string][]>(),
+    /** The served candidate's vector, only in decisions logged before contexts: it is rebuilt from the context since. */
+    features: text("features", { mode: "json" }).$type<number[]>(),
+    /**
+     * The serving policy's score of every candidate, in the context's order, packed as float32
+     * (src/recommender/context.ts; JSON numbers in decisions logged before). Last, so reading a
+     * tip's other columns never reaches into it.
+     */
+    scores: blob("scores", { mode: "buffer" }),
   },
   // Written on every recommendation: each index costs a page per commit, so only these two, and a
   // partial one that a new tip (never restored) does not touch.
@@ -305,47 +327,6 @@ export const tipViews = sqliteTable(
     index("tip_views_served_idx").on(table.servedAt),
     index("tip_views_user_restored_idx").on(table.userId, table.restoredAt).where(sql`${table.restoredAt} IS NOT NULL`),
   ],
-);
-
-/**
- * The decision log: one row per policy (serving or shadow) per recommendation, for explanation and
- * off-policy evaluation. A row belongs to its tip: the person, the time shown and the candidates
- * are stored once, in the tip's `tip_views` row, and each row here holds its policy's scores in
- * that order.
- */
-export const tipScores = sqliteTable(
-  "tip_scores",
-  {
-    id: integer("id").primaryKey({ autoIncrement: true }),
-    tipId: text("tip_id")
-      .notNull()
-      .references(() => tipViews.id, { onDelete: "cascade" }),
-    at: integer("at").notNull(),
-    policy: text("policy").notNull(),
-    policyVersion: text("policy_version").notNull(),
-    serving: integer("serving", { mode: "boolean" }).notNull(),
-    /**
-     * This policy's score of every candidate considered, in the decision's order, packed as float32
-     * (src/recommender/context.ts); JSON numbers in decisions logged before.
-     */
-    scores: blob("scores", { mode: "buffer" }).notNull(),
-    chosenKey: text("chosen_key").notNull(),
-    propensity: real("propensity").notNull(),
-    /** The chosen candidate's vector, only in decisions logged before `decision_candidates`: it is rebuilt from the context since. */
-    features: text("features", { mode: "json" }).$type<number[]>(),
-    featureVersion: text("feature_version").notNull(),
-    latencyMs: real("latency_ms").notNull(),
-    scorerStatus: text("scorer_status").notNull(),
-    tipKind: text("tip_kind").notNull(),
-    source: text("source").notNull(),
-    promptVersion: text("prompt_version"),
-    llmModel: text("llm_model"),
-  },
-  // Two rows per recommendation, so every index here is paid for on the hot path: one index, and
-  // one that grows at its end. A person's rows, rows by time and a policy's rows over a period are
-  // all reached through tip_views (by person and time, or by time) → tip_id; tip ids are
-  // time-ordered. The retention purge deletes tips, and their rows here go with them.
-  (table) => [index("tip_scores_tip_idx").on(table.tipId)],
 );
 
 /**

@@ -12,13 +12,9 @@ export const subjects = {
     updated: Type.Integer({ minimum: 0 }),
     removed: Type.Integer({ minimum: 0 }),
   }),
+  /** Which tip was served, and where: the tip's row (`tip_views`) holds the decision. */
   "signals.tip.served": Type.Object({
     tipId: Type.String(),
-    candidateId: Type.String(),
-    kind: Type.Union([Type.Literal("todo"), Type.Literal("advice")]),
-    policy: Type.String(),
-    propensity: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
-    scorerStatus: Type.String(),
     /** Served on the page (or the API), or as a web push; events from before channels were kept have none. */
     channel: Type.Optional(Type.Union([Type.Literal("page"), Type.Literal("push")])),
   }),

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
-import { decisionCandidates, tasks, tipScores, tipViews } from "../db/schema.ts";
+import { decisionCandidates, tasks, tipViews } from "../db/schema.ts";
 import { clockAt, FEATURE_VERSION, FEATURE_VERSIONS, featuresOfAll } from "../recommender/features.ts";
 import { signIn } from "../testing/auth.ts";
 import { createTestApp, type TestContext, tempDir } from "../testing/harness.ts";
@@ -88,8 +88,8 @@ describe("oo ope", () => {
       const tip = await recommender.recommend(user, { now }, visible);
       served.push({ now, visible });
       const view = context.database.db.select().from(tipViews).where(eq(tipViews.id, tip.id)).get()!;
-      // The clock and two bytes a candidate; each candidate's makings are logged once, the first time it is considered.
-      expect(view.context!.length).toBe(3 + visible.length * 2);
+      // The clock and at most two bytes a candidate; each candidate's makings are logged once, the first time it is considered.
+      expect(view.context!.length).toBeLessThanOrEqual(3 + visible.length * 2);
       for (const candidate of visible) logged.add(candidate.key);
       expect(context.database.db.select().from(decisionCandidates).all().map((row) => row.candidateKey).sort()).toEqual([...logged].sort());
     }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
-import { tasks, tipScores, tipViews } from "../db/schema.ts";
+import { tasks, tipViews } from "../db/schema.ts";
 import { signIn, type SignedIn } from "../testing/auth.ts";
 import { browserSubscription, startFakePush } from "../testing/fake-push.ts";
 import { createTestApp, type TestContext } from "../testing/harness.ts";
@@ -107,7 +107,7 @@ describe("push rounds", () => {
     expect(tip).toMatchObject({ candidateKey: "task:todoist:urgent", channel: "push" });
     expect(JSON.parse(await device.decrypt(fake.received[0]!.body))).toEqual({ kind: "tip", tipId: tip!.id, text: "Task urgent", actions: ["done", "snooze"] });
     expect(fake.received[0]!.headers).toMatchObject({ urgency: "high", topic: "oo-tip", ttl: "3600" });
-    const serving = context.database.db.select().from(tipScores).where(and(eq(tipScores.tipId, tip!.id), eq(tipScores.serving, true))).get()!;
+    const serving = context.database.db.select().from(tipViews).where(eq(tipViews.id, tip!.id)).get()!;
     expect(serving.propensity).toBeGreaterThan(0);
 
     // A long task is cut to keep the push under 1 KB.

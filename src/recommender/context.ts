@@ -14,7 +14,10 @@ import type { Clock, FeatureInput } from "./features.ts";
  *
  * A decision's context (`tip_views.context`): format (u8), local hour (u8), local weekday (u8, 0 =
  * Monday), then each candidate's ref in the person's `decision_candidates`, in the decision's order:
- * u16 in format 2, u32 in format 3 (a person past 65,535 candidate versions).
+ * u16 in format 2, u32 in format 3 (a person past 65,535 candidate versions); in format 4, as runs
+ * of consecutive refs, each its first ref and its length (unsigned LEB128 varints). A person's
+ * candidates come in much the same order each time and take refs in that order when first seen, so
+ * 50 candidates are a few runs: format 4 is written whenever it is the shorter.
  * Format 1, logged before `decision_candidates`: the makings inline after the clock, the due date as
  * whole seconds from the decision (i32) and the age in milliseconds (u32); the keys in
  * `tip_views.candidates`.
@@ -24,6 +27,7 @@ const CATEGORIES: readonly string[] = spec.categories;
 const OTHER_CATEGORY = 255;
 const U16_REFS = 2;
 const U32_REFS = 3;
+const REF_RUNS = 4;
 
 export function encodeMakings(candidate: FeatureInput): Buffer {
   const bytes = Buffer.allocUnsafe(4 + (candidate.dueAt !== null ? 8 : 0) + (candidate.addedAt !== null ? 8 : 0));
@@ -48,14 +52,40 @@ export function decodeMakings(bytes: Uint8Array): FeatureInput {
 }
 
 export function encodeContext(clock: Clock, refs: readonly number[]): Buffer {
+  const runs = refRuns(refs);
   const wide = refs.some((ref) => ref > 0xffff);
-  const bytes = Buffer.allocUnsafe(3 + refs.length * (wide ? 4 : 2));
-  bytes[0] = wide ? U32_REFS : U16_REFS;
+  const listBytes = refs.length * (wide ? 4 : 2);
+  const runBytes = runs.reduce((sum, [first, length]) => sum + varintBytes(first) + varintBytes(length), 0);
+  const bytes = Buffer.allocUnsafe(3 + Math.min(listBytes, runBytes));
+  bytes[0] = runBytes < listBytes ? REF_RUNS : wide ? U32_REFS : U16_REFS;
   bytes[1] = clock.hour;
   bytes[2] = clock.weekday;
   let at = 3;
-  for (const ref of refs) at = wide ? bytes.writeUInt32LE(ref, at) : bytes.writeUInt16LE(ref, at);
+  if (runBytes < listBytes) for (const [first, length] of runs) at = writeVarint(bytes, writeVarint(bytes, at, first), length);
+  else for (const ref of refs) at = wide ? bytes.writeUInt32LE(ref, at) : bytes.writeUInt16LE(ref, at);
   return bytes;
+}
+
+/** `refs` as runs of consecutive refs: [first, length] each. */
+function refRuns(refs: readonly number[]): [number, number][] {
+  const runs: [number, number][] = [];
+  for (const ref of refs) {
+    const last = runs[runs.length - 1];
+    if (last && last[0] + last[1] === ref) last[1]++;
+    else runs.push([ref, 1]);
+  }
+  return runs;
+}
+
+const varintBytes = (value: number) => (value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5);
+
+function writeVarint(bytes: Buffer, at: number, value: number): number {
+  while (value >= 0x80) {
+    bytes[at++] = (value % 0x80) | 0x80;
+    value = Math.floor(value / 0x80);
+  }
+  bytes[at++] = value;
+  return at;
 }
 
 /** A decision's context: its clock and its candidates' refs, or (format 1) the candidates themselves. */
@@ -66,6 +96,25 @@ export function decodeContext(bytes: Uint8Array, servedAt: number): DecisionCont
   const view = bufferOf(bytes);
   const clock = { now: servedAt, hour: view[1]!, weekday: view[2]! };
   const format = view[0];
+  if (format === REF_RUNS) {
+    const refs: number[] = [];
+    let at = 3;
+    const varint = () => {
+      let value = 0;
+      for (let scale = 1; ; scale *= 0x80) {
+        if (at >= view.length || scale > 0x10000000) throw new Error("decision context ends inside a run");
+        const byte = view[at++]!;
+        value += (byte & 0x7f) * scale;
+        if (byte < 0x80) return value;
+      }
+    };
+    while (at < view.length) {
+      const first = varint();
+      const length = varint();
+      for (let ref = first; ref < first + length; ref++) refs.push(ref);
+    }
+    return { clock, refs };
+  }
   if (format === U16_REFS || format === U32_REFS) {
     const width = format === U16_REFS ? 2 : 4;
     if ((view.length - 3) % width !== 0) throw new Error("decision context ends inside a ref");
@@ -96,7 +145,7 @@ export function decodeContext(bytes: Uint8Array, servedAt: number): DecisionCont
 }
 
 /**
- * A policy's scores as `tip_scores.scores` keeps them: float32, seven significant digits (the pick
+ * The serving policy's scores as `tip_views.scores` keeps them: float32, seven significant digits (the pick
  * itself is logged beside them). SQLite binds the typed array as a blob of its bytes.
  */
 export const packScores = (scores: readonly number[]) => new Float32Array(scores);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { decisionCandidates, tipScores, tipViews } from "../db/schema.ts";
+import { decisionCandidates, tipViews } from "../db/schema.ts";
 import { signIn } from "../testing/auth.ts";
 import { migratedDatabase } from "../testing/harness.ts";
 import { expectSameModel, tipApps } from "../testing/tips.ts";
@@ -34,11 +34,20 @@ describe("the compact decision log", () => {
     const clock = clockAt(now, "Europe/Paris");
     expect(decodeContext(encodeContext(clock, [0, 7, 65_535]), now)).toEqual({ clock, refs: [0, 7, 65_535] });
     // Past 65,535 refs a person's contexts take four bytes a ref.
-    const wide = encodeContext(clock, [3, 70_000]);
-    expect(wide.length).toBe(3 + 8);
-    expect(decodeContext(wide, now)).toEqual({ clock, refs: [3, 70_000] });
+    const wide = encodeContext(clock, [70_000, 80_000]);
+    expect([wide[0], wide.length]).toEqual([3, 3 + 8]);
+    expect(decodeContext(wide, now)).toEqual({ clock, refs: [70_000, 80_000] });
     expect(() => decodeContext(Buffer.from([9, 1, 2]), now)).toThrow("format 9 is unknown");
     expect(() => decodeContext(Buffer.from([2, 1, 2, 5]), now)).toThrow("ends inside a ref");
+    // Runs of consecutive refs, when they are the shorter: a person's usual list is a few bytes.
+    const usual = [...Array.from({ length: 30 }, (_, index) => 200 + index), 7, ...Array.from({ length: 19 }, (_, index) => 70_000 + index)];
+    const runs = encodeContext(clock, usual);
+    expect(runs[0]).toBe(4);
+    expect(runs.length).toBe(3 + (2 + 1) + (1 + 1) + (3 + 1));
+    expect(decodeContext(runs, now)).toEqual({ clock, refs: usual });
+    expect(encodeContext(clock, [9, 3, 12])[0]).toBe(2);
+    expect(() => decodeContext(Buffer.from([4, 1, 2, 5]), now)).toThrow("ends inside a run");
+    expect(() => decodeContext(Buffer.from([4, 1, 2, 0x85]), now)).toThrow("ends inside a run");
 
     const scores = [0.123456789, -3, 1e-9, 1234.5];
     expect(unpackScores(packScores(scores))).toEqual(scores.map(Math.fround));
@@ -106,30 +115,33 @@ describe("the compact decision log", () => {
     const tipId = Bun.randomUUIDv7();
     context.database.db
       .insert(tipViews)
-      .values({ id: tipId, userId: person.userId, candidateKey: "task:todoist:9", kind: "todo", source: "todoist", content: "Old", why: "Overdue", policy: "linucb", candidates: ["advice:rest", "task:todoist:9"], context: context1, servedAt })
-      .run();
-    context.database.db
-      .insert(tipScores)
       .values({
-        tipId,
-        at: servedAt,
-        policy: "linucb",
-        policyVersion: "linucb@2",
-        serving: true,
-        scores: "[0.25,0.75]" as unknown as Buffer,
-        chosenKey: "task:todoist:9",
-        propensity: 0.95,
-        features: vectors[1]!,
-        featureVersion: "f2",
-        latencyMs: 1,
-        scorerStatus: "ok",
-        tipKind: "todo",
+        id: tipId,
+        userId: person.userId,
+        candidateKey: "task:todoist:9",
+        kind: "todo",
         source: "todoist",
+        content: "Old",
+        why: "Overdue",
+        policy: "linucb",
+        candidates: ["advice:rest", "task:todoist:9"],
+        context: context1,
+        servedAt,
+        policyVersion: "linucb@2",
+        propensity: 0.95,
+        scorerStatus: "ok",
+        latencyMs: 1,
+        featureVersion: "f2",
+        shadows: [["heuristic", "heuristic@1", "advice:rest"]],
+        features: vectors[1]!,
+        scores: "[0.25,0.75]" as unknown as Buffer,
       })
       .run();
 
-    expect(decisionLog(0, "f2")).toEqual([{ tipId, candidates: ["advice:rest", "task:todoist:9"], servedKey: "task:todoist:9", propensity: 0.95, reward: 0, shadows: {}, vectors }]);
-    const { scores } = context.database.sqlite.query<{ scores: string }, []>("SELECT scores FROM tip_scores").get()!;
+    expect(decisionLog(0, "f2")).toEqual([
+      { tipId, candidates: ["advice:rest", "task:todoist:9"], servedKey: "task:todoist:9", propensity: 0.95, reward: 0, shadows: { heuristic: "advice:rest" }, vectors },
+    ]);
+    const { scores } = context.database.sqlite.query<{ scores: string }, []>("SELECT scores FROM tip_views").get()!;
     expect(unpackScores(scores)).toEqual([0.25, 0.75]);
     await feedback.give(person.userId, tipId, "done");
     await idle();

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, isNotNull, isNull, lte, ne, notExists } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { candidateStates, tipFeedback, tipScores, tipViews } from "../db/schema.ts";
+import { candidateStates, tipFeedback, tipViews } from "../db/schema.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { SettingsSection } from "../db/settings.ts";
 import { AppError, reasonOf } from "../errors.ts";
@@ -239,23 +239,17 @@ export class FeedbackService {
   }
 
   /**
-   * Rewards the scorer could not take yet, and undone ones it could not give back, oldest first;
-   * run by a job. Stops at the first sign the scorer is still unavailable (and does not start while
-   * it is absent), or when shut down.
-   */
-  /**
    * The served candidate's vector in the version its decision was logged in: rebuilt from the
    * decision's context and the candidate's logged makings (kept as a vector by decisions logged
    * before). Null when the log no longer has it or this build cannot read its version.
    */
   private servedVector(userId: string, tipId: string): { x: number[]; version: FeatureVersion } | null {
     const served = this.deps.db
-      .select({ features: tipScores.features, version: tipScores.featureVersion, context: tipViews.context, servedAt: tipViews.servedAt, key: tipViews.candidateKey })
-      .from(tipScores)
-      .innerJoin(tipViews, eq(tipViews.id, tipScores.tipId))
-      .where(and(eq(tipScores.tipId, tipId), eq(tipScores.serving, true)))
+      .select({ features: tipViews.features, version: tipViews.featureVersion, context: tipViews.context, servedAt: tipViews.servedAt, key: tipViews.candidateKey })
+      .from(tipViews)
+      .where(eq(tipViews.id, tipId))
       .get();
-    if (!served || !(FEATURE_VERSIONS as string[]).includes(served.version)) return null;
+    if (!served?.version || !(FEATURE_VERSIONS as string[]).includes(served.version)) return null;
     const version = served.version as FeatureVersion;
     if (served.features) return { x: served.features, version };
     if (!served.context) return null;
@@ -265,6 +259,11 @@ export class FeedbackService {
     return makings ? { x: featuresOf(makings, context.clock, version), version } : null;
   }
 
+  /**
+   * Rewards the scorer could not take yet, and undone ones it could not give back, oldest first;
+   * run by a job. Stops at the first sign the scorer is still unavailable (and does not start while
+   * it is absent), or when shut down.
+   */
   async applyBacklog(signal?: AbortSignal, limit = 500): Promise<{ applied: number; pending: number }> {
     const { db } = this.deps;
     const columns = { id: tipFeedback.id, userId: tipFeedback.userId };

@@ -1,7 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { and, count, desc, eq, gte, isNull, lt, type SQL, sql } from "drizzle-orm";
 import { changedRows, type Db } from "../db/client.ts";
-import { advice, decisionCandidates, tipFeedback, tipScores, tipViews } from "../db/schema.ts";
+import { advice, decisionCandidates, tipFeedback, tipViews } from "../db/schema.ts";
 import { purgeEvents } from "../events/queries.ts";
 import { DAY_MS } from "../time.ts";
 import { decodeContext } from "./context.ts";
@@ -36,14 +36,12 @@ export function pushesSince(db: Db, userId: string, since: number, candidateKey?
 }
 
 /**
- * Forgets decisions and reactions older than the retention period: the decision log, the reactions,
- * the tips shown, and their events (which repeat both), in one transaction.
+ * Forgets decisions and reactions older than the retention period: the tips shown with their
+ * decisions, the reactions, the candidates no decision left refers to, and their events.
  */
 export function purgeOldDecisions(db: Db, retentionDays: number, now = Date.now()) {
   const cutoff = now - retentionDays * DAY_MS;
   return db.transaction(() => ({
-    // A decision's rows share its tip's time: the tips' own index finds them, before the tips go.
-    scores: changedRows(db, db.delete(tipScores).where(sql`${tipScores.tipId} IN (SELECT ${tipViews.id} FROM ${tipViews} WHERE ${lt(tipViews.servedAt, cutoff)})`)),
     feedback: changedRows(db, db.delete(tipFeedback).where(lt(tipFeedback.at, cutoff))),
     views: changedRows(db, db.delete(tipViews).where(lt(tipViews.servedAt, cutoff))),
     // Written again after half the period while in use: older rows are referenced by no decision left.
@@ -77,8 +75,8 @@ export interface LoggedDecision {
 /**
  * The decisions served since `since`, oldest first, each with its standing reaction's reward (0
  * without one), and with `version`, every candidate's vector in that feature version. One query
- * over the tips' own indexes; rows are grouped by tip as they come, and each person's logged
- * candidates are read once.
+ * over the tips' time index (a tip's row holds its decision), and each person's logged candidates
+ * are read once.
  */
 export function decisionLog(sqlite: Database, since: number, version?: FeatureVersion): LoggedDecision[] {
   const rows = sqlite
@@ -89,57 +87,54 @@ export function decisionLog(sqlite: Database, since: number, version?: FeatureVe
         candidates: string | null;
         context: Uint8Array | null;
         served_at: number;
-        policy: string;
-        serving: number;
-        chosen_key: string;
+        candidate_key: string;
         propensity: number;
+        shadows: string | null;
         reward: number | null;
       },
       [number]
     >(
-      `SELECT v.id, v.user_id, v.candidates, v.context, v.served_at, s.policy, s.serving, s.chosen_key, s.propensity, f.reward
+      `SELECT v.id, v.user_id, v.candidates, v.context, v.served_at, v.candidate_key, v.propensity, v.shadows, f.reward
          FROM tip_views v
-         JOIN tip_scores s ON s.tip_id = v.id
          LEFT JOIN tip_feedback f ON f.tip_id = v.id AND f.undone_at IS NULL
-        WHERE v.served_at >= ?
+        WHERE v.served_at >= ? AND v.propensity IS NOT NULL
         ORDER BY v.served_at, v.id`,
     )
     .all(since);
   const candidatesOf = new Map<string, ReturnType<typeof loggedCandidates>>();
-  const decisions: LoggedDecision[] = [];
-  let current = null as LoggedDecision | null;
-  for (const row of rows) {
-    if (current?.tipId !== row.id) {
-      current = { tipId: row.id, candidates: [], servedKey: "", propensity: 0, reward: row.reward ?? 0, shadows: {} };
-      let inputs: FeatureInput[] | null = null;
-      let clock: Clock | null = null;
-      if (row.context) {
-        const context = decodeContext(row.context, row.served_at);
-        clock = context.clock;
-        if ("inline" in context) inputs = context.inline;
-        else {
-          let known = candidatesOf.get(row.user_id);
-          if (!known) candidatesOf.set(row.user_id, (known = loggedCandidates(sqlite, row.user_id)));
-          const logged = context.refs.map((ref) => {
-            const candidate = known.get(ref);
-            if (!candidate) throw new Error(`decision ${row.id} refers to candidate ${ref}, which is not logged`);
-            return candidate;
-          });
-          current.candidates = logged.map((candidate) => candidate.key);
-          inputs = logged.map((candidate) => candidate.input);
-        }
+  return rows.map((row) => {
+    const shadows = row.shadows ? (JSON.parse(row.shadows) as [string, string, string][]) : [];
+    const decision: LoggedDecision = {
+      tipId: row.id,
+      candidates: [],
+      servedKey: row.candidate_key,
+      propensity: row.propensity,
+      reward: row.reward ?? 0,
+      shadows: Object.fromEntries(shadows.map(([policy, , key]) => [policy, key])),
+    };
+    let inputs: FeatureInput[] | null = null;
+    let clock: Clock | null = null;
+    if (row.context) {
+      const context = decodeContext(row.context, row.served_at);
+      clock = context.clock;
+      if ("inline" in context) inputs = context.inline;
+      else {
+        let known = candidatesOf.get(row.user_id);
+        if (!known) candidatesOf.set(row.user_id, (known = loggedCandidates(sqlite, row.user_id)));
+        const logged = context.refs.map((ref) => {
+          const candidate = known.get(ref);
+          if (!candidate) throw new Error(`decision ${row.id} refers to candidate ${ref}, which is not logged`);
+          return candidate;
+        });
+        decision.candidates = logged.map((candidate) => candidate.key);
+        inputs = logged.map((candidate) => candidate.input);
       }
-      // Decisions logged before candidates were kept by ref hold their keys themselves.
-      if (row.candidates !== null) current.candidates = JSON.parse(row.candidates) as string[];
-      if (version && inputs && clock) current.vectors = featuresOfAll(inputs, clock, version);
-      decisions.push(current);
     }
-    if (row.serving) {
-      current.servedKey = row.chosen_key;
-      current.propensity = row.propensity;
-    } else current.shadows[row.policy] = row.chosen_key;
-  }
-  return decisions;
+    // Decisions logged before candidates were kept by ref hold their keys themselves.
+    if (row.candidates !== null) decision.candidates = JSON.parse(row.candidates) as string[];
+    if (version && inputs && clock) decision.vectors = featuresOfAll(inputs, clock, version);
+    return decision;
+  });
 }
 
 /** What the console's overview counts of tips and reactions since `since`, by UTC day. */
@@ -202,25 +197,25 @@ export function recentTips(db: Db, userId: string, limit: number) {
 export function servingOutcomes(sqlite: Database, since: number): { byStatus: Record<string, number>; lastLatencyMs: number | null } {
   const rows = sqlite
     .query<{ status: string; n: number }, [number]>(
-      "SELECT s.scorer_status AS status, count(*) AS n FROM tip_views v JOIN tip_scores s ON s.tip_id = v.id AND s.serving = 1 WHERE v.served_at >= ? GROUP BY 1",
+      "SELECT scorer_status AS status, count(*) AS n FROM tip_views WHERE served_at >= ? AND scorer_status IS NOT NULL GROUP BY 1",
     )
     .all(since);
   const last = sqlite
-    .query<{ latency: number }, []>("SELECT s.latency_ms AS latency FROM tip_views v JOIN tip_scores s ON s.tip_id = v.id AND s.serving = 1 ORDER BY v.served_at DESC LIMIT 1")
+    .query<{ latency: number }, []>("SELECT latency_ms AS latency FROM tip_views WHERE latency_ms IS NOT NULL ORDER BY served_at DESC LIMIT 1")
     .get();
   return { byStatus: Object.fromEntries(rows.map((row) => [row.status, row.n])), lastLatencyMs: last?.latency ?? null };
 }
 
 /**
  * The decision log's completeness per UTC day since `since` (the console's data quality): tips
- * served, how many have their serving decision row and a context their vectors rebuild from, and
+ * served, how many have their decision logged and a context their vectors rebuild from, and
  * the standing reactions with how many reached the bandit. One range of each time index.
  */
 export function decisionCompleteness(sqlite: Database, since: number) {
   const tips = sqlite
     .query<{ day: string; tips: number; scored: number; rebuildable: number }, [number]>(
       `SELECT strftime('%Y-%m-%d', v.served_at / 1000, 'unixepoch') AS day, count(*) AS tips,
-              sum(EXISTS (SELECT 1 FROM tip_scores s WHERE s.tip_id = v.id AND s.serving = 1)) AS scored,
+              sum(v.propensity IS NOT NULL) AS scored,
               sum(v.context IS NOT NULL) AS rebuildable
          FROM tip_views v WHERE v.served_at >= ? GROUP BY day`,
     )

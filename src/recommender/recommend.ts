@@ -82,8 +82,6 @@ export interface RecommenderDeps {
   random?: () => number;
 }
 
-type DecisionRow = ReturnType<typeof decisionRow>;
-
 /** A decision made and not yet served (`Recommender.choose`). */
 export interface Choice {
   now: number;
@@ -98,36 +96,6 @@ export interface Choice {
   allClear: boolean;
 }
 
-/** One row of `tip_scores`, in column order. */
-function decisionRow(
-  tipId: string,
-  at: number,
-  candidates: Candidate[],
-  latencyMs: number,
-  policy: Policy,
-  decision: Decision,
-  serving: boolean,
-) {
-  const chosen = candidates[decision.chosen]!;
-  return [
-    tipId,
-    at,
-    policy.name,
-    policy.version,
-    serving ? 1 : 0,
-    packScores(decision.scores),
-    chosen.key,
-    decision.propensity,
-    FEATURE_VERSION,
-    latencyMs,
-    decision.scorerStatus,
-    chosen.kind,
-    chosen.source,
-    chosen.promptVersion ?? null,
-    chosen.llmModel ?? null,
-  ] as const;
-}
-
 /**
  * Picks the one tip: visible candidates → features in the user's zone → the serving policy (the
  * heuristic whenever the scorer fails) and the shadow policies → log everything → publish.
@@ -140,7 +108,6 @@ export class Recommender {
    * recommendations of the same event-loop turn.
    */
   private readonly insertView;
-  private readonly insertScore;
   private readonly commits: GroupCommit;
   /** When each person's candidates last gained new members (a sync or a webhook added tasks). */
   private readonly freshSince = new CappedMap<string, number>(PER_PERSON_CACHE_LIMIT);
@@ -153,12 +120,9 @@ export class Recommender {
     this.random = deps.random ?? Math.random;
     this.commits = deps.commits;
     this.insertView = deps.sqlite.query(
-      "INSERT INTO tip_views (id, user_id, candidate_key, kind, source, content, why, policy, context, served_at, channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    );
-    this.insertScore = deps.sqlite.query(
-      `INSERT INTO tip_scores (tip_id, at, policy, policy_version, serving, scores, chosen_key, propensity,
-         feature_version, latency_ms, scorer_status, tip_kind, source, prompt_version, llm_model)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO tip_views (id, user_id, candidate_key, kind, source, content, why, policy, context, served_at, channel, policy_version,
+         propensity, scorer_status, latency_ms, feature_version, prompt_version, llm_model, shadows, scores)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
   }
 
@@ -201,14 +165,14 @@ export class Recommender {
     this.pageSeen.set(user.id, now);
     // The tip a notification carried, opened from it: shown while it is unanswered and its candidate still visible.
     if (options.tipId) {
-      const asked = this.deps.db.select().from(tipViews).where(and(eq(tipViews.id, options.tipId), eq(tipViews.userId, user.id))).get();
+      const asked = this.deps.db.select(shownColumns).from(tipViews).where(and(eq(tipViews.id, options.tipId), eq(tipViews.userId, user.id))).get();
       const visible = asked && asked.actedAt === null ? this.deps.pool.visible(user.id, user.timezone, now, { traceparent: options.traceparent }) : [];
       if (asked && visible.some((candidate) => candidate.key === asked.candidateKey)) return { tip: tipOf(asked), allClear: false };
     }
     const { stabilityMinutes } = this.deps.settings.get();
     const since = now - stabilityMinutes * MINUTE_MS;
     const last = this.deps.db
-      .select()
+      .select(shownColumns)
       .from(tipViews)
       .where(and(eq(tipViews.userId, user.id), gt(tipViews.servedAt, since)))
       .orderBy(desc(tipViews.servedAt))
@@ -216,7 +180,7 @@ export class Recommender {
       .get();
     // A tip brought back by an undo is the one on screen again, ahead of the tip that replaced it.
     const restored = this.deps.db
-      .select()
+      .select(shownColumns)
       .from(tipViews)
       .where(and(eq(tipViews.userId, user.id), gt(tipViews.restoredAt, since)))
       .orderBy(desc(tipViews.restoredAt))
@@ -264,7 +228,7 @@ export class Recommender {
       this.decideServing(settings, input),
       ...shadowNames.map((name) => this.decideShadow(this.policy(name, settings), input)),
     ]);
-    // When the heuristic stood in for the serving policy, its row is already there: one per policy.
+    // When the heuristic stood in for the serving policy, its pick is the served one: each policy once.
     const shadows = shadowDecisions.flatMap((shadow) => (shadow && shadow.policy.name !== served.policy.name ? [shadow] : []));
     const latencyMs = Math.round((performance.now() - started) * 100) / 100;
     return { now, clock, candidates, features, served, shadows, latencyMs, chosen: candidates[served.decision.chosen]!, allClear: visible.length === 0 };
@@ -281,28 +245,41 @@ export class Recommender {
       source: chosen.source,
       why: explain(chosen, clock, served.decision.explored),
     };
-    const row = (policy: Policy, decision: Decision, serving: boolean) =>
-      decisionRow(tip.id, now, candidates, latencyMs, policy, decision, serving);
     // Every candidate by ref to its makings, so any feature version's vectors can be rebuilt from the log.
     const { refs, rows: newCandidates } = this.deps.decisionCandidates.refsOf(user.id, candidates, now);
     const context = encodeContext(clock, refs);
-    const rows: DecisionRow[] = [row(served.policy, served.decision, true), ...shadows.map((shadow) => row(shadow.policy, shadow.decision, false))];
+    // A shadow's pick is all evaluation needs of it; its scores would double the row.
+    const shadowPicks = shadows.length > 0 ? JSON.stringify(shadows.map(({ policy, decision }) => [policy.name, policy.version, candidates[decision.chosen]!.key])) : null;
+    const { decision } = served;
     // The decision log and its event commit together; the event is announced once committed.
     const servedEvent = await this.commits.write(() => {
       this.deps.decisionCandidates.write(newCandidates);
-      this.insertView.run(tip.id, user.id, chosen.key, tip.kind, tip.source, tip.content, tip.why, served.policy.name, context, now, channel);
-      for (const values of rows) this.insertScore.run(...values);
+      this.insertView.run(
+        tip.id,
+        user.id,
+        chosen.key,
+        tip.kind,
+        tip.source,
+        tip.content,
+        tip.why,
+        served.policy.name,
+        context,
+        now,
+        channel,
+        served.policy.version,
+        decision.propensity,
+        decision.scorerStatus,
+        latencyMs,
+        FEATURE_VERSION,
+        chosen.promptVersion ?? null,
+        chosen.llmModel ?? null,
+        shadowPicks,
+        packScores(decision.scores),
+      );
       return this.deps.bus.record(
         "signals.tip.served",
-        {
-          tipId: tip.id,
-          candidateId: chosen.key,
-          kind: chosen.kind,
-          policy: served.policy.name,
-          propensity: served.decision.propensity,
-          scorerStatus: served.decision.scorerStatus,
-          channel,
-        },
+        // The tip's row holds the rest: the event only says which and where.
+        { tipId: tip.id, channel },
         user.id,
         now,
       );
@@ -381,6 +358,19 @@ function localTime(at: number, now: number, timeZone: string): string {
   });
   return format.format(at);
 }
+
+/** What showing a tip again reads of its row: not the decision (scores, context) beside it. */
+const shownColumns = {
+  id: tipViews.id,
+  kind: tipViews.kind,
+  content: tipViews.content,
+  source: tipViews.source,
+  why: tipViews.why,
+  candidateKey: tipViews.candidateKey,
+  servedAt: tipViews.servedAt,
+  actedAt: tipViews.actedAt,
+  restoredAt: tipViews.restoredAt,
+};
 
 function tipOf(view: Pick<typeof tipViews.$inferSelect, "id" | "kind" | "content" | "source" | "why">): Tip {
   return { id: view.id, kind: view.kind, content: view.content, source: view.source, why: view.why };

@@ -1,6 +1,6 @@
 import { afterEach, expect } from "bun:test";
 import { eq } from "drizzle-orm";
-import { tasks, tipFeedback, tipScores } from "../db/schema.ts";
+import { tasks, tipFeedback, tipViews } from "../db/schema.ts";
 import { unpackScores } from "../recommender/context.ts";
 import { FEATURE_VERSION } from "../recommender/features.ts";
 import type { BanditState } from "../ml/protocol.ts";
@@ -84,16 +84,11 @@ export function expectSameModel(actual: BanditState | null, expected: BanditStat
 
 /**
  * A tip's decision as the log keeps it: every candidate's key and (serving version) vector, the
- * served candidate's vector, and each policy's row with its scores unpacked.
+ * served candidate's vector, and the tip's row with the serving policy's scores unpacked.
  */
 export function loggedDecision(context: TestContext, tipId: string) {
   const decision = context.modules.recommender.decisionLog(0, FEATURE_VERSION).find((logged) => logged.tipId === tipId)!;
   const vectors = decision.vectors!;
-  const rows = context.database.db
-    .select()
-    .from(tipScores)
-    .where(eq(tipScores.tipId, tipId))
-    .all()
-    .map((row) => ({ ...row, scores: unpackScores(row.scores) }));
-  return { ...decision, vectors, x: vectors[decision.candidates.indexOf(decision.servedKey)]!, rows };
+  const row = context.database.db.select().from(tipViews).where(eq(tipViews.id, tipId)).get()!;
+  return { ...decision, vectors, x: vectors[decision.candidates.indexOf(decision.servedKey)]!, row: { ...row, scores: unpackScores(row.scores!) } };
 }

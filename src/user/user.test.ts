@@ -186,7 +186,7 @@ describe("export", () => {
     expect(text).not.toContain(otherTip);
     const servedTips = exported.tables.events!.filter((event) => event.subject === "signals.tip.served").map((event) => event.tipId);
     expect(servedTips).toEqual([myTip]);
-    expect(exported.tables.tip_scores!.map((row) => row.tipId)).toContain(myTip);
+    expect(exported.tables.tip_views!.map((row) => row.id)).toContain(myTip);
     expect(text).not.toContain(hashToken(person.token));
     expect(text).toContain(WITHHELD);
   });
