@@ -1,4 +1,5 @@
-import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
+import type { TypeCheck } from "@sinclair/typebox/compiler";
+import { lazyCheck } from "../lazy-check.ts";
 import type { TSchema } from "@sinclair/typebox";
 import type { Database } from "bun:sqlite";
 import type { Logger } from "../log.ts";
@@ -26,9 +27,10 @@ const RING_SIZE = 500;
 
 export class InvalidEventError extends Error {}
 
-const checks = Object.fromEntries(
-  Object.entries(subjects).map(([subject, schema]) => [subject, TypeCompiler.Compile(schema as TSchema)]),
-) as Record<Subject, TypeCheck<TSchema>>;
+const checks = Object.fromEntries(Object.entries(subjects).map(([subject, schema]) => [subject, lazyCheck(schema as TSchema)])) as Record<
+  Subject,
+  () => TypeCheck<TSchema>
+>;
 
 /**
  * The in-process event bus. Every publish is validated, persisted to `events` (the durable signal
@@ -62,7 +64,7 @@ export class EventBus {
    * own transaction and `deliver` it only once that commit has succeeded.
    */
   record<S extends Subject>(subject: S, payload: Payload<S>, userId: string | null = null, at = Date.now()): BusEvent<S> {
-    const check = checks[subject];
+    const check = checks[subject]?.();
     if (!check) throw new InvalidEventError(`unknown subject ${subject}`);
     if (!check.Check(payload)) {
       const first = check.Errors(payload).First();

@@ -1,4 +1,4 @@
-import webpush from "web-push";
+import type WebPush from "web-push";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/client.ts";
 import { pushDeliveries } from "../db/schema.ts";
@@ -7,6 +7,10 @@ import { type DeliveryOutcome, type OutboxHandler, RetryLater } from "../jobs/ou
 import { SECOND_MS } from "../time.ts";
 import type { PushSendPayload } from "./model.ts";
 import type { PushSubscriptions } from "./subscriptions.ts";
+
+/** web-push (with the ASN.1, JWS and https modules it loads) is read on the first push, not at every start. */
+let webPush: Promise<typeof WebPush> | null = null;
+const loadWebPush = () => (webPush ??= import("web-push").then((module) => module.default));
 
 /** The outbox kind of one push to one device. */
 export const PUSH_SEND = "push.send";
@@ -53,6 +57,7 @@ export function pushSendHandler(deps: { db: Db; subscriptions: PushSubscriptions
         record(item.userId, payload, null, "failed", { error: "the subscription is gone" });
         return { dropped: "the subscription is gone" };
       }
+      const webpush = await loadWebPush();
       let request: ReturnType<typeof webpush.generateRequestDetails>;
       try {
         request = webpush.generateRequestDetails(

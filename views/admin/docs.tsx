@@ -1,4 +1,3 @@
-import { marked } from "marked";
 import { variables } from "../../src/config.ts";
 import backups from "./docs/backups.md" with { type: "text" };
 import configuration from "./docs/configuration.md" with { type: "text" };
@@ -17,17 +16,19 @@ const SOURCES = [
 
 /**
  * The operator's documentation, written in views/admin/docs/*.md and built into the executable.
- * Rendered on the first visit, then kept (not at start: it would cost every boot ~20 ms). The
- * Markdown is this repository's own, so its HTML is trusted as is.
+ * Rendered on the first visit, then kept, and the Markdown library is loaded only then: neither
+ * is worth delaying every start for. The Markdown is this repository's own, so its HTML is trusted as is.
  */
-let rendered: { id: string; title: string; safeHtml: string }[] | null = null;
+let rendered: Promise<{ id: string; title: string; safeHtml: string }[]> | null = null;
 const docs = () =>
-  (rendered ??= SOURCES.map(({ id, markdown }) => ({
-    id,
-    title: /^# (.+)$/m.exec(markdown)![1]!,
-    // Each document's title becomes a section heading under the page's own.
-    safeHtml: marked.parse(markdown.replace(/^# .+\n/, ""), { async: false }),
-  })));
+  (rendered ??= import("marked").then(({ marked }) =>
+    SOURCES.map(({ id, markdown }) => ({
+      id,
+      title: /^# (.+)$/m.exec(markdown)![1]!,
+      // Each document's title becomes a section heading under the page's own.
+      safeHtml: marked.parse(markdown.replace(/^# .+\n/, ""), { async: false }),
+    })),
+  ));
 
 const defaultOf = (spec: { default?: string }): string => spec.default || "—";
 
@@ -60,8 +61,8 @@ function VariablesTable() {
   );
 }
 
-export function DocsPage() {
-  const all = docs();
+export async function DocsPage() {
+  const all = await docs();
   return (
     <AdminLayout title="Documentation" path="/admin/docs">
       <nav aria-label="Contents" class="toc">

@@ -11,7 +11,7 @@
  */
 import { retryAfterMs } from "../../http/retry-after.ts";
 import { randomUUID } from "node:crypto";
-import { TypeCompiler } from "@sinclair/typebox/compiler";
+import { lazyCheck } from "../../lazy-check.ts";
 import type { Config } from "../../config.ts";
 import { type TodoistApiTask, TodoistApiTaskSchema } from "./tasks.ts";
 
@@ -96,7 +96,7 @@ const DEFAULTS: Required<TodoistClientTuning> = { timeoutMs: 10_000, maxRetries:
 const PAGE_LIMIT = 200;
 const DEFAULT_SCOPES = ["data:read_write"];
 
-const taskCheck = TypeCompiler.Compile(TodoistApiTaskSchema);
+const taskCheck = lazyCheck(TodoistApiTaskSchema);
 /** Error tags are echoed only when they look like tags, so no free text from a response reaches a message. */
 const SAFE_TAG = /^[A-Za-z0-9_.:-]{1,64}$/;
 
@@ -185,7 +185,7 @@ export class TodoistClient {
         throw new TodoistError("Todoist list tasks: unexpected response", 200, false);
       }
       for (const task of page.results as unknown[]) {
-        if (taskCheck.Check(task)) {
+        if (taskCheck().Check(task)) {
           byId.set(task.id, task);
           invalidIds.delete(task.id);
         } else {
@@ -203,7 +203,7 @@ export class TodoistClient {
   /** One task, open or completed; `TodoistNotFoundError` when it was deleted or never existed. */
   async getTask(token: string, taskId: string, options: CallOptions = {}): Promise<TodoistApiTask> {
     const body = await this.send(this.api("get task", "GET", `/tasks/${encodeURIComponent(taskId)}`, token), options);
-    if (!taskCheck.Check(body)) throw new TodoistError("Todoist get task: unexpected response", 200, false);
+    if (!taskCheck().Check(body)) throw new TodoistError("Todoist get task: unexpected response", 200, false);
     return body;
   }
 

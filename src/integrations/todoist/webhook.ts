@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { TypeCompiler } from "@sinclair/typebox/compiler";
+import { lazyCheck } from "../../lazy-check.ts";
 import { and, eq, lt } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { webhookDeliveries } from "../../db/schema.ts";
@@ -21,8 +21,8 @@ export const DELIVERY_RETENTION_MS = 7 * DAY_MS;
 /** Todoist's payloads are a few KB; anything this large is not one of them. */
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
-const envelopeCheck = TypeCompiler.Compile(WebhookEnvelope);
-const taskCheck = TypeCompiler.Compile(TodoistApiTaskSchema);
+const envelopeCheck = lazyCheck(WebhookEnvelope);
+const taskCheck = lazyCheck(TodoistApiTaskSchema);
 const TASK_EVENTS = new Set(["item:added", "item:updated", "item:deleted", "item:completed", "item:uncompleted"]);
 /** Strict: bytes that are not UTF-8 are refused, not read as replacement characters. */
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -45,7 +45,7 @@ export function verifySignature(body: Uint8Array, header: string | null, secret:
 
 /** The task an item event carries; a deletion needs no more than its id. */
 function taskOf(event: string, data: unknown): TodoistApiTask | null {
-  if (taskCheck.Check(data)) return data;
+  if (taskCheck().Check(data)) return data;
   const id = (data as { id?: unknown } | null)?.id;
   if (event === "item:deleted" && typeof id === "string" && id !== "") return { id, content: "", is_deleted: true };
   return null;
@@ -91,7 +91,7 @@ export class TodoistWebhooks {
     } catch {
       throw new AppError("invalid", "invalid_body", "The webhook body is not UTF-8 JSON.");
     }
-    if (!envelopeCheck.Check(envelope)) throw new AppError("invalid", "invalid_body", "The webhook body is not a Todoist event.");
+    if (!envelopeCheck().Check(envelope)) throw new AppError("invalid", "invalid_body", "The webhook body is not a Todoist event.");
     const event = envelope.event_name;
     const externalUserId = String(envelope.user_id);
     const fields = { traceId: headers.traceId, event, deliveryId: headers.deliveryId };
