@@ -16,6 +16,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { hashToken, newToken } from "../../src/auth/service.ts";
 import { timeOfDayAt } from "../../src/recommender/candidates/index.ts";
+import { decodeContext } from "../../src/recommender/context.ts";
 import { zonedParts } from "../../src/time.ts";
 import { childPids, cpuSeconds, freePort, numberOption, openLoop, root, startBareServer, stop, table, tempDir, waitFor200, wrk } from "./lib.ts";
 
@@ -168,9 +169,15 @@ try {
       "SELECT scorer_status, policy, count(*) AS n FROM tip_views GROUP BY 1, 2 ORDER BY n DESC",
     )
     .all();
-  const candidates = statusDb
-    .query<{ low: number; high: number }, []>("SELECT min((length(context) - 3) / 2) AS low, max((length(context) - 3) / 2) AS high FROM tip_views")
-    .get()!;
+  // How many candidates the logged decisions considered (the last thousand, from their contexts).
+  const counts = statusDb
+    .query<{ context: Uint8Array; served_at: number }, []>("SELECT context, served_at FROM tip_views ORDER BY served_at DESC LIMIT 1000")
+    .all()
+    .map((row) => {
+      const context = decodeContext(row.context, row.served_at);
+      return "refs" in context ? context.refs.length : context.inline.length;
+    });
+  const candidates = { low: Math.min(...counts), high: Math.max(...counts) };
   statusDb.close();
 
   setPolicy("heuristic", []);

@@ -109,16 +109,25 @@ export const AdminSettingsSchema = t.Object({
 });
 
 const EventSchema = t.Object({ id: t.Integer(), subject: t.String(), userId: Nullable(t.String()), payload: t.Unknown(), at: t.Integer() });
+/** A delivered event: `seq` orders the live tail; `id` is its stored row, null for one only announced (a served tip, whose row is the tip's). */
+const LiveEventSchema = t.Object({
+  seq: t.Integer(),
+  id: Nullable(t.Integer()),
+  subject: t.String(),
+  userId: Nullable(t.String()),
+  payload: t.Unknown(),
+  at: t.Integer(),
+});
 const Subject = t.String({ maxLength: 60, pattern: "^[a-z_.]+$" });
 const UserId = t.String({ maxLength: 100 });
 
-/** `GET /api/admin/events`: the live tail (the bus's ring buffer), newest last; `after` polls for what came since. */
+/** `GET /api/admin/events`: the live tail (the bus's ring buffer), newest last; `after` (a `seq`) polls for what came since. */
 export const LiveEventsQuery = t.Object({
   subject: t.Optional(Subject),
   user: t.Optional(UserId),
   after: t.Optional(t.Numeric({ minimum: 0 })),
 });
-export const LiveEventsSchema = t.Object({ events: t.Array(EventSchema) });
+export const LiveEventsSchema = t.Object({ events: t.Array(LiveEventSchema) });
 
 /** `GET /api/admin/events/history`: the events table, newest first, in a time range (ISO dates or times, UTC). */
 export const EventHistoryQuery = t.Object({
@@ -212,7 +221,7 @@ export const DataQualitySchema = t.Object({
   integrations: Count,
   syncFailures: t.Array(t.Object({ userId: t.String(), provider: t.String(), error: Nullable(t.String()), lastSyncAt: Nullable(t.Integer()) })),
   days: t.Array(
-    t.Object({ day: t.String(), tips: Count, scored: Count, rebuildable: Count, announced: Count, reactions: Count, applied: Count }),
+    t.Object({ day: t.String(), tips: Count, scored: Count, rebuildable: Count, reactions: Count, applied: Count }),
   ),
 });
 export type DataQuality = typeof DataQualitySchema.static;

@@ -1,10 +1,9 @@
 import type { EventBus } from "../events/bus.ts";
-import { eventHistory, personalEvents } from "../events/queries.ts";
+import { eventHistory } from "../events/queries.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
 import type { JobRunner } from "../jobs/runner.ts";
 import { type Logger, problemsOf } from "../log.ts";
-import { tipIdsOf } from "../recommender/queries.ts";
 import type { AuditLog } from "./audit.ts";
 import type { EventHistory, Jobs, LiveEvents, Logs } from "./model.ts";
 
@@ -26,7 +25,7 @@ export class Operations {
   ) {}
 
   liveEvents(filter: { subject?: string; user?: string; after?: number }): LiveEvents {
-    const events = this.deps.bus.tail({ subject: filter.subject, userId: filter.user, afterId: filter.after, limit: 100 });
+    const events = this.deps.bus.tail({ subject: filter.subject, userId: filter.user, afterSeq: filter.after, limit: 100 });
     return { events: events.map((event) => ({ ...event, payload: parsed(event.payload) })) };
   }
 
@@ -37,7 +36,7 @@ export class Operations {
     if (from !== undefined && to !== undefined && from >= to) throw new AppError("invalid", "invalid_range", "from must come before to.");
     const rows = eventHistory(this.deps.db, {
       subject: filter.subject,
-      personal: filter.user ? personalEvents(filter.user, tipIdsOf(filter.user)) : undefined,
+      userId: filter.user,
       from,
       to,
       beforeId: filter.before,

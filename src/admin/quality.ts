@@ -1,5 +1,4 @@
 import type { Db } from "../db/client.ts";
-import { eventsPerDay } from "../events/queries.ts";
 import type { IntegrationsModule } from "../integrations/module.ts";
 import type { RecommenderModule } from "../recommender/module.ts";
 import { DAY_MS } from "../time.ts";
@@ -10,7 +9,7 @@ const share = (part: number, whole: number) => (whole > 0 ? part / whole : 0);
 /**
  * The data the recommender learns from, checked: decisions whose vectors cannot be rebuilt, tasks
  * whose age is unknown, connections that need the person again, syncs that fail, and per day
- * whether every tip has its decision row and its event and every reaction reached the bandit.
+ * whether every tip has its decision and context and every reaction reached the bandit.
  */
 export function dataQuality(
   deps: { db: Db; recommender: Pick<RecommenderModule, "decisionCompleteness">; integrations: Pick<IntegrationsModule, "store"> },
@@ -19,7 +18,6 @@ export function dataQuality(
 ): DataQuality {
   const since = Math.floor(now / DAY_MS) * DAY_MS - (days - 1) * DAY_MS;
   const { tips, reactions } = deps.recommender.decisionCompleteness(since);
-  const announced = eventsPerDay(deps.db, "signals.tip.served", since);
   const byDay = new Map(tips.map((row) => [row.day, row]));
   const reactionsByDay = new Map(reactions.map((row) => [row.day, row]));
   const daily = Array.from({ length: days }, (_, index) => {
@@ -31,7 +29,6 @@ export function dataQuality(
       tips: tip?.tips ?? 0,
       scored: tip?.scored ?? 0,
       rebuildable: tip?.rebuildable ?? 0,
-      announced: announced.get(day) ?? 0,
       reactions: reaction?.reactions ?? 0,
       applied: reaction?.applied ?? 0,
     };

@@ -104,6 +104,7 @@ describe("migrate", () => {
     score.run("tip-1");
     score.run("tip-purged");
     sqlite.run(`INSERT INTO events (subject, user_id, payload, at) VALUES ('signals.tip.served', 'u1', '{"tipId":"tip-1"}', 5)`);
+    sqlite.run(`INSERT INTO events (subject, user_id, payload, at) VALUES ('signals.tip.feedback', 'u1', '{"tipId":"tip-1","action":"done","reward":1,"source":"page"}', 6)`);
 
     // A shadow's row, as decisions were logged before their tip held them.
     sqlite.run(
@@ -112,7 +113,8 @@ describe("migrate", () => {
     );
 
     migrate(database.sqlite);
-    expect(sqlite.query("SELECT tip_id AS tipId, user_id AS userId FROM events").all()).toEqual([{ tipId: "tip-1", userId: "u1" }]);
+    // A served tip's record is its row: the events that repeated it are gone, the others stay.
+    expect(sqlite.query("SELECT subject, tip_id AS tipId, user_id AS userId FROM events").all()).toEqual([{ subject: "signals.tip.feedback", tipId: "tip-1", userId: "u1" }]);
     // The tip's row holds its decision now: the serving policy's side, and each shadow's pick; the orphan went.
     expect(
       sqlite

@@ -15,6 +15,7 @@ import m12 from "../../migrations/0012_admin_users_audit.sql" with { type: "text
 import m13 from "../../migrations/0013_saved_queries.sql" with { type: "text" };
 import m14 from "../../migrations/0014_undated_tasks_index.sql" with { type: "text" };
 import m15 from "../../migrations/0015_decision_in_tip_views.sql" with { type: "text" };
+import m16 from "../../migrations/0016_served_events_in_tips.sql" with { type: "text" };
 
 export const embeddedMigrations: { tag: string; sql: string }[] = [
   { tag: "0000_foundation", sql: m0 },
@@ -33,4 +34,5 @@ export const embeddedMigrations: { tag: string; sql: string }[] = [
   { tag: "0013_saved_queries", sql: m13 },
   { tag: "0014_undated_tasks_index", sql: m14 },
   { tag: "0015_decision_in_tip_views", sql: m15 },
+  { tag: "0016_served_events_in_tips", sql: m16 },
 ];

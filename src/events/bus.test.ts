@@ -22,7 +22,7 @@ describe("EventBus", () => {
     expect(Math.abs(rows[0]!.at - Date.now())).toBeLessThan(5000);
   });
 
-  test("the ring buffer keeps the newest 500 and filters by subject, user and id", () => {
+  test("the ring buffer keeps the newest 500 and filters by subject, user and delivery order", () => {
     const { bus, database } = busWithDatabase();
     for (let n = 0; n < 520; n++) bus.publish("signals.tip.feedback", feedback(n), n % 2 ? "odd" : "even");
     bus.publish("signals.integration.changed", { provider: "todoist", status: "connected" }, "odd");
@@ -33,10 +33,26 @@ describe("EventBus", () => {
     expect(bus.tail({ subject: "signals.integration.changed" })).toHaveLength(1);
     expect(bus.tail({ userId: "even" }).every((event) => event.userId === "even")).toBe(true);
     expect(bus.tail({ limit: 3 }).map((event) => event.id)).toEqual(all.slice(-3).map((event) => event.id));
-    const last = all.at(-2)!.id;
-    expect(bus.tail({ afterId: last })).toHaveLength(1);
+    const last = all.at(-2)!.seq;
+    expect(bus.tail({ afterSeq: last })).toHaveLength(1);
     // The durable store keeps everything the ring forgot.
     expect(database.db.select().from(events).all()).toHaveLength(521);
+  });
+
+  test("an announced event is checked and delivered like a published one, and not stored", () => {
+    const { bus, database } = busWithDatabase();
+    const heard: unknown[] = [];
+    bus.subscribe("signals.tip.served", (event) => void heard.push(event));
+    const before = bus.publish("signals.tip.feedback", feedback(1), "u1");
+    const served = bus.announce("signals.tip.served", { tipId: "t1", channel: "page" }, "u1", 5);
+    expect(served).toMatchObject({ id: null, subject: "signals.tip.served", userId: "u1", payload: { tipId: "t1", channel: "page" }, at: 5 });
+    expect(served.seq).toBeGreaterThan(before.seq);
+    expect(heard).toEqual([served]);
+    expect(bus.tail({ afterSeq: before.seq })).toEqual([served]);
+    // A payload that does not fit its subject is refused before anyone hears of it.
+    expect(() => bus.announce("signals.tip.served", { tipId: 3 } as never, "u1")).toThrow("signals.tip.served: /tipId");
+    expect(heard).toHaveLength(1);
+    expect(database.db.select().from(events).all().map((row) => row.subject)).toEqual(["signals.tip.feedback"]);
   });
 
   test("a payload that does not match its subject's schema is refused and not stored", () => {

@@ -5,19 +5,25 @@ import type { Database } from "bun:sqlite";
 import type { Logger } from "../log.ts";
 import { type Payload, type Subject, subjects } from "./subjects.ts";
 
-export interface BusEvent<S extends Subject = Subject> {
-  id: number;
+/** An event as stored (`id`, its row in `events`), or only announced (`id` null: a record of its own holds it). */
+export interface StoredEvent<S extends Subject = Subject> {
+  id: number | null;
   subject: S;
   userId: string | null;
   payload: Payload<S>;
   at: number;
 }
 
+/** An event as delivered: `seq` orders every event this process delivered, stored or not. */
+export interface BusEvent<S extends Subject = Subject> extends StoredEvent<S> {
+  seq: number;
+}
+
 export interface TailFilter {
   subject?: Subject | string;
   userId?: string;
-  /** Only events with an id above this (for polling). */
-  afterId?: number;
+  /** Only events delivered after this `seq` (for polling). */
+  afterSeq?: number;
   limit?: number;
 }
 
@@ -34,13 +40,16 @@ const checks = Object.fromEntries(Object.entries(subjects).map(([subject, schema
 
 /**
  * The in-process event bus. Every publish is validated, persisted to `events` (the durable signal
- * store), appended to a ring buffer for the live console, then handed to subscribers. A failing
- * subscriber is logged and never reaches the publisher or the other subscribers.
+ * store), appended to a ring buffer for the live console, then handed to subscribers. An event
+ * whose own table is its durable record (a served tip: its `tip_views` row) is announced instead:
+ * validated and delivered the same way, not stored twice. A failing subscriber is logged and never
+ * reaches the publisher or the other subscribers.
  */
 export class EventBus {
   private readonly ring: BusEvent[] = [];
   private readonly handlers = new Map<Subject, Set<Handler<Subject>>>();
   private readonly mirrors = new Set<(event: BusEvent) => void>();
+  private seq = 0;
 
   /** A cached bun:sqlite statement: every tip served publishes, and a built query costs several times more. */
   private readonly insert;
@@ -54,33 +63,43 @@ export class EventBus {
 
   /** `at` is when it happened (default now); callers that act "as of" a given time pass theirs. */
   publish<S extends Subject>(subject: S, payload: Payload<S>, userId: string | null = null, at = Date.now()): BusEvent<S> {
-    const event = this.record(subject, payload, userId, at);
-    this.deliver(event);
-    return event;
+    return this.deliver(this.record(subject, payload, userId, at));
+  }
+
+  /** Validates and delivers an event that is not stored: what happened is durably recorded elsewhere, once committed. */
+  announce<S extends Subject>(subject: S, payload: Payload<S>, userId: string | null = null, at = Date.now()): BusEvent<S> {
+    this.check(subject, payload);
+    return this.deliver({ id: null, subject, userId, payload, at });
   }
 
   /**
    * Validates and stores an event without telling anyone yet: for writers that commit it in their
    * own transaction and `deliver` it only once that commit has succeeded.
    */
-  record<S extends Subject>(subject: S, payload: Payload<S>, userId: string | null = null, at = Date.now()): BusEvent<S> {
+  record<S extends Subject>(subject: S, payload: Payload<S>, userId: string | null = null, at = Date.now()): StoredEvent<S> {
+    this.check(subject, payload);
+    // The rowid straight from the insert: a RETURNING clause builds a result row for it, twice the work.
+    const id = Number(this.insert.run(subject, userId, JSON.stringify(payload), at).lastInsertRowid);
+    return { id, subject, userId, payload, at };
+  }
+
+  /** Appends an event to the ring buffer and hands it to mirrors and subscribers. */
+  deliver<S extends Subject>(stored: StoredEvent<S>): BusEvent<S> {
+    const event = { ...stored, seq: ++this.seq };
+    this.ring.push(event as BusEvent);
+    if (this.ring.length > RING_SIZE) this.ring.shift();
+    for (const mirror of this.mirrors) this.isolate("mirror", () => mirror(event as BusEvent));
+    for (const handler of this.handlers.get(event.subject) ?? []) this.isolate(event.subject, () => handler(event as BusEvent));
+    return event;
+  }
+
+  private check<S extends Subject>(subject: S, payload: Payload<S>) {
     const check = checks[subject]?.();
     if (!check) throw new InvalidEventError(`unknown subject ${subject}`);
     if (!check.Check(payload)) {
       const first = check.Errors(payload).First();
       throw new InvalidEventError(`${subject}: ${first?.path || "payload"} ${first?.message ?? "is invalid"}`);
     }
-    // The rowid straight from the insert: a RETURNING clause builds a result row for it, twice the work.
-    const id = Number(this.insert.run(subject, userId, JSON.stringify(payload), at).lastInsertRowid);
-    return { id, subject, userId, payload, at };
-  }
-
-  /** Appends a stored event to the ring buffer and hands it to mirrors and subscribers. */
-  deliver(event: BusEvent): void {
-    this.ring.push(event);
-    if (this.ring.length > RING_SIZE) this.ring.shift();
-    for (const mirror of this.mirrors) this.isolate("mirror", () => mirror(event));
-    for (const handler of this.handlers.get(event.subject) ?? []) this.isolate(event.subject, () => handler(event));
   }
 
   subscribe<S extends Subject>(subject: S, handler: Handler<S>): () => void {
@@ -103,7 +122,7 @@ export class EventBus {
       (event) =>
         (!filter.subject || event.subject === filter.subject) &&
         (!filter.userId || event.userId === filter.userId) &&
-        (filter.afterId === undefined || event.id > filter.afterId),
+        (filter.afterSeq === undefined || event.seq > filter.afterSeq),
     );
     return matching.slice(-limit);
   }

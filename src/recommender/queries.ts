@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import { and, count, desc, eq, gte, isNull, lt, type SQL, sql } from "drizzle-orm";
+import { and, count, desc, eq, gte, isNull, lt } from "drizzle-orm";
 import { changedRows, type Db } from "../db/client.ts";
 import { advice, decisionCandidates, tipFeedback, tipViews } from "../db/schema.ts";
 import { purgeEvents } from "../events/queries.ts";
@@ -7,11 +7,6 @@ import { DAY_MS } from "../time.ts";
 import { decodeContext } from "./context.ts";
 import { loggedCandidates } from "./decision-candidates.ts";
 import { type Clock, type FeatureInput, type FeatureVersion, featuresOfAll } from "./features.ts";
-
-/** The ids of a person's tips, as a subquery (a person's tip events and decision rows are reached through them). */
-export function tipIdsOf(userId: string): SQL {
-  return sql`(SELECT ${tipViews.id} FROM ${tipViews} WHERE ${tipViews.userId} = ${userId})`;
-}
 
 /**
  * The latest tip that showed this candidate to the person since `since`, with when it was served
@@ -46,7 +41,7 @@ export function purgeOldDecisions(db: Db, retentionDays: number, now = Date.now(
     views: changedRows(db, db.delete(tipViews).where(lt(tipViews.servedAt, cutoff))),
     // Written again after half the period while in use: older rows are referenced by no decision left.
     candidates: changedRows(db, db.delete(decisionCandidates).where(lt(decisionCandidates.createdAt, now - 1.5 * retentionDays * DAY_MS))),
-    events: purgeEvents(db, ["signals.tip.served", "signals.tip.feedback", "signals.tip.undone"], cutoff),
+    events: purgeEvents(db, ["signals.tip.feedback", "signals.tip.undone"], cutoff),
   }));
 }
 

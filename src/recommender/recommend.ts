@@ -234,7 +234,7 @@ export class Recommender {
     return { now, clock, candidates, features, served, shadows, latencyMs, chosen: candidates[served.decision.chosen]!, allClear: visible.length === 0 };
   }
 
-  /** Serves a choice: the tip, its decision log and its `signals.tip.served` event, committed together. */
+  /** Serves a choice: the tip with its decision, committed, then announced (`signals.tip.served`). */
   async serve(user: RecommendUser, choice: Choice, channel: "page" | "push"): Promise<Tip> {
     const { now, clock, candidates, served, shadows, latencyMs, chosen } = choice;
     const tip: Tip = {
@@ -251,8 +251,8 @@ export class Recommender {
     // A shadow's pick is all evaluation needs of it; its scores would double the row.
     const shadowPicks = shadows.length > 0 ? JSON.stringify(shadows.map(({ policy, decision }) => [policy.name, policy.version, candidates[decision.chosen]!.key])) : null;
     const { decision } = served;
-    // The decision log and its event commit together; the event is announced once committed.
-    const servedEvent = await this.commits.write(() => {
+    // The tip's row is the durable record of its serving: the event is announced once it is committed, not stored again.
+    await this.commits.write(() => {
       this.deps.decisionCandidates.write(newCandidates);
       this.insertView.run(
         tip.id,
@@ -276,19 +276,12 @@ export class Recommender {
         shadowPicks,
         packScores(decision.scores),
       );
-      return this.deps.bus.record(
-        "signals.tip.served",
-        // The tip's row holds the rest: the event only says which and where.
-        { tipId: tip.id, channel },
-        user.id,
-        now,
-      );
     }).catch((error: unknown) => {
       // Refs were handed out for rows that were not written: the person's are read again next time.
       this.deps.decisionCandidates.forget(user.id);
       throw error;
     });
-    this.deps.bus.deliver(servedEvent);
+    this.deps.bus.announce("signals.tip.served", { tipId: tip.id, channel }, user.id, now);
     return tip;
   }
 

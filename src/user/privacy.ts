@@ -6,9 +6,7 @@ import type { Db } from "../db/client.ts";
 import * as schema from "../db/schema.ts";
 import { AppError } from "../errors.ts";
 import type { EventBus } from "../events/bus.ts";
-import { personalEvents } from "../events/queries.ts";
 import type { Logger } from "../log.ts";
-import { tipIdsOf } from "../recommender/queries.ts";
 import type { AccountDeletionHooks } from "./deletion.ts";
 import { exists, replaceWithTombstone } from "./queries.ts";
 
@@ -39,8 +37,6 @@ export const userOwnedTables: UserOwnedTable[] = (() => {
   return tables.flatMap((table): UserOwnedTable[] => {
     const columns = getTableColumns(table) as Record<string, SQLiteColumn>;
     const config = getTableConfig(table);
-    // Events are laid out by person and by tip (see the schema): the events module says how to find a person's.
-    if (table === schema.events) return [{ name: config.name, table, columns, rowsOf: (id) => personalEvents(id, tipIdsOf(id)), through: "tip_views" }];
     const userId = userIdOf.get(table);
     if (userId) return [{ name: config.name, table, columns, rowsOf: (id) => eq(userId, id), through: null }];
     for (const foreignKey of config.foreignKeys) {

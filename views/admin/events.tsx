@@ -9,8 +9,12 @@ export interface EventFilters {
 }
 
 const payloadText = (payload: unknown) => JSON.stringify(payload);
+/** Announced live, never stored: a served tip's record is its row among the tips. */
+const SERVED = "signals.tip.served";
 
-function EventRows({ events }: { events: LiveEvents["events"] }) {
+type ShownEvent = Pick<LiveEvents["events"][number], "at" | "subject" | "userId" | "payload">;
+
+function EventRows({ events }: { events: ShownEvent[] }) {
   return (
     <>
       {events.map((event) => (
@@ -27,7 +31,7 @@ function EventRows({ events }: { events: LiveEvents["events"] }) {
   );
 }
 
-function EventTable({ caption, events, empty }: { caption: string; events: LiveEvents["events"]; empty: string }) {
+function EventTable({ caption, events, empty }: { caption: string; events: ShownEvent[]; empty: string }) {
   if (events.length === 0) {
     return (
       <p class="dim" safe>
@@ -92,7 +96,11 @@ export function EventsPage({ live, history, filters }: { live: LiveEvents; histo
       <h2>Live</h2>
       <LiveTail live={live} filters={filters} />
       <h2>History</h2>
-      <EventTable caption="Stored events, newest first" events={history.events} empty="No stored event matches." />
+      <EventTable
+        caption="Stored events, newest first"
+        events={history.events}
+        empty={filters.subject === SERVED ? "Served tips are kept as tips, not as stored events: each person's page lists theirs." : "No stored event matches."}
+      />
       <NextPage path="/admin/events" params={history.next ? { ...filters, before: history.next } : null} />
     </AdminLayout>
   );

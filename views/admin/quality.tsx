@@ -47,14 +47,13 @@ export function DataQualityPage({ quality }: { quality: DataQuality }) {
       <h2>Every day's log, complete?</h2>
       <WideTable label="Daily completeness">
         <table class="table">
-          <caption>Last 14 days (UTC), newest first: each tip should have its decision, its context and its event; each reaction should reach the bandit</caption>
+          <caption>Last 14 days (UTC), newest first: each tip should have its decision and its context; each reaction should reach the bandit</caption>
           <thead>
             <tr>
               <th scope="col">Day</th>
               <th scope="col" class="num">Tips</th>
               <th scope="col" class="num">With decision</th>
               <th scope="col" class="num">With context</th>
-              <th scope="col" class="num">With event</th>
               <th scope="col" class="num">Reactions</th>
               <th scope="col" class="num">Learnt</th>
             </tr>
@@ -63,8 +62,8 @@ export function DataQualityPage({ quality }: { quality: DataQuality }) {
             {quality.days.map((day) => (
               <tr>
                 <td safe>{day.day}</td>
-                {[day.tips, day.scored, day.rebuildable, day.announced, day.reactions, day.applied].map((value, index) => (
-                  <td class={`num${index > 0 && index < 4 && value < day.tips ? " short" : index === 5 && value < day.reactions ? " short" : ""}`} safe>
+                {[day.tips, day.scored, day.rebuildable, day.reactions, day.applied].map((value, index) => (
+                  <td class={`num${index > 0 && index < 3 && value < day.tips ? " short" : index === 4 && value < day.reactions ? " short" : ""}`} safe>
                     {String(value)}
                   </td>
                 ))}

@@ -1,5 +1,5 @@
 import { CappedMap, PER_PERSON_CACHE_LIMIT } from "../../capped-map.ts";
-import type { BusEvent, EventBus } from "../../events/bus.ts";
+import type { EventBus, StoredEvent } from "../../events/bus.ts";
 import { continueTrace, traceIdOf } from "../../trace.ts";
 import type { Background } from "../../jobs/background.ts";
 import { Pacer, yieldToServer } from "../../jobs/pacer.ts";
@@ -133,7 +133,7 @@ export class TodoistSync {
     const apply = () => {
       const { normalized, keep } = normalizeListing(listing);
       // The event commits with the rows and is announced (dropping cached candidates) once committed.
-      let synced: BusEvent | undefined;
+      let synced: StoredEvent | undefined;
       const announce = (counts: SyncCounts) => {
         synced = this.deps.bus.record("signals.task.synced", { provider: TODOIST, ...counts }, userId);
       };

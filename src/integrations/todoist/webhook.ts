@@ -10,11 +10,10 @@ import type { Logger } from "../../log.ts";
 import { DAY_MS } from "../../time.ts";
 import { WebhookEnvelope, type WebhookResult } from "../model.ts";
 import type { IntegrationRow, IntegrationStore } from "../store.ts";
-import { taskKey } from "../task-source.ts";
 import { TODOIST } from "./access.ts";
 import { type CompletionCredit, WEBHOOK_FEEDBACK_SOURCE } from "./completion-credit.ts";
 import type { SyncCounts, TodoistTaskStore } from "./task-store.ts";
-import { normalizeTask, parseInstant, type TodoistApiTask, TodoistApiTaskSchema } from "./tasks.ts";
+import { normalizeTask, type TodoistApiTask, TodoistApiTaskSchema } from "./tasks.ts";
 
 /** Delivery ids are kept this long; Todoist stops retrying well before. */
 export const DELIVERY_RETENTION_MS = 7 * DAY_MS;
