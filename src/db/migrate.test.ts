@@ -118,7 +118,9 @@ describe("migrate", () => {
     // The tip's row holds its decision now: the serving policy's side, and each shadow's pick; the orphan went.
     expect(
       sqlite
-        .query("SELECT policy, policy_version, propensity, scorer_status, latency_ms, feature_version, features, shadows, CAST(scores AS TEXT) AS scores FROM tip_views")
+        .query(
+          "SELECT v.policy, p.version AS policy_version, propensity, scorer_status, latency_ms, feature_version, features, shadows, CAST(scores AS TEXT) AS scores FROM tip_views v JOIN policy_versions p ON p.id = v.policy_version_id",
+        )
         .all(),
     ).toEqual([
       {
@@ -129,11 +131,34 @@ describe("migrate", () => {
         latency_ms: 1,
         feature_version: "f1",
         features: "[0,0,0,0,0]",
-        shadows: '[["heuristic","h1","advice:a"]]',
+        shadows: '[[1,"advice:a"]]',
         scores: "[1]",
       },
     ]);
     expect(sqlite.query("SELECT name FROM sqlite_master WHERE name = 'tip_scores'").all()).toEqual([]);
+    // Policy versions are stored once, in the order they were first used (then by name).
+    expect(sqlite.query("SELECT id, policy, version FROM policy_versions").all()).toEqual([
+      { id: 1, policy: "heuristic", version: "h1" },
+      { id: 2, policy: "linucb", version: "v" },
+    ]);
+  });
+
+  test("decision_candidates is a WITHOUT ROWID table with no second index, its rows kept through the rebuild", () => {
+    const database = openDatabase(":memory:");
+    const before = embeddedMigrations.findIndex((migration) => migration.tag.startsWith("0017_"));
+    migrate(database.sqlite, embeddedMigrations.slice(0, before));
+    const { sqlite } = database;
+    sqlite.run("INSERT INTO users (id, role, timezone, created_at, updated_at) VALUES ('u1', 'user', 'UTC', 1, 1)");
+    sqlite.run("INSERT INTO decision_candidates (user_id, ref, candidate_key, makings, created_at) VALUES ('u1', 0, 'advice:a', x'01020304', 5)");
+    migrate(sqlite);
+    const table = sqlite.query<{ sql: string }, []>("SELECT sql FROM sqlite_master WHERE name = 'decision_candidates'").get()!;
+    expect(table.sql).toContain("WITHOUT ROWID");
+    expect(sqlite.query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'decision_candidates' AND sql IS NOT NULL").all()).toEqual([]);
+    expect(sqlite.query("SELECT user_id, ref, candidate_key, created_at FROM decision_candidates").all()).toEqual([{ user_id: "u1", ref: 0, candidate_key: "advice:a", created_at: 5 }]);
+    // The person's deletion still takes them.
+    sqlite.run("PRAGMA foreign_keys = ON");
+    sqlite.run("DELETE FROM users WHERE id = 'u1'");
+    expect(sqlite.query("SELECT count(*) AS n FROM decision_candidates").get()).toEqual({ n: 0 });
   });
 
   test("a migration edited after it was applied is refused", () => {

@@ -29,6 +29,7 @@ const OWNERS: Record<string, string[]> = {
   tip_views: ["recommender/"],
   tip_feedback: ["recommender/"],
   decision_candidates: ["recommender/"],
+  policy_versions: ["recommender/"],
   bandit_states: ["recommender/"],
   push_subscriptions: ["notifier/"],
   push_deliveries: ["notifier/"],

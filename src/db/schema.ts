@@ -295,7 +295,8 @@ export const tipViews = sqliteTable(
     restoredAt: integer("restored_at"),
     // The decision, for explanation and off-policy evaluation: the serving policy's (`policy`) side
     // and each shadow's pick. Null only in tips served before decisions were logged.
-    policyVersion: text("policy_version"),
+    /** The serving policy's version and parameters (`policy_versions`). */
+    policyVersionId: integer("policy_version_id"),
     /** The exact probability that the serving policy picked this candidate. */
     propensity: real("propensity"),
     /** ok, or why the heuristic stood in for the serving policy (timeout, down…). */
@@ -305,8 +306,8 @@ export const tipViews = sqliteTable(
     featureVersion: text("feature_version"),
     promptVersion: text("prompt_version"),
     llmModel: text("llm_model"),
-    /** Each shadow policy's pick: [policy, its version, the candidate's key]. */
-    shadows: text("shadows", { mode: "json" }).$type<[string, string, string][]>(),
+    /** Each shadow policy's pick: [its version's id in `policy_versions`, the candidate's key]. */
+    shadows: text("shadows", { mode: "json" }).$type<[number, string][]>(),
     /** The served candidate's vector, only in decisions logged before contexts: it is rebuilt from the context since. */
     features: text("features", { mode: "json" }).$type<number[]>(),
     /**
@@ -324,6 +325,14 @@ export const tipViews = sqliteTable(
     index("tip_views_user_restored_idx").on(table.userId, table.restoredAt).where(sql`${table.restoredAt} IS NOT NULL`),
   ],
 );
+
+/** Every policy version (code and parameters) a decision was made with, once: decisions keep the id. */
+export const policyVersions = sqliteTable("policy_versions", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  policy: text("policy").notNull(),
+  version: text("version").notNull().unique(),
+  createdAt: integer("created_at").notNull(),
+});
 
 /**
  * What a person's decisions considered, each candidate once per version of its makings (kind,
@@ -343,7 +352,9 @@ export const decisionCandidates = sqliteTable(
     makings: blob("makings", { mode: "buffer" }).notNull(),
     createdAt: integer("created_at").notNull(),
   },
-  (table) => [primaryKey({ columns: [table.userId, table.ref] }), index("decision_candidates_created_idx").on(table.createdAt)],
+  // WITHOUT ROWID (migration 0017, which drizzle-kit cannot declare: a rebuild it generates must keep
+  // it): the rows are the key's b-tree, with no second index to write. The purge walks people.
+  (table) => [primaryKey({ columns: [table.userId, table.ref] })],
 );
 
 export const tipFeedback = sqliteTable(

@@ -112,6 +112,24 @@ export class DecisionCandidates {
     return row ? decodeMakings(row.makings) : null;
   }
 
+  /**
+   * Drops the rows written before `cutoff` (referenced by no decision left), one person at a time,
+   * each in a short transaction of its own: the table is laid out by person only (no index by
+   * time to write on every decision), so each person's rows are read through the key. Returns how
+   * many went.
+   */
+  async purgeBefore(cutoff: number, signal?: AbortSignal): Promise<number> {
+    const next = this.sqlite.query<{ user_id: string }, [string]>("SELECT user_id FROM decision_candidates WHERE user_id > ? ORDER BY user_id LIMIT 1");
+    const purge = this.sqlite.query<never, [string, number]>("DELETE FROM decision_candidates WHERE user_id = ? AND created_at < ?");
+    let purged = 0;
+    for (let row = next.get(""), people = 0; row && !signal?.aborted; row = next.get(row.user_id), people++) {
+      purged += purge.run(row.user_id, cutoff).changes;
+      // Requests go on between people.
+      if (people % 100 === 99) await Bun.sleep(0);
+    }
+    return purged;
+  }
+
   /** After a failed commit (refs handed out but not written) or an account deleted. */
   forget(userId: string) {
     this.people.delete(userId);

@@ -7,8 +7,8 @@ import { DAY_MS, HOUR_MS } from "../time.ts";
 import type { Candidate } from "./candidates/index.ts";
 import { decodeContext, decodeMakings, encodeContext, encodeMakings, packScores, unpackScores } from "./context.ts";
 import { DecisionCandidates } from "./decision-candidates.ts";
+import { PolicyVersions } from "./policy-versions.ts";
 import { clockAt, featuresOfAll } from "./features.ts";
-import { purgeOldDecisions } from "./queries.ts";
 
 const { app } = tipApps();
 
@@ -54,7 +54,7 @@ describe("the compact decision log", () => {
     expect(unpackScores("[0.5,1]")).toEqual([0.5, 1]);
   });
 
-  test("a candidate is logged once per version of its makings, also across restarts; again after half the retention period", () => {
+  test("a candidate is logged once per version of its makings, also across restarts; again after half the retention period", async () => {
     const database = migratedDatabase();
     const person = signIn(database);
     const now = Date.UTC(2026, 11, 5, 9);
@@ -90,9 +90,18 @@ describe("the compact decision log", () => {
     const renewed = second.refsOf(person.userId, copies, later);
     expect(renewed.refs).toEqual([5, 6, 7]);
     second.write(renewed.rows);
-    expect(purgeOldDecisions(database.db, 30, now + 45 * DAY_MS - 1).candidates).toBe(0);
-    expect(purgeOldDecisions(database.db, 30, now + 45 * DAY_MS + 10).candidates).toBe(5);
-    expect(rowsOf().map((row) => row.ref)).toEqual([5, 6, 7]);
+    // Another person's rows are their own: purged by their own age.
+    const other = signIn(database);
+    second.write(second.refsOf(other.userId, [task("t9", 1, null, null)], now + 20 * DAY_MS).rows);
+    expect(await second.purgeBefore(now - 1)).toBe(0);
+    expect(await second.purgeBefore(now + 10)).toBe(5);
+    const left = database.db.select().from(decisionCandidates).all().map((row) => [row.userId === other.userId, row.ref]);
+    expect(left.sort((a, b) => Number(a[0]) - Number(b[0]) || Number(a[1]) - Number(b[1]))).toEqual([
+      [false, 5],
+      [false, 6],
+      [false, 7],
+      [true, 0],
+    ]);
   });
 
   test("decisions logged before candidates were kept by ref still read, and still teach the bandit", async () => {
@@ -112,6 +121,8 @@ describe("the compact decision log", () => {
       { kind: "todo", source: "todoist", category: null, priority: 4, dueAt: servedAt - 90_000, addedAt: servedAt - 3 * DAY_MS },
     ]);
     const vectors = featuresOfAll("inline" in inputs ? inputs.inline : [], clock, "f2");
+    const versions = new PolicyVersions(context.database.sqlite);
+    const [linucb, heuristic] = [versions.idOf({ name: "linucb", version: "linucb@2" }), versions.idOf({ name: "heuristic", version: "heuristic@1" })];
     const tipId = Bun.randomUUIDv7();
     context.database.db
       .insert(tipViews)
@@ -127,12 +138,12 @@ describe("the compact decision log", () => {
         candidates: ["advice:rest", "task:todoist:9"],
         context: context1,
         servedAt,
-        policyVersion: "linucb@2",
+        policyVersionId: linucb,
         propensity: 0.95,
         scorerStatus: "ok",
         latencyMs: 1,
         featureVersion: "f2",
-        shadows: [["heuristic", "heuristic@1", "advice:rest"]],
+        shadows: [[heuristic, "advice:rest"]],
         features: vectors[1]!,
         scores: "[0.25,0.75]" as unknown as Buffer,
       })

@@ -60,9 +60,12 @@ export function createRecommenderModule({ config, database, bus, log, jobs, scor
     name: "retention",
     intervalMs: DAY_MS,
     startDelayMs: 0,
-    run: () => {
-      const purged = purgeOldDecisions(db, config.retentionDays);
-      if (Object.values(purged).some(Boolean)) log.info(purged, "retention: purged old decisions and reactions");
+    run: async (signal) => {
+      const now = Date.now();
+      const purged = purgeOldDecisions(db, config.retentionDays, now);
+      // Written again after half the period while in use: rows older than one and a half are referenced by no decision left.
+      const candidates = await decisionCandidates.purgeBefore(now - 1.5 * config.retentionDays * DAY_MS, signal);
+      if (Object.values(purged).some(Boolean) || candidates > 0) log.info({ ...purged, candidates }, "retention: purged old decisions and reactions");
     },
   });
   jobs.add({ name: "bandit-backlog", intervalMs: 30 * SECOND_MS, startDelayMs: 30 * SECOND_MS, run: (signal) => feedback.applyBacklog(signal) });

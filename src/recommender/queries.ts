@@ -1,11 +1,12 @@
 import type { Database } from "bun:sqlite";
 import { and, count, desc, eq, gte, isNull, lt } from "drizzle-orm";
 import { changedRows, type Db } from "../db/client.ts";
-import { advice, decisionCandidates, tipFeedback, tipViews } from "../db/schema.ts";
+import { advice, tipFeedback, tipViews } from "../db/schema.ts";
 import { purgeEvents } from "../events/queries.ts";
 import { DAY_MS } from "../time.ts";
 import { decodeContext } from "./context.ts";
 import { loggedCandidates } from "./decision-candidates.ts";
+import { policyVersionsById } from "./policy-versions.ts";
 import { type Clock, type FeatureInput, type FeatureVersion, featuresOfAll } from "./features.ts";
 
 /**
@@ -32,15 +33,14 @@ export function pushesSince(db: Db, userId: string, since: number, candidateKey?
 
 /**
  * Forgets decisions and reactions older than the retention period: the tips shown with their
- * decisions, the reactions, the candidates no decision left refers to, and their events.
+ * decisions, the reactions and their events (`DecisionCandidates.purgeBefore` drops the candidates
+ * no decision left refers to).
  */
 export function purgeOldDecisions(db: Db, retentionDays: number, now = Date.now()) {
   const cutoff = now - retentionDays * DAY_MS;
   return db.transaction(() => ({
     feedback: changedRows(db, db.delete(tipFeedback).where(lt(tipFeedback.at, cutoff))),
     views: changedRows(db, db.delete(tipViews).where(lt(tipViews.servedAt, cutoff))),
-    // Written again after half the period while in use: older rows are referenced by no decision left.
-    candidates: changedRows(db, db.delete(decisionCandidates).where(lt(decisionCandidates.createdAt, now - 1.5 * retentionDays * DAY_MS))),
     events: purgeEvents(db, ["signals.tip.feedback", "signals.tip.undone"], cutoff),
   }));
 }
@@ -97,15 +97,16 @@ export function decisionLog(sqlite: Database, since: number, version?: FeatureVe
     )
     .all(since);
   const candidatesOf = new Map<string, ReturnType<typeof loggedCandidates>>();
+  const versions = policyVersionsById(sqlite);
   return rows.map((row) => {
-    const shadows = row.shadows ? (JSON.parse(row.shadows) as [string, string, string][]) : [];
+    const shadows = row.shadows ? (JSON.parse(row.shadows) as [number, string][]) : [];
     const decision: LoggedDecision = {
       tipId: row.id,
       candidates: [],
       servedKey: row.candidate_key,
       propensity: row.propensity,
       reward: row.reward ?? 0,
-      shadows: Object.fromEntries(shadows.map(([policy, , key]) => [policy, key])),
+      shadows: Object.fromEntries(shadows.map(([versionId, key]) => [versions.get(versionId)?.policy ?? `version ${versionId}`, key])),
     };
     let inputs: FeatureInput[] | null = null;
     let clock: Clock | null = null;

@@ -14,6 +14,7 @@ import type { BanditStore } from "./bandit.ts";
 import { type Candidate, type CandidatePool, timeOfDayAt } from "./candidates/index.ts";
 import { encodeContext, packScores } from "./context.ts";
 import type { DecisionCandidates } from "./decision-candidates.ts";
+import { PolicyVersions } from "./policy-versions.ts";
 import { type Clock, clockAt, FEATURE_VERSION, featuresOfAll } from "./features.ts";
 import { heuristicPolicy } from "./policies/heuristic.ts";
 import { linucbPolicy } from "./policies/linucb.ts";
@@ -108,6 +109,7 @@ export class Recommender {
    * recommendations of the same event-loop turn.
    */
   private readonly insertView;
+  private readonly policyVersions: PolicyVersions;
   private readonly commits: GroupCommit;
   /** When each person's candidates last gained new members (a sync or a webhook added tasks). */
   private readonly freshSince = new CappedMap<string, number>(PER_PERSON_CACHE_LIMIT);
@@ -120,10 +122,11 @@ export class Recommender {
     this.random = deps.random ?? Math.random;
     this.commits = deps.commits;
     this.insertView = deps.sqlite.query(
-      `INSERT INTO tip_views (id, user_id, candidate_key, kind, source, content, why, policy, context, served_at, channel, policy_version,
+      `INSERT INTO tip_views (id, user_id, candidate_key, kind, source, content, why, policy, context, served_at, channel, policy_version_id,
          propensity, scorer_status, latency_ms, feature_version, prompt_version, llm_model, shadows, scores)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    this.policyVersions = new PolicyVersions(deps.sqlite);
   }
 
   policy(name: PolicyName, settings: RecommenderSettings): Policy {
@@ -249,7 +252,7 @@ export class Recommender {
     const { refs, rows: newCandidates } = this.deps.decisionCandidates.refsOf(user.id, candidates, now);
     const context = encodeContext(clock, refs);
     // A shadow's pick is all evaluation needs of it; its scores would double the row.
-    const shadowPicks = shadows.length > 0 ? JSON.stringify(shadows.map(({ policy, decision }) => [policy.name, policy.version, candidates[decision.chosen]!.key])) : null;
+    const shadowPicks = shadows.length > 0 ? JSON.stringify(shadows.map(({ policy, decision }) => [this.policyVersions.idOf(policy), candidates[decision.chosen]!.key])) : null;
     const { decision } = served;
     // The tip's row is the durable record of its serving: the event is announced once it is committed, not stored again.
     await this.commits.write(() => {
@@ -266,7 +269,7 @@ export class Recommender {
         context,
         now,
         channel,
-        served.policy.version,
+        this.policyVersions.idOf(served.policy),
         decision.propensity,
         decision.scorerStatus,
         latencyMs,

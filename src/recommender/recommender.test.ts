@@ -17,6 +17,7 @@ import { createTestApp, type TestContext, tempDir } from "../testing/harness.ts"
 import { freePort } from "../testing/harness.ts";
 import type { BanditState } from "../ml/protocol.ts";
 import { loggedDecision } from "../testing/tips.ts";
+import { policyVersionsById } from "./policy-versions.ts";
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -130,7 +131,11 @@ describe("POST /api/recommend", () => {
     expect(serving.scores).toHaveLength(logged.candidates.length);
     expect(serving.latencyMs).toBeGreaterThan(0);
     // The default shadow (heuristic) picked among the same candidates without serving: its pick is logged.
-    expect(serving.shadows).toEqual([["heuristic", expect.any(String), logged.shadows.heuristic!]]);
+    expect(serving.shadows).toEqual([[expect.any(Number), logged.shadows.heuristic!]]);
+    // Each policy version (code and parameters) is stored once and referred to.
+    const versions = policyVersionsById(context.database.sqlite);
+    expect(versions.get(serving.policyVersionId!)).toEqual({ policy: "linucb", version: expect.stringMatching(/^linucb@\d+ alpha=/) });
+    expect(versions.get(serving.shadows![0]![0])).toEqual({ policy: "heuristic", version: expect.stringMatching(/^heuristic@/) });
     expect(logged.candidates).toContain(logged.shadows.heuristic!);
 
     // The event says which tip and where; the tip's row holds the rest.
@@ -152,7 +157,7 @@ describe("POST /api/recommend", () => {
 
     const { row, x, shadows, candidates } = loggedDecision(context, tip.id);
     expect(row.policy).toBe("heuristic");
-    expect(row.shadows!.map(([policy]) => policy).sort()).toEqual(["linucb", "random"]);
+    expect(Object.keys(shadows).sort()).toEqual(["linucb", "random"]);
     expect(candidates).toContain(shadows.linucb!);
     expect(candidates).toContain(shadows.random!);
     expect(row.propensity).toBe(1);
