@@ -40,17 +40,21 @@ async function serve(config: Config, log: Logger) {
   const app = createApp(runtime);
   // `oo restore` refuses while this mark says a server holds the database.
   const release = config.databasePath === ":memory:" ? () => undefined : claimDatabase(config.databasePath);
-  runtime.start();
   app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: MAX_REQUEST_BYTES });
   log.info({ url: `http://${config.host}:${config.port}`, version: VERSION, database: config.databasePath }, "oO is listening");
-  // With no admin nobody can run this instance; whoever reads the server's log gets a one-time way in.
-  if (!runtime.modules.auth.hasOwner()) {
-    log.info({ url: runtime.modules.auth.issueSetupLink() }, "no owner yet: open this link within 1 h to create the owner account");
-  }
-  // /signin tells people only that sign-in is not open; how to open it is the operator's to read here.
-  if (!config.google.clientId) {
-    log.info("Google sign-in is off (GOOGLE_CLIENT_ID is empty): /signin is closed to people; the owner signs in with `oo admin-link`");
-  }
+  // The first requests need none of this: the scorer, the checkpointer and the jobs start, and the
+  // setup link is issued, right after the server has had a turn to answer.
+  setImmediate(() => {
+    runtime.start();
+    // With no admin nobody can run this instance; whoever reads the server's log gets a one-time way in.
+    if (!runtime.modules.auth.hasOwner()) {
+      log.info({ url: runtime.modules.auth.issueSetupLink() }, "no owner yet: open this link within 1 h to create the owner account");
+    }
+    // /signin tells people only that sign-in is not open; how to open it is the operator's to read here.
+    if (!config.google.clientId) {
+      log.info("Google sign-in is off (GOOGLE_CLIENT_ID is empty): /signin is closed to people; the owner signs in with `oo admin-link`");
+    }
+  });
 
   let stopping = false;
   const shutdown = async (signal: string) => {

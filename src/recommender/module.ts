@@ -59,7 +59,8 @@ export function createRecommenderModule({ config, database, bus, log, jobs, scor
   jobs.add({
     name: "retention",
     intervalMs: DAY_MS,
-    startDelayMs: 0,
+    // Not while the server starts: a day's purge on a large log takes a while.
+    startDelayMs: MINUTE_MS,
     run: async (signal) => {
       const now = Date.now();
       const purged = purgeOldDecisions(db, config.retentionDays, now);
