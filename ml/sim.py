@@ -44,6 +44,10 @@ try:
 except ImportError:  # the simulator needs it for LinUCB at this scale; random and heuristic run without
     numpy = None
 
+# Policies that run in a feature version (`--features`): LinUCB, and the full-information fit that
+# shows what a version can express at all.
+VERSIONED = {"linucb", "full-info"}
+
 HOUR = features.HOUR_MS
 DAY = features.DAY_MS
 START = 1_767_571_200_000  # Monday 2026-01-05 00:00 UTC; simulated people live in UTC
@@ -311,7 +315,9 @@ def run_policy(name, learner, people, library, days, seed, log=None):
     for person in people:
         world = World(person, days)
         policy_rng = random.Random(f"{seed}:policy:{name}:{person.index}")
-        model = learner.start() if learner else None
+        model = learner.start() if learner and name == "linucb" else None
+        if name == "full-info":
+            full_a, full_b = numpy.eye(learner.d), numpy.zeros(learner.d)
         shadow_model = learner.shadow.start() if learner and learner.shadow else None
         hidden = {}  # candidate key -> hidden until
         tasks = dict(world.tasks)
@@ -345,7 +351,14 @@ def run_policy(name, learner, people, library, days, seed, log=None):
             task_utilities = [person.utility(task, None, clock) for task in visible_tasks]
             utilities = task_utilities + [advice_utilities[index] for index in visible_advice]
             values = [expected_reward("todo", u) for u in task_utilities] + [advice_values[index] for index in visible_advice]
-            if name == "random":
+            if name == "full-info":
+                # The ceiling of the feature version: a ridge fit on the true expected value of every
+                # candidate at every visit so far (no noise, no single reaction), then its best pick.
+                xs = learner_rows(learner, visible_tasks, library_candidates, visible_advice, clock)
+                chosen = int(numpy.argmax(xs @ numpy.linalg.solve(full_a, full_b)))
+                full_a += xs.T @ xs
+                full_b += xs.T @ numpy.array(values)
+            elif name == "random":
                 chosen = policy_rng.randrange(len(candidates))
             elif name == "heuristic":
                 scores = [heuristic_score(task, clock) for task in visible_tasks] + [advice_scores[part][index] for index in visible_advice]
@@ -469,11 +482,11 @@ def run_one(name, version, args, library):
     people = [Person(index, args.seed, library) for index in range(args.people)]
     logging = bool(args.log) and name == "linucb" and version == args.features.split(",")[0].strip()
     shadow = args.log_shadow if logging and args.log_shadow else None
-    learner = LinUcbLearner(version, args.alpha, args.epsilon, args.explore, shadow) if name == "linucb" else None
+    learner = LinUcbLearner(version, args.alpha, args.epsilon, args.explore, shadow) if name in VERSIONED else None
     log = [] if logging else None
     results = run_policy(name, learner, people, library, args.days, args.seed, log)
     segments = {segment: summarize([r for r in results if r["segment"] == segment]) for segment in SEGMENTS}
-    return {"policy": f"linucb/{version}" if version else name, "overall": summarize(results), "segments": segments, "log": log}
+    return {"policy": f"{name}/{version}" if version else name, "overall": summarize(results), "segments": segments, "log": log}
 
 
 def main(argv=None):
@@ -481,8 +494,8 @@ def main(argv=None):
     parser.add_argument("--people", type=int, default=200)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--policies", default="linucb,heuristic,random")
-    parser.add_argument("--features", default=features.SERVING, help="feature versions LinUCB runs with, comma list")
+    parser.add_argument("--policies", default="linucb,heuristic,random", help="linucb, heuristic, random, and full-info: the ceiling of a feature version (a fit on every candidate's true value at every visit)")
+    parser.add_argument("--features", default=features.SERVING, help="feature versions LinUCB (and full-info) run with, comma list")
     parser.add_argument("--alpha", type=float, default=0.3, help="LinUCB's bonus weight (the product's default)")
     parser.add_argument("--epsilon", type=float, default=0.1, help="LinUCB's exploration (the product's default)")
     parser.add_argument("--advice", help="the advice library as JSON (default: the repository's seed)")
@@ -498,19 +511,19 @@ def main(argv=None):
 
     policies = [name.strip() for name in args.policies.split(",") if name.strip()]
     versions = [name.strip() for name in args.features.split(",") if name.strip()]
-    unknown = [name for name in policies if name not in ("linucb", "heuristic", "random")]
+    unknown = [name for name in policies if name not in ("linucb", "heuristic", "random", "full-info")]
     if unknown:
-        return fail(f"unknown policy {unknown[0]}; known: linucb, heuristic, random")
+        return fail(f"unknown policy {unknown[0]}; known: linucb, heuristic, random, full-info")
     if [name for name in versions if name not in features.VERSIONS]:
         return fail(f"unknown feature version; known: {', '.join(features.VERSIONS)}")
     if args.people < 1 or args.days < 1:
         return fail("--people and --days must be at least 1")
-    if "linucb" in policies and numpy is None:
-        return fail("linucb in the simulator needs numpy (pip install numpy)")
+    if VERSIONED.intersection(policies) and numpy is None:
+        return fail("linucb and full-info in the simulator need numpy (pip install numpy)")
 
     started = time.perf_counter()
     library = read_advice(args.advice)
-    jobs = [(name, version) for name in policies for version in (versions if name == "linucb" else [None])]
+    jobs = [(name, version) for name in policies for version in (versions if name in VERSIONED else [None])]
     runs = {}
     # The runs are independent: one process each, as many at once as there are cores.
     with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, min(args.jobs, len(jobs)))) as pool:
@@ -520,7 +533,7 @@ def main(argv=None):
             runs[run["policy"]] = run
             overall = run["overall"]
             print(json.dumps({"event": "progress", "policy": run["policy"], "reward_per_decision": overall["reward_per_decision"], "gap_closed": overall["gap_closed"], "seconds": round(time.perf_counter() - started, 2)}), flush=True)
-    runs = [runs[f"linucb/{version}" if version else name] for name, version in jobs]
+    runs = [runs[f"{name}/{version}" if version else name] for name, version in jobs]
     logged = next((run["log"] for run in runs if run["log"] is not None), None)
     truth = None
     if logged is not None:

@@ -3,7 +3,9 @@
  * heuristic and LinUCB with each feature version, timed against the 60 s budget, with the results
  * per segment of people: mean expected reward per decision (95 % interval over people) and the
  * share of the random-to-oracle gap each policy closes, over all 30 days and over the last ten.
- * Usage: bun scripts/bench/sim.ts [--people 1000] [--days 30] [--seed 7] [--features f1,f2]
+ * With --ceiling, also `full-info` for each version (outside the timed run): a fit on the true
+ * value of every candidate at every visit, the most a policy of that version could close.
+ * Usage: bun scripts/bench/sim.ts [--people 1000] [--days 30] [--seed 7] [--features f1,f2] [--ceiling]
  */
 import { join } from "node:path";
 import { numberOption, root, stringOption, table } from "./lib.ts";
@@ -20,14 +22,18 @@ interface Result {
 }
 type Summary = { policies: Record<string, Result & { segments: Record<string, Result | null> }>; segments: Record<string, { expressible: boolean }>; seconds: number };
 
+const simulate = (policies: string): Summary => {
+  const run = Bun.spawnSync(
+    ["python3", join(root, "ml", "sim.py"), "--people", String(people), "--days", String(days), "--seed", String(seed), "--policies", policies, "--features", versions],
+    { stdout: "pipe", stderr: "inherit" },
+  );
+  if (run.exitCode !== 0) throw new Error(`ml/sim.py exited with ${run.exitCode}`);
+  return JSON.parse(run.stdout.toString().trim().split("\n").at(-1)!) as Summary;
+};
 const started = performance.now();
-const run = Bun.spawnSync(
-  ["python3", join(root, "ml", "sim.py"), "--people", String(people), "--days", String(days), "--seed", String(seed), "--policies", "linucb,heuristic,random", "--features", versions],
-  { stdout: "pipe", stderr: "inherit" },
-);
+const summary = simulate("linucb,heuristic,random");
 const seconds = (performance.now() - started) / 1000;
-if (run.exitCode !== 0) throw new Error(`ml/sim.py exited with ${run.exitCode}`);
-const summary = JSON.parse(run.stdout.toString().trim().split("\n").at(-1)!) as Summary;
+if (process.argv.includes("--ceiling")) Object.assign(summary.policies, simulate("full-info").policies);
 
 const percent = (value: number | null) => (value === null ? "–" : `${(100 * value).toFixed(0)} %`);
 const reward = (result: Result) => `${result.reward.mean.toFixed(3)} [${result.reward.low.toFixed(3)}, ${result.reward.high.toFixed(3)}]`;
