@@ -28,6 +28,7 @@ const OTHER_CATEGORY = 255;
 const U16_REFS = 2;
 const U32_REFS = 3;
 const REF_RUNS = 4;
+const MAX_REFS = 1 << 20;
 
 export function encodeMakings(candidate: FeatureInput): Buffer {
   const bytes = Buffer.allocUnsafe(4 + (candidate.dueAt !== null ? 8 : 0) + (candidate.addedAt !== null ? 8 : 0));
@@ -111,6 +112,8 @@ export function decodeContext(bytes: Uint8Array, servedAt: number): DecisionCont
     while (at < view.length) {
       const first = varint();
       const length = varint();
+      // A decision considers what a person has: a run past that is a damaged blob, not a list to build.
+      if (refs.length + length > MAX_REFS) throw new Error("decision context holds more refs than a decision considers");
       for (let ref = first; ref < first + length; ref++) refs.push(ref);
     }
     return { clock, refs };

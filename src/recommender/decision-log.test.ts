@@ -48,6 +48,7 @@ describe("the compact decision log", () => {
     expect(encodeContext(clock, [9, 3, 12])[0]).toBe(2);
     expect(() => decodeContext(Buffer.from([4, 1, 2, 5]), now)).toThrow("ends inside a run");
     expect(() => decodeContext(Buffer.from([4, 1, 2, 0x85]), now)).toThrow("ends inside a run");
+    expect(() => decodeContext(Buffer.from([4, 1, 2, 0, 0xff, 0xff, 0xff, 0x7f]), now)).toThrow("more refs than a decision considers");
 
     const scores = [0.123456789, -3, 1e-9, 1234.5];
     expect(unpackScores(packScores(scores))).toEqual(scores.map(Math.fround));
