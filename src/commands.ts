@@ -40,10 +40,12 @@ async function serve(config: Config, log: Logger) {
   const app = createApp(runtime);
   // `oo restore` refuses while this mark says a server holds the database.
   const release = config.databasePath === ":memory:" ? () => undefined : claimDatabase(config.databasePath);
+  // The scorer's child first, so the first recommendations wait for it instead of falling back.
+  runtime.scorer.start();
   app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: MAX_REQUEST_BYTES });
   log.info({ url: `http://${config.host}:${config.port}`, version: VERSION, database: config.databasePath }, "oO is listening");
-  // The first requests need none of this: the scorer, the checkpointer and the jobs start, and the
-  // setup link is issued, right after the server has had a turn to answer.
+  // The first requests need none of this: the checkpointer and the jobs start, and the setup link
+  // is issued, right after the server has had a turn to answer.
   setImmediate(() => {
     runtime.start();
     // With no admin nobody can run this instance; whoever reads the server's log gets a one-time way in.

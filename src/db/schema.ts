@@ -282,7 +282,7 @@ export const tipViews = sqliteTable(
     candidates: text("candidates", { mode: "json" }).$type<string[]>(),
     /**
      * The local clock and every candidate considered, as references into the person's
-     * `decision_candidates` (format 2; format 1 held the candidates' makings inline): enough to
+     * `decision_candidates` (formats 2–4; format 1 held the candidates' makings inline): enough to
      * rebuild any feature version's vectors (src/recommender/context.ts). Null before it was kept.
      */
     context: blob("context", { mode: "buffer" }),
@@ -337,7 +337,7 @@ export const policyVersions = sqliteTable("policy_versions", {
 /**
  * What a person's decisions considered, each candidate once per version of its makings (kind,
  * source, category, priority, due and added dates) and referenced from `tip_views.context` by `ref`:
- * a decision logs two bytes per candidate instead of its key and makings. Written when a candidate
+ * a decision logs a few bytes for its candidates instead of their keys and makings. Written when a candidate
  * is first considered or has changed, and again after half the retention period, so rows older
  * than one and a half retention periods are referenced by no decision left.
  */

@@ -43,7 +43,7 @@ export function loggedCandidates(sqlite: Database, userId: string): Map<number, 
 
 /**
  * `decision_candidates`: each person's candidates stored once per version of their makings, so a
- * decision logs a ref (two bytes) per candidate. Refs are handed out here, in the single process
+ * decision logs a ref per candidate (a few bytes for a whole list, `context.ts`). Refs are handed out here, in the single process
  * that writes the decision log; a person's rows are read once per process, when first needed.
  */
 export class DecisionCandidates {

@@ -18,6 +18,29 @@ const advice = (key: string, category: string): Candidate =>
   ({ key, kind: "advice", source: "advice", content: key, category, priority: 2, dueAt: null, addedAt: null, timeOfDay: "evening", dayKind: "any" }) as Candidate;
 
 describe("the compact decision log", () => {
+  test("a policy version's id is stored before a decision refers to it, even when the decision's commit fails", async () => {
+    const context = app({ python: false });
+    const person = signIn(context.database);
+    const { recommender } = context.modules.recommender;
+    // The decision shares its commit with a write that fails: the batch rolls back, and each write is replayed alone.
+    let tip: Promise<{ id: string }> | undefined;
+    let failed: Promise<unknown> | undefined;
+    await context.database.commits.hold(async () => {
+      tip = recommender.recommend({ id: person.userId, timezone: "UTC" });
+      // After the decision's write is queued, so the batch runs it before the one that fails.
+      await Bun.sleep(200);
+      failed = context.database.commits.write(() => {
+        throw new Error("a neighbour's write failed");
+      });
+    });
+    await expect(failed!).rejects.toThrow("a neighbour's write failed");
+    const { id } = await tip!;
+    const row = context.database.sqlite
+      .query<{ version: string | null }, [string]>("SELECT p.version FROM tip_views v LEFT JOIN policy_versions p ON p.id = v.policy_version_id WHERE v.id = ?")
+      .get(id)!;
+    expect(row.version).toStartWith("heuristic@");
+  });
+
   test("makings, contexts and scores read back as written; a context that does not read is refused", () => {
     const now = Date.UTC(2026, 11, 5, 9, 30, 0, 123);
     for (const candidate of [task("t1", 4, now - 1, now - 400 * DAY_MS), task("t2", 1, null, now), advice("a1", "rest"), advice("a2", "a theme added later")]) {

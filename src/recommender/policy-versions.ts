@@ -3,7 +3,8 @@ import type { Database } from "bun:sqlite";
 /**
  * `policy_versions`: each policy version a decision was made with (its code version and parameters,
  * such as `linucb@2 alpha=0.3 eps=0.1 explore=heuristic-half`), stored once; a decision keeps its
- * id. Ids are read or written on first use and then held: there are a handful per instance.
+ * id. Ids are read or written on first use and then held: there are a handful per instance. Not
+ * to be called inside another transaction, whose rollback would take back an id held here.
  */
 export class PolicyVersions {
   private readonly ids = new Map<string, number>();

@@ -252,6 +252,9 @@ export class Recommender {
     const { refs, rows: newCandidates } = this.deps.decisionCandidates.refsOf(user.id, candidates, now);
     const context = encodeContext(clock, refs);
     // A shadow's pick is all evaluation needs of it; its scores would double the row.
+    // Ids of new versions are written (and held) here, outside the decision's commit: a batch that
+    // failed would roll them back while they stayed held.
+    const servedVersion = this.policyVersions.idOf(served.policy);
     const shadowPicks = shadows.length > 0 ? JSON.stringify(shadows.map(({ policy, decision }) => [this.policyVersions.idOf(policy), candidates[decision.chosen]!.key])) : null;
     const { decision } = served;
     // The tip's row is the durable record of its serving: the event is announced once it is committed, not stored again.
@@ -269,7 +272,7 @@ export class Recommender {
         context,
         now,
         channel,
-        this.policyVersions.idOf(served.policy),
+        servedVersion,
         decision.propensity,
         decision.scorerStatus,
         latencyMs,
