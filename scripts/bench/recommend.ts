@@ -3,7 +3,8 @@
  *  - POST /api/recommend with 1,000 users × 50 candidates each (open tasks filling up what the
  *    advice fitting the person's hour leaves), decision logging on,
  *    (a) LinUCB through the spawned python3 scorer (heuristic shadow), (b) heuristic only, no scorer,
- *    and a bare Bun.serve hello-world from the same run; wrk, 64 connections (a closed loop, so
+ *    and a bare Bun.serve hello-world just before and just after the LinUCB run (the ratio is taken
+ *    against their mean: the host's speed drifts); wrk, 64 connections (a closed loop, so
  *    the LinUCB run is flat out and its p99 is the latency at saturation)
  *  - (a) again at a fixed offered rate (default 3,000 req/s, the throughput target in the README),
  *    open loop with at most 64 in flight (`open-loop.ts`): the latency at that load
@@ -147,6 +148,15 @@ try {
   const recommendScript = await wrkScript(cookies, "POST", "/api/recommend");
   const pageScript = await wrkScript(cookies, "GET", "/");
 
+  // The bare server right before and right after the LinUCB run: this host's speed drifts, so the
+  // ratio is taken against the two around it.
+  const bareRun = async () => {
+    const bare = await startBareServer();
+    const result = wrk(bare.url, { seconds });
+    await stop(bare.child);
+    return result;
+  };
+  const bareBefore = await bareRun();
   setPolicy("linucb", ["heuristic"]);
   const linucbServer = await startOo({ PYTHON: "python3" });
   // Warm up: the scorer child, every person's candidate cache, the JIT.
@@ -157,6 +167,8 @@ try {
   const linucb = wrk(`${linucbServer.url}/api/recommend`, { seconds, script: recommendScript });
   const cpu = { oo: cpuSeconds(linucbServer.child.pid) - cpuBefore.oo, scorer: cpuSeconds(scorerPid) - cpuBefore.scorer };
   const logged = decisionsLogged() - before;
+  // oo idles meanwhile, warm for the runs below.
+  const bareAfter = await bareRun();
   const cookieFile = join(data.path, "cookies.txt");
   await Bun.write(cookieFile, cookies.join("\n"));
   const paced = await openLoop(`${linucbServer.url}/api/recommend`, { rate: offeredRate, seconds, cookieFile });
@@ -186,9 +198,6 @@ try {
   const heuristic = wrk(`${heuristicServer.url}/api/recommend`, { seconds, script: recommendScript });
   await stop(heuristicServer.child);
 
-  const bare = await startBareServer();
-  const baseline = wrk(bare.url, { seconds });
-  await stop(bare.child);
 
   console.log(`\nrecommend benchmark: ${userCount} users, ${candidates.low === candidates.high ? candidates.low : `${candidates.low}–${candidates.high}`} candidates per decision, wrk ${seconds}s, 64 connections\n`);
   table([
@@ -198,7 +207,8 @@ try {
         ["POST /api/recommend, LinUCB via python3 scorer", linucb],
         [`… the same at ${offeredRate} req/s offered (open loop, ≤ 64 in flight)`, paced],
         ["POST /api/recommend, heuristic (no scorer)", heuristic],
-        ["bare Bun.serve hello-world", baseline],
+        ["bare Bun.serve hello-world, just before the LinUCB run", bareBefore],
+        ["… just after it", bareAfter],
       ] as const
     ).map(([name, result]) => [
       name,
@@ -215,6 +225,8 @@ try {
     `CPU during the LinUCB run: oo ${((cpu.oo / seconds) * 100).toFixed(0)} % of a core (${perRequest(cpu.oo)} per request), ` +
       `scorer ${((cpu.scorer / seconds) * 100).toFixed(0)} % (${perRequest(cpu.scorer)} per request)`,
   );
+  const bareMean = (bareBefore.requestsPerSecond + bareAfter.requestsPerSecond) / 2;
+  console.log(`LinUCB against the bare server around it: ${((100 * linucb.requestsPerSecond) / bareMean).toFixed(1)} % (target ≥ 15 %)`);
   console.log(`serving decisions by policy and scorer status: ${statuses.map((s) => `${s.policy}/${s.scorer_status} ${s.n}`).join(", ")}`);
 } finally {
   data.cleanup();
