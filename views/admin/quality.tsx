@@ -62,8 +62,17 @@ export function DataQualityPage({ quality }: { quality: DataQuality }) {
             {quality.days.map((day) => (
               <tr>
                 <td safe>{day.day}</td>
-                {[day.tips, day.scored, day.rebuildable, day.reactions, day.applied].map((value, index) => (
-                  <td class={`num${index > 0 && index < 3 && value < day.tips ? " short" : index === 4 && value < day.reactions ? " short" : ""}`} safe>
+                {(
+                  [
+                    [day.tips, day.tips],
+                    [day.scored, day.tips],
+                    [day.rebuildable, day.tips],
+                    [day.reactions, day.reactions],
+                    [day.applied, day.reactions],
+                  ] as const
+                ).map(([value, expected]) => (
+                  // Short of what the day should have: amber.
+                  <td class={value < expected ? "num short" : "num"} safe>
                     {String(value)}
                   </td>
                 ))}
