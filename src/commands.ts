@@ -1,7 +1,7 @@
 import { runOffPolicyEvaluation } from "./ml/ope.ts";
 import { runSimulator } from "./ml/sim.ts";
 import { createApp, MAX_REQUEST_BYTES } from "./app.ts";
-import { type Command, fail, VERSION } from "./cli.ts";
+import { type Command, fail, print, VERSION } from "./cli.ts";
 import { type Config, ConfigError, parseConfig, resolveSecrets } from "./config.ts";
 import { join } from "node:path";
 import { backUp, backupsDir, claimDatabase, RestoreRefused, restore } from "./db/backup.ts";
@@ -11,6 +11,7 @@ import { createRuntime, type Runtime } from "./runtime.ts";
 import { SECOND_MS } from "./time.ts";
 
 const SHUTDOWN_GRACE_MS = 10 * SECOND_MS;
+const BACKGROUND_START_DELAY_MS = 250;
 
 function loadConfig(): Config {
   try {
@@ -44,9 +45,10 @@ async function serve(config: Config, log: Logger) {
   runtime.scorer.start();
   app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: MAX_REQUEST_BYTES });
   log.info({ url: `http://${config.host}:${config.port}`, version: VERSION, database: config.databasePath }, "oO is listening");
-  // The first requests need none of this: the checkpointer and the jobs start, and the setup link
-  // is issued, right after the server has had a turn to answer.
-  setImmediate(() => {
+  // The first requests need none of this, and it takes the thread for tens of milliseconds: the
+  // checkpointer and the jobs start, and the setup link is issued, once a boot's first requests (a
+  // health check, a reload) have been answered.
+  const background = setTimeout(() => {
     runtime.start();
     // With no admin nobody can run this instance; whoever reads the server's log gets a one-time way in.
     if (!runtime.modules.auth.hasOwner()) {
@@ -56,12 +58,13 @@ async function serve(config: Config, log: Logger) {
     if (!config.google.clientId) {
       log.info("Google sign-in is off (GOOGLE_CLIENT_ID is empty): /signin is closed to people; the owner signs in with `oo admin-link`");
     }
-  });
+  }, BACKGROUND_START_DELAY_MS);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    clearTimeout(background);
     log.info({ signal }, "shutting down");
     const server = app.server;
     if (server) {
@@ -115,10 +118,10 @@ export async function runCommand(command: Command, rest: string[]): Promise<void
       return serve(config, log);
     case "migrate":
       return once(config, log, ({ migrations }) => {
-        process.stdout.write(migrations.length > 0 ? `applied ${migrations.join(", ")}\n` : "database is up to date\n");
+        print(migrations.length > 0 ? `applied ${migrations.join(", ")}` : "database is up to date");
       });
     case "admin-link":
-      return once(config, log, ({ modules }) => void process.stdout.write(`${modules.auth.issueSetupLink()}\n`));
+      return once(config, log, ({ modules }) => print(modules.auth.issueSetupLink()));
     case "ope":
       return withChild(config, log, ({ modules }) => runOffPolicyEvaluation(config, modules.recommender.decisionLog, rest));
     case "sim":
@@ -126,15 +129,15 @@ export async function runCommand(command: Command, rest: string[]): Promise<void
     case "backup":
       return once(config, log, ({ database }) => {
         const backup = backUp(database.sqlite, config.dataDir);
-        process.stdout.write(`backed up to ${join(backupsDir(config.dataDir), backup.name)} (${backup.bytes} bytes)\n`);
+        print(`backed up to ${join(backupsDir(config.dataDir), backup.name)} (${backup.bytes} bytes)`);
       });
     case "restore": {
       const file = rest[0];
       if (!file) fail("restore needs the backup file: oo restore DATA_DIR/backups/oo-<time>.db", 2);
       try {
         const restored = restore(config.databasePath, file);
-        process.stdout.write(
-          `restored ${config.databasePath} from ${file}${restored.kept ? `; the replaced database is kept as ${restored.kept}` : ""}${restored.migrations > 0 ? `; ${restored.migrations} migration(s) run on the next start` : ""}\n`,
+        print(
+          `restored ${config.databasePath} from ${file}${restored.kept ? `; the replaced database is kept as ${restored.kept}` : ""}${restored.migrations > 0 ? `; ${restored.migrations} migration(s) run on the next start` : ""}`,
         );
       } catch (error) {
         if (error instanceof RestoreRefused) fail(`restore refused: ${error.message}`, 1);
@@ -147,7 +150,7 @@ export async function runCommand(command: Command, rest: string[]): Promise<void
       await once(config, log, ({ modules }) => {
         const report = modules.integrations.rotateKeys();
         failed = report.failed;
-        process.stdout.write(`re-encrypted ${report.rotated} token(s) under key ${modules.integrations.vault.currentKeyId}; ${report.current} already under it\n`);
+        print(`re-encrypted ${report.rotated} token(s) under key ${modules.integrations.vault.currentKeyId}; ${report.current} already under it`);
       });
       if (failed > 0) fail(`${failed} token(s) did not open with any configured key; add their key to ENCRYPTION_KEYS_OLD and run again`, 1);
       return;

@@ -1,8 +1,8 @@
 import { type TSchema, Type } from "@sinclair/typebox";
-import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Value } from "@sinclair/typebox/value";
+import { nodeCrypto, randomBytes } from "./crypto.ts";
 import { reasonOf } from "./errors.ts";
 import { parseAddressRange } from "./http/client-address.ts";
 
@@ -233,7 +233,7 @@ const generatedSecrets = ["SESSION_SECRET", "ENCRYPTION_KEY", "VAPID_PUBLIC_KEY"
 type GeneratedSecret = (typeof generatedSecrets)[number];
 
 function generateVapidKeys() {
-  const { publicKey, privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+  const { publicKey, privateKey } = nodeCrypto().generateKeyPairSync("ec", { namedCurve: "prime256v1" });
   const pub = publicKey.export({ format: "jwk" });
   const priv = privateKey.export({ format: "jwk" });
   const raw = Buffer.concat([Buffer.from([4]), Buffer.from(pub.x!, "base64url"), Buffer.from(pub.y!, "base64url")]);

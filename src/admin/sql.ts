@@ -1,5 +1,6 @@
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
+import { print } from "../cli.ts";
 import { AppError } from "../errors.ts";
 
 /** What one query may take: rows returned, time (enforced by killing its process), and bytes of answer. */
@@ -154,5 +155,5 @@ export async function sqlQueryCommand(): Promise<void> {
     answer = { error: error instanceof Error ? error.message : String(error) };
   }
   const text = JSON.stringify(answer);
-  process.stdout.write(text.length > SQL_LIMITS.bytes ? JSON.stringify({ error: "The answer is larger than 16 MB: select fewer or smaller columns." }) : text);
+  print(text.length > SQL_LIMITS.bytes ? JSON.stringify({ error: "The answer is larger than 16 MB: select fewer or smaller columns." }) : text);
 }

@@ -1,5 +1,5 @@
-import { timingSafeEqual } from "node:crypto";
 import { and, desc, eq, gt, isNull, lte } from "drizzle-orm";
+import { sha256, timingSafeEqual } from "../crypto.ts";
 import type { Db } from "../db/client.ts";
 import { identities, sessions, setupTokens } from "../db/schema.ts";
 import { AppError } from "../errors.ts";
@@ -218,8 +218,6 @@ export function redeemSetupToken(db: Db, token: string, now = Date.now()): strin
     return ownerId;
   });
 }
-
-const sha256 = (value: string) => new Bun.CryptoHasher("sha256").update(value).digest();
 
 /** Constant time whatever the lengths: both sides are hashed to 32 bytes before comparing. */
 export function adminTokenMatches(given: string, expected: string): boolean {

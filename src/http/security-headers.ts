@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import { Elysia } from "elysia";
 import { TIMEZONE_DETECT_SCRIPT } from "../../views/account.tsx";
 import type { Config } from "../config.ts";
+import { sha256 } from "../crypto.ts";
 import { AppError } from "../errors.ts";
 import { HEALTH_PATH } from "./request-context.ts";
 
@@ -9,7 +9,7 @@ import { HEALTH_PATH } from "./request-context.ts";
 const INLINE_SCRIPTS = [TIMEZONE_DETECT_SCRIPT];
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
-const hashOf = (script: string) => `'sha256-${createHash("sha256").update(script).digest("base64")}'`;
+const hashOf = (script: string) => `'sha256-${sha256(script).toString("base64")}'`;
 const hostname = (host: string) => (host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0]!).toLowerCase();
 
 /**

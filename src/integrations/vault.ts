@@ -1,10 +1,11 @@
-import { createCipheriv, createDecipheriv, createHash, createSecretKey, type KeyObject, randomBytes } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import { type Config, decodeKey } from "../config.ts";
+import { nodeCrypto, randomBytes, sha256 } from "../crypto.ts";
 
 /**
  * Provider tokens at rest: AES-256-GCM under `ENCRYPTION_KEY`, with the previous keys of
- * `ENCRYPTION_KEYS_OLD` still able to decrypt. Synchronous on purpose (node:crypto), since request
- * handlers decrypt tokens inline.
+ * `ENCRYPTION_KEYS_OLD` still able to decrypt. Synchronous on purpose (node:crypto, loaded on the
+ * first token sealed or opened), since request handlers decrypt tokens inline.
  *
  * Format: `v1.<keyId>.<nonce>.<ciphertext+tag>` (base64url), keyId = first 8 hex characters of
  * SHA-256(key), so decrypt picks the right key and rotation can tell what is still under an old one.
@@ -25,7 +26,8 @@ export type VaultKeys = Pick<Config, "encryptionKey" | "encryptionKeysOld">;
 
 interface Key {
   id: string;
-  secret: KeyObject;
+  bytes: Uint8Array;
+  secret?: KeyObject;
 }
 
 interface Sealed {
@@ -37,8 +39,10 @@ interface Sealed {
 function keyFrom(encoded: string, variable: string): Key {
   const bytes = decodeKey(encoded);
   if (!bytes) throw new VaultError(`${variable} is not a 32-byte key`);
-  return { id: createHash("sha256").update(bytes).digest("hex").slice(0, 8), secret: createSecretKey(bytes) };
+  return { id: sha256(bytes).toString("hex").slice(0, 8), bytes };
 }
+
+const secretOf = (key: Key): KeyObject => (key.secret ??= nodeCrypto().createSecretKey(key.bytes));
 
 /** The context a provider token is bound to. */
 export function tokenContext(provider: string, userId: string): string {
@@ -66,7 +70,7 @@ export class TokenVault {
 
   encrypt(plaintext: string, context: string): string {
     const nonce = randomBytes(NONCE_BYTES);
-    const cipher = createCipheriv("aes-256-gcm", this.current.secret, nonce, { authTagLength: TAG_BYTES });
+    const cipher = nodeCrypto().createCipheriv("aes-256-gcm", secretOf(this.current), nonce, { authTagLength: TAG_BYTES });
     cipher.setAAD(additionalData(this.current.id, context));
     const sealed = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final(), cipher.getAuthTag()]);
     return `${VERSION}.${this.current.id}.${nonce.toString("base64url")}.${sealed.toString("base64url")}`;
@@ -76,7 +80,7 @@ export class TokenVault {
     const { keyId, nonce, sealed } = parse(ciphertext);
     const key = this.keys.get(keyId);
     if (!key) throw new VaultError(`token is encrypted under unknown key ${keyId}; add that key to ENCRYPTION_KEYS_OLD`);
-    const decipher = createDecipheriv("aes-256-gcm", key.secret, nonce, { authTagLength: TAG_BYTES });
+    const decipher = nodeCrypto().createDecipheriv("aes-256-gcm", secretOf(key), nonce, { authTagLength: TAG_BYTES });
     decipher.setAAD(additionalData(keyId, context));
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
     try {

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import linucbSource from "../../ml/linucb.py" with { type: "text" };
 import opeSource from "../../ml/ope.py" with { type: "text" };
+import { print } from "../cli.ts";
 import type { Config } from "../config.ts";
 import { FEATURE_VERSIONS, type FeatureVersion } from "../recommender/features.ts";
 import type { LoggedDecision } from "../recommender/queries.ts";
@@ -44,7 +45,7 @@ export async function runOffPolicyEvaluation(
   args: string[],
 ): Promise<number> {
   const refuse = (error: string) => {
-    process.stdout.write(`${JSON.stringify({ error })}\n`);
+    print(JSON.stringify({ error }));
     return 2;
   };
   const option = (name: string) => {

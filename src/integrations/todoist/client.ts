@@ -10,7 +10,6 @@
  * need it.
  */
 import { retryAfterMs } from "../../http/retry-after.ts";
-import { randomUUID } from "node:crypto";
 import { lazyCheck } from "../../lazy-check.ts";
 import type { Config } from "../../config.ts";
 import { type TodoistApiTask, TodoistApiTaskSchema } from "./tasks.ts";
@@ -214,14 +213,14 @@ export class TodoistClient {
    */
   async closeTask(token: string, taskId: string, options: CallOptions & { requestId?: string } = {}): Promise<void> {
     const call = this.api("close task", "POST", `/tasks/${encodeURIComponent(taskId)}/close`, token);
-    call.headers["x-request-id"] = options.requestId ?? randomUUID();
+    call.headers["x-request-id"] = options.requestId ?? crypto.randomUUID();
     await this.send(call, options);
   }
 
   /** Makes a closed task active again (an undone "done"); Todoist answers 204 for a task already open too. */
   async reopenTask(token: string, taskId: string, options: CallOptions & { requestId?: string } = {}): Promise<void> {
     const call = this.api("reopen task", "POST", `/tasks/${encodeURIComponent(taskId)}/reopen`, token);
-    call.headers["x-request-id"] = options.requestId ?? randomUUID();
+    call.headers["x-request-id"] = options.requestId ?? crypto.randomUUID();
     await this.send(call, options);
   }
 

@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { hmacSha256, randomBytes, sha256, timingSafeEqual } from "../../crypto.ts";
 import type { EventBus } from "../../events/bus.ts";
 import { continueTrace } from "../../trace.ts";
 import type { Background } from "../../jobs/background.ts";
@@ -15,8 +15,6 @@ export const STATE_LIFETIME_S = 10 * 60;
 
 /** The one-word outcomes the connect page explains. */
 export type ConnectOutcome = "connected" | "denied" | "state" | "failed" | "unavailable";
-
-const sha256 = (value: string) => createHash("sha256").update(value).digest();
 
 /**
  * OAuth `state` bound to the signed-in session: the cookie holds a random state and an HMAC of
@@ -46,7 +44,7 @@ export class StateBinding {
   }
 
   private mac(state: string, sessionTokenHash: string): string {
-    return createHmac("sha256", this.secret).update(`todoist-connect\0${state}\0${sessionTokenHash}`).digest("base64url");
+    return hmacSha256(this.secret, `todoist-connect\0${state}\0${sessionTokenHash}`).toString("base64url");
   }
 }
 

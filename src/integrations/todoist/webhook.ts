@@ -1,8 +1,8 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
 import { lazyCheck } from "../../lazy-check.ts";
 import { and, eq, lt } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { webhookDeliveries } from "../../db/schema.ts";
+import { hmacSha256, timingSafeEqual } from "../../crypto.ts";
 import { AppError } from "../../errors.ts";
 import type { EventBus } from "../../events/bus.ts";
 import type { Background } from "../../jobs/background.ts";
@@ -36,7 +36,7 @@ export const tooLarge = () => new AppError("too_large", "too_large", "The webhoo
  */
 export function verifySignature(body: Uint8Array, header: string | null, secret: string): boolean {
   if (!header || !secret) return false;
-  const expected = Buffer.from(createHmac("sha256", secret).update(body).digest("base64"));
+  const expected = Buffer.from(hmacSha256(secret, body).toString("base64"));
   const given = Buffer.from(header.trim());
   return given.length === expected.length && timingSafeEqual(given, expected);
 }

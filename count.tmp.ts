@@ -1,0 +1,12 @@
+import { createApp } from "./src/app.ts";
+import { createRuntime } from "./src/runtime.ts";
+import { parseConfig, resolveSecrets } from "./src/config.ts";
+import { createLogger, stdout } from "./src/log.ts";
+let t = performance.now();
+const lap = (l: string) => { const n = performance.now(); console.log(l, (n - t).toFixed(2)); t = n; };
+const config = resolveSecrets(parseConfig({ ...process.env, DATA_DIR: "/tmp/boot/cnt", LOG_LEVEL: "warn" })); lap("config");
+const log = createLogger("warn", stdout({ batched: true })); lap("log");
+const rt = createRuntime(config, log); lap("runtime");
+const app = createApp(rt); lap("app");
+app.listen({ port: 0 }); lap("listen");
+await rt.stop(); process.exit(0);
