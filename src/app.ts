@@ -26,6 +26,9 @@ export const MAX_REQUEST_BYTES = Math.max(BODY_LIMIT_BYTES, ...Object.values(RAW
 /** Static files are not worth a log line each (the /health probe never reaches the logger). */
 const quietPath = isStaticPath;
 
+/** What `GET /health` answers while the process serves. */
+const HEALTH = { ok: true };
+
 /** The body of a route that declares none: nothing, or an object with no fields (a button's empty form). */
 const NO_BODY = t.Optional(t.Object({}));
 
@@ -42,10 +45,12 @@ const NO_BODY = t.Optional(t.Object({}));
 export function createApp(runtime: Runtime) {
   const { config, log } = runtime;
   return (
-    new Elysia({ name: "oo", normalize: false })
+    // The listening server answers the probe itself, without running any JavaScript: it is up as soon
+    // as it listens, and no route's handler has to be compiled for it. `handle` answers the same.
+    new Elysia({ name: "oo", normalize: false, serve: { routes: { [HEALTH_PATH]: { GET: Response.json(HEALTH) } } } })
       // The probe comes before every hook (host check, headers, logging, CSRF), which it needs none of: a
-      // load balancer may name the instance by its IP address. A static value, which Elysia serves natively.
-      .get(HEALTH_PATH, { ok: true })
+      // load balancer may name the instance by its IP address.
+      .get(HEALTH_PATH, HEALTH)
       .use(securityHeaders(config))
       .use(requestContext(log))
       .use(requestLog(log, quietPath))

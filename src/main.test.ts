@@ -161,12 +161,13 @@ describe("oo serve lifecycle", () => {
         // Signed out, the tip page sends people to sign in.
         const home = await fetch(url, { redirect: "manual" });
         expect(home.status).toBe(303);
-        // The log writes in batches while serving, but a line is out within a fraction of a second.
+        // The log writes in batches while serving, but a line is out within a fraction of a second. What
+        // the operator must read (how the owner gets in) comes once the first requests are answered.
         const reader = child.stdout.getReader();
         const decoder = new TextDecoder();
         let stdout = "";
         const deadline = Date.now() + 2_000;
-        while (!stdout.includes('"msg":"request"') && Date.now() < deadline) {
+        while (!(stdout.includes('"msg":"request"') && stdout.includes("Google sign-in is off")) && Date.now() < deadline) {
           const chunk = await Promise.race([reader.read(), Bun.sleep(deadline - Date.now()).then(() => null)]);
           if (chunk?.value) stdout += decoder.decode(chunk.value, { stream: true });
         }
