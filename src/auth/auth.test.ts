@@ -402,9 +402,20 @@ describe("owner link from the command line and at boot", () => {
           } catch {}
           await Bun.sleep(25);
         }
+        // The setup link comes once the first requests are answered, in the same turn as the line
+        // that Google sign-in is off: wait for that line, then stop.
+        const reader = child.stdout.getReader();
+        const decoder = new TextDecoder();
+        let stdout = "";
+        while (!stdout.includes("Google sign-in is off") && Date.now() < deadline) {
+          const chunk = await Promise.race([reader.read(), Bun.sleep(deadline - Date.now()).then(() => null)]);
+          if (chunk?.value) stdout += decoder.decode(chunk.value, { stream: true });
+        }
         child.kill("SIGTERM");
         await child.exited;
-        const lines = (await new Response(child.stdout).text()).trim().split("\n").map((line) => JSON.parse(line));
+        for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) stdout += decoder.decode(chunk.value, { stream: true });
+        const lines = (stdout + decoder.decode()).trim().split("\n").map((line) => JSON.parse(line));
+        expect(lines.some((line) => String(line.msg).startsWith("Google sign-in is off"))).toBe(true);
         return lines.filter((line) => typeof line.url === "string" && line.url.includes("/setup?token="));
       };
 
