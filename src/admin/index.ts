@@ -1,3 +1,4 @@
+import { Type } from "@sinclair/typebox";
 import { Elysia, t } from "elysia";
 import { AuditPage } from "../../views/admin/audit.tsx";
 import { BackupsPage } from "../../views/admin/backups.tsx";
@@ -134,7 +135,7 @@ export function adminRoutes({ modules, database }: Runtime) {
           set.status = 201;
           return sql.save(user.id, body.name, body.sql);
         },
-        { body: SavedQueryBody, response: { 201: t.Object({ id: t.Integer() }) } },
+        { body: SavedQueryBody, response: { 201: t.Object({ id: Type.Integer() }) } },
       )
       .delete(
         "/api/admin/saved-queries/:id",

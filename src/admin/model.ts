@@ -1,7 +1,7 @@
-import type { TSchema } from "@sinclair/typebox";
+import { type TSchema, Type } from "@sinclair/typebox";
 import { t } from "elysia";
 
-const Count = t.Integer({ minimum: 0 });
+const Count = Type.Integer({ minimum: 0 });
 
 /** `GET /api/admin/stats` and the overview page: the same figures. */
 export const StatsSchema = t.Object({
@@ -22,7 +22,7 @@ const Cursor = t.String({ maxLength: 200, pattern: "^[A-Za-z0-9_-]+$" });
 export const UsersQuery = t.Object({
   q: t.Optional(t.String({ maxLength: 200 })),
   after: t.Optional(Cursor),
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100 })),
+  limit: t.Optional(t.Number({ minimum: 1, maximum: 100 })),
 });
 
 const Listing = t.Object({
@@ -30,7 +30,7 @@ const Listing = t.Object({
   email: t.Union([t.String(), t.Null()]),
   name: t.Union([t.String(), t.Null()]),
   role: t.Union([t.Literal("user"), t.Literal("admin")]),
-  createdAt: t.Integer(),
+  createdAt: Type.Integer(),
 });
 
 export const UserListSchema = t.Object({
@@ -51,16 +51,16 @@ export const UserDetailSchema = t.Object({
     timezone: t.String(),
     pushOptIn: t.Boolean(),
   }),
-  consents: t.Array(t.Object({ kind: t.String(), version: t.String(), method: t.String(), grantedAt: t.Integer() })),
+  consents: t.Array(t.Object({ kind: t.String(), version: t.String(), method: t.String(), grantedAt: Type.Integer() })),
   integrations: t.Array(
-    t.Object({ provider: t.String(), status: t.String(), lastSyncAt: Nullable(t.Integer()), lastSyncError: Nullable(t.String()), taskCount: t.Integer() }),
+    t.Object({ provider: t.String(), status: t.String(), lastSyncAt: Nullable(Type.Integer()), lastSyncError: Nullable(t.String()), taskCount: Type.Integer() }),
   ),
-  sessions: t.Array(t.Object({ kind: t.String(), createdAt: t.Integer(), lastSeenAt: t.Integer(), expiresAt: t.Integer(), userAgent: Nullable(t.String()) })),
+  sessions: t.Array(t.Object({ kind: t.String(), createdAt: Type.Integer(), lastSeenAt: Type.Integer(), expiresAt: Type.Integer(), userAgent: Nullable(t.String()) })),
   tips: t.Array(
-    t.Object({ id: t.String(), kind: t.String(), content: t.String(), servedAt: t.Integer(), channel: t.String(), reaction: Nullable(t.String()) }),
+    t.Object({ id: t.String(), kind: t.String(), content: t.String(), servedAt: Type.Integer(), channel: t.String(), reaction: Nullable(t.String()) }),
   ),
   /** Whether the recommender holds a learnt model for them (what "reset-bandit" clears). */
-  learnt: t.Object({ pulls: t.Integer({ minimum: 0 }) }),
+  learnt: t.Object({ pulls: Type.Integer({ minimum: 0 }) }),
 });
 export type UserDetail = typeof UserDetailSchema.static;
 
@@ -77,15 +77,15 @@ export const ActionResultSchema = t.Object({ ok: t.Literal(true), message: t.Str
 export const AuditQuery = t.Object({
   action: t.Optional(t.String({ maxLength: 60, pattern: "^[a-z.-]+$" })),
   target: t.Optional(t.String({ maxLength: 100 })),
-  before: t.Optional(t.Numeric({ minimum: 1 })),
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100 })),
+  before: t.Optional(t.Number({ minimum: 1 })),
+  limit: t.Optional(t.Number({ minimum: 1, maximum: 100 })),
 });
 
 export const AuditListSchema = t.Object({
   entries: t.Array(
     t.Object({
-      id: t.Integer(),
-      at: t.Integer(),
+      id: Type.Integer(),
+      at: Type.Integer(),
       actorId: Nullable(t.String()),
       /** The admin's email today, when they still have an account with one. */
       actorEmail: Nullable(t.String()),
@@ -97,26 +97,26 @@ export const AuditListSchema = t.Object({
     }),
   ),
   /** The `before` of the next page (an entry id); null on the last. */
-  next: Nullable(t.Integer()),
+  next: Nullable(Type.Integer()),
 });
 export type AuditList = typeof AuditListSchema.static;
 
 export const AdminSettingsSchema = t.Object({
   /** Days the audit log is kept: longer than tips. */
-  auditRetentionDays: t.Integer({ minimum: 30, maximum: 3650, default: 365 }),
+  auditRetentionDays: Type.Integer({ minimum: 30, maximum: 3650, default: 365 }),
   /** Backups kept in DATA_DIR/backups (the daily job and "back up now" remove older ones). */
-  backupsKept: t.Integer({ minimum: 1, maximum: 365, default: 7 }),
+  backupsKept: Type.Integer({ minimum: 1, maximum: 365, default: 7 }),
 });
 
-const EventSchema = t.Object({ id: t.Integer(), subject: t.String(), userId: Nullable(t.String()), payload: t.Unknown(), at: t.Integer() });
+const EventSchema = t.Object({ id: Type.Integer(), subject: t.String(), userId: Nullable(t.String()), payload: t.Unknown(), at: Type.Integer() });
 /** A delivered event: `seq` orders the live tail; `id` is its stored row, null for one only announced (a served tip, whose row is the tip's). */
 const LiveEventSchema = t.Object({
-  seq: t.Integer(),
-  id: Nullable(t.Integer()),
+  seq: Type.Integer(),
+  id: Nullable(Type.Integer()),
   subject: t.String(),
   userId: Nullable(t.String()),
   payload: t.Unknown(),
-  at: t.Integer(),
+  at: Type.Integer(),
 });
 const Subject = t.String({ maxLength: 60, pattern: "^[a-z_.]+$" });
 const UserId = t.String({ maxLength: 100 });
@@ -125,7 +125,7 @@ const UserId = t.String({ maxLength: 100 });
 export const LiveEventsQuery = t.Object({
   subject: t.Optional(Subject),
   user: t.Optional(UserId),
-  after: t.Optional(t.Numeric({ minimum: 0 })),
+  after: t.Optional(t.Number({ minimum: 0 })),
 });
 export const LiveEventsSchema = t.Object({ events: t.Array(LiveEventSchema) });
 
@@ -135,10 +135,10 @@ export const EventHistoryQuery = t.Object({
   user: t.Optional(UserId),
   from: t.Optional(t.String({ maxLength: 30 })),
   to: t.Optional(t.String({ maxLength: 30 })),
-  before: t.Optional(t.Numeric({ minimum: 1 })),
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 200 })),
+  before: t.Optional(t.Number({ minimum: 1 })),
+  limit: t.Optional(t.Number({ minimum: 1, maximum: 200 })),
 });
-export const EventHistorySchema = t.Object({ events: t.Array(EventSchema), next: Nullable(t.Integer()) });
+export const EventHistorySchema = t.Object({ events: t.Array(EventSchema), next: Nullable(Type.Integer()) });
 export type EventHistory = typeof EventHistorySchema.static;
 export type LiveEvents = typeof LiveEventsSchema.static;
 
@@ -146,14 +146,14 @@ export const JobsSchema = t.Object({
   jobs: t.Array(
     t.Object({
       name: t.String(),
-      intervalMs: t.Integer(),
+      intervalMs: Type.Integer(),
       running: t.Boolean(),
-      runs: t.Integer(),
-      failures: t.Integer(),
-      lastRunAt: Nullable(t.Integer()),
+      runs: Type.Integer(),
+      failures: Type.Integer(),
+      lastRunAt: Nullable(Type.Integer()),
       lastDurationMs: Nullable(t.Number()),
       lastError: Nullable(t.String()),
-      nextRunAt: Nullable(t.Integer()),
+      nextRunAt: Nullable(Type.Integer()),
     }),
   ),
 });
@@ -175,21 +175,21 @@ export const SqlResultSchema = t.Object({
   columns: t.Array(t.String()),
   rows: t.Array(t.Array(t.Unknown())),
   truncated: t.Boolean(),
-  ms: t.Integer({ minimum: 0 }),
+  ms: Type.Integer({ minimum: 0 }),
 });
 export const SavedQueryBody = t.Object({ name: t.String({ minLength: 1, maxLength: 100 }), sql: SqlText });
 export const SavedQueriesSchema = t.Object({
-  queries: t.Array(t.Object({ id: t.Integer(), name: t.String(), sql: t.String(), createdAt: t.Integer() })),
+  queries: t.Array(t.Object({ id: Type.Integer(), name: t.String(), sql: t.String(), createdAt: Type.Integer() })),
 });
 export type SavedQueries = typeof SavedQueriesSchema.static;
-export const SavedQueryParams = t.Object({ id: t.Numeric({ minimum: 1 }) });
-export const SqlPageQuery = t.Object({ saved: t.Optional(t.Numeric({ minimum: 1 })) });
+export const SavedQueryParams = t.Object({ id: t.Number({ minimum: 1 }) });
+export const SqlPageQuery = t.Object({ saved: t.Optional(t.Number({ minimum: 1 })) });
 
-const BackupSchema = t.Object({ name: t.String(), bytes: t.Integer(), at: t.Number() });
+const BackupSchema = t.Object({ name: t.String(), bytes: Type.Integer(), at: t.Number() });
 export const BackupListSchema = t.Object({
   backups: t.Array(BackupSchema),
   /** The last attempt, when it failed (until one succeeds). */
-  lastFailure: Nullable(t.Object({ at: t.Integer(), reason: t.String() })),
+  lastFailure: Nullable(t.Object({ at: Type.Integer(), reason: t.String() })),
 });
 export type BackupList = typeof BackupListSchema.static;
 export const CreatedBackupSchema = BackupSchema;
@@ -199,7 +199,7 @@ export const HealthStatusSchema = t.Union([t.Literal("ok"), t.Literal("warn"), t
 export type HealthStatus = typeof HealthStatusSchema.static;
 /** `GET /api/admin/health`: one overall status, the worst of its lines. */
 export const HealthReportSchema = t.Object({
-  at: t.Integer(),
+  at: Type.Integer(),
   status: HealthStatusSchema,
   lines: t.Array(t.Object({ name: t.String(), status: HealthStatusSchema, summary: t.String(), details: t.Array(t.Tuple([t.String(), t.String()])) })),
 });
@@ -219,7 +219,7 @@ export const DataQualitySchema = t.Object({
     rewardsPending: Share,
   }),
   integrations: Count,
-  syncFailures: t.Array(t.Object({ userId: t.String(), provider: t.String(), error: Nullable(t.String()), lastSyncAt: Nullable(t.Integer()) })),
+  syncFailures: t.Array(t.Object({ userId: t.String(), provider: t.String(), error: Nullable(t.String()), lastSyncAt: Nullable(Type.Integer()) })),
   days: t.Array(
     t.Object({ day: t.String(), tips: Count, scored: Count, rebuildable: Count, reactions: Count, applied: Count }),
   ),

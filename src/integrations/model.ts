@@ -13,7 +13,7 @@ export const IntegrationSummarySchema = t.Object({
   connectedAt: t.Number(),
   lastSyncAt: t.Union([t.Number(), t.Null()]),
   lastSyncError: t.Union([t.String(), t.Null()]),
-  taskCount: t.Integer({ minimum: 0 }),
+  taskCount: Type.Integer({ minimum: 0 }),
 });
 
 export type IntegrationSummary = typeof IntegrationSummarySchema.static;

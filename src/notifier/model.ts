@@ -1,3 +1,4 @@
+import { Type } from "@sinclair/typebox";
 import { t } from "elysia";
 
 const base64url = (what: string) => t.String({ minLength: 1, maxLength: 200, pattern: "^[A-Za-z0-9_-]+={0,2}$", error: `${what} must be base64url` });
@@ -40,11 +41,11 @@ export interface PushSendPayload extends Record<string, unknown> {
 /** How the notifier decides, the `notifier.*` settings admins change without a restart. */
 export const NotifierSettingsSchema = t.Object({
   /** Minutes between two rounds (a round is checked for every minute). */
-  roundMinutes: t.Integer({ minimum: 1, maximum: 60, default: 5 }),
+  roundMinutes: Type.Integer({ minimum: 1, maximum: 60, default: 5 }),
   /** A LinUCB pick scoring at least this is worth a push (besides urgent tasks due within the hour). */
   scoreThreshold: t.Number({ minimum: -10, maximum: 10, default: 0.8 }),
   /** Pushes per person per local day, at most. */
-  dailyCap: t.Integer({ minimum: 0, maximum: 24, default: 3 }),
+  dailyCap: Type.Integer({ minimum: 0, maximum: 24, default: 3 }),
 });
 
 /** Why a round sent a person nothing, one of these; counted per round. */
