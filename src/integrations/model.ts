@@ -45,7 +45,7 @@ export const WebhookResultSchema = t.Union([t.Literal("applied"), t.Literal("dup
 export type WebhookResult = typeof WebhookResultSchema.static;
 export const WebhookResponse = t.Object({ ok: t.Literal(true), result: WebhookResultSchema });
 /** The webhook's body: its raw bytes, exactly as signed (read by the body plugin within their limit). */
-export const WebhookBody = t.Uint8Array({});
+export const WebhookBody = Type.Uint8Array();
 
 /** Todoist's webhook envelope (plain typebox: checked by hand after the signature, not by Elysia). */
 export const WebhookEnvelope = Type.Object({

@@ -3,7 +3,7 @@ import { type LegalPageProps, PrivacyPage, TermsPage } from "../../views/legal.t
 import type { Runtime } from "../runtime.ts";
 import { LEGAL_VERSION } from "./service.ts";
 
-/** The terms and the privacy notice, written for this instance's configuration and rendered once. */
+/** The terms and the privacy notice, written for this instance's configuration and rendered once, when first asked for. */
 export function legalRoutes({ config }: Runtime) {
   const props: LegalPageProps = {
     host: new URL(config.apiBaseUrl).host,
@@ -12,7 +12,9 @@ export function legalRoutes({ config }: Runtime) {
     llmHost: config.llm.baseUrl ? new URL(config.llm.baseUrl).host : null,
     errorCapture: config.sentryDsn !== "",
   };
-  const terms = TermsPage(props);
-  const privacy = PrivacyPage(props);
-  return new Elysia({ name: "legal" }).get("/legal/terms", () => terms).get("/legal/privacy", () => privacy);
+  let terms: ReturnType<typeof TermsPage> | null = null;
+  let privacy: ReturnType<typeof PrivacyPage> | null = null;
+  return new Elysia({ name: "legal" })
+    .get("/legal/terms", () => (terms ??= TermsPage(props)))
+    .get("/legal/privacy", () => (privacy ??= PrivacyPage(props)));
 }

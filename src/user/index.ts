@@ -7,14 +7,15 @@ import { showFormOnError } from "../http/errors.ts";
 import type { Runtime } from "../runtime.ts";
 import { DeletedResponse, ProfileChangesBody, ProfileForm, ProfileSchema } from "./model.ts";
 
-/** Every zone the form offers, computed once. */
-const timeZones = Intl.supportedValuesOf("timeZone");
+/** Every zone the form offers, computed on the first account page (ICU takes a few ms to list them). */
+let zones: string[] | null = null;
+const timeZones = () => (zones ??= Intl.supportedValuesOf("timeZone"));
 
 /** The signed-in person's own account: profile, export, deletion, as JSON under /api and as the /account page. */
 export function userRoutes({ config, modules }: Runtime) {
   const account = modules.user;
   const accountPage = (userId: string, notice: { saved?: boolean; problem?: string } = {}) =>
-    AccountPage({ profile: account.profile(userId), timeZones, ...notice });
+    AccountPage({ profile: account.profile(userId), timeZones: timeZones(), ...notice });
 
   return new Elysia({ name: "user" })
     .use(modules.auth.guards)
