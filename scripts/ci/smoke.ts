@@ -1,6 +1,10 @@
-/** Smoke check of a running oO: /health, the home page, and the static assets it links to. */
-const base = process.argv[2];
-if (!base) throw new Error("usage: bun scripts/ci/smoke.ts <base url>");
+/**
+ * Smoke check of a running oO: /health, the home page and the static assets it links to; with the
+ * instance's ADMIN_TOKEN, the owner signs in and every page the console links to, the account page
+ * and the console's JSON answer 200 (the executable is built apart from the tests' source).
+ */
+const [base, adminToken] = process.argv.slice(2);
+if (!base) throw new Error("usage: bun scripts/ci/smoke.ts <base url> [admin token]");
 
 const deadline = Date.now() + 15_000;
 for (;;) {
@@ -21,5 +25,27 @@ for (const path of assets) {
   await response.arrayBuffer();
 }
 console.log(`smoke: /health ok, ${assets.length} linked assets served (${assets.join(", ")})`);
+
+if (adminToken) {
+  const signIn = await fetch(`${base}/api/auth/token`, {
+    method: "POST",
+    // Not from a browser (no Origin, no Sec-Fetch-Site), as automation signs in.
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ token: adminToken }),
+  });
+  if (!signIn.ok) throw new Error(`admin token sign-in answered ${signIn.status}: ${await signIn.text()}`);
+  const cookie = signIn.headers.getSetCookie().map((line) => line.split(";")[0]).join("; ");
+  const get = async (path: string) => {
+    const response = await fetch(`${base}${path}`, { headers: { cookie }, redirect: "manual" });
+    const body = await response.text();
+    if (response.status !== 200) throw new Error(`${path} answered ${response.status} to the owner: ${body.slice(0, 300)}`);
+    return body;
+  };
+  const overview = await get("/admin");
+  const pages = [...new Set([...overview.matchAll(/href="(\/admin[^"#?]*)"/g)].map((match) => match[1]!))];
+  if (pages.length < 5) throw new Error(`the console's overview links only ${pages.length} pages`);
+  for (const path of [...pages, "/account", "/api/admin/stats", "/api/admin/health"]) await get(path);
+  console.log(`smoke: the owner signed in with the admin token; ${pages.length} console pages, /account and the console's JSON answered 200`);
+}
 
 export {};
