@@ -1,4 +1,5 @@
 import pkg from "../package.json" with { type: "json" };
+import { reasonOf } from "./errors.ts";
 
 export const VERSION: string = pkg.version;
 
@@ -31,12 +32,17 @@ export function parseArgs(argv: string[]): ParsedArgs {
 }
 
 /**
- * A command's answer on stdout, one line. The console writes at once and flushes on exit; the first
- * use of `process.stdout` costs about 20 ms, which every short command (and the SQL runner's query
- * process) would pay.
+ * A command's answer on stdout, one line; a write that fails (a full disk, a closed pipe) ends the
+ * command with exit 1 and says so. Not `process.stdout`, whose first use costs about 20 ms that
+ * every short command (and the SQL runner's query process) would pay; the console would be as
+ * quick but swallows a failed write.
  */
-export function print(line: string): void {
-  console.log(line);
+export async function print(line: string): Promise<void> {
+  try {
+    await Bun.write(Bun.stdout, `${line}\n`);
+  } catch (error) {
+    fail(`could not write the answer to stdout: ${reasonOf(error)}`, 1);
+  }
 }
 
 /** Ends the process with a one-line message on stderr. */

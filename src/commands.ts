@@ -37,29 +37,8 @@ function openRuntime(config: Config, log: Logger): Runtime {
 }
 
 async function serve(config: Config, log: Logger) {
-  const runtime = openRuntime(config, log);
-  const app = createApp(runtime);
-  // `oo restore` refuses while this mark says a server holds the database.
-  const release = config.databasePath === ":memory:" ? () => undefined : claimDatabase(config.databasePath);
-  // The scorer's child first, so the first recommendations wait for it instead of falling back.
-  runtime.scorer.start();
-  app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: MAX_REQUEST_BYTES });
-  log.info({ url: `http://${config.host}:${config.port}`, version: VERSION, database: config.databasePath }, "oO is listening");
-  // The first requests need none of this, and it takes the thread for tens of milliseconds: the
-  // checkpointer and the jobs start, and the setup link is issued, once a boot's first requests (a
-  // health check, a reload) have been answered.
-  const background = setTimeout(() => {
-    runtime.start();
-    // With no admin nobody can run this instance; whoever reads the server's log gets a one-time way in.
-    if (!runtime.modules.auth.hasOwner()) {
-      log.info({ url: runtime.modules.auth.issueSetupLink() }, "no owner yet: open this link within 1 h to create the owner account");
-    }
-    // /signin tells people only that sign-in is not open; how to open it is the operator's to read here.
-    if (!config.google.clientId) {
-      log.info("Google sign-in is off (GOOGLE_CLIENT_ID is empty): /signin is closed to people; the owner signs in with `oo admin-link`");
-    }
-  }, BACKGROUND_START_DELAY_MS);
-
+  // Handled before the database opens: a signal during the boot waits for the boot to finish (nothing
+  // in it awaits), then stops it as cleanly as a running server.
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -85,13 +64,36 @@ async function serve(config: Config, log: Logger) {
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+
+  const runtime = openRuntime(config, log);
+  const app = createApp(runtime);
+  // `oo restore` refuses while this mark says a server holds the database.
+  const release = config.databasePath === ":memory:" ? () => undefined : claimDatabase(config.databasePath);
+  // The scorer's child first, so the first recommendations wait for it instead of falling back.
+  runtime.scorer.start();
+  app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: MAX_REQUEST_BYTES });
+  log.info({ url: `http://${config.host}:${config.port}`, version: VERSION, database: config.databasePath }, "oO is listening");
+  // The first requests need none of this, and it takes the thread for tens of milliseconds: the
+  // checkpointer and the jobs start, and the setup link is issued, once a boot's first requests (a
+  // health check, a reload) have been answered.
+  const background = setTimeout(() => {
+    runtime.start();
+    // With no admin nobody can run this instance; whoever reads the server's log gets a one-time way in.
+    if (!runtime.modules.auth.hasOwner()) {
+      log.info({ url: runtime.modules.auth.issueSetupLink() }, "no owner yet: open this link within 1 h to create the owner account");
+    }
+    // /signin tells people only that sign-in is not open; how to open it is the operator's to read here.
+    if (!config.google.clientId) {
+      log.info("Google sign-in is off (GOOGLE_CLIENT_ID is empty): /signin is closed to people; the owner signs in with `oo admin-link`");
+    }
+  }, BACKGROUND_START_DELAY_MS);
 }
 
 /** A one-shot command: the same runtime, never started (no scorer, no timers), stopped when done. */
-async function once(config: Config, log: Logger, command: (runtime: Runtime) => void): Promise<void> {
+async function once(config: Config, log: Logger, command: (runtime: Runtime) => void | Promise<void>): Promise<void> {
   const runtime = openRuntime(config, log);
   try {
-    command(runtime);
+    await command(runtime);
   } finally {
     await runtime.stop();
   }
@@ -117,9 +119,7 @@ export async function runCommand(command: Command, rest: string[]): Promise<void
     case "serve":
       return serve(config, log);
     case "migrate":
-      return once(config, log, ({ migrations }) => {
-        print(migrations.length > 0 ? `applied ${migrations.join(", ")}` : "database is up to date");
-      });
+      return once(config, log, ({ migrations }) => print(migrations.length > 0 ? `applied ${migrations.join(", ")}` : "database is up to date"));
     case "admin-link":
       return once(config, log, ({ modules }) => print(modules.auth.issueSetupLink()));
     case "ope":
@@ -129,28 +129,28 @@ export async function runCommand(command: Command, rest: string[]): Promise<void
     case "backup":
       return once(config, log, ({ database }) => {
         const backup = backUp(database.sqlite, config.dataDir);
-        print(`backed up to ${join(backupsDir(config.dataDir), backup.name)} (${backup.bytes} bytes)`);
+        return print(`backed up to ${join(backupsDir(config.dataDir), backup.name)} (${backup.bytes} bytes)`);
       });
     case "restore": {
       const file = rest[0];
       if (!file) fail("restore needs the backup file: oo restore DATA_DIR/backups/oo-<time>.db", 2);
+      let restored: ReturnType<typeof restore>;
       try {
-        const restored = restore(config.databasePath, file);
-        print(
-          `restored ${config.databasePath} from ${file}${restored.kept ? `; the replaced database is kept as ${restored.kept}` : ""}${restored.migrations > 0 ? `; ${restored.migrations} migration(s) run on the next start` : ""}`,
-        );
+        restored = restore(config.databasePath, file);
       } catch (error) {
         if (error instanceof RestoreRefused) fail(`restore refused: ${error.message}`, 1);
         throw error;
       }
-      return;
+      return print(
+        `restored ${config.databasePath} from ${file}${restored.kept ? `; the replaced database is kept as ${restored.kept}` : ""}${restored.migrations > 0 ? `; ${restored.migrations} migration(s) run on the next start` : ""}`,
+      );
     }
     case "rotate-keys": {
       let failed = 0;
       await once(config, log, ({ modules }) => {
         const report = modules.integrations.rotateKeys();
         failed = report.failed;
-        print(`re-encrypted ${report.rotated} token(s) under key ${modules.integrations.vault.currentKeyId}; ${report.current} already under it`);
+        return print(`re-encrypted ${report.rotated} token(s) under key ${modules.integrations.vault.currentKeyId}; ${report.current} already under it`);
       });
       if (failed > 0) fail(`${failed} token(s) did not open with any configured key; add their key to ENCRYPTION_KEYS_OLD and run again`, 1);
       return;

@@ -40,6 +40,23 @@ describe("oo command line", () => {
     expect(stdout.trim()).toBe(require("../package.json").version);
   });
 
+  test("an answer that cannot be written (a full disk) exits 1 and says why on stderr", () => {
+    const dir = tempDir();
+    try {
+      for (const args of [["--version"], ["migrate"]]) {
+        const result = Bun.spawnSync(["bun", MAIN, ...args], {
+          env: { PATH: process.env.PATH!, DATA_DIR: dir.path, LOG_LEVEL: "warn" },
+          stdout: Bun.file("/dev/full"),
+          stderr: "pipe",
+        });
+        expect(result.exitCode).toBe(1);
+        expect(result.stderr.toString()).toBe("oo: could not write the answer to stdout: ENOSPC: no space left on device, write\n");
+      }
+    } finally {
+      dir.cleanup();
+    }
+  });
+
   test("an unknown command exits 2 with a hint", () => {
     const { code, stderr } = run(["frobnicate"]);
     expect(code).toBe(2);
@@ -146,6 +163,28 @@ describe("oo backup and oo restore", () => {
 });
 
 describe("oo serve lifecycle", () => {
+  test("a SIGTERM while it boots stops it cleanly once the boot is done: exit 0, the database closed", async () => {
+    const dir = tempDir();
+    try {
+      const child = Bun.spawn(["bun", MAIN], {
+        env: { PATH: process.env.PATH!, DATA_DIR: dir.path, PORT: String(freePort()), LOG_LEVEL: "info" },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      // The database file appears as the boot opens it, before the server listens.
+      const database = join(dir.path, "oo.db");
+      while (!existsSync(database)) await Bun.sleep(1);
+      child.kill("SIGTERM");
+      expect(await child.exited).toBe(0);
+      const lines = (await readAll(child.stdout)).trim().split("\n").map((line) => JSON.parse(line));
+      expect(lines.some((line) => line.msg === "shutting down" && line.signal === "SIGTERM")).toBe(true);
+      expect(lines.at(-1).msg).toBe("stopped");
+      expect(await readAll(child.stderr)).toBe("");
+    } finally {
+      dir.cleanup();
+    }
+  });
+
   test("boots on a fresh data dir, logs JSON without secrets, stops cleanly on SIGTERM, reuses secrets", async () => {
     const dir = tempDir();
     try {

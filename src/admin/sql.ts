@@ -76,10 +76,10 @@ export function checkQuery(sql: string): void {
   }
 }
 
-/** A value as JSON can carry it: blobs as base64 (marked), big integers as text. */
+/** A value as JSON can carry it: blobs as base64 (marked), integers past 2^53 as text (exact). */
 function portable(value: unknown): unknown {
   if (value instanceof Uint8Array) return `base64:${Buffer.from(value).toString("base64")}`;
-  if (typeof value === "bigint") return value.toString();
+  if (typeof value === "bigint") return value >= Number.MIN_SAFE_INTEGER && value <= Number.MAX_SAFE_INTEGER ? Number(value) : value.toString();
   return value;
 }
 
@@ -90,7 +90,8 @@ function portable(value: unknown): unknown {
 export function runHere(databasePath: string, sql: string, maxRows: number = SQL_LIMITS.rows): SqlResult {
   checkQuery(sql);
   const started = performance.now();
-  const db = new Database(databasePath, { readonly: true });
+  // Integers come back whole (as bigint), so none past 2^53 is rounded on the way.
+  const db = new Database(databasePath, { readonly: true, safeIntegers: true });
   try {
     db.run("PRAGMA query_only = ON");
     const statement = db.query(sql);
@@ -155,5 +156,5 @@ export async function sqlQueryCommand(): Promise<void> {
     answer = { error: error instanceof Error ? error.message : String(error) };
   }
   const text = JSON.stringify(answer);
-  print(text.length > SQL_LIMITS.bytes ? JSON.stringify({ error: "The answer is larger than 16 MB: select fewer or smaller columns." }) : text);
+  await print(text.length > SQL_LIMITS.bytes ? JSON.stringify({ error: "The answer is larger than 16 MB: select fewer or smaller columns." }) : text);
 }

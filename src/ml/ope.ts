@@ -44,8 +44,8 @@ export async function runOffPolicyEvaluation(
   decisionLog: (since: number, version?: FeatureVersion) => LoggedDecision[],
   args: string[],
 ): Promise<number> {
-  const refuse = (error: string) => {
-    print(JSON.stringify({ error }));
+  const refuse = async (error: string) => {
+    await print(JSON.stringify({ error }));
     return 2;
   };
   const option = (name: string) => {
