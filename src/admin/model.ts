@@ -3,6 +3,16 @@ import { t } from "elysia";
 
 const Count = Type.Integer({ minimum: 0 });
 
+/** A whole number in a query or path (Elysia turns the text into a number first), with an error that names it. */
+const wholeNumber = (name: string, minimum: number, maximum?: number) =>
+  t.Number({
+    minimum,
+    ...(maximum === undefined ? {} : { maximum }),
+    multipleOf: 1,
+    error: `${name} must be a whole number ${maximum === undefined ? `of at least ${minimum}` : `from ${minimum} to ${maximum}`}.`,
+  });
+
+
 /** `GET /api/admin/stats` and the overview page: the same figures. */
 export const StatsSchema = t.Object({
   /** People served a tip in the last day, week and 30 days. */
@@ -22,7 +32,7 @@ const Cursor = t.String({ maxLength: 200, pattern: "^[A-Za-z0-9_-]+$" });
 export const UsersQuery = t.Object({
   q: t.Optional(t.String({ maxLength: 200 })),
   after: t.Optional(Cursor),
-  limit: t.Optional(t.Number({ minimum: 1, maximum: 100 })),
+  limit: t.Optional(wholeNumber("limit", 1, 100)),
 });
 
 const Listing = t.Object({
@@ -77,8 +87,8 @@ export const ActionResultSchema = t.Object({ ok: t.Literal(true), message: t.Str
 export const AuditQuery = t.Object({
   action: t.Optional(t.String({ maxLength: 60, pattern: "^[a-z.-]+$" })),
   target: t.Optional(t.String({ maxLength: 100 })),
-  before: t.Optional(t.Number({ minimum: 1 })),
-  limit: t.Optional(t.Number({ minimum: 1, maximum: 100 })),
+  before: t.Optional(wholeNumber("before", 1)),
+  limit: t.Optional(wholeNumber("limit", 1, 100)),
 });
 
 export const AuditListSchema = t.Object({
@@ -125,7 +135,7 @@ const UserId = t.String({ maxLength: 100 });
 export const LiveEventsQuery = t.Object({
   subject: t.Optional(Subject),
   user: t.Optional(UserId),
-  after: t.Optional(t.Number({ minimum: 0 })),
+  after: t.Optional(wholeNumber("after", 0)),
 });
 export const LiveEventsSchema = t.Object({ events: t.Array(LiveEventSchema) });
 
@@ -135,8 +145,8 @@ export const EventHistoryQuery = t.Object({
   user: t.Optional(UserId),
   from: t.Optional(t.String({ maxLength: 30 })),
   to: t.Optional(t.String({ maxLength: 30 })),
-  before: t.Optional(t.Number({ minimum: 1 })),
-  limit: t.Optional(t.Number({ minimum: 1, maximum: 200 })),
+  before: t.Optional(wholeNumber("before", 1)),
+  limit: t.Optional(wholeNumber("limit", 1, 200)),
 });
 export const EventHistorySchema = t.Object({ events: t.Array(EventSchema), next: Nullable(Type.Integer()) });
 export type EventHistory = typeof EventHistorySchema.static;
@@ -182,8 +192,8 @@ export const SavedQueriesSchema = t.Object({
   queries: t.Array(t.Object({ id: Type.Integer(), name: t.String(), sql: t.String(), createdAt: Type.Integer() })),
 });
 export type SavedQueries = typeof SavedQueriesSchema.static;
-export const SavedQueryParams = t.Object({ id: t.Number({ minimum: 1 }) });
-export const SqlPageQuery = t.Object({ saved: t.Optional(t.Number({ minimum: 1 })) });
+export const SavedQueryParams = t.Object({ id: wholeNumber("id", 1) });
+export const SqlPageQuery = t.Object({ saved: t.Optional(wholeNumber("saved", 1)) });
 
 const BackupSchema = t.Object({ name: t.String(), bytes: Type.Integer(), at: t.Number() });
 export const BackupListSchema = t.Object({

@@ -208,7 +208,7 @@ function bodyAttacks({ example, wantsJson, encode }: Shape): BodyAttack[] {
   return attacks;
 }
 
-const QUERY_KEYS = ["next", "state", "code", "error", "todoist", "token", "saved", "action", "id"];
+const QUERY_KEYS = ["next", "state", "code", "error", "todoist", "token", "saved", "action", "id", "limit", "before", "after"];
 
 /** Noise a request may carry: the app must answer as it would without it (or refuse it), never fail. */
 const NOISE: { label: string; query?: string; headers?: Record<string, string> }[] = [
@@ -216,6 +216,8 @@ const NOISE: { label: string; query?: string; headers?: Record<string, string> }
   { label: "a 100 KB query value", query: QUERY_KEYS.map((key) => `${key}=${"q".repeat(100 * 1024)}`).join("&") },
   { label: "repeated query keys", query: `${QUERY_KEYS.flatMap((key) => [`${key}=a`, `${key}=b`]).join("&")}&${"k=1&".repeat(1000)}k=2` },
   { label: "percent junk and non-ASCII in the query", query: "next=%FF%FE&state=%00&code=%E2%82&%F0%9F%98%80=%F0%9F%98%80&error=%&todoist=%C3%A9" },
+  { label: "numbers that are not whole, below range or past it", query: "limit=2.5&before=1.5&after=-1&saved=0.5&id=1.5" },
+  { label: "a number too large for any column", query: "limit=1e400&before=99999999999999999999999&after=1e308&saved=-0" },
   { label: "a 16 KB cookie", headers: { cookie: `junk=${"c".repeat(16 * 1024)}` } },
   { label: "a malformed cookie", headers: { cookie: "junk=%E0%A4%A; =; ;;; sid; oauth_state=%" } },
   { label: "a 16 KB traceparent", headers: { traceparent: `00-${"a".repeat(16 * 1024)}-${"b".repeat(16)}-01` } },
