@@ -44,6 +44,9 @@ describe("parseConfig", () => {
   const badValues: [string, string, RegExp][] = [
     ["PORT", "abc", /invalid PORT: expected integer \(got "abc"\)/],
     ["PORT", "70000", /invalid PORT: .*65535/],
+    ["PORT", "1.5", /^invalid PORT: must be a whole number \(got "1.5"\)$/],
+    ["TODOIST_SYNC_INTERVAL_MS", "1500.5", /^invalid TODOIST_SYNC_INTERVAL_MS: must be a whole number/],
+    ["UNDO_SECONDS", "1e1", /^invalid UNDO_SECONDS: must be a whole number/],
     ["API_BASE_URL", "not a url", /invalid API_BASE_URL: must be an absolute URL/],
     ["WEB_BASE_URL", "ftp://x", /invalid WEB_BASE_URL: must be an http\(s\) URL/],
     ["ENCRYPTION_KEY", "short", /invalid ENCRYPTION_KEY: must be 32 bytes/],

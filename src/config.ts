@@ -60,6 +60,8 @@ const integer = (help: string, fallback: string, minimum: number, maximum = Numb
   schema: Type.Integer({ minimum, maximum }),
   default: fallback,
   help,
+  // The schema's conversion reads "1.5" as 1, and the value is read again as written: only digits pass.
+  check: (value) => (/^\d+$/.test(value) ? undefined : `must be a whole number (got ${JSON.stringify(value)})`),
 });
 
 export const variables = {
