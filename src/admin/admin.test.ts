@@ -382,7 +382,11 @@ describe("admin console: SQL runner", () => {
     expect(many.rows).toHaveLength(1000);
     expect(many.truncated).toBe(true);
     expect((await (await runSql(context, admin.cookie, "EXPLAIN QUERY PLAN SELECT * FROM tip_views WHERE user_id = 'x'")).json()).columns).toContain("detail");
+    // Integers past 2^53 come back exact, as text; the others as numbers.
+    const integers = (await (await runSql(context, admin.cookie, "SELECT 9007199254740993 AS big, -9007199254740993 AS negative, 42 AS small, 1.5 AS real")).json()) as { rows: unknown[][] };
+    expect(integers.rows).toEqual([["9007199254740993", "-9007199254740993", 42, 1.5]]);
     expect(context.database.db.select().from(auditLog).all().map((entry) => [entry.action, entry.result])).toEqual([
+      ["sql.run", "ok"],
       ["sql.run", "ok"],
       ["sql.run", "ok"],
       ["sql.run", "ok"],
