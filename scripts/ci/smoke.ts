@@ -1,7 +1,8 @@
 /**
  * Smoke check of a running oO: /health, the home page and the static assets it links to; with the
  * instance's ADMIN_TOKEN, the owner signs in and every page the console links to, the account page
- * and the console's JSON answer 200 (the executable is built apart from the tests' source).
+ * and the console's JSON answer 200, and a query runs in the SQL runner's own process (the
+ * executable is built apart from the tests' source).
  */
 const [base, adminToken] = process.argv.slice(2);
 if (!base) throw new Error("usage: bun scripts/ci/smoke.ts <base url> [admin token]");
@@ -45,7 +46,15 @@ if (adminToken) {
   const pages = [...new Set([...overview.matchAll(/href="(\/admin[^"#?]*)"/g)].map((match) => match[1]!))];
   if (pages.length < 5) throw new Error(`the console's overview links only ${pages.length} pages`);
   for (const path of [...pages, "/account", "/api/admin/stats", "/api/admin/health"]) await get(path);
-  console.log(`smoke: the owner signed in with the admin token; ${pages.length} console pages, /account and the console's JSON answered 200`);
+  // The SQL runner runs each query in a process of its own: the executable started again as `oo sql-query`.
+  const query = await fetch(`${base}/api/admin/sql`, {
+    method: "POST",
+    headers: { cookie, "content-type": "application/json" },
+    body: JSON.stringify({ sql: "SELECT count(*) AS people, 'ok' AS status FROM users" }),
+  });
+  const answer = (await query.json()) as { rows?: unknown[][] };
+  if (query.status !== 200 || JSON.stringify(answer.rows) !== JSON.stringify([[1, "ok"]])) throw new Error(`the SQL runner answered ${query.status}: ${JSON.stringify(answer)}`);
+  console.log(`smoke: the owner signed in with the admin token; ${pages.length} console pages, /account, the console's JSON and a SQL query answered`);
 }
 
 export {};
