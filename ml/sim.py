@@ -19,6 +19,10 @@ Output: JSON lines on stdout. {"event": "progress", ...} after each policy, and 
 {"event": "summary", ...}: for each policy (and feature version, for linucb) the mean reward per
 decision with a 95 % interval over people, regret, gap closed, reaction rates, and the same per
 segment of people. LinUCB uses ml/linucb.py and the vectors of ml/features.py, as serving does.
+
+With --prior-seed S, LinUCB starts each person from a population prior instead of from nothing:
+a ridge fit of the rewards another cohort (seed S) gave LinUCB, worth --prior-strength
+observations. What a product could learn from its earlier people, measured before it is built.
 """
 
 import argparse
@@ -266,7 +270,7 @@ class LinUcbLearner:
     log useful for evaluating the heuristic. With `shadow`, a second LinUCB of that version learns
     from the same rewards and its picks are logged beside, as a shadow policy's are."""
 
-    def __init__(self, version, alpha, epsilon, explore="uniform", shadow=None):
+    def __init__(self, version, alpha, epsilon, explore="uniform", shadow=None, prior=None):
         self.version = version
         self.alpha = alpha
         self.epsilon = epsilon
@@ -274,9 +278,18 @@ class LinUcbLearner:
         self.d = len(features.names(version))
         self.advice_cache = {}
         self.shadow = LinUcbLearner(shadow, alpha, 0.0) if shadow else None
+        # (theta, strength): each person starts from theta as if `strength` times the identity had
+        # been observed there (A = strength I, b = strength theta) instead of from nothing.
+        self.prior = prior
+        self.updates = None  # a list collects every (x, reward) learnt, when a prior is being fitted
 
     def start(self):
-        return linucb.ArrayModel(self.d)
+        model = RecordingModel(self.d, self.updates) if self.updates is not None else linucb.ArrayModel(self.d)
+        if self.prior is not None:
+            theta, strength = self.prior
+            model.a_inv = numpy.eye(self.d) / strength
+            model.b = strength * theta
+        return model
 
     def advice_matrix(self, library, clock):
         key = (clock["hour"], clock["weekday"])
@@ -285,6 +298,30 @@ class LinUcbLearner:
             matrix = numpy.array([features.vector(advice, clock, self.version) for advice in library])
             self.advice_cache[key] = matrix
         return matrix
+
+
+class RecordingModel(linucb.ArrayModel if numpy is not None else object):
+    """An ArrayModel that also keeps every update, for fitting a population prior."""
+
+    def __init__(self, d, updates):
+        super().__init__(d)
+        self.updates = updates
+
+    def update(self, x, reward):
+        self.updates.append((x, reward))
+        super().update(x, reward)
+
+
+def fit_prior(version, args, library):
+    """A population prior for `version`: LinUCB meets another cohort (seed --prior-seed, as many
+    people and days), and a ridge fit of every reward on its vector gives what people share."""
+    learner = LinUcbLearner(version, args.alpha, args.epsilon, args.explore)
+    learner.updates = []
+    people = [Person(index, args.prior_seed, library) for index in range(args.people)]
+    run_policy("linucb", learner, people, library, args.days, args.prior_seed)
+    xs = numpy.array([x for x, _ in learner.updates]).reshape(-1, learner.d)
+    rewards = numpy.array([reward for _, reward in learner.updates])
+    return numpy.linalg.solve(numpy.eye(learner.d) + xs.T @ xs, xs.T @ rewards)
 
 
 def learner_rows(learner, visible_tasks, library_candidates, visible_advice, clock):
@@ -482,7 +519,8 @@ def run_one(name, version, args, library):
     people = [Person(index, args.seed, library) for index in range(args.people)]
     logging = bool(args.log) and name == "linucb" and version == args.features.split(",")[0].strip()
     shadow = args.log_shadow if logging and args.log_shadow else None
-    learner = LinUcbLearner(version, args.alpha, args.epsilon, args.explore, shadow) if name in VERSIONED else None
+    prior = (fit_prior(version, args, library), args.prior_strength) if name == "linucb" and args.prior_seed is not None else None
+    learner = LinUcbLearner(version, args.alpha, args.epsilon, args.explore, shadow, prior) if name in VERSIONED else None
     log = [] if logging else None
     results = run_policy(name, learner, people, library, args.days, args.seed, log)
     segments = {segment: summarize([r for r in results if r["segment"] == segment]) for segment in SEGMENTS}
@@ -502,6 +540,8 @@ def main(argv=None):
     parser.add_argument("--explore", choices=("uniform", "mix"), default="mix", help="how LinUCB spends epsilon: half on the heuristic's pick and half uniformly (as the product), or all uniformly")
     parser.add_argument("--log", help="write the first LinUCB version's decisions here, as ml/ope.py reads them")
     parser.add_argument("--log-shadow", help="with --log: a LinUCB of this feature version learns alongside, and its picks are logged")
+    parser.add_argument("--prior-seed", type=int, help="LinUCB starts each person from a population prior fitted on another cohort of as many people and days, drawn with this seed")
+    parser.add_argument("--prior-strength", type=float, default=3.0, help="with --prior-seed: how many observations the prior is worth (A = strength I)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="runs at once (default: one per core)")
     args = parser.parse_args(argv)
 
@@ -518,6 +558,8 @@ def main(argv=None):
         return fail(f"unknown feature version; known: {', '.join(features.VERSIONS)}")
     if args.people < 1 or args.days < 1:
         return fail("--people and --days must be at least 1")
+    if args.prior_seed is not None and (args.prior_seed == args.seed or not args.prior_strength > 0):
+        return fail("--prior-seed must differ from --seed (the prior comes from other people), and --prior-strength must be positive")
     if VERSIONED.intersection(policies) and numpy is None:
         return fail("linucb and full-info in the simulator need numpy (pip install numpy)")
 
@@ -549,6 +591,7 @@ def main(argv=None):
         "seed": args.seed,
         "alpha": args.alpha,
         "epsilon": args.epsilon,
+        "prior": None if args.prior_seed is None else {"seed": args.prior_seed, "strength": args.prior_strength},
         "segments": {name: {"share": spec["share"], "expressible": spec["expressible"]} for name, spec in SEGMENTS.items()},
         "policies": {run["policy"]: {"mean_reward": run["overall"]["reward_per_decision"], **run["overall"], "segments": run["segments"]} for run in runs},
         "seconds": round(time.perf_counter() - started, 2),

@@ -1,5 +1,6 @@
 """Tests of ml/sim.py. Run from the repository root: python3 -m unittest discover -s ml/tests -t ."""
 
+import argparse
 import contextlib
 import io
 import json
@@ -94,11 +95,29 @@ class ArgumentsTest(unittest.TestCase):
             (["--policies", "greedy"], "unknown policy greedy"),
             (["--features", "f9"], "unknown feature version"),
             (["--people", "0"], "at least 1"),
+            (["--seed", "3", "--prior-seed", "3"], "must differ from --seed"),
+            (["--prior-seed", "3", "--prior-strength", "0"], "must be positive"),
         ):
             code, lines = run(*args)
             self.assertEqual(code, 2)
             self.assertEqual(len(lines), 1)
             self.assertIn(message, lines[0]["error"])
+
+    def test_a_population_prior_starts_people_from_what_another_cohort_shares(self):
+        args = argparse.Namespace(people=40, days=10, prior_seed=11, alpha=0.3, epsilon=0.1, explore="mix")
+        theta = sim.fit_prior("f2", args, sim.read_advice())
+        names = list(sim.features.names("f2"))
+        # Every kind of person in the scenario likes an overdue task and a high priority.
+        self.assertGreater(theta[names.index("is_overdue")], 0)
+        self.assertGreater(theta[names.index("todo*priority")], 0)
+        learner = sim.LinUcbLearner("f2", 0.3, 0.1, prior=(theta, 3.0))
+        model = learner.start()
+        # Before any reaction, the model's means are the prior's.
+        x = linucb.numpy.eye(len(names))[names.index("is_overdue")]
+        self.assertAlmostEqual(float((model.a_inv @ model.b) @ x), float(theta[names.index("is_overdue")]))
+        code, lines = run("--people", "20", "--days", "5", "--seed", "5", "--prior-seed", "6", "--policies", "linucb", "--features", "f2")
+        self.assertEqual(code, 0)
+        self.assertEqual(lines[-1]["prior"], {"seed": 6, "strength": 3.0})
 
     def test_the_seed_library_is_the_products(self):
         library = sim.read_advice()
