@@ -4,8 +4,9 @@ import { createApp, MAX_REQUEST_BYTES } from "./app.ts";
 import { type Command, fail, print, VERSION } from "./cli.ts";
 import { type Config, ConfigError, parseConfig, resolveSecrets } from "./config.ts";
 import { join } from "node:path";
-import { backUp, backupsDir, claimDatabase, RestoreRefused, restore } from "./db/backup.ts";
+import { backUp, backupsDir, claimDatabase, DatabaseInUse, RestoreRefused, restore } from "./db/backup.ts";
 import { MigrationError } from "./db/migrate.ts";
+import { reasonOf } from "./errors.ts";
 import { closeLogger, createLogger, type Logger, stdout } from "./log.ts";
 import { createRuntime, type Runtime } from "./runtime.ts";
 import { SECOND_MS } from "./time.ts";
@@ -65,13 +66,27 @@ async function serve(config: Config, log: Logger) {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
 
+  // One server per database, before it is opened: `oo restore` refuses while this mark says a server
+  // holds it, and a second server refuses to start.
+  let release: () => void = () => undefined;
+  try {
+    if (config.databasePath !== ":memory:") release = claimDatabase(config.databasePath);
+  } catch (error) {
+    if (error instanceof DatabaseInUse) fail(error.message, 1);
+    throw error;
+  }
   const runtime = openRuntime(config, log);
   const app = createApp(runtime);
-  // `oo restore` refuses while this mark says a server holds the database.
-  const release = config.databasePath === ":memory:" ? () => undefined : claimDatabase(config.databasePath);
   // The scorer's child first, so the first recommendations wait for it instead of falling back.
   runtime.scorer.start();
-  app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: MAX_REQUEST_BYTES });
+  try {
+    // Not Elysia's default `reusePort`: a second server on the port would take half the requests.
+    app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: MAX_REQUEST_BYTES, reusePort: false });
+  } catch (error) {
+    await runtime.stop();
+    release();
+    fail(`cannot listen on ${config.host}:${config.port}: ${reasonOf(error)}`, 1);
+  }
   log.info({ url: `http://${config.host}:${config.port}`, version: VERSION, database: config.databasePath }, "oO is listening");
   // The first requests need none of this, and it takes the thread for tens of milliseconds: the
   // checkpointer and the jobs start, and the setup link is issued, once a boot's first requests (a

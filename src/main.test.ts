@@ -163,6 +163,33 @@ describe("oo backup and oo restore", () => {
 });
 
 describe("oo serve lifecycle", () => {
+  test("a second server refuses to start, in one line, on a database or a port already served; the first keeps serving", async () => {
+    const dir = tempDir();
+    const other = tempDir();
+    const port = freePort();
+    const first = Bun.spawn(["bun", MAIN], { env: { PATH: process.env.PATH!, DATA_DIR: dir.path, PORT: String(port), LOG_LEVEL: "warn" }, stdout: "ignore", stderr: "pipe" });
+    try {
+      await waitForHealth(`http://127.0.0.1:${port}`);
+      const sameDatabase = run([], { DATA_DIR: dir.path, PORT: String(freePort()) });
+      expect(sameDatabase.code).toBe(1);
+      expect(sameDatabase.stderr).toBe(`oo: a server (pid ${first.pid}) is already serving ${join(dir.path, "oo.db")}: stop it first (if no oO runs, remove ${join(dir.path, "oo.db")}.server)\n`);
+      const samePort = run([], { DATA_DIR: other.path, PORT: String(port), LOG_LEVEL: "warn" });
+      expect(samePort.code).toBe(1);
+      expect(samePort.stderr).toStartWith(`oo: cannot listen on 127.0.0.1:${port}: `);
+      expect(samePort.stderr.trim().split("\n")).toHaveLength(1);
+      // The refused one left the first's mark alone: a restore is still refused.
+      expect(readFileSync(join(dir.path, "oo.db.server"), "utf8")).toBe(String(first.pid));
+      expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+      first.kill("SIGTERM");
+      expect(await first.exited).toBe(0);
+      expect(await readAll(first.stderr)).toBe("");
+    } finally {
+      first.kill();
+      dir.cleanup();
+      other.cleanup();
+    }
+  }, 30_000);
+
   test("a SIGTERM while it boots stops it cleanly once the boot is done: exit 0, the database closed", async () => {
     const dir = tempDir();
     try {

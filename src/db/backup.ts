@@ -71,9 +71,19 @@ export function backupPath(dataDir: string, name: string): string | null {
 /** Beside the database while a server runs on it: its pid. */
 export const serverMarkerOf = (databasePath: string) => `${databasePath}.server`;
 
-/** Marks the database as served by this process; returns the function that unmarks it. */
+export class DatabaseInUse extends Error {}
+
+/**
+ * Marks the database as served by this process; returns the function that unmarks it. Refuses
+ * (DatabaseInUse) while a live server marks it: two servers on one file would each keep their own
+ * caches, and a restore would swap the file under one of them.
+ */
 export function claimDatabase(databasePath: string): () => void {
   const marker = serverMarkerOf(databasePath);
+  const other = servingPid(databasePath);
+  if (other !== null && other !== process.pid) {
+    throw new DatabaseInUse(`a server (pid ${other}) is already serving ${databasePath}: stop it first (if no oO runs, remove ${marker})`);
+  }
   writeFileSync(marker, String(process.pid));
   return () => {
     if (existsSync(marker) && readFileSync(marker, "utf8") === String(process.pid)) rmSync(marker, { force: true });
