@@ -67,6 +67,8 @@ export class FeedbackService {
       .where(and(eq(tipViews.id, tipId), eq(tipViews.userId, userId)))
       .get();
     if (!view) throw new AppError("not_found", "tip_not_found", "There is no such tip.");
+    // The all-clear line suggests nothing: there is nothing to do, hide or learn from.
+    if (view.candidateKey === ALL_CLEAR.key) throw new AppError("conflict", "nothing_to_react_to", "There is nothing to react to: your list is clear.");
 
     // The reward is fixed when the reaction is recorded: a later change of the table does not rewrite history.
     const reward = this.deps.settings.get().rewards[action];

@@ -6,6 +6,7 @@ import { purgeEvents } from "../events/queries.ts";
 import { DAY_MS } from "../time.ts";
 import { decodeContext } from "./context.ts";
 import { loggedCandidates } from "./decision-candidates.ts";
+import { ALL_CLEAR } from "./recommend.ts";
 import { policyVersionsById } from "./policy-versions.ts";
 import { type Clock, type FeatureInput, type FeatureVersion, featuresOfAll } from "./features.ts";
 
@@ -68,7 +69,8 @@ export interface LoggedDecision {
 }
 
 /**
- * The decisions served since `since`, oldest first, each with its standing reaction's reward (0
+ * The decisions served since `since`, oldest first (the all-clear line, which chose among nothing,
+ * left out), each with its standing reaction's reward (0
  * without one), and with `version`, every candidate's vector in that feature version. One query
  * over the tips' time index (a tip's row holds its decision), and each person's logged candidates
  * are read once.
@@ -87,15 +89,15 @@ export function decisionLog(sqlite: Database, since: number, version?: FeatureVe
         shadows: string | null;
         reward: number | null;
       },
-      [number]
+      [number, string]
     >(
       `SELECT v.id, v.user_id, v.candidates, v.context, v.served_at, v.candidate_key, v.propensity, v.shadows, f.reward
          FROM tip_views v
          LEFT JOIN tip_feedback f ON f.tip_id = v.id AND f.undone_at IS NULL
-        WHERE v.served_at >= ? AND v.propensity IS NOT NULL
+        WHERE v.served_at >= ? AND v.propensity IS NOT NULL AND v.candidate_key != ?
         ORDER BY v.served_at, v.id`,
     )
-    .all(since);
+    .all(since, ALL_CLEAR.key);
   const candidatesOf = new Map<string, ReturnType<typeof loggedCandidates>>();
   const versions = policyVersionsById(sqlite);
   return rows.map((row) => {

@@ -277,6 +277,14 @@ describe("POST /api/recommend", () => {
     const tip = await recommendOverHttp(context, person.cookie);
     expect(tip.content).toContain("Nothing is waiting for you");
     expect(tip.why).toContain("Your list is clear");
+    // It suggests nothing: a reaction to it is refused, and nothing is stored or learnt.
+    for (const action of ["done", "helpful", "dismiss"] as const) {
+      const refused = await feedbackOverHttp(context, person.cookie, tip.id, action);
+      expect(refused.status).toBe(409);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("nothing_to_react_to");
+    }
+    expect(context.database.db.select().from(tipFeedback).all()).toHaveLength(0);
+    expect(context.database.db.select().from(banditStates).all()).toHaveLength(0);
     // The page keeps it only while nothing is waiting: a task arriving replaces it at once.
     expect((await context.recommender.current({ id: person.userId, timezone: "UTC" })).id).toBe(tip.id);
     seedTasks(context, person.userId, [{ content: "Freshly synced" }]);
