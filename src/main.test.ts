@@ -57,6 +57,20 @@ describe("oo command line", () => {
     }
   });
 
+  test("oo sim and oo ope without a Python to run say so in one line, exit 1", () => {
+    const dir = tempDir();
+    try {
+      for (const command of ["sim", "ope"]) {
+        const { code, stderr } = run([command], { DATA_DIR: dir.path, LOG_LEVEL: "warn", PYTHON: "/nonexistent/python3" });
+        expect(code).toBe(1);
+        expect(stderr).toStartWith("oo: cannot run /nonexistent/python3 (PYTHON): ");
+        expect(stderr.trim().split("\n")).toHaveLength(1);
+      }
+    } finally {
+      dir.cleanup();
+    }
+  });
+
   test("an unknown command exits 2 with a hint", () => {
     const { code, stderr } = run(["frobnicate"]);
     expect(code).toBe(2);

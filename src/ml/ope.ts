@@ -6,7 +6,7 @@ import type { Config } from "../config.ts";
 import { FEATURE_VERSIONS, type FeatureVersion } from "../recommender/features.ts";
 import type { LoggedDecision } from "../recommender/queries.ts";
 import { DAY_MS } from "../time.ts";
-import { installScripts } from "./worker.ts";
+import { installScripts, runScript } from "./worker.ts";
 
 /** A candidate's group for the direct model of DR: its kind of key (`task`, `advice`, `llm`). */
 const groupOf = (key: string) => key.slice(0, key.indexOf(":"));
@@ -66,6 +66,5 @@ export async function runOffPolicyEvaluation(
   await Bun.write(log, lines.length > 0 ? `${lines.join("\n")}\n` : "");
   const ours = new Set(["--days", "--features"]);
   const rest = args.filter((arg, index) => !ours.has(arg) && !ours.has(args[index - 1] ?? ""));
-  const child = Bun.spawn([config.ml.python, join(directory, "ope.py"), log, ...rest], { stdout: "inherit", stderr: "inherit", stdin: "ignore" });
-  return child.exited;
+  return runScript(config.ml.python, [join(directory, "ope.py"), log, ...rest]);
 }

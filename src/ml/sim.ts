@@ -4,7 +4,7 @@ import featuresSource from "../../ml/features.py" with { type: "text" };
 import linucbSource from "../../ml/linucb.py" with { type: "text" };
 import simSource from "../../ml/sim.py" with { type: "text" };
 import type { Config } from "../config.ts";
-import { installScripts } from "./worker.ts";
+import { installScripts, runScript } from "./worker.ts";
 
 /** What the simulator runs: the scorer's LinUCB module and the feature spec serving uses, written side by side. */
 const SIM_SCRIPTS = { "features.json": `${JSON.stringify(featuresSpec, null, 2)}\n`, "features.py": featuresSource, "linucb.py": linucbSource, "sim.py": simSource };
@@ -28,10 +28,5 @@ export async function runSimulator(config: Config, advice: SimAdvice[], args: st
   installScripts(directory, SIM_SCRIPTS);
   const library = join(directory, "advice.json");
   await Bun.write(library, JSON.stringify(advice));
-  const child = Bun.spawn([config.ml.python, join(directory, "sim.py"), ...args, "--advice", library], {
-    stdout: "inherit",
-    stderr: "inherit",
-    stdin: "ignore",
-  });
-  return child.exited;
+  return runScript(config.ml.python, [join(directory, "sim.py"), ...args, "--advice", library]);
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PipedSubprocess } from "bun";
-import { reasonOf } from "../errors.ts";
+import { AppError, reasonOf } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { type Reply, ScorerUnavailable } from "./protocol.ts";
 
@@ -369,5 +369,17 @@ export class PythonWorker {
       call.reject(error);
     }
     this.pending.clear();
+  }
+}
+
+/**
+ * Runs a one-shot script (the simulator, the evaluation) with PYTHON, on this process's stdout and
+ * stderr; resolves to its exit code. A PYTHON that cannot be started is one clear error.
+ */
+export function runScript(python: string, argv: string[]): Promise<number> {
+  try {
+    return Bun.spawn([python, ...argv], { stdout: "inherit", stderr: "inherit", stdin: "ignore" }).exited;
+  } catch (error) {
+    throw new AppError("unavailable", "python_unavailable", `cannot run ${python} (PYTHON): ${reasonOf(error)}`);
   }
 }
