@@ -133,6 +133,9 @@ async function withChild(config: Config, log: Logger, command: (runtime: Runtime
 
 /** Runs one command of `oo` (the server by default), after the configuration is read. */
 export async function runCommand(command: Command, rest: string[]): Promise<void> {
+  // A dependency's deprecation notice (web-push's `url.parse`) is nothing an operator can act on,
+  // and would be a line of plain text among the JSON ones, naming a flag `oo` does not take.
+  process.noDeprecation = true;
   const config = loadConfig();
   const log = createLogger(config.logLevel, stdout({ batched: command === "serve" }));
   switch (command) {
