@@ -105,6 +105,12 @@ export function instantOfWallTime(wall: number, timeZone: string): number {
   return matches.length > 0 ? Math.min(...matches) : wall - offsetBefore;
 }
 
+/** When the day that holds `instant` begins in `timeZone`. */
+export function startOfDayAt(instant: number, timeZone: string): number {
+  const wall = wallClockAt(instant, timeZone);
+  return instantOfWallTime(Math.floor(wall / DAY_MS) * DAY_MS, timeZone);
+}
+
 interface DueCommon {
   /** The calendar date: for a fixed instant, the date in the task's own zone. */
   date: string;

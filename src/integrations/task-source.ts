@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { tasks } from "../db/schema.ts";
 import type { Candidate, CandidateSource, LoadContext, RequestContext } from "../recommender/candidates/types.ts";
-import { dueInstant, type TaskDue } from "../time.ts";
+import { dueInstant, startOfDayAt, type TaskDue } from "../time.ts";
 
 type TaskRow = typeof tasks.$inferSelect;
 
@@ -60,16 +60,20 @@ export class TaskSource implements CandidateSource {
       .from(tasks)
       .where(eq(tasks.userId, userId))
       .all()
-      .map((task) => ({
-        key: taskKey(task.provider, task.externalId),
-        kind: "todo" as const,
-        source: task.provider,
-        content: task.content,
-        priority: task.priority,
-        dueAt: dueInstant(storedDue(task), timeZone),
-        addedAt: task.addedAt,
-        changedAt: task.updatedAt ?? task.syncedAt,
-      }));
+      .map((task) => {
+        const dueAt = dueInstant(storedDue(task), timeZone);
+        return {
+          key: taskKey(task.provider, task.externalId),
+          kind: "todo" as const,
+          source: task.provider,
+          content: task.content,
+          priority: task.priority,
+          dueAt,
+          addedAt: task.addedAt,
+          changedAt: task.updatedAt ?? task.syncedAt,
+          dueDayStartsAt: task.dueIsRecurring && dueAt !== null ? startOfDayAt(dueAt, timeZone) : null,
+        };
+      });
   }
 
   complete(userId: string, candidate: { key: string }, context: RequestContext = {}) {

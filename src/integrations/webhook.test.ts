@@ -250,7 +250,7 @@ describe("todoist webhooks", () => {
     expect(feedback.map((row) => row.source)).toEqual(["user"]);
   });
 
-  test("a recurring task completed in Todoist: rewarded, and its next occurrence shows again", async () => {
+  test("a recurring task completed in Todoist: rewarded, and its next occurrence shows again on the day it is due", async () => {
     const { fake, context, module, account, person, url } = setup();
     fake.addTask(account.id, { content: "Stretch", priority: 4, due: { date: "2020-01-01", string: "every day", is_recurring: true } });
     await module.sync.syncUser(person.userId);
@@ -263,7 +263,11 @@ describe("todoist webhooks", () => {
     expect(context.database.db.select().from(tipFeedback).all().map((row) => row.source)).toEqual(["todoist_webhook"]);
     const [stored] = storedTasks(context, person);
     expect(stored!.dueValue! > "2020-01-01").toBe(true);
-    const visible = context.modules.recommender.pool.visible(person.userId, "UTC", Date.now());
-    expect(visible.some((candidate) => candidate.key === `task:todoist:${task!.id}`)).toBe(true);
+    const shows = (at: number) => context.modules.recommender.pool.visible(person.userId, "UTC", at).some((candidate) => candidate.key === `task:todoist:${task!.id}`);
+    // Done today, it is not suggested again today; it is from the day it is due again.
+    const dayStarts = Date.parse(`${stored!.dueValue!.slice(0, 10)}T00:00:00Z`);
+    expect(dayStarts).toBeGreaterThan(Date.now());
+    expect(shows(Date.now())).toBe(false);
+    expect(shows(dayStarts)).toBe(true);
   });
 });

@@ -448,10 +448,17 @@ describe("POST /api/tip/:id/feedback", () => {
     await context.feedback.give(person.userId, c.id, "done", { now });
     expect(closed).toEqual([`${person.userId}:t2`]);
     expect(visibleTasks(now + 30 * DAY)).toEqual(["A", "B"]);
-    // A recurring task that Todoist rolled forward comes back.
+    // A task changed at Todoist after it was done here (reopened) comes back.
     context.database.db.update(tasks).set({ updatedAt: now + HOUR }).where(eq(tasks.externalId, "t2")).run();
     context.pool.invalidate(person.userId);
     expect(visibleTasks(now + 25 * HOUR)).toEqual(["A", "B", "C"]);
+    // A recurring one, rolled forward by the close, comes back on the day it is due again, not before.
+    const dueDay = new Date(now + 3 * DAY).toISOString().slice(0, 10);
+    context.database.db.update(tasks).set({ dueIsRecurring: true, dueKind: "date", dueValue: dueDay }).where(eq(tasks.externalId, "t2")).run();
+    context.pool.invalidate(person.userId);
+    const dayStarts = Date.parse(`${dueDay}T00:00:00Z`);
+    expect(visibleTasks(dayStarts - 1000)).toEqual(["A", "B"]);
+    expect(visibleTasks(dayStarts + 1000)).toEqual(["A", "B", "C"]);
   });
 
   test("scorer down during a reaction: recorded now, rewarded by the backlog job once the scorer is back", async () => {

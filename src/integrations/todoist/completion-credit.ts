@@ -53,7 +53,7 @@ export class CompletionCredit {
   credit(userId: string, task: TodoistApiTask, source: string, now: number, traceId?: string) {
     const tip = this.creditable(userId, task.id, now);
     if (!tip) return;
-    // Dated at the completion, so a recurring task's next occurrence (changed at that moment) shows again.
+    // Dated at the completion, so a recurring task's next occurrence (changed at that moment) shows again, from the day it is due.
     const completedAt = instantOf(task.completed_at) ?? instantOf(task.updated_at);
     const at = completedAt === null ? now : Math.max(tip.servedAt, Math.min(now, completedAt - 1));
     const given = this.deps.rewards.give(userId, tip.id, "done", { source, now: at });

@@ -39,11 +39,15 @@ function nextPartOfDayAt(now: number, timeZone: string): number {
   return instantOfWallTime(midnight + nextHour * HOUR_MS, timeZone);
 }
 
-/** Hidden while snoozed or cooling down; a done item stays hidden until its provider changes it again. */
+/**
+ * Hidden while snoozed or cooling down; a done item stays hidden until its provider changes it
+ * again, and a done recurring task, rolled forward, until the day it is due again begins.
+ */
 export function isVisible(candidate: Candidate, state: CandidateState | undefined, now: number): boolean {
   if (!state) return true;
   if (state.hiddenUntil !== null && state.hiddenUntil > now) return false;
   if (state.doneAt !== null && (candidate.changedAt ?? 0) <= state.doneAt) return false;
+  if (state.doneAt !== null && candidate.dueDayStartsAt != null && now < candidate.dueDayStartsAt) return false;
   return true;
 }
 

@@ -18,6 +18,8 @@ export interface Candidate {
   addedAt: number | null;
   /** Last change at the provider; a done task comes back only when this moves past its done time. */
   changedAt: number | null;
+  /** A recurring task's: when the day of its next due date begins, in the user's zone. Done, it comes back no sooner. */
+  dueDayStartsAt?: number | null;
   /** An advice's theme (body, rest, focus, …), a feature of its own; null or absent for tasks. */
   category?: string | null;
   timeOfDay?: TimeOfDay | "any";
