@@ -194,6 +194,28 @@ describe("signed in", () => {
     await page.close();
   });
 
+  test("account: a push service that never answers is said to, and the button works again", async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.context().grantPermissions(["notifications"], { origin: full.server.url });
+    // A browser whose push service is out of reach: subscribing never settles.
+    await page.addInitScript(() => {
+      PushManager.prototype.subscribe = () => new Promise(() => undefined);
+    });
+    await page.clock.install();
+    const person = signIn(full.context.database);
+    await page.context().addCookies([{ name: "sid", value: person.token, url: full.server.url }]);
+    await page.goto(`${full.server.url}/account`);
+    const section = page.locator("#notify");
+    await section.waitFor({ state: "visible" });
+    const notifyMe = section.getByRole("button", { name: "Notify me" });
+    await notifyMe.click();
+    await page.waitForFunction(() => (document.querySelector("[data-push-on]") as HTMLButtonElement).disabled);
+    await page.clock.fastForward(21_000);
+    await page.waitForFunction(() => /push service did not answer within 20 s/.test(document.querySelector("[data-push-status]")?.textContent ?? ""));
+    expect(await notifyMe.isEnabled()).toBe(true);
+    await page.close();
+  });
+
   test("the tip page offers notifications once on this device, to someone past their first tip, and Not now closes it", async () => {
     const firstTimer = await open("/", { as: signIn(full.context.database) });
     await firstTimer.waitForFunction(() => "htmx" in window);

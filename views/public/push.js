@@ -16,13 +16,23 @@
   const registration = () => navigator.serviceWorker.register("/sw.js").then(() => navigator.serviceWorker.ready);
   const current = async () => (await registration()).pushManager.getSubscription();
   const reason = (error) => (error && error.message) || String(error);
+  // The browser's push service may never answer (no network, a service blocked on the way): say so
+  // rather than leave the button waiting.
+  const PUSH_SERVICE_PATIENCE_MS = 20_000;
+  const withinPatience = (promise) =>
+    Promise.race([
+      promise,
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error("your browser's push service did not answer within 20 s; try again later")), PUSH_SERVICE_PATIENCE_MS),
+      ),
+    ]);
 
   /** Asks for permission and subscribes this device; resolves to the permission the person gave. */
   async function subscribe() {
     const permission = await Notification.requestPermission();
     if (permission !== "granted") return permission;
     const { publicKey } = await send("GET", "/api/push/key");
-    const subscription = await (await registration()).pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: publicKey });
+    const subscription = await withinPatience((await registration()).pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: publicKey }));
     await send("POST", "/api/push/subscribe", subscription.toJSON());
     return permission;
   }
