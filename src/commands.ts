@@ -39,8 +39,10 @@ function openRuntime(config: Config, log: Logger): Runtime {
 
 async function serve(config: Config, log: Logger) {
   // Handled before the database opens: a signal during the boot waits for the boot to finish (nothing
-  // in it awaits), then stops it as cleanly as a running server.
+  // in it awaits, but a failed listen's cleanup, which then ends the process itself), then stops it
+  // as cleanly as a running server.
   let stopping = false;
+  let background: ReturnType<typeof setTimeout> | undefined;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -83,6 +85,7 @@ async function serve(config: Config, log: Logger) {
     // Not Elysia's default `reusePort`: a second server on the port would take half the requests.
     app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: MAX_REQUEST_BYTES, reusePort: false });
   } catch (error) {
+    stopping = true;
     await runtime.stop();
     release();
     fail(`cannot listen on ${config.host}:${config.port}: ${reasonOf(error)}`, 1);
@@ -91,7 +94,7 @@ async function serve(config: Config, log: Logger) {
   // The first requests need none of this, and it takes the thread for tens of milliseconds: the
   // checkpointer and the jobs start, and the setup link is issued, once a boot's first requests (a
   // health check, a reload) have been answered.
-  const background = setTimeout(() => {
+  background = setTimeout(() => {
     runtime.start();
     // With no admin nobody can run this instance; whoever reads the server's log gets a one-time way in.
     if (!runtime.modules.auth.hasOwner()) {

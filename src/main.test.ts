@@ -143,7 +143,7 @@ describe("oo backup and oo restore", () => {
       await waitForHealth(`http://127.0.0.1:${port}`);
       const whileServing = run(["restore", file], env);
       expect(whileServing.code).toBe(1);
-      expect(whileServing.stderr).toContain(`restore refused: a server (pid ${server.pid}) is running`);
+      expect(whileServing.stderr).toBe(`oo: restore refused: a server is running on ${join(dir.path, "oo.db")}: stop it first\n`);
       server.kill("SIGTERM");
       await server.exited;
       expect(names()).toEqual(["After", "Before"]);
@@ -186,23 +186,45 @@ describe("oo serve lifecycle", () => {
       await waitForHealth(`http://127.0.0.1:${port}`);
       const sameDatabase = run([], { DATA_DIR: dir.path, PORT: String(freePort()) });
       expect(sameDatabase.code).toBe(1);
-      expect(sameDatabase.stderr).toBe(`oo: a server (pid ${first.pid}) is already serving ${join(dir.path, "oo.db")}: stop it first (if no oO runs, remove ${join(dir.path, "oo.db")}.server)\n`);
+      expect(sameDatabase.stderr).toBe(`oo: another oO server is serving ${join(dir.path, "oo.db")}: stop it first\n`);
       const samePort = run([], { DATA_DIR: other.path, PORT: String(port), LOG_LEVEL: "warn" });
       expect(samePort.code).toBe(1);
       expect(samePort.stderr).toStartWith(`oo: cannot listen on 127.0.0.1:${port}: `);
       expect(samePort.stderr.trim().split("\n")).toHaveLength(1);
-      // The refused one left the first's mark alone: a restore is still refused.
-      expect(readFileSync(join(dir.path, "oo.db.server"), "utf8")).toBe(String(first.pid));
+      // The refused ones took nothing from the first: a restore is still refused.
+      expect(run(["restore", join(dir.path, "oo.db")], { DATA_DIR: dir.path }).stderr).toStartWith("oo: restore refused: a server is running");
       expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
-      first.kill("SIGTERM");
-      expect(await first.exited).toBe(0);
-      expect(await readAll(first.stderr)).toBe("");
+      // The lock ends with the process, however it ends: killed outright, the next server starts.
+      first.kill("SIGKILL");
+      await first.exited;
+      const next = Bun.spawn(["bun", MAIN], { env: { PATH: process.env.PATH!, DATA_DIR: dir.path, PORT: String(port), LOG_LEVEL: "warn" }, stdout: "ignore", stderr: "pipe" });
+      await waitForHealth(`http://127.0.0.1:${port}`);
+      next.kill("SIGTERM");
+      expect(await next.exited).toBe(0);
+      expect(await readAll(next.stderr)).toBe("");
     } finally {
       first.kill();
       dir.cleanup();
       other.cleanup();
     }
   }, 30_000);
+
+  test("a database in a folder that does not exist yet: the folder is made and the server starts", async () => {
+    const dir = tempDir();
+    const port = freePort();
+    const databasePath = join(dir.path, "new", "deeper", "oo.db");
+    const child = Bun.spawn(["bun", MAIN], { env: { PATH: process.env.PATH!, DATA_DIR: dir.path, DATABASE_PATH: databasePath, PORT: String(port), LOG_LEVEL: "warn" }, stdout: "ignore", stderr: "pipe" });
+    try {
+      await waitForHealth(`http://127.0.0.1:${port}`);
+      expect(existsSync(databasePath)).toBe(true);
+      child.kill("SIGTERM");
+      expect(await child.exited).toBe(0);
+      expect(await readAll(child.stderr)).toBe("");
+    } finally {
+      child.kill();
+      dir.cleanup();
+    }
+  });
 
   test("a SIGTERM while it boots stops it cleanly once the boot is done: exit 0, the database closed", async () => {
     const dir = tempDir();

@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { embeddedMigrations } from "./migrations.gen.ts";
 
@@ -68,40 +68,41 @@ export function backupPath(dataDir: string, name: string): string | null {
 
 // ─── The server's claim on its database, and restoring ─────────────────────
 
-/** Beside the database while a server runs on it: its pid. */
-export const serverMarkerOf = (databasePath: string) => `${databasePath}.server`;
+/**
+ * Beside the database: the lock a server holds for as long as it runs, an exclusive SQLite lock
+ * (an OS file lock), so it ends with the process however it ends, and it holds across containers
+ * that share the volume, where pids say nothing. The file stays; the lock is what counts.
+ */
+export const serverLockOf = (databasePath: string) => `${databasePath}.lock`;
+
+/** The exclusive lock on `path`, held until the returned database is closed; null while another process holds it. */
+function holdLock(path: string): Database | null {
+  const lock = new Database(path, { create: true });
+  try {
+    lock.run("PRAGMA locking_mode = EXCLUSIVE");
+    lock.run("BEGIN EXCLUSIVE");
+    return lock;
+  } catch (error) {
+    lock.close();
+    if (error instanceof Error && "code" in error && error.code === "SQLITE_BUSY") return null;
+    throw error;
+  }
+}
 
 export class DatabaseInUse extends Error {}
 
 /**
- * Marks the database as served by this process; returns the function that unmarks it. Refuses
- * (DatabaseInUse) while a live server marks it: two servers on one file would each keep their own
- * caches, and a restore would swap the file under one of them.
+ * Takes the server's lock on its database; returns the function that lets it go. Refuses
+ * (DatabaseInUse) while another server holds it: two servers on one file would each keep their
+ * own caches, and a restore would swap the file under one of them.
  */
 export function claimDatabase(databasePath: string): () => void {
-  const marker = serverMarkerOf(databasePath);
-  const other = servingPid(databasePath);
-  if (other !== null && other !== process.pid) {
-    throw new DatabaseInUse(`a server (pid ${other}) is already serving ${databasePath}: stop it first (if no oO runs, remove ${marker})`);
-  }
-  writeFileSync(marker, String(process.pid));
-  return () => {
-    if (existsSync(marker) && readFileSync(marker, "utf8") === String(process.pid)) rmSync(marker, { force: true });
-  };
-}
-
-/** The pid of a live server on this database, or null (no marker, or one left by a process that is gone). */
-export function servingPid(databasePath: string): number | null {
-  const marker = serverMarkerOf(databasePath);
-  if (!existsSync(marker)) return null;
-  const pid = Number(readFileSync(marker, "utf8"));
-  if (!Number.isInteger(pid) || pid <= 0) return null;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return null;
-  }
+  mkdirSync(dirname(databasePath), { recursive: true });
+  const lock = holdLock(serverLockOf(databasePath));
+  if (!lock) throw new DatabaseInUse(`another oO server is serving ${databasePath}: stop it first`);
+  // What builds before this one left while serving: a plain file with their pid.
+  rmSync(`${databasePath}.server`, { force: true });
+  return () => lock.close();
 }
 
 export class RestoreRefused extends Error {}
@@ -113,8 +114,22 @@ export class RestoreRefused extends Error {}
  * the server next opens it.
  */
 export function restore(databasePath: string, file: string, now = Date.now()): { replacedBy: string; kept: string | null; migrations: number } {
-  const pid = servingPid(databasePath);
-  if (pid !== null) throw new RestoreRefused(`a server (pid ${pid}) is running on ${databasePath}: stop it first`);
+  // Held until the file is in place: no server starts on it halfway.
+  let release: () => void;
+  try {
+    release = claimDatabase(databasePath);
+  } catch (error) {
+    if (error instanceof DatabaseInUse) throw new RestoreRefused(`a server is running on ${databasePath}: stop it first`);
+    throw error;
+  }
+  try {
+    return restoreHeld(databasePath, file, now);
+  } finally {
+    release();
+  }
+}
+
+function restoreHeld(databasePath: string, file: string, now: number): { replacedBy: string; kept: string | null; migrations: number } {
   if (!existsSync(file)) throw new RestoreRefused(`${file} does not exist`);
   let applied: string[];
   const candidate = new Database(file, { readonly: true });
