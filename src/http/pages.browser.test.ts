@@ -4,6 +4,7 @@ import type { Browser } from "playwright-core";
 import { type SignedIn, signIn } from "../testing/auth.ts";
 import { checkPage, launchBrowser, newCheckedPage } from "../testing/browser.ts";
 import { createTestApp, serveApp, type TestContext, tempDir } from "../testing/harness.ts";
+import { browserSubscription } from "../testing/fake-push.ts";
 import { connectAccount } from "../testing/integrations.ts";
 
 // A real browser on a shared two-core machine, and axe runs twice per page: Bun ignores the
@@ -194,13 +195,17 @@ describe("signed in", () => {
     await page.close();
   });
 
-  test("account: a push service that never answers is said to, and the button works again", async () => {
+  test("account: a push service that does not answer is said to, the button works again, and a late answer still reaches the server", async () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
     await page.context().grantPermissions(["notifications"], { origin: full.server.url });
-    // A browser whose push service is out of reach: subscribing never settles.
-    await page.addInitScript(() => {
-      PushManager.prototype.subscribe = () => new Promise(() => undefined);
-    });
+    // A browser whose push service is out of reach: subscribing settles only when the test says so.
+    const late = (await browserSubscription("https://push.example.test/send/late")).json;
+    await page.addInitScript((subscription) => {
+      PushManager.prototype.subscribe = () =>
+        new Promise((resolve) => {
+          (window as unknown as { answerLate: () => void }).answerLate = () => resolve({ toJSON: () => subscription } as unknown as PushSubscription);
+        });
+    }, late);
     await page.clock.install();
     const person = signIn(full.context.database);
     await page.context().addCookies([{ name: "sid", value: person.token, url: full.server.url }]);
@@ -213,6 +218,13 @@ describe("signed in", () => {
     await page.clock.fastForward(21_000);
     await page.waitForFunction(() => /push service did not answer within 20 s/.test(document.querySelector("[data-push-status]")?.textContent ?? ""));
     expect(await notifyMe.isEnabled()).toBe(true);
+    const devices = () => full.context.modules.notifier.devices(person.userId);
+    expect(devices()).toBe(0);
+    // The browser answers after all: the server learns of this device.
+    await page.evaluate(() => (window as unknown as { answerLate: () => void }).answerLate());
+    const deadline = Date.now() + 5_000;
+    while (devices() === 0 && Date.now() < deadline) await Bun.sleep(25);
+    expect(devices()).toBe(1);
     await page.close();
   });
 

@@ -32,7 +32,16 @@
     const permission = await Notification.requestPermission();
     if (permission !== "granted") return permission;
     const { publicKey } = await send("GET", "/api/push/key");
-    const subscription = await withinPatience((await registration()).pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: publicKey }));
+    const subscribing = (await registration()).pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: publicKey });
+    let subscription;
+    try {
+      subscription = await withinPatience(subscribing);
+    } catch (error) {
+      // Should the browser answer after all, the server learns of it: the page never says notifications
+      // are on while none could arrive.
+      subscribing.then((late) => send("POST", "/api/push/subscribe", late.toJSON())).catch(() => {});
+      throw error;
+    }
     await send("POST", "/api/push/subscribe", subscription.toJSON());
     return permission;
   }
