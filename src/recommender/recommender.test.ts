@@ -461,6 +461,19 @@ describe("POST /api/tip/:id/feedback", () => {
     expect(visibleTasks(dayStarts + 1000)).toEqual(["A", "B", "C"]);
   });
 
+  test("with the list clear at night, the next tip is expected when a done recurring task's day begins", () => {
+    const context = app({ python: false });
+    const person = signIn(context.database);
+    const now = Date.parse("2026-03-10T23:00:00Z");
+    seedTasks(context, person.userId, [{ content: "Water the plants", dueKind: "date", dueValue: "2026-03-11", dueIsRecurring: true, updatedAt: now - HOUR }]);
+    context.database.db.insert(candidateStates).values({ userId: person.userId, candidateKey: "task:todoist:t0", doneAt: now - 2 * HOUR, updatedAt: now - 2 * HOUR }).run();
+    context.pool.invalidate(person.userId);
+    // Night lasts until 05:00; the plants are due again from midnight.
+    expect(context.pool.nextChangeAt(person.userId, "UTC", now)).toBe(Date.parse("2026-03-11T00:00:00Z"));
+    expect(context.pool.visible(person.userId, "UTC", now).some((candidate) => candidate.kind === "todo")).toBe(false);
+    expect(context.pool.visible(person.userId, "UTC", Date.parse("2026-03-11T00:00:01Z")).some((candidate) => candidate.kind === "todo")).toBe(true);
+  });
+
   test("scorer down during a reaction: recorded now, rewarded by the backlog job once the scorer is back", async () => {
     const context = app();
     const person = signIn(context.database);

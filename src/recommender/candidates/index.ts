@@ -101,13 +101,18 @@ export class CandidatePool {
   }
 
   /**
-   * When something hidden now is likely to show: the first snooze or rest to end, or the next part
-   * of the day (which brings other advice), whichever comes first.
+   * When something hidden now is likely to show: the first snooze or rest to end, a done recurring
+   * task's next day, or the next part of the day (which brings other advice), whichever comes first.
    */
   nextChangeAt(userId: string, timeZone: string, now: number): number {
+    const entry = this.entry(userId, timeZone, now);
     let next = nextPartOfDayAt(now, timeZone);
-    for (const state of this.entry(userId, timeZone, now).states.values()) {
+    for (const state of entry.states.values()) {
       if (state.hiddenUntil !== null && state.hiddenUntil > now && state.hiddenUntil < next) next = state.hiddenUntil;
+    }
+    for (const candidate of entry.personal) {
+      const returns = candidate.dueDayStartsAt;
+      if (returns != null && returns > now && returns < next && entry.states.get(candidate.key)?.doneAt != null) next = returns;
     }
     return next;
   }
