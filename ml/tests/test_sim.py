@@ -110,14 +110,23 @@ class ArgumentsTest(unittest.TestCase):
         # Every kind of person in the scenario likes an overdue task and a high priority.
         self.assertGreater(theta[names.index("is_overdue")], 0)
         self.assertGreater(theta[names.index("todo*priority")], 0)
-        learner = sim.LinUcbLearner("f2", 0.3, 0.1, prior=(theta, 3.0))
-        model = learner.start()
-        # Before any reaction, the model's means are the prior's.
-        x = linucb.numpy.eye(len(names))[names.index("is_overdue")]
-        self.assertAlmostEqual(float((model.a_inv @ model.b) @ x), float(theta[names.index("is_overdue")]))
-        code, lines = run("--people", "20", "--days", "5", "--seed", "5", "--prior-seed", "6", "--policies", "linucb", "--features", "f2")
+        # Before any reaction, someone starting from the prior ranks an overdue urgent task above an
+        # undated ordinary one; starting from nothing, the two tie.
+        clock = {"now": sim.START, "hour": 10, "weekday": 1}
+        task = {"kind": "todo", "source": "todoist", "category": None, "added_at": sim.START - 2 * sim.DAY}
+        xs = linucb.numpy.array([sim.features.vector({**task, "priority": 4, "due_at": sim.START - sim.DAY}, clock, "f2"), sim.features.vector({**task, "priority": 1, "due_at": None}, clock, "f2")])
+        with_prior = sim.LinUcbLearner("f2", 0.3, 0.1, prior=(theta, 3.0)).start().scores(xs, 0.0)
+        self.assertGreater(with_prior[0], with_prior[1])
+        fresh = sim.LinUcbLearner("f2", 0.3, 0.1).start().scores(xs, 0.0)
+        self.assertEqual(fresh[0], fresh[1])
+        # End to end, the same people fare otherwise with the prior, and the summary names it.
+        common = ("--people", "20", "--days", "5", "--seed", "5", "--policies", "linucb", "--features", "f2")
+        code, with_lines = run(*common, "--prior-seed", "6")
         self.assertEqual(code, 0)
-        self.assertEqual(lines[-1]["prior"], {"seed": 6, "strength": 3.0})
+        self.assertEqual(with_lines[-1]["prior"], {"seed": 6, "strength": 3.0})
+        _, without_lines = run(*common)
+        self.assertIsNone(without_lines[-1]["prior"])
+        self.assertNotEqual(with_lines[-1]["policies"]["linucb/f2"]["mean_reward"], without_lines[-1]["policies"]["linucb/f2"]["mean_reward"])
 
     def test_the_seed_library_is_the_products(self):
         library = sim.read_advice()

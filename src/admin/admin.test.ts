@@ -133,9 +133,18 @@ describe("admin console: people", () => {
     expect(page).toContain('hx-history="false"');
     expect(page).not.toContain("p1@example.test");
 
-    for (const bad of ["limit=0", "limit=101", "limit=two", "after=%2F%2F", "after=bm90LWEtY3Vyc29y", `q=${"x".repeat(201)}`]) {
+    for (const bad of ["limit=0", "limit=101", "limit=two", "limit=2.5", "after=%2F%2F", "after=bm90LWEtY3Vyc29y", `q=${"x".repeat(201)}`]) {
       const response = await get(context, `/api/admin/users?${bad}`, admin.cookie);
       expect([bad, response.status]).toEqual([bad, 400]);
+    }
+    // A paging number says which parameter and what it takes.
+    for (const [path, message] of [
+      ["/api/admin/users?limit=2.5", "limit must be a whole number from 1 to 100."],
+      ["/api/admin/users?limit=two", "limit must be a whole number from 1 to 100."],
+      ["/api/admin/events/history?before=1.5", "before must be a whole number of at least 1."],
+      ["/api/admin/audit?limit=0", "limit must be a whole number from 1 to 100."],
+    ]) {
+      expect(((await (await get(context, path!, admin.cookie)).json()) as { error: { message: string } }).error.message).toBe(message!);
     }
   });
 
