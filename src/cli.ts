@@ -1,5 +1,5 @@
 import pkg from "../package.json" with { type: "json" };
-import { reasonOf } from "./errors.ts";
+import { AppError, reasonOf } from "./errors.ts";
 
 export const VERSION: string = pkg.version;
 
@@ -32,16 +32,16 @@ export function parseArgs(argv: string[]): ParsedArgs {
 }
 
 /**
- * A command's answer on stdout, one line; a write that fails (a full disk, a closed pipe) ends the
- * command with exit 1 and says so. Not `process.stdout`, whose first use costs about 20 ms that
- * every short command (and the SQL runner's query process) would pay; the console would be as
- * quick but swallows a failed write.
+ * A command's answer on stdout, one line. A write that fails (a full disk, a closed pipe) throws,
+ * so the command closes what it opened and `oo` exits 1 saying so. Not `process.stdout`, whose
+ * first use costs about 20 ms that every short command (and the SQL runner's query process) would
+ * pay; the console would be as quick but swallows a failed write.
  */
 export async function print(line: string): Promise<void> {
   try {
     await Bun.write(Bun.stdout, `${line}\n`);
   } catch (error) {
-    fail(`could not write the answer to stdout: ${reasonOf(error)}`, 1);
+    throw new AppError("unavailable", "stdout_failed", `could not write the answer to stdout: ${reasonOf(error)}`);
   }
 }
 

@@ -6,7 +6,7 @@ import { type Config, ConfigError, parseConfig, resolveSecrets } from "./config.
 import { join } from "node:path";
 import { backUp, backupsDir, claimDatabase, DatabaseInUse, RestoreRefused, restore } from "./db/backup.ts";
 import { MigrationError } from "./db/migrate.ts";
-import { AppError, reasonOf } from "./errors.ts";
+import { reasonOf } from "./errors.ts";
 import { closeLogger, createLogger, type Logger, stdout } from "./log.ts";
 import { createRuntime, type Runtime } from "./runtime.ts";
 import { SECOND_MS } from "./time.ts";
@@ -121,16 +121,11 @@ async function once(config: Config, log: Logger, command: (runtime: Runtime) => 
 async function withChild(config: Config, log: Logger, command: (runtime: Runtime) => Promise<number>): Promise<void> {
   const runtime = openRuntime(config, log);
   let code = 0;
-  let problem: string | null = null;
   try {
     code = await command(runtime);
-  } catch (error) {
-    if (!(error instanceof AppError)) throw error;
-    problem = error.message;
   } finally {
     await runtime.stop();
   }
-  if (problem !== null) fail(problem, 1);
   if (code !== 0) process.exit(code);
 }
 

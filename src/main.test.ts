@@ -43,7 +43,7 @@ describe("oo command line", () => {
   test("an answer that cannot be written (a full disk) exits 1 and says why on stderr", () => {
     const dir = tempDir();
     try {
-      for (const args of [["--version"], ["migrate"]]) {
+      for (const args of [["--version"], ["migrate"], ["admin-link"]]) {
         const result = Bun.spawnSync(["bun", MAIN, ...args], {
           env: { PATH: process.env.PATH!, DATA_DIR: dir.path, LOG_LEVEL: "warn" },
           stdout: Bun.file("/dev/full"),

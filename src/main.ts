@@ -3,6 +3,7 @@
  * rest of the app is loaded; every other command loads it (`commands.ts`).
  */
 import { commands, fail, parseArgs, print, VERSION } from "./cli.ts";
+import { AppError } from "./errors.ts";
 
 async function main() {
   // The console's SQL runner runs each query in a process of its own, which needs no configuration.
@@ -14,4 +15,11 @@ async function main() {
   return (await import("./commands.ts")).runCommand(args.command, args.rest);
 }
 
-await main();
+// A command that failed in the app's terms (its answer could not be written, PYTHON cannot run) has
+// closed what it opened on the way out: one line on stderr, exit 1.
+try {
+  await main();
+} catch (error) {
+  if (error instanceof AppError) fail(error.message, 1);
+  throw error;
+}
