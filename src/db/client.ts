@@ -30,6 +30,9 @@ export function openDatabase(path: string): DatabaseHandle {
   // 40 ms per 200 MB); a clean close empties it.
   sqlite.run("PRAGMA journal_size_limit = 671088640");
   sqlite.run("PRAGMA foreign_keys = ON");
+  // What is deleted is overwritten, not left readable in free pages: an erased account is erased
+  // from the file too.
+  sqlite.run("PRAGMA secure_delete = ON");
   const db = drizzle({ client: sqlite, schema });
   return {
     sqlite,

@@ -30,6 +30,7 @@ describe("migrate", () => {
       expect(pragma("synchronous")).toBe(1); // NORMAL
       expect(pragma("busy_timeout")).toBe(5000);
       expect(pragma("foreign_keys")).toBe(1);
+      expect(pragma("secure_delete")).toBe(1);
       database.close();
     } finally {
       dir.cleanup();

@@ -1,9 +1,11 @@
 import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { hashToken } from "../auth/service.ts";
 import { events, tipViews, users, userTombstones } from "../db/schema.ts";
 import { signIn } from "../testing/auth.ts";
-import { createTestApp, type TestContext } from "../testing/harness.ts";
+import { createTestApp, type TestContext, tempDir } from "../testing/harness.ts";
 import { seedEveryUserTable, userReferences } from "../testing/user-data.ts";
 import { deleteAccount, userOwnedTables, WITHHELD } from "./privacy.ts";
 import { canonicalTimeZone } from "../time.ts";
@@ -242,6 +244,27 @@ describe("deletion", () => {
     const deps = { db: context.database.db, bus: context.bus, log: context.log, hooks: context.runtime.accountDeletion };
     expect(await deleteAccount(deps, person.userId)).toBe(false);
     expect(calls).toHaveLength(1);
+  });
+
+  test("nothing of a deleted person can be read back from the database file", async () => {
+    const dir = tempDir();
+    try {
+      const path = join(dir.path, "oo.db");
+      const context = createTestApp({}, path);
+      const person = signIn(context.database, { email: "erase-me-7d1f@example.test", name: "Erasable Q. Person" });
+      expect((await context.request("/api/recommend", { method: "POST", headers: { cookie: person.cookie } })).status).toBe(200);
+      const readable = () => {
+        context.database.sqlite.run("PRAGMA wal_checkpoint(TRUNCATE)");
+        const bytes = Buffer.concat([readFileSync(path), existsSync(`${path}-wal`) ? readFileSync(`${path}-wal`) : Buffer.alloc(0)]);
+        return ["erase-me-7d1f@example.test", "Erasable Q. Person"].filter((text) => bytes.includes(text));
+      };
+      expect(readable()).toEqual(["erase-me-7d1f@example.test", "Erasable Q. Person"]);
+      expect((await context.request("/api/user", { method: "DELETE", headers: { cookie: person.cookie } })).status).toBe(200);
+      expect(readable()).toEqual([]);
+      await context.close();
+    } finally {
+      dir.cleanup();
+    }
   });
 
   test("the /account button deletes through a form post and lands signed out on /", async () => {
