@@ -12,18 +12,21 @@ export interface CsrfOptions {
 
 /**
  * Refuses cross-origin state changes before any handler runs. Browsers send `Sec-Fetch-Site`
- * (and `Origin` on every POST); a request with neither did not come from a browser, so there is
- * no ambient cookie to abuse and it passes.
+ * (and `Origin` on every POST); a request with neither did not come from a current browser, so
+ * there is no ambient cookie to abuse and it passes, unless its `Referer` names another site (an
+ * old browser, or a proxy that strips `Origin`).
  */
 export function isCrossOrigin(request: Request, trusted: Set<string>): boolean {
   const origin = request.headers.get("origin");
   if (origin && trusted.has(origin)) return false;
   const site = request.headers.get("sec-fetch-site");
   if (site) return site !== "same-origin" && site !== "none";
-  if (!origin) return false;
+  const from = origin ?? request.headers.get("referer");
+  if (!from) return false;
   const host = request.headers.get("host");
   try {
-    return new URL(origin).host !== host;
+    const url = new URL(from);
+    return !trusted.has(url.origin) && url.host !== host;
   } catch {
     return true;
   }

@@ -121,6 +121,9 @@ describe("CSRF", () => {
       { "sec-fetch-site": "cross-site" },
       { "sec-fetch-site": "same-site", origin: "https://sub.localhost" },
       { origin: "null" },
+      // No Origin and no Sec-Fetch-Site (an old browser, a proxy that strips them): the Referer tells.
+      { referer: "https://evil.example/page" },
+      { referer: "not a url" },
     ];
     for (const headers of attempts) {
       const response = await request("/api/probe", {
@@ -142,6 +145,7 @@ describe("CSRF", () => {
     const allowed: Record<string, string>[] = [
       { origin: "http://localhost:3001" },
       { "sec-fetch-site": "same-origin", origin: "http://localhost:3001" },
+      { referer: "http://localhost:3001/account" },
       {},
     ];
     for (const headers of allowed) {
@@ -152,7 +156,7 @@ describe("CSRF", () => {
       });
       expect(response.status).toBe(200);
     }
-    expect(writes).toEqual(["ok", "ok", "ok"]);
+    expect(writes).toEqual(["ok", "ok", "ok", "ok"]);
   });
 });
 
