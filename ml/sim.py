@@ -20,6 +20,11 @@ Output: JSON lines on stdout. {"event": "progress", ...} after each policy, and 
 decision with a 95 % interval over people, regret, gap closed, reaction rates, and the same per
 segment of people. LinUCB uses ml/linucb.py and the vectors of ml/features.py, as serving does.
 
+Two policies measure limits rather than serve: `full-info` fits a feature version on every
+candidate's true value at every visit (what the version can express at all), and
+`expected-feedback` is LinUCB learning from each pick's expected reward instead of the person's
+one reaction (what the noise of single reactions costs the learner).
+
 With --prior-seed S, LinUCB starts each person from a population prior instead of from nothing:
 a ridge fit of the rewards another cohort (seed S) gave LinUCB, worth --prior-strength
 observations. What a product could learn from its earlier people, measured before it is built.
@@ -48,9 +53,11 @@ try:
 except ImportError:  # the simulator needs it for LinUCB at this scale; random and heuristic run without
     numpy = None
 
-# Policies that run in a feature version (`--features`): LinUCB, and the full-information fit that
-# shows what a version can express at all.
-VERSIONED = {"linucb", "full-info"}
+# Policies that run in a feature version (`--features`): LinUCB; the full-information fit, which
+# shows what a version can express at all; and LinUCB fed each pick's expected reward instead of
+# the person's one reaction, which shows what the noise of single reactions costs.
+VERSIONED = {"linucb", "full-info", "expected-feedback"}
+LEARNING = {"linucb", "expected-feedback"}
 
 HOUR = features.HOUR_MS
 DAY = features.DAY_MS
@@ -352,7 +359,7 @@ def run_policy(name, learner, people, library, days, seed, log=None):
     for person in people:
         world = World(person, days)
         policy_rng = random.Random(f"{seed}:policy:{name}:{person.index}")
-        model = learner.start() if learner and name == "linucb" else None
+        model = learner.start() if learner and name in LEARNING else None
         if name == "full-info":
             full_a, full_b = numpy.eye(learner.d), numpy.zeros(learner.d)
         shadow_model = learner.shadow.start() if learner and learner.shadow else None
@@ -443,6 +450,9 @@ def run_policy(name, learner, people, library, days, seed, log=None):
                 late["expected"] += values[chosen]
                 late["oracle"] += max(values)
                 late["random"] += sum(values) / len(values)
+            if name == "expected-feedback":
+                # The mean of the rewards this person gives this pick when they react: no coin flips.
+                model.update(xs[chosen], values[chosen] / REACT_RATE)
             if react >= REACT_RATE:
                 continue
             liked = like < sigmoid(utilities[chosen])
@@ -451,7 +461,7 @@ def run_policy(name, learner, people, library, days, seed, log=None):
             totals["reactions"] += 1
             totals["positive"] += liked
             totals["realized"] += reward
-            if model is not None:
+            if name == "linucb":
                 model.update(xs[chosen], reward)
                 if log is not None:
                     entry["reward"] = reward
@@ -532,7 +542,11 @@ def main(argv=None):
     parser.add_argument("--people", type=int, default=200)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--policies", default="linucb,heuristic,random", help="linucb, heuristic, random, and full-info: the ceiling of a feature version (a fit on every candidate's true value at every visit)")
+    parser.add_argument(
+        "--policies",
+        default="linucb,heuristic,random",
+        help="linucb, heuristic, random; full-info: the ceiling of a feature version (a fit on every candidate's true value at every visit); expected-feedback: LinUCB learning from each pick's expected reward instead of one reaction",
+    )
     parser.add_argument("--features", default=features.SERVING, help="feature versions LinUCB (and full-info) run with, comma list")
     parser.add_argument("--alpha", type=float, default=0.3, help="LinUCB's bonus weight (the product's default)")
     parser.add_argument("--epsilon", type=float, default=0.1, help="LinUCB's exploration (the product's default)")
@@ -551,9 +565,10 @@ def main(argv=None):
 
     policies = [name.strip() for name in args.policies.split(",") if name.strip()]
     versions = [name.strip() for name in args.features.split(",") if name.strip()]
-    unknown = [name for name in policies if name not in ("linucb", "heuristic", "random", "full-info")]
+    known = ("linucb", "heuristic", "random", "full-info", "expected-feedback")
+    unknown = [name for name in policies if name not in known]
     if unknown:
-        return fail(f"unknown policy {unknown[0]}; known: linucb, heuristic, random, full-info")
+        return fail(f"unknown policy {unknown[0]}; known: {', '.join(known)}")
     if [name for name in versions if name not in features.VERSIONS]:
         return fail(f"unknown feature version; known: {', '.join(features.VERSIONS)}")
     if args.people < 1 or args.days < 1:
@@ -561,7 +576,7 @@ def main(argv=None):
     if args.prior_seed is not None and (args.prior_seed == args.seed or not args.prior_strength > 0):
         return fail("--prior-seed must differ from --seed (the prior comes from other people), and --prior-strength must be positive")
     if VERSIONED.intersection(policies) and numpy is None:
-        return fail("linucb and full-info in the simulator need numpy (pip install numpy)")
+        return fail("linucb, full-info and expected-feedback in the simulator need numpy (pip install numpy)")
 
     started = time.perf_counter()
     library = read_advice(args.advice)

@@ -48,13 +48,16 @@ class SimulatorTest(unittest.TestCase):
         self.assertGreater(policies["linucb/f1"]["gap_closed"], policies["random"]["gap_closed"] + 0.1)
         self.assertGreater(policies["linucb/f2"]["gap_closed"], policies["linucb/f1"]["gap_closed"] + 0.1)
 
-    def test_full_information_shows_what_a_feature_version_can_express(self):
-        _, lines = run("--people", "30", "--days", "14", "--seed", "5", "--policies", "full-info,linucb,random", "--features", "f2")
+    def test_the_ceilings_show_what_features_and_noisy_reactions_cost(self):
+        _, lines = run("--people", "60", "--days", "14", "--seed", "5", "--policies", "full-info,expected-feedback,linucb,random", "--features", "f2")
         policies = lines[-1]["policies"]
-        self.assertEqual(set(policies), {"full-info/f2", "linucb/f2", "random"})
+        self.assertEqual(set(policies), {"full-info/f2", "expected-feedback/f2", "linucb/f2", "random"})
         # Fed the true value of every candidate, the fit closes more of the gap than learning from reactions, never more than all of it.
         self.assertGreater(policies["full-info/f2"]["gap_closed"], policies["linucb/f2"]["gap_closed"])
         self.assertLessEqual(policies["full-info/f2"]["gap_closed"], 1.0)
+        # The same learner fed each pick's expected reward instead of one reaction learns clearly more.
+        self.assertGreater(policies["expected-feedback/f2"]["gap_closed"], policies["linucb/f2"]["gap_closed"] + 0.05)
+        self.assertEqual(policies["expected-feedback/f2"]["decisions"], policies["linucb/f2"]["decisions"])
 
     def test_the_same_seed_gives_the_same_results_and_another_seed_others(self):
         strip = lambda summary: {name: result["mean_reward"] for name, result in summary["policies"].items()}

@@ -3,8 +3,10 @@
  * heuristic and LinUCB with each feature version, timed against the 60 s budget, with the results
  * per segment of people: mean expected reward per decision (95 % interval over people) and the
  * share of the random-to-oracle gap each policy closes, over all 30 days and over the last ten.
- * With --ceiling, also `full-info` for each version (outside the timed run): a fit on the true
- * value of every candidate at every visit, the most a policy of that version could close.
+ * With --ceiling, also, for each version and outside the timed run, `full-info` (a fit on the true
+ * value of every candidate at every visit, the most a policy of that version could close) and
+ * `expected-feedback` (LinUCB learning from each pick's expected reward instead of one reaction:
+ * what the noise of single reactions costs).
  * Usage: bun scripts/bench/sim.ts [--people 1000] [--days 30] [--seed 7] [--features f1,f2] [--ceiling]
  */
 import { join } from "node:path";
@@ -33,7 +35,7 @@ const simulate = (policies: string): Summary => {
 const started = performance.now();
 const summary = simulate("linucb,heuristic,random");
 const seconds = (performance.now() - started) / 1000;
-if (process.argv.includes("--ceiling")) Object.assign(summary.policies, simulate("full-info").policies);
+if (process.argv.includes("--ceiling")) Object.assign(summary.policies, simulate("full-info,expected-feedback").policies);
 
 const percent = (value: number | null) => (value === null ? "–" : `${(100 * value).toFixed(0)} %`);
 const reward = (result: Result) => `${result.reward.mean.toFixed(3)} [${result.reward.low.toFixed(3)}, ${result.reward.high.toFixed(3)}]`;
