@@ -11,7 +11,7 @@ export const commands = {
   restore: "oo restore FILE: replace the database with a backup (the server stopped; the replaced file is kept)",
   "rotate-keys": "re-encrypt every stored provider token under ENCRYPTION_KEY (old keys in ENCRYPTION_KEYS_OLD)",
   ope: "off-policy evaluation of random and the shadow policies over the last --days N (30) of decisions, --features V for DR on V's vectors (JSON)",
-  sim: "simulate people meeting the policies: --people N --days D --seed S --policies linucb,heuristic,random --features f1,f2 [--prior-seed S2] (JSON lines)",
+  sim: "simulate people meeting the policies: --people N --days D --seed S --policies linucb,heuristic,random (or full-info, expected-feedback: ceilings) --features f1,f2 [--prior-seed S2] (JSON lines)",
 } as const;
 
 export type Command = keyof typeof commands;
