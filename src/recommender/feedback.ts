@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, isNotNull, isNull, lte, ne, notExists } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, isNotNull, isNull, lte, ne, notExists, or } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { candidateStates, tipFeedback, tipViews } from "../db/schema.ts";
 import type { EventBus } from "../events/bus.ts";
@@ -47,8 +47,12 @@ export interface FeedbackDeps {
  * dismissed, cooled down).
  */
 export class FeedbackService {
-  /** Tips served up to this time have been looked at for "ignored" (null until the first run). */
-  private ignoredThrough: number | null = null;
+  /**
+   * Where the look for "ignored" tips stopped: every tip served before `at`, and those served at
+   * `at` up to the id `id`, or all of them when there is no id (null until the first run). Tips of
+   * one push round share a time, so a batch may end among them.
+   */
+  private ignoredCursor: { at: number; id?: string } | null = null;
 
   constructor(private readonly deps: FeedbackDeps) {}
 
@@ -198,8 +202,10 @@ export class FeedbackService {
     const through = now - ignoredAfterHours * HOUR_MS;
     let marked = 0;
     while (!signal?.aborted) {
-      const from = Math.max(this.ignoredThrough ?? 0, through - IGNORED_CATCH_UP_MS);
-      if (from >= through) break;
+      const floor = through - IGNORED_CATCH_UP_MS;
+      const from = this.ignoredCursor && this.ignoredCursor.at >= floor ? this.ignoredCursor : { at: floor };
+      if (from.at >= through && from.id === undefined) break;
+      const after = from.id === undefined ? gt(tipViews.servedAt, from.at) : and(gte(tipViews.servedAt, from.at), or(gt(tipViews.servedAt, from.at), gt(tipViews.id, from.id)));
       const standing = db
         .select({ id: tipFeedback.id })
         .from(tipFeedback)
@@ -207,8 +213,8 @@ export class FeedbackService {
       const tips = db
         .select({ id: tipViews.id, userId: tipViews.userId, servedAt: tipViews.servedAt })
         .from(tipViews)
-        .where(and(gt(tipViews.servedAt, from), lte(tipViews.servedAt, through), isNull(tipViews.actedAt), ne(tipViews.candidateKey, ALL_CLEAR.key), notExists(standing)))
-        .orderBy(asc(tipViews.servedAt))
+        .where(and(after, lte(tipViews.servedAt, through), isNull(tipViews.actedAt), ne(tipViews.candidateKey, ALL_CLEAR.key), notExists(standing)))
+        .orderBy(asc(tipViews.servedAt), asc(tipViews.id))
         .limit(IGNORED_BATCH)
         .all();
       const recorded = db.transaction((tx) =>
@@ -224,7 +230,8 @@ export class FeedbackService {
       );
       for (const { id, userId } of recorded) await this.settle(userId, id);
       marked += recorded.length;
-      this.ignoredThrough = tips.length < IGNORED_BATCH ? through : tips.at(-1)!.servedAt;
+      const last = tips.at(-1);
+      this.ignoredCursor = tips.length < IGNORED_BATCH || !last ? { at: through } : { at: last.servedAt, id: last.id };
     }
     if (marked > 0) this.deps.log.info({ marked }, "tips without a reaction counted as ignored");
     return marked;

@@ -46,6 +46,27 @@ describe("no reaction", () => {
     expect(feedback.undoable(person.userId)).toMatchObject({ tipId: shown.id, action: "done" });
   });
 
+  test("tips served at one time (a push round) past a batch's end are each counted once", async () => {
+    const context = app({ python: false });
+    const { feedback } = context.modules.recommender;
+    const person = signIn(context.database);
+    seedTasks(context, person.userId, ["File the tax return"]);
+    const shown = await currentTip(context, person);
+    // 700 more unanswered tips served at the very same time as this one.
+    context.database.sqlite.run(
+      `WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 700)
+       INSERT INTO tip_views (id, user_id, candidate_key, kind, source, content, why, policy, served_at, channel)
+       SELECT printf('%s-%03d', t.id, n.v), t.user_id, t.candidate_key, t.kind, t.source, t.content, t.why, t.policy, t.served_at, 'push' FROM tip_views t, n WHERE t.id = ?`,
+      [shown.id],
+    );
+    const { servedAt } = context.database.sqlite.query<{ servedAt: number }, [string]>("SELECT served_at AS servedAt FROM tip_views WHERE id = ?").get(shown.id)!;
+
+    expect(await feedback.markIgnored(servedAt + 25 * HOUR_MS)).toBe(701);
+    expect(await feedback.markIgnored(servedAt + 26 * HOUR_MS)).toBe(0);
+    const counted = context.database.sqlite.query<{ n: number }, []>("SELECT count(DISTINCT tip_id) AS n FROM tip_feedback WHERE action = 'ignored'").get()!;
+    expect(counted.n).toBe(701);
+  });
+
   test("a tip answered in time is left alone, and a window of 0 turns the weak negative off", async () => {
     const context = app({ python: false });
     const { feedback, settings } = context.modules.recommender;
