@@ -224,6 +224,27 @@ describe("admin console: people", () => {
     );
   });
 
+  test("the page offers only the actions that would do something for this person", async () => {
+    const context = app();
+    const admin = signIn(context.database, { role: "admin" });
+    const person = signIn(context.database);
+    const buttons = async (userId: string) =>
+      [...(await (await get(context, `/admin/users/${userId}`, admin.cookie)).text()).matchAll(/name="action" value="([a-z-]+)"/g)].map((match) => match[1]);
+    // Signed in, nothing learnt, no Todoist: sign-out and delete only.
+    expect(await buttons(person.userId)).toEqual(["end-sessions", "delete"]);
+    // Their own page never offers an admin to delete themselves.
+    expect(await buttons(admin.userId)).toEqual(["end-sessions"]);
+
+    connectAccount(context, { id: "td-ada", token: "token-ada" }, person);
+    context.modules.recommender.bandits.save(person.userId, "linucb", { d: 1, A_inv: [[0.5]], b: [1], pulls: 1, reward_sum: 1 });
+    expect(await buttons(person.userId)).toEqual(["end-sessions", "reset-bandit", "sync-now", "revoke-integration", "delete"]);
+
+    // A connection that needs renewing cannot sync, but can be disconnected; no session, no sign-out.
+    context.database.sqlite.run("UPDATE integrations SET status = 'needs_reconnect' WHERE user_id = ?", [person.userId]);
+    context.database.sqlite.run("DELETE FROM sessions WHERE user_id = ?", [person.userId]);
+    expect(await buttons(person.userId)).toEqual(["reset-bandit", "revoke-integration", "delete"]);
+  });
+
   test("on the page an action asks first, then acts and says what it did", async () => {
     const context = app();
     const admin = signIn(context.database, { role: "admin" });

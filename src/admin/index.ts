@@ -11,6 +11,7 @@ import { OverviewPage } from "../../views/admin/overview.tsx";
 import { SqlPage } from "../../views/admin/sql.tsx";
 import { ConfirmActionPage, UserPage, UsersPage } from "../../views/admin/users.tsx";
 import { showFormOnError } from "../http/errors.ts";
+import { availableActions } from "./users.ts";
 import type { Runtime } from "../runtime.ts";
 import {
   ActionResultSchema,
@@ -58,6 +59,10 @@ export function adminRoutes({ modules, database }: Runtime) {
   const stats = () => overviewStats(modules.recommender.activity());
   const quality = () => dataQuality({ db: database.db, recommender: modules.recommender, integrations: modules.integrations });
   const listOf = (query: typeof UsersQuery.static) => users.list({ search: query.q, after: query.after, limit: query.limit });
+  const userPage = (adminId: string, userId: string, notices: { done?: string; failed?: string } = {}) => {
+    const detail = users.detail(userId);
+    return UserPage({ detail, actions: availableActions(detail, adminId), ...notices });
+  };
   const auditOf = (query: typeof AuditQuery.static) =>
     audit.list({ action: query.action || undefined, target: query.target || undefined, before: query.before, limit: query.limit ?? 50 });
   return (
@@ -72,7 +77,7 @@ export function adminRoutes({ modules, database }: Runtime) {
       .get("/api/admin/users", ({ query }) => listOf(query), { query: UsersQuery, response: UserListSchema })
       .get("/admin/users", ({ query }) => UsersPage({ list: listOf(query), search: query.q ?? "", limit: query.limit }), { query: UsersQuery })
       .get("/api/admin/users/:id", ({ params }) => users.detail(params.id), { params: UserParams, response: UserDetailSchema })
-      .get("/admin/users/:id", ({ params }) => UserPage({ detail: users.detail(params.id) }), { params: UserParams })
+      .get("/admin/users/:id", ({ user, params }) => userPage(user.id, params.id), { params: UserParams })
       .post("/api/admin/users/:id/actions", async ({ user, params, body }) => ({ ok: true as const, message: await users.act(user.id, params.id, body.action) }), {
         params: UserParams,
         body: UserActionBody,
@@ -84,10 +89,10 @@ export function adminRoutes({ modules, database }: Runtime) {
         async ({ user, params, body, request }) => {
           const detail = users.detail(params.id);
           if (body.confirm !== "yes") return ConfirmActionPage({ detail, action: body.action });
-          showFormOnError(request, (error) => UserPage({ detail: users.detail(params.id), failed: error.message }));
+          showFormOnError(request, (error) => userPage(user.id, params.id, { failed: error.message }));
           const done = await users.act(user.id, params.id, body.action);
           if (body.action === "delete") return UsersPage({ list: listOf({}), search: "", notice: done });
-          return UserPage({ detail: users.detail(params.id), done });
+          return userPage(user.id, params.id, { done });
         },
         { params: UserParams, body: UserActionForm },
       )

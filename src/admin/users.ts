@@ -8,7 +8,8 @@ import type { RecommenderModule } from "../recommender/module.ts";
 import type { UserModule } from "../user/module.ts";
 import type { Db } from "../db/client.ts";
 import type { AuditLog } from "./audit.ts";
-import type { UserAction, UserDetail, UserList } from "./model.ts";
+import { TODOIST } from "../integrations/todoist/access.ts";
+import { USER_ACTIONS, type UserAction, type UserDetail, type UserList } from "./model.ts";
 
 export interface UserAdminDeps {
   db: Db;
@@ -28,6 +29,19 @@ function decodeCursor(cursor: string): { createdAt: number; id: string } {
   const [createdAt, id] = Buffer.from(cursor, "base64url").toString().split(/:(.*)/s);
   if (!createdAt || !id || !/^\d+$/.test(createdAt)) throw new AppError("invalid", "invalid_cursor", "This page link is not valid: start from the first page.");
   return { createdAt: Number(createdAt), id };
+}
+
+/** The actions that would do something for this person now, done by `adminId`: the page offers only these. */
+export function availableActions(detail: UserDetail, adminId: string): UserAction[] {
+  const todoist = detail.integrations.find((integration) => integration.provider === TODOIST);
+  const available: Record<UserAction, boolean> = {
+    "end-sessions": detail.sessions.length > 0,
+    "reset-bandit": detail.learnt.pulls > 0,
+    "sync-now": todoist?.status === "connected",
+    "revoke-integration": todoist !== undefined,
+    delete: detail.profile.id !== adminId,
+  };
+  return USER_ACTIONS.filter((action) => available[action]);
 }
 
 /** What the console says an action did, and the event and audit row that record it. */

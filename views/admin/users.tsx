@@ -55,7 +55,7 @@ export function UsersPage({ list, search, limit, notice }: { list: UserList; sea
   );
 }
 
-export function UserPage({ detail, done, failed }: { detail: UserDetail; done?: string; failed?: string }) {
+export function UserPage({ detail, actions, done, failed }: { detail: UserDetail; actions: UserAction[]; done?: string; failed?: string }) {
   const { profile } = detail;
   const path = `/admin/users/${encodeURIComponent(profile.id)}`;
   return (
@@ -81,7 +81,7 @@ export function UserPage({ detail, done, failed }: { detail: UserDetail; done?: 
 
       <h2>Actions</h2>
       <div class="actions">
-        {(Object.keys(ACTION_LABELS) as UserAction[]).map((action) => (
+        {actions.map((action) => (
           <form method="post" action={`${path}/actions`}>
             <input type="hidden" name="action" value={action} />
             <button type="submit" class={ACTION_LABELS[action].danger ? "danger" : "quiet"} safe>
