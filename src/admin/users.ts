@@ -108,7 +108,7 @@ export class UserAdmin {
         return `${DONE[action]}: ${ended} session${ended === 1 ? "" : "s"} ended.`;
       }
       case "reset-bandit": {
-        recommender.bandits.reset(userId);
+        await recommender.feedback.resetLearning(userId);
         return `${DONE[action]}: what was learnt about them is cleared.`;
       }
       case "sync-now": {

@@ -370,13 +370,17 @@ export const tipFeedback = sqliteTable(
     reward: real("reward").notNull(),
     source: text("source").notNull(),
     at: integer("at").notNull(),
-    /** When the reward reached the bandit; null while the scorer was unavailable (a job retries). */
+    /**
+     * When the reward was settled with the bandit: applied, or dropped (no context left to learn
+     * from, refused by the scorer, or wiped by an admin's reset); null while the scorer was
+     * unavailable (a job retries).
+     */
     banditAppliedAt: integer("bandit_applied_at"),
     /** The candidate's visibility before this reaction (null: it had none), which an undo puts back. */
     priorState: text("prior_state", { mode: "json" }).$type<{ hiddenUntil: number | null; doneAt: number | null; lastAction: string | null }>(),
     /** When the person undid this reaction: the row stays as the audit trail, and the tip may be answered again. */
     undoneAt: integer("undone_at"),
-    /** When the undo took this reward back out of the bandit (null if it had not reached it). */
+    /** When the undo took this reward back out of the bandit, or an admin's reset did (null if it had not reached it). */
     banditRevertedAt: integer("bandit_reverted_at"),
   },
   (table) => [

@@ -63,7 +63,7 @@ export class BanditStore {
     this.cache.set(`${policy}:${userId}`, { state, featureVersion: FEATURE_VERSION });
   }
 
-  /** An admin's reset: the person's models of every policy are gone, and they start afresh; how many there were. */
+  /** The person's models of every policy are gone; how many there were. Only through `FeedbackService.resetLearning`, which settles their reactions with it. */
   reset(userId: string): number {
     this.forget(userId);
     return this.db.delete(banditStates).where(eq(banditStates.userId, userId)).returning({ policy: banditStates.policy }).all().length;

@@ -304,6 +304,30 @@ export class FeedbackService {
   }
 
   /**
+   * An admin's reset: the person's models of every policy are gone and they start afresh; how many
+   * there were. In the person's queue, so no reward in flight lands on the fresh model; and every
+   * reaction so far is settled as it stands (its reward was wiped with the model, or will never
+   * reach it), so a later undo or late reaction takes nothing back out of a model that never had it.
+   */
+  resetLearning(userId: string, now = Date.now()): Promise<number> {
+    const { db, bandits, queue } = this.deps;
+    return queue.run(userId, async () =>
+      db.transaction(() => {
+        const mine = eq(tipFeedback.userId, userId);
+        db.update(tipFeedback)
+          .set({ banditRevertedAt: now })
+          .where(and(mine, isNotNull(tipFeedback.banditAppliedAt), isNull(tipFeedback.banditRevertedAt)))
+          .run();
+        db.update(tipFeedback)
+          .set({ banditAppliedAt: now })
+          .where(and(mine, isNull(tipFeedback.banditAppliedAt)))
+          .run();
+        return bandits.reset(userId);
+      }),
+    );
+  }
+
+  /**
    * Brings the bandit in line with one reaction: a standing reward is applied once; an undone one
    * that had been applied is taken back out exactly (the scorer's `revert`: A and b are sums, so
    * removing x xᵀ and r·x leaves the model as if it had never seen it, whatever came after), and one

@@ -11,6 +11,38 @@ const { app } = tipApps();
 const undo = (context: TestContext, person: SignedIn, tipId: string) => context.request(`/api/tip/${tipId}/undo`, post(person));
 
 describe("undo", () => {
+  test("after an admin's reset, a reward in flight does not land on the fresh model, and an undo takes nothing out of it", async () => {
+    const context = app();
+    const { bandits, feedback, idle } = context.modules.recommender;
+    const person = signIn(context.database);
+    seedTasks(context, person.userId, ["File the tax return", "Call the dentist", "Water the plants"]);
+    const first = await currentTip(context, person);
+    expect((await react(context, person, first.id, "helpful")).status).toBe(200);
+    await idle();
+    expect(bandits.get(person.userId, "linucb")!.pulls).toBe(1);
+
+    // A reaction whose reward is still on its way to the scorer when the reset comes.
+    const second = await currentTip(context, person);
+    expect((await react(context, person, second.id, "done")).status).toBe(200);
+    expect(await feedback.resetLearning(person.userId)).toBe(1);
+    await idle();
+    expect(bandits.get(person.userId, "linucb")).toBeNull();
+
+    const problems = () => context.lines.filter((line) => (line.level as number) >= 40);
+    const before = problems();
+    expect((await undo(context, person, second.id)).status).toBe(200);
+    await idle();
+    expect(bandits.get(person.userId, "linucb")).toBeNull();
+    expect(problems()).toEqual(before);
+    expect(reactions(context, second.id)[0]).toMatchObject({ undoneAt: expect.any(Number), banditRevertedAt: expect.any(Number) });
+
+    // What comes after the reset teaches the fresh model, from nothing.
+    const third = await currentTip(context, person);
+    expect((await react(context, person, third.id, "done")).status).toBe(200);
+    await idle();
+    expect(bandits.get(person.userId, "linucb")!.pulls).toBe(1);
+  });
+
   test("brings the tip back, puts its visibility back, takes the reward out of the bandit exactly, and keeps the reaction as history", async () => {
     const context = app();
     const { bandits, recommender } = context.modules.recommender;
