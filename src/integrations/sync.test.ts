@@ -192,6 +192,21 @@ describe("todoist sync", () => {
     expect(context.database.sqlite.query("SELECT delivery_id FROM webhook_deliveries").all()).toEqual([{ delivery_id: "new" }]);
   });
 
+  test("a task a webhook removes while a sync is in flight stays removed", async () => {
+    const { fake, context, module } = setup();
+    const account = fake.createUser({ tasks: [{ content: "Pay rent" }, { content: "Call mum" }] });
+    const person = connectAccount(context, account);
+    await module.sync.syncUser(person.userId);
+    const [gone, stays] = rowsOf(context, person.userId);
+    fake.setLatency(150);
+    const running = module.sync.syncUser(person.userId);
+    await Bun.sleep(50);
+    // Completed in Todoist after the listing was read there: the webhook says so before the listing lands.
+    expect(module.tasks.remove(person.userId, gone!.externalId)).toBe(true);
+    expect(await running).toMatchObject({ added: 0 });
+    expect(rowsOf(context, person.userId).map((row) => row.externalId)).toEqual([stays!.externalId]);
+  });
+
   test("a user disconnected while their sync is in flight gets no rows back", async () => {
     const { fake, context, module } = setup();
     const account = fake.createUser({ tasks: [{ content: "Ghost" }] });

@@ -1,6 +1,7 @@
 import { and, count, eq, getTableName, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { integrations, tasks } from "../../db/schema.ts";
+import { CappedMap, PER_PERSON_CACHE_LIMIT } from "../../capped-map.ts";
 import { TODOIST } from "./access.ts";
 import type { TodoistCloses } from "./close-task.ts";
 import type { TodoistTask } from "./tasks.ts";
@@ -56,6 +57,8 @@ const fieldValues = (fields: StoredFields) => FIELD_ORDER.map((key) => (key === 
 export class TodoistTaskStore {
   private readonly statements;
   private readonly rows;
+  /** When a webhook removed a task (`userId:taskId`): a listing that started before must not bring it back. */
+  private readonly removedAt = new CappedMap<string, number>(PER_PERSON_CACHE_LIMIT);
 
   constructor(
     private readonly db: Db,
@@ -118,8 +121,8 @@ export class TodoistTaskStore {
   /**
    * Makes the stored tasks match a full listing, in one transaction: new ones added, changed ones
    * rewritten, unchanged ones left alone (a second sync writes nothing), missing ones removed.
-   * Kept as they are: tasks in `keep` (listed but unreadable), tasks with a pending close, and
-   * rows a webhook wrote after the listing started. Null when the integration went away meanwhile.
+   * Kept as they are: tasks in `keep` (listed but unreadable), tasks with a pending close, rows a
+   * webhook wrote after the listing started, and tasks a webhook removed since then. Null when the integration went away meanwhile.
    * `announce` runs inside the same transaction, so an event it records lands in the same commit;
    * `onRemoved` hears of each task removed (completed or deleted in Todoist: the listing cannot tell).
    */
@@ -144,6 +147,7 @@ export class TodoistTaskStore {
         const fields = storedFields(task);
         const row = existing.get(task.id);
         if (!row) {
+          if ((this.removedAt.get(`${userId}:${task.id}`) ?? 0) > startedAt) continue;
           this.rows.insert(userId, task.id, fields, now);
           added++;
         } else if (row.syncedAt <= startedAt && !sameStored(row, fields)) {
@@ -185,7 +189,9 @@ export class TodoistTaskStore {
     return "updated";
   }
 
-  remove(userId: string, externalId: string): boolean {
+  /** One task a webhook reported completed or deleted. */
+  remove(userId: string, externalId: string, now = Date.now()): boolean {
+    this.removedAt.set(`${userId}:${externalId}`, now);
     return this.rows.remove(userId, externalId);
   }
 
