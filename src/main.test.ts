@@ -160,10 +160,20 @@ describe("oo backup and oo restore", () => {
       expect(run(["restore", newer], env).stderr).toContain("was migrated by a newer oO (9999_from_the_future)");
       expect(run(["restore"], env).code).toBe(2);
 
+      // The database itself, by any path to it: refused, and it stays where it is.
+      const itself = run(["restore", `${dir.path}/./oo.db`], env);
+      expect(itself.stderr).toBe(`oo: restore refused: ${dir.path}/./oo.db is the database itself: name a backup to restore\n`);
+      expect(names()).toEqual(["After", "Before"]);
+
       const restored = run(["restore", file], env);
       expect(restored.code).toBe(0);
       expect(names()).toEqual(["Before"]);
       const kept = /kept as (\S+)/.exec(restored.stdout)![1]!;
+      expect(new Database(kept, { readonly: true }).query("SELECT count(*) AS n FROM users WHERE name = 'After'").get()).toEqual({ n: 1 });
+      // A second restore in the same second keeps the first one's kept file.
+      const second = run(["restore", file], env);
+      expect(second.code).toBe(0);
+      expect(/kept as (\S+)/.exec(second.stdout)![1]).not.toBe(kept);
       expect(new Database(kept, { readonly: true }).query("SELECT count(*) AS n FROM users WHERE name = 'After'").get()).toEqual({ n: 1 });
       // And the restored database serves.
       const again = Bun.spawn(["bun", MAIN], { env: { PATH: process.env.PATH!, ...env, PORT: String(port) }, stdout: "ignore", stderr: "ignore" });

@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { embeddedMigrations } from "./migrations.gen.ts";
 
@@ -131,6 +131,7 @@ export function restore(databasePath: string, file: string, now = Date.now()): {
 
 function restoreHeld(databasePath: string, file: string, now: number): { replacedBy: string; kept: string | null; migrations: number } {
   if (!existsSync(file)) throw new RestoreRefused(`${file} does not exist`);
+  if (existsSync(databasePath) && realpathSync(file) === realpathSync(databasePath)) throw new RestoreRefused(`${file} is the database itself: name a backup to restore`);
   let applied: string[];
   const candidate = new Database(file, { readonly: true });
   try {
@@ -155,7 +156,12 @@ function restoreHeld(databasePath: string, file: string, now: number): { replace
     const current = new Database(databasePath);
     current.run("PRAGMA wal_checkpoint(TRUNCATE)");
     current.close();
-    kept = join(dirname(databasePath), `${basename(databasePath)}.replaced-${nameAt(now).slice(3, -3)}`);
+    const keptAt = (at: number) => join(dirname(databasePath), `${basename(databasePath)}.replaced-${nameAt(at).slice(3, -3)}`);
+    // A second restore within the second must not overwrite the first one's kept file.
+    for (let at = now; ; at += 1000) {
+      kept = keptAt(at);
+      if (!existsSync(kept)) break;
+    }
     renameSync(databasePath, kept);
   }
   for (const suffix of ["-wal", "-shm"]) rmSync(`${databasePath}${suffix}`, { force: true });
