@@ -93,6 +93,9 @@ export function AdminLoginPage({ enabled, next, message }: AdminLoginPageProps) 
   return (
     <Layout title="Admin sign-in">
       <main>
+        <p class="back">
+          <a href="/signin">← Sign in</a>
+        </p>
         <h1>Admin sign-in</h1>
         {message ? (
           <p class="notice" role="alert" safe>
@@ -111,7 +114,9 @@ export function AdminLoginPage({ enabled, next, message }: AdminLoginPageProps) 
             </p>
           </form>
         ) : (
-          <p class="dim">Token sign-in is off on this instance: ADMIN_TOKEN is not set.</p>
+          <p class="dim">
+            Token sign-in is off on this instance: ADMIN_TOKEN is not set. The owner can print a one-time sign-in link on the server with <code>oo admin-link</code>.
+          </p>
         )}
       </main>
       <Footer />

@@ -1,5 +1,5 @@
 import type { AuditList } from "../../src/admin/model.ts";
-import { AdminLayout, NextPage, utc, WideTable } from "./components.tsx";
+import { AdminLayout, NextPage, WideTable, When } from "./components.tsx";
 
 export function AuditPage({ list, action, target }: { list: AuditList; action: string; target: string }) {
   return (
@@ -31,7 +31,9 @@ export function AuditPage({ list, action, target }: { list: AuditList; action: s
             <tbody>
               {list.entries.map((entry) => (
                 <tr>
-                  <td safe>{utc(entry.at)}</td>
+                  <td>
+                    <When ms={entry.at} />
+                  </td>
                   <td safe>{entry.actorEmail ?? entry.actorId ?? "—"}</td>
                   <td safe>{entry.action}</td>
                   <td>

@@ -1,5 +1,5 @@
 import type { BackupList } from "../../src/admin/model.ts";
-import { AdminLayout, Notice, utc } from "./components.tsx";
+import { AdminLayout, Notice, utc, When } from "./components.tsx";
 
 const size = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);
 
@@ -34,7 +34,9 @@ export function BackupsPage({ list, kept, done, failed }: { list: BackupList; ke
                     {backup.name}
                   </a>
                 </td>
-                <td safe>{utc(backup.at)}</td>
+                <td>
+                  <When ms={backup.at} />
+                </td>
                 <td class="num" safe>
                   {size(backup.bytes)}
                 </td>

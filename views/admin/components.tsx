@@ -68,7 +68,7 @@ export function StatCard({ label, value, note }: { label: string; value: string;
 
 export interface BarSeries {
   name: string;
-  /** A CSS class giving the series its shade (`series-1`…`series-6`). */
+  /** A CSS class giving the series its shade (`series-tips`, `series-<reaction>`: views/public/style.css). */
   shade: string;
   values: number[];
 }
@@ -106,6 +106,7 @@ export function BarChart({ title, labels, series }: { title: string; labels: str
       {/* Outside the SVG, which stretches to the width: text inside it would stretch too. */}
       <p class="axis" aria-hidden="true">
         <span safe>{labels[0] ?? ""}</span>
+        <span safe>{`highest ${Math.max(0, ...totals)}`}</span>
         <span safe>{labels.at(-1) ?? ""}</span>
       </p>
       {series.length > 1 ? (
@@ -137,6 +138,20 @@ export function NextPage({ path, params }: { path: string; params: Record<string
 
 /** A time as the console shows it: UTC, to the minute. */
 export const utc = (ms: number | null) => (ms === null ? "—" : `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`);
+
+/** A time in a table cell: it may wrap between the date and the time, never inside the date. */
+export function When({ ms }: { ms: number | null }) {
+  if (ms === null) return "—";
+  const [date, time] = utc(ms).split(" ", 2);
+  return (
+    <time datetime={new Date(ms).toISOString()}>
+      <span class="nowrap" safe>
+        {date}
+      </span>{" "}
+      <span class="nowrap" safe>{`${time} UTC`}</span>
+    </time>
+  );
+}
 
 /** A table wider than a phone: it scrolls sideways on its own, and the keyboard can scroll it too. */
 export function WideTable({ label, children }: PropsWithChildren<{ label: string }>) {

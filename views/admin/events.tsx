@@ -1,5 +1,5 @@
 import type { EventHistory, LiveEvents } from "../../src/admin/model.ts";
-import { AdminLayout, NextPage, utc, WideTable } from "./components.tsx";
+import { AdminLayout, NextPage, WideTable, When } from "./components.tsx";
 
 export interface EventFilters {
   subject: string;
@@ -19,7 +19,9 @@ function EventRows({ events }: { events: ShownEvent[] }) {
     <>
       {events.map((event) => (
         <tr>
-          <td safe>{utc(event.at)}</td>
+          <td>
+            <When ms={event.at} />
+          </td>
           <td safe>{event.subject}</td>
           <td safe>{event.userId ?? "—"}</td>
           <td class="code" safe>

@@ -1,5 +1,5 @@
 import type { Jobs, Logs } from "../../src/admin/model.ts";
-import { AdminLayout, Notice, utc, WideTable } from "./components.tsx";
+import { AdminLayout, Notice, WideTable, When } from "./components.tsx";
 
 const every = (ms: number) => (ms >= 86_400_000 ? `${ms / 86_400_000} d` : ms >= 3_600_000 ? `${ms / 3_600_000} h` : ms >= 60_000 ? `${ms / 60_000} min` : `${ms / 1000} s`);
 
@@ -30,11 +30,13 @@ export function JobsPage({ jobs, done }: { jobs: Jobs; done?: string }) {
               <tr>
                 <td safe>{job.name}</td>
                 <td safe>{every(job.intervalMs)}</td>
-                <td safe>{job.running ? "running now" : utc(job.lastRunAt)}</td>
+                <td>{job.running ? "running now" : <When ms={job.lastRunAt} />}</td>
                 <td class="num" safe>
                   {job.lastDurationMs === null ? "—" : `${Math.round(job.lastDurationMs)} ms`}
                 </td>
-                <td safe>{utc(job.nextRunAt)}</td>
+                <td>
+                  <When ms={job.nextRunAt} />
+                </td>
                 <td safe>{lastError(job)}</td>
                 <td>
                   <form method="post" action={`/admin/jobs/${encodeURIComponent(job.name)}/run`}>

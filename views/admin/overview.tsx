@@ -14,9 +14,9 @@ const number = (value: number) => value.toLocaleString("en-US");
 
 export function OverviewPage({ stats }: { stats: Stats }) {
   const labels = stats.days.map((day) => day.day.slice(5));
-  const reactionSeries: BarSeries[] = ACTIONS.map(([action, name], index) => ({
+  const reactionSeries: BarSeries[] = ACTIONS.map(([action, name]) => ({
     name,
-    shade: `series-${index + 1}`,
+    shade: `series-${action}`,
     values: stats.days.map((day) => day.reactions[action] ?? 0),
   }));
   return (
@@ -26,7 +26,7 @@ export function OverviewPage({ stats }: { stats: Stats }) {
         <StatCard label="Tips served, 30 days" value={number(stats.tipsServed)} />
         <StatCard label="Reaction rate" value={`${(stats.reactionRate * 100).toFixed(1)} %`} note="tips someone reacted to" />
       </div>
-      <BarChart title="Tips served per day (UTC)" labels={labels} series={[{ name: "Tips", shade: "series-1", values: stats.days.map((day) => day.tips) }]} />
+      <BarChart title="Tips served per day (UTC)" labels={labels} series={[{ name: "Tips", shade: "series-tips", values: stats.days.map((day) => day.tips) }]} />
       <BarChart title="Reactions per day, by action" labels={labels} series={reactionSeries} />
       <table class="table">
         <caption>Reactions, 30 days</caption>

@@ -1,5 +1,5 @@
 import type { DataQuality } from "../../src/admin/model.ts";
-import { AdminLayout, StatCard, utc, WideTable } from "./components.tsx";
+import { AdminLayout, StatCard, WideTable, When } from "./components.tsx";
 
 const percent = (value: number) => `${(value * 100).toFixed(1)} %`;
 
@@ -36,7 +36,9 @@ export function DataQualityPage({ quality }: { quality: DataQuality }) {
                     </a>
                   </td>
                   <td safe>{failure.provider}</td>
-                  <td safe>{utc(failure.lastSyncAt)}</td>
+                  <td>
+                    <When ms={failure.lastSyncAt} />
+                  </td>
                   <td safe>{failure.error ?? "—"}</td>
                 </tr>
               ))}

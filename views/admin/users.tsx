@@ -1,5 +1,5 @@
 import type { UserAction, UserDetail, UserList } from "../../src/admin/model.ts";
-import { AdminLayout, NextPage, Notice, utc } from "./components.tsx";
+import { AdminLayout, NextPage, Notice, utc, When } from "./components.tsx";
 
 /** Each action as the page offers it: its button, what it will do (asked before), and whether it cannot be undone. */
 export const ACTION_LABELS: Record<UserAction, { button: string; asks: string; danger?: boolean }> = {
@@ -44,7 +44,9 @@ export function UsersPage({ list, search, limit, notice }: { list: UserList; sea
                   </a>
                 </td>
                 <td>{person.role}</td>
-                <td safe>{utc(person.createdAt)}</td>
+                <td>
+                  <When ms={person.createdAt} />
+                </td>
               </tr>
             ))}
           </tbody>
@@ -109,7 +111,9 @@ export function UserPage({ detail, actions, done, failed }: { detail: UserDetail
               <tr>
                 <td safe>{integration.provider}</td>
                 <td safe>{integration.lastSyncError ? `${integration.status} · ${integration.lastSyncError}` : integration.status}</td>
-                <td safe>{utc(integration.lastSyncAt)}</td>
+                <td>
+                  <When ms={integration.lastSyncAt} />
+                </td>
                 <td class="num" safe>
                   {String(integration.taskCount)}
                 </td>
@@ -135,7 +139,9 @@ export function UserPage({ detail, actions, done, failed }: { detail: UserDetail
             {detail.sessions.map((session) => (
               <tr>
                 <td safe>{session.kind}</td>
-                <td safe>{utc(session.lastSeenAt)}</td>
+                <td>
+                  <When ms={session.lastSeenAt} />
+                </td>
                 <td safe>{session.userAgent ?? "—"}</td>
               </tr>
             ))}
@@ -158,7 +164,9 @@ export function UserPage({ detail, actions, done, failed }: { detail: UserDetail
           <tbody>
             {detail.tips.map((tip) => (
               <tr>
-                <td safe>{utc(tip.servedAt)}</td>
+                <td>
+                  <When ms={tip.servedAt} />
+                </td>
                 <td safe>{tip.content}</td>
                 <td safe>{tip.reaction ?? "—"}</td>
               </tr>
