@@ -175,6 +175,10 @@ describe("todoist webhooks", () => {
     expect(storedTasks(context, person)).toHaveLength(0);
     // Completed upstream already: nothing is sent back to close it.
     expect(context.database.sqlite.query("SELECT count(*) AS n FROM outbox").get()).toEqual({ n: 0 });
+    // The person did nothing in oO: no "Done · Undo" for them, and an undo finds nothing of theirs.
+    expect(context.modules.recommender.feedback.undoable(person.userId)).toBeNull();
+    const undo = await context.request(`/api/tip/${tip.id}/undo`, { method: "POST", headers: { cookie: person.cookie } });
+    expect(undo.status).toBe(404);
 
     // Todoist retries the delivery, then sends the same event under a new delivery id.
     await fake.deliverWebhook(url, { name: "item:completed", data: completed }, { deliveryId: delivery.deliveryId });
@@ -204,6 +208,10 @@ describe("todoist webhooks", () => {
     expect(pulls()).toBe(1);
     // Completed upstream already: nothing is sent back to close it.
     expect(context.database.sqlite.query("SELECT count(*) AS n FROM outbox").get()).toEqual({ n: 0 });
+    // The person did nothing in oO: no "Done · Undo" for them, and an undo finds nothing of theirs.
+    expect(context.modules.recommender.feedback.undoable(person.userId)).toBeNull();
+    const undo = await context.request(`/api/tip/${tip.id}/undo`, { method: "POST", headers: { cookie: person.cookie } });
+    expect(undo.status).toBe(404);
 
     // Todoist's webhook for the same completion comes late, and another sync runs: still one reward.
     await fake.deliverWebhook(url, { name: "item:completed", data: completed });

@@ -25,6 +25,8 @@ const ADVICE_COOL_DOWN_MS = DAY_MS;
 const IGNORED_CATCH_UP_MS = 2 * DAY_MS;
 /** Ignored tips recorded per batch; the job goes on with the next batch until it has caught up. */
 const IGNORED_BATCH = 500;
+/** The source of a person's own reaction; the others are Todoist's (a completion credited) and the system's ("ignored"). */
+const PERSON = "user";
 
 export interface FeedbackDeps {
   db: Db;
@@ -64,7 +66,7 @@ export class FeedbackService {
   ): Promise<FeedbackResult> {
     const { db, bus, pool } = this.deps;
     const now = options.now ?? Date.now();
-    const source = options.source ?? "user";
+    const source = options.source ?? PERSON;
     const view = db
       .select()
       .from(tipViews)
@@ -123,11 +125,11 @@ export class FeedbackService {
     const undoneSince = this.deps.db
       .select({ id: tipFeedback.id })
       .from(tipFeedback)
-      .where(and(eq(tipFeedback.userId, userId), gt(tipFeedback.at, latest.at), isNotNull(tipFeedback.undoneAt), ne(tipFeedback.action, IGNORED)))
+      .where(and(eq(tipFeedback.userId, userId), gt(tipFeedback.at, latest.at), isNotNull(tipFeedback.undoneAt), eq(tipFeedback.source, PERSON)))
       .limit(1)
       .get();
     if (undoneSince) return null;
-    // latestStanding leaves "ignored" out, so this is a person's own action.
+    // latestStanding reads only the person's own actions.
     return { tipId: latest.tipId, action: latest.action as FeedbackAction, until: latest.at + this.deps.undoMs };
   }
 
@@ -141,11 +143,11 @@ export class FeedbackService {
   async undo(userId: string, tipId: string, options: { now?: number; traceparent?: string } = {}): Promise<UndoResult> {
     const { db, bus, pool } = this.deps;
     const now = options.now ?? Date.now();
-    // Only a person's own reactions can be undone, not the system's "ignored".
+    // Only a person's own reactions can be undone: not the system's "ignored", nor a completion Todoist reported.
     const reactions = db
       .select()
       .from(tipFeedback)
-      .where(and(eq(tipFeedback.tipId, tipId), eq(tipFeedback.userId, userId), ne(tipFeedback.action, IGNORED)))
+      .where(and(eq(tipFeedback.tipId, tipId), eq(tipFeedback.userId, userId), eq(tipFeedback.source, PERSON)))
       .orderBy(desc(tipFeedback.id))
       .all();
     const standing = reactions.find((reaction) => reaction.undoneAt === null);
@@ -183,9 +185,9 @@ export class FeedbackService {
     return { ok: true, duplicate: false };
   }
 
-  /** Whether the person has ever reacted to a tip (within the retention period). */
+  /** Whether the person has ever reacted to a tip themselves (within the retention period). */
   hasReacted(userId: string): boolean {
-    const own = and(eq(tipFeedback.userId, userId), ne(tipFeedback.action, IGNORED));
+    const own = and(eq(tipFeedback.userId, userId), eq(tipFeedback.source, PERSON));
     return this.deps.db.select({ id: tipFeedback.id }).from(tipFeedback).where(own).limit(1).get() !== undefined;
   }
 
@@ -241,7 +243,7 @@ export class FeedbackService {
     return this.deps.db
       .select({ id: tipFeedback.id, tipId: tipFeedback.tipId, action: tipFeedback.action, at: tipFeedback.at })
       .from(tipFeedback)
-      .where(and(eq(tipFeedback.userId, userId), isNull(tipFeedback.undoneAt), ne(tipFeedback.action, IGNORED)))
+      .where(and(eq(tipFeedback.userId, userId), isNull(tipFeedback.undoneAt), eq(tipFeedback.source, PERSON)))
       .orderBy(desc(tipFeedback.at), desc(tipFeedback.id))
       .limit(1)
       .get();
