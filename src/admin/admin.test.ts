@@ -8,6 +8,7 @@ import { signIn } from "../testing/auth.ts";
 import { createTestApp, type TestContext, tempDir } from "../testing/harness.ts";
 import { rowCounts } from "../testing/requests.ts";
 import { DAY_MS } from "../time.ts";
+import { ALL_CLEAR } from "../recommender/recommend.ts";
 
 const contexts: TestContext[] = [];
 afterEach(async () => {
@@ -34,12 +35,17 @@ describe("admin console: overview", () => {
     await feedback.give(ana.userId, second.id, "dismiss", { now: now - 30_000 });
     await serve(ben.userId, now - 3 * DAY_MS);
     await serve(old.userId, now - 40 * DAY_MS);
+    // Ben opens oO today with nothing waiting: active, but the all-clear line is no tip served.
+    context.database.sqlite.run(
+      "INSERT INTO tip_views (id, user_id, candidate_key, kind, source, content, why, policy, served_at) VALUES ('clear-1', ?, ?, 'advice', 'advice', 'Nothing is waiting', '', 'heuristic', ?)",
+      [ben.userId, ALL_CLEAR.key, now - 10_000],
+    );
 
     const admin = signIn(context.database, { role: "admin" });
     const response = await context.request("/api/admin/stats", { headers: { cookie: admin.cookie } });
     expect(response.status).toBe(200);
     const stats = await response.json();
-    expect(stats).toMatchObject({ active: { day: 1, week: 2, month: 2 }, tipsServed: 3, reactions: { done: 1, dismiss: 1 } });
+    expect(stats).toMatchObject({ active: { day: 2, week: 2, month: 2 }, tipsServed: 3, reactions: { done: 1, dismiss: 1 } });
     expect(stats.reactionRate).toBeCloseTo(2 / 3, 12);
     expect(stats.days).toHaveLength(30);
     expect(stats.days.at(-1)).toMatchObject({ day: new Date(now).toISOString().slice(0, 10), tips: 2, reactions: { done: 1, dismiss: 1 } });

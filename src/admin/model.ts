@@ -15,7 +15,7 @@ const wholeNumber = (name: string, minimum: number, maximum?: number) =>
 
 /** `GET /api/admin/stats` and the overview page: the same figures. */
 export const StatsSchema = t.Object({
-  /** People served a tip in the last day, week and 30 days. */
+  /** People who opened oO (served a tip or the all-clear line) in the last day, week and 30 days. */
   active: t.Object({ day: Count, week: Count, month: Count }),
   tipsServed: Count,
   /** Standing reactions of the 30 days, by action ("ignored" is the system's weak negative). */

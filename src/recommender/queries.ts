@@ -143,22 +143,23 @@ export interface Activity {
 }
 
 /**
- * The tips served and the reactions recorded over the last `days` UTC days, per day and action,
- * and how many people were served one in the last day, week and month. Each count reads one
- * index range (`tip_views_served_idx`, `tip_feedback_at_idx`), never a whole table.
+ * The tips served (the all-clear line is none) and the reactions recorded over the last `days`
+ * UTC days, per day and action, and how many people opened oO in the last day, week and month.
+ * Each count reads one index range (`tip_views_served_idx`, `tip_feedback_at_idx`), never a whole table.
  */
 export function activity(sqlite: Database, now: number, days = 30): Activity {
   const since = Math.floor(now / DAY_MS) * DAY_MS - (days - 1) * DAY_MS;
   const dayOf = "strftime('%Y-%m-%d', served_at / 1000, 'unixepoch')";
   const tips = sqlite
-    .query<{ day: string; n: number }, [number]>(`SELECT ${dayOf} AS day, count(*) AS n FROM tip_views WHERE served_at >= ? GROUP BY day`)
-    .all(since);
+    .query<{ day: string; n: number }, [number, string]>(`SELECT ${dayOf} AS day, count(*) AS n FROM tip_views WHERE served_at >= ? AND candidate_key != ? GROUP BY day`)
+    .all(since, ALL_CLEAR.key);
   const reactions = sqlite
     .query<{ day: string; action: string; n: number }, [number]>(
       "SELECT strftime('%Y-%m-%d', at / 1000, 'unixepoch') AS day, action, count(*) AS n FROM tip_feedback WHERE at >= ? AND undone_at IS NULL GROUP BY day, action",
     )
     .all(since);
-  const activeSince = sqlite.query<{ n: number }, [number]>("SELECT count(DISTINCT user_id) AS n FROM tip_views WHERE served_at >= ?");
+  // Left alone, SQLite walks all of (user_id, served_at) for the DISTINCT; the range of served_at is smaller.
+  const activeSince = sqlite.query<{ n: number }, [number]>("SELECT count(DISTINCT user_id) AS n FROM tip_views INDEXED BY tip_views_served_idx WHERE served_at >= ?");
   const byDay = new Map<string, Activity["days"][number]>();
   for (let at = since; at <= now; at += DAY_MS) {
     const day = new Date(at).toISOString().slice(0, 10);
@@ -206,18 +207,18 @@ export function servingOutcomes(sqlite: Database, since: number): { byStatus: Re
 
 /**
  * The decision log's completeness per UTC day since `since` (the console's data quality): tips
- * served, how many have their decision logged and a context their vectors rebuild from, and
+ * served (the all-clear line is no decision), how many have their decision logged and a context their vectors rebuild from, and
  * the standing reactions with how many reached the bandit. One range of each time index.
  */
 export function decisionCompleteness(sqlite: Database, since: number) {
   const tips = sqlite
-    .query<{ day: string; tips: number; scored: number; rebuildable: number }, [number]>(
+    .query<{ day: string; tips: number; scored: number; rebuildable: number }, [number, string]>(
       `SELECT strftime('%Y-%m-%d', v.served_at / 1000, 'unixepoch') AS day, count(*) AS tips,
               sum(v.propensity IS NOT NULL) AS scored,
               sum(v.context IS NOT NULL) AS rebuildable
-         FROM tip_views v WHERE v.served_at >= ? GROUP BY day`,
+         FROM tip_views v WHERE v.served_at >= ? AND v.candidate_key != ? GROUP BY day`,
     )
-    .all(since);
+    .all(since, ALL_CLEAR.key);
   const reactions = sqlite
     .query<{ day: string; reactions: number; applied: number }, [number]>(
       `SELECT strftime('%Y-%m-%d', at / 1000, 'unixepoch') AS day, count(*) AS reactions, sum(bandit_applied_at IS NOT NULL) AS applied
