@@ -537,8 +537,16 @@ def run_one(name, version, args, library):
     return {"policy": f"{name}/{version}" if version else name, "overall": summarize(results), "segments": segments, "log": log}
 
 
+class Arguments(argparse.ArgumentParser):
+    """Bad arguments are one JSON line on stdout, as every other error of the simulator."""
+
+    def error(self, message):
+        print(json.dumps({"event": "error", "error": message}), flush=True)
+        sys.exit(2)
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Simulated people meet oO's policies.")
+    parser = Arguments(description="Simulated people meet oO's policies.")
     parser.add_argument("--people", type=int, default=200)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)

@@ -3,20 +3,34 @@ import { runSimulator } from "./ml/sim.ts";
 import { createApp, MAX_REQUEST_BYTES } from "./app.ts";
 import { type Command, fail, print, VERSION } from "./cli.ts";
 import { type Config, ConfigError, parseConfig, resolveSecrets } from "./config.ts";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { backUp, backupsDir, claimDatabase, DatabaseInUse, RestoreRefused, restore } from "./db/backup.ts";
 import { MigrationError } from "./db/migrate.ts";
 import { reasonOf } from "./errors.ts";
-import { closeLogger, createLogger, type Logger, stdout } from "./log.ts";
+import { closeLogger, createLogger, type Logger, logDestination } from "./log.ts";
 import { createRuntime, type Runtime } from "./runtime.ts";
 import { SECOND_MS } from "./time.ts";
 
 const SHUTDOWN_GRACE_MS = 10 * SECOND_MS;
 const BACKGROUND_START_DELAY_MS = 250;
 
-function loadConfig(): Config {
+/** Commands that work on an instance's existing data: pointed where there is none, they make none. */
+const NEEDS_DATA: ReadonlySet<Command> = new Set(["ope", "backup", "rotate-keys"]);
+
+function loadConfig(command: Command): Config {
+  let config: ReturnType<typeof parseConfig>;
   try {
-    return resolveSecrets(parseConfig(process.env));
+    config = parseConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message, 2);
+    throw error;
+  }
+  if (NEEDS_DATA.has(command) && !existsSync(config.databasePath)) {
+    fail(`no database at ${config.databasePath}: run oo ${command} where oO keeps its data, or set DATA_DIR`, 1);
+  }
+  try {
+    return resolveSecrets(config);
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message, 2);
     throw error;
@@ -134,8 +148,8 @@ export async function runCommand(command: Command, rest: string[]): Promise<void
   // A dependency's deprecation notice (web-push's `url.parse`) is nothing an operator can act on,
   // and would be a line of plain text among the JSON ones, naming a flag `oo` does not take.
   process.noDeprecation = true;
-  const config = loadConfig();
-  const log = createLogger(config.logLevel, stdout({ batched: command === "serve" }));
+  const config = loadConfig(command);
+  const log = createLogger(config.logLevel, logDestination(command === "serve"));
   switch (command) {
     case "serve":
       return serve(config, log);

@@ -48,12 +48,13 @@ const streams = new WeakMap<Logger, { ring: ProblemLines; destination: Destinati
 export const problemsOf = (log: Logger): ProblemLines => streams.get(log)!.ring;
 
 /**
- * Standard output for the log. While serving, lines go out in writes of about 4 KB, and at least
- * every 100 ms: a write per line cost a thread-pool round trip per request, about 5 % of the CPU a
- * recommendation takes. A one-shot command writes each line as it comes, in order with what it prints.
+ * Where the log goes. The server's is standard output, in writes of about 4 KB and at least every
+ * 100 ms: a write per line cost a thread-pool round trip per request, about 5 % of the CPU a
+ * recommendation takes. A one-shot command's is standard error, each line as it comes, so its
+ * standard output is its answer alone (one JSON document for `oo ope`).
  */
-export function stdout({ batched }: { batched: boolean }): DestinationStream {
-  return batched ? pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 100 }) : pino.destination({ dest: 1, sync: true });
+export function logDestination(serving: boolean): DestinationStream {
+  return serving ? pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 100 }) : pino.destination({ dest: 2, sync: true });
 }
 
 /** Field names whose values never reach a log line, at the top level or one object down. */

@@ -57,9 +57,30 @@ describe("oo command line", () => {
     }
   });
 
+  test("commands on an instance's data, pointed where there is none, say so and make nothing; answers alone on stdout", () => {
+    const dir = tempDir();
+    try {
+      const empty = join(dir.path, "nothing-here");
+      for (const command of ["ope", "backup", "rotate-keys"]) {
+        const { code, stdout, stderr } = run([command], { DATA_DIR: empty });
+        expect([command, code, stdout]).toEqual([command, 1, ""]);
+        expect(stderr).toBe(`oo: no database at ${join(empty, "oo.db")}: run oo ${command} where oO keeps its data, or set DATA_DIR\n`);
+      }
+      expect(existsSync(empty)).toBe(false);
+      // The log of a one-shot command goes to stderr: stdout is its answer alone.
+      const migrated = run(["migrate"], { DATA_DIR: dir.path });
+      expect(migrated.stdout).toStartWith("applied ");
+      expect(migrated.stdout.trim().split("\n")).toHaveLength(1);
+      expect(migrated.stderr).toContain('"database migrated"');
+    } finally {
+      dir.cleanup();
+    }
+  });
+
   test("oo sim and oo ope without a Python to run say so in one line, exit 1", () => {
     const dir = tempDir();
     try {
+      expect(run(["migrate"], { DATA_DIR: dir.path }).code).toBe(0);
       for (const command of ["sim", "ope"]) {
         const { code, stderr } = run([command], { DATA_DIR: dir.path, LOG_LEVEL: "warn", PYTHON: "/nonexistent/python3" });
         expect(code).toBe(1);

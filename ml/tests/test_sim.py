@@ -16,7 +16,10 @@ from ml import linucb, ope, sim
 def run(*args):
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        code = sim.main(list(args))
+        try:
+            code = sim.main(list(args))
+        except SystemExit as stop:  # argparse's errors
+            code = stop.code
     lines = [json.loads(line) for line in out.getvalue().strip().split("\n")]
     return code, lines
 
@@ -100,8 +103,13 @@ class ArgumentsTest(unittest.TestCase):
             (["--people", "0"], "at least 1"),
             (["--seed", "3", "--prior-seed", "3"], "must differ from --seed"),
             (["--prior-seed", "3", "--prior-strength", "0"], "must be positive"),
+            (["--people", "2.5"], "argument --people: invalid int value: '2.5'"),
+            (["--bogus"], "unrecognized arguments: --bogus"),
+            (["--seed"], "argument --seed: expected one argument"),
         ):
-            code, lines = run(*args)
+            with contextlib.redirect_stderr(io.StringIO()) as stderr:
+                code, lines = run(*args)
+            self.assertEqual(stderr.getvalue(), "")
             self.assertEqual(code, 2)
             self.assertEqual(len(lines), 1)
             self.assertIn(message, lines[0]["error"])

@@ -7,7 +7,7 @@
  * Usage: bun scripts/bench/scorer.ts [--seconds 5] [--decimals 4] [--packed 1]
  */
 import { parseConfig } from "../../src/config.ts";
-import { createLogger, stdout } from "../../src/log.ts";
+import { createLogger, logDestination } from "../../src/log.ts";
 import { type BanditState, type ScoreRequest, ScorerUnavailable } from "../../src/ml/protocol.ts";
 import { createScorer, type Scorer } from "../../src/ml/scorer.ts";
 import { cpuSeconds, median, numberOption, table, tempDir } from "./lib.ts";
@@ -63,7 +63,7 @@ try {
     // The child inherits this process's environment.
     if (pure) process.env.OO_SCORER_PURE = "1";
     const config = parseConfig({ ...process.env, DATA_DIR: data.path, LOG_LEVEL: "warn" });
-    const scorer = createScorer({ config, log: createLogger("warn", stdout({ batched: false })) });
+    const scorer = createScorer({ config, log: createLogger("warn", logDestination(false)) });
     scorer.start();
     try {
       while (scorer.status().state !== "up") await Bun.sleep(10);

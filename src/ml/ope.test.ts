@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { decisionCandidates, tasks, tipViews } from "../db/schema.ts";
@@ -118,10 +119,13 @@ describe("oo ope", () => {
     expect(decisionLog(0)[0]!.vectors).toBeUndefined();
     expect(JSON.parse(opeLine(rebuilt[0]!)!).xs).toEqual(rebuilt[0]!.vectors);
 
-    // An unknown version is refused with one line, before anything runs.
+    // An unknown version or argument is refused with one line, before anything runs.
     const dir = tempDir();
     cleanups.push(() => dir.cleanup());
     const config = { ...context.config, dataDir: dir.path };
-    expect(await runOffPolicyEvaluation(config, decisionLog, ["--features", "f9"])).toBe(2);
+    for (const bad of [["--features", "f9"], ["--bogus"], ["extra"], ["--days"], ["--days", "0"]]) {
+      expect([bad, await runOffPolicyEvaluation(config, decisionLog, bad)]).toEqual([bad, 2]);
+    }
+    expect(existsSync(join(dir.path, "ml", "decisions.jsonl"))).toBe(false);
   });
 });

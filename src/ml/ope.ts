@@ -1,8 +1,10 @@
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import linucbSource from "../../ml/linucb.py" with { type: "text" };
 import opeSource from "../../ml/ope.py" with { type: "text" };
 import { print } from "../cli.ts";
 import type { Config } from "../config.ts";
+import { reasonOf } from "../errors.ts";
 import { FEATURE_VERSIONS, type FeatureVersion } from "../recommender/features.ts";
 import type { LoggedDecision } from "../recommender/queries.ts";
 import { DAY_MS } from "../time.ts";
@@ -48,14 +50,15 @@ export async function runOffPolicyEvaluation(
     await print(JSON.stringify({ error }));
     return 2;
   };
-  const option = (name: string) => {
-    const at = args.indexOf(name);
-    return at >= 0 ? args[at + 1] : undefined;
-  };
-  const daysValue = option("--days");
-  const days = daysValue === undefined ? 30 : Number(daysValue);
+  let options: { days?: string; features?: string };
+  try {
+    options = parseArgs({ args, options: { days: { type: "string" }, features: { type: "string" } }, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    return refuse(`${reasonOf(error)}; oo ope takes [--days N] [--features VERSION]`);
+  }
+  const days = options.days === undefined ? 30 : Number(options.days);
   if (!Number.isFinite(days) || days <= 0) return refuse("--days must be a positive number");
-  const version = option("--features");
+  const version = options.features;
   if (version !== undefined && !(FEATURE_VERSIONS as string[]).includes(version)) {
     return refuse(`--features must be one of ${FEATURE_VERSIONS.join(", ")}`);
   }
@@ -64,7 +67,5 @@ export async function runOffPolicyEvaluation(
   const log = join(directory, "decisions.jsonl");
   const lines = decisionLog(Date.now() - days * DAY_MS, version as FeatureVersion | undefined).flatMap((decision) => opeLine(decision) ?? []);
   await Bun.write(log, lines.length > 0 ? `${lines.join("\n")}\n` : "");
-  const ours = new Set(["--days", "--features"]);
-  const rest = args.filter((arg, index) => !ours.has(arg) && !ours.has(args[index - 1] ?? ""));
-  return runScript(config.ml.python, [join(directory, "ope.py"), log, ...rest]);
+  return runScript(config.ml.python, [join(directory, "ope.py"), log]);
 }
