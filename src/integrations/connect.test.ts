@@ -93,6 +93,13 @@ describe("connecting Todoist", () => {
     expect(page).toContain('action="/connect/todoist/disconnect"');
     expect(page).not.toContain('action="/api/integrations/todoist/connect"');
     expect(page).toContain('href="/account"');
+    expect(page).not.toContain("sync failed");
+    // A sync that fails says so on the page (the reason stays in the console).
+    context.database.sqlite.run("UPDATE integrations SET last_sync_error = 'Todoist list tasks: HTTP 500' WHERE user_id = ?", [person.userId]);
+    const failing = await (await context.request("/connect", { headers: { cookie: person.cookie } })).text();
+    expect(failing).toContain("last synced");
+    expect(failing).toContain("the latest sync failed, oO tries again on its own");
+    expect(failing).not.toContain("HTTP 500");
 
     const changed = context.database.db.select().from(events).where(eq(events.subject, "signals.integration.changed")).all();
     expect(changed.map((event) => JSON.parse(event.payload))).toEqual([{ provider: "todoist", status: "connected" }]);

@@ -35,5 +35,7 @@ export function todoistRow(summary: IntegrationSummary | undefined, configured: 
     return { ...row, status: "Needs reconnecting: Todoist no longer accepts oO's access.", attention: true, actions };
   }
   const synced = summary.lastSyncAt === null ? "first sync under way" : `last synced ${localTime(summary.lastSyncAt, timeZone)}`;
-  return { ...row, status: `Connected · ${plural(summary.taskCount, "open task")} · ${synced}`, actions: [disconnect] };
+  // The error itself is for the console; the person needs to know their tasks may be behind, and that it mends itself.
+  const failing = summary.lastSyncError ? " · the latest sync failed, oO tries again on its own" : "";
+  return { ...row, status: `Connected · ${plural(summary.taskCount, "open task")} · ${synced}${failing}`, actions: [disconnect] };
 }
