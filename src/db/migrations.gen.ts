@@ -17,6 +17,7 @@ import m14 from "../../migrations/0014_undated_tasks_index.sql" with { type: "te
 import m15 from "../../migrations/0015_decision_in_tip_views.sql" with { type: "text" };
 import m16 from "../../migrations/0016_served_events_in_tips.sql" with { type: "text" };
 import m17 from "../../migrations/0017_policy_versions_compact_candidates.sql" with { type: "text" };
+import m18 from "../../migrations/0018_console_page_indexes.sql" with { type: "text" };
 
 export const embeddedMigrations: { tag: string; sql: string }[] = [
   { tag: "0000_foundation", sql: m0 },
@@ -37,4 +38,5 @@ export const embeddedMigrations: { tag: string; sql: string }[] = [
   { tag: "0015_decision_in_tip_views", sql: m15 },
   { tag: "0016_served_events_in_tips", sql: m16 },
   { tag: "0017_policy_versions_compact_candidates", sql: m17 },
+  { tag: "0018_console_page_indexes", sql: m18 },
 ];

@@ -24,9 +24,12 @@ export const events = sqliteTable(
   },
   // A served tip is announced, not stored here: its `tip_views` row is its record (one row and its
   // indexes per recommendation instead of two).
+  // The console pages through a subject's or a person's events newest first, by id; retention
+  // forgets a subject's events by time.
   (table) => [
     index("events_at_idx").on(table.at),
-    index("events_user_at_idx").on(table.userId, table.at),
+    index("events_user_id_idx").on(table.userId, table.id),
+    index("events_subject_id_idx").on(table.subject, table.id),
     index("events_subject_at_idx").on(table.subject, table.at),
   ],
 );
@@ -142,6 +145,8 @@ export const integrations = sqliteTable(
   (table) => [
     uniqueIndex("integrations_user_provider_idx").on(table.userId, table.provider),
     index("integrations_provider_external_idx").on(table.provider, table.externalUserId),
+    // The console's failing syncs, newest first: few rows, so a partial index.
+    index("integrations_failing_idx").on(table.updatedAt).where(sql`${table.lastSyncError} IS NOT NULL`),
   ],
 );
 

@@ -10,7 +10,7 @@ export function purgeEvents(db: Db, subjectsToPurge: Subject[], cutoff: number):
 
 /**
  * Stored events newest first, a page before the event id `beforeId`: of one subject
- * (`events_subject_at_idx`), in a time range (`events_at_idx`), or one person's (`events_user_at_idx`).
+ * (`events_subject_id_idx`), one person's (`events_user_id_idx`), or in a time range (`events_at_idx`).
  */
 export function eventHistory(db: Db, filter: { subject?: string; userId?: string; from?: number; to?: number; beforeId?: number; limit: number }) {
   const conditions: (SQL | undefined)[] = [];
