@@ -162,8 +162,8 @@ export async function runCommand(command: Command, rest: string[]): Promise<void
     case "sim":
       return withChild(config, log, ({ modules }) => runSimulator(config, modules.recommender.adviceLibrary(), rest));
     case "backup":
-      return once(config, log, ({ database }) => {
-        const backup = backUp(database.sqlite, config.dataDir);
+      return once(config, log, async ({ database }) => {
+        const backup = await backUp(database.sqlite.filename, config.dataDir);
         return print(`backed up to ${join(backupsDir(config.dataDir), backup.name)} (${backup.bytes} bytes)`);
       });
     case "restore": {

@@ -507,6 +507,17 @@ describe("admin console: SQL runner", () => {
 });
 
 describe("admin console: backups", () => {
+  test("a backup copies on a thread of its own: the serving thread goes on meanwhile", async () => {
+    const dir = tempDir();
+    const context = createTestApp({ DATA_DIR: dir.path }, join(dir.path, "oo.db"));
+    contexts.push(context);
+    const order: string[] = [];
+    const taking = context.modules.admin.backups.take(null).then(() => order.push("backed up"));
+    setTimeout(() => order.push("a request served"), 0);
+    await taking;
+    expect(order).toEqual(["a request served", "backed up"]);
+  });
+
   test("back up now, listed newest first, the newest N kept, downloaded whole (audited); a failure shows until one succeeds", async () => {
     const dir = tempDir();
     const context = createTestApp({ DATA_DIR: dir.path }, join(dir.path, "oo.db"));

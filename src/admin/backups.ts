@@ -1,4 +1,3 @@
-import type { Database } from "bun:sqlite";
 import { AppError, reasonOf } from "../errors.ts";
 import { type BackupFile, backUp, backupPath, listBackups, pruneBackups } from "../db/backup.ts";
 import type { Logger } from "../log.ts";
@@ -9,13 +8,22 @@ export class Backups {
   /** The last attempt that failed, until one succeeds. */
   lastFailure: { at: number; reason: string } | null = null;
 
-  constructor(private readonly deps: { sqlite: Database; dataDir: string; audit: AuditLog; log: Logger; keep: () => number }) {}
+  /** The backup under way: the next waits for it, so two never pick the same name or prune each other. */
+  private running: Promise<unknown> = Promise.resolve();
 
-  /** A backup now, then the oldest beyond the number kept go. */
-  take(actorId: string | null, now = Date.now()): BackupFile {
-    const { sqlite, dataDir, audit, log } = this.deps;
+  constructor(private readonly deps: { databasePath: string; dataDir: string; audit: AuditLog; log: Logger; keep: () => number }) {}
+
+  /** A backup now (after any under way), then the oldest beyond the number kept go. */
+  take(actorId: string | null, now = Date.now()): Promise<BackupFile> {
+    const next = this.running.then(() => this.takeNow(actorId, now));
+    this.running = next.catch(() => {});
+    return next;
+  }
+
+  private async takeNow(actorId: string | null, now: number): Promise<BackupFile> {
+    const { databasePath, dataDir, audit, log } = this.deps;
     try {
-      const backup = backUp(sqlite, dataDir, now);
+      const backup = await backUp(databasePath, dataDir, now);
       const pruned = pruneBackups(dataDir, this.deps.keep());
       this.lastFailure = null;
       log.info({ backup: backup.name, bytes: backup.bytes, pruned }, "database backed up");

@@ -174,8 +174,8 @@ export function adminRoutes({ modules, database }: Runtime) {
       .get("/api/admin/backups", () => backups.list(), { response: BackupListSchema })
       .post(
         "/api/admin/backups",
-        ({ user, set }) => {
-          const backup = backups.take(user.id);
+        async ({ user, set }) => {
+          const backup = await backups.take(user.id);
           set.status = 201;
           return backup;
         },
@@ -192,9 +192,9 @@ export function adminRoutes({ modules, database }: Runtime) {
         { params: BackupParams },
       )
       .get("/admin/backups", () => BackupsPage({ list: backups.list(), kept: settings.get().backupsKept }))
-      .post("/admin/backups", ({ user, request }) => {
+      .post("/admin/backups", async ({ user, request }) => {
         showFormOnError(request, (error) => BackupsPage({ list: backups.list(), kept: settings.get().backupsKept, failed: error.message }));
-        const backup = backups.take(user.id);
+        const backup = await backups.take(user.id);
         return BackupsPage({ list: backups.list(), kept: settings.get().backupsKept, done: `Backed up: ${backup.name}.` });
       })
       .get("/admin/docs", () => DocsPage())

@@ -33,7 +33,7 @@ export function createAdminModule({ config, database, bus, log, jobs, scorer, la
   const users = new UserAdmin({ db, bus, log, audit, ...deps });
   const operations = new Operations({ db, bus, jobs, log, audit });
   const sql = new SqlConsole({ db, databasePath: database.sqlite.filename, audit });
-  const backups = new Backups({ sqlite: database.sqlite, dataDir: config.dataDir, audit, log, keep: () => settings.get().backupsKept });
+  const backups = new Backups({ databasePath: database.sqlite.filename, dataDir: config.dataDir, audit, log, keep: () => settings.get().backupsKept });
 
   bus.subscribe("account.signed_in", ({ userId, payload }) => {
     if (payload.role === "admin") audit.record({ actorId: userId, action: "admin.sign-in", result: "ok", detail: `Signed in (${payload.method.replace("_", " ")})` });
@@ -47,7 +47,7 @@ export function createAdminModule({ config, database, bus, log, jobs, scorer, la
       if (purged > 0) log.info({ purged }, "audit retention: purged old entries");
     },
   });
-  jobs.add({ name: "backups.daily", intervalMs: DAY_MS, startDelayMs: HOUR_MS, run: () => void backups.take(null) });
+  jobs.add({ name: "backups.daily", intervalMs: DAY_MS, startDelayMs: HOUR_MS, run: () => backups.take(null).then(() => {}) });
   const health = new Health({
     config,
     databasePath: database.sqlite.filename,

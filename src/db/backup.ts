@@ -19,12 +19,41 @@ const timeOf = (name: string) => Date.parse(name.replace(/^oo-(\d{4})(\d\d)(\d\d
 
 const nameAt = (now: number) => `oo-${new Date(now).toISOString().slice(0, 19).replaceAll("-", "").replaceAll(":", "")}Z.db`;
 
+// The copying thread's source as text: a Blob worker needs no file of its own inside the executable.
+const COPY_WORKER_SOURCE = `
+import { Database } from "bun:sqlite";
+self.onmessage = ({ data }) => {
+  let database = null;
+  try {
+    database = new Database(data.database);
+    database.run("PRAGMA busy_timeout = 5000");
+    database.run("VACUUM INTO ?", [data.into]);
+    postMessage({ ok: true });
+  } catch (error) {
+    postMessage({ error: String((error && error.message) || error) });
+  } finally {
+    database?.close();
+  }
+};
+`;
+
+/** `VACUUM INTO` on a connection of its own, in a worker thread: a copy of a large database takes seconds, and the thread that serves must not wait them out. */
+function copyDatabase(databasePath: string, into: string): Promise<void> {
+  const worker = new Worker(URL.createObjectURL(new Blob([COPY_WORKER_SOURCE], { type: "text/javascript" })));
+  return new Promise<void>((resolve, reject) => {
+    worker.onmessage = ({ data }) => (data.error ? reject(new Error(data.error)) : resolve());
+    worker.onerror = (event) => reject(new Error(event.message));
+    worker.postMessage({ database: databasePath, into });
+  }).finally(() => worker.terminate());
+}
+
 /**
  * A consistent snapshot of the live database into `DATA_DIR/backups/oo-<UTC time>.db`, by SQLite's
- * `VACUUM INTO` (a read transaction: writers carry on; the copy is compact and needs no WAL). Written
- * under a temporary name first, so a failed or interrupted backup never looks like a good one.
+ * `VACUUM INTO` (a read transaction on its own connection and thread: requests and writers carry
+ * on; the copy is compact and needs no WAL). Written under a temporary name first, so a failed or
+ * interrupted backup never looks like a good one. One at a time per process (see `Backups`).
  */
-export function backUp(sqlite: Database, dataDir: string, now = Date.now()): BackupFile {
+export async function backUp(databasePath: string, dataDir: string, now = Date.now()): Promise<BackupFile> {
   const dir = backupsDir(dataDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   let name = nameAt(now);
@@ -33,7 +62,7 @@ export function backUp(sqlite: Database, dataDir: string, now = Date.now()): Bac
   const partial = join(dir, `${name}.partial`);
   rmSync(partial, { force: true });
   try {
-    sqlite.run("VACUUM INTO ?", [partial]);
+    await copyDatabase(databasePath, partial);
     renameSync(partial, join(dir, name));
   } finally {
     rmSync(partial, { force: true });
