@@ -40,6 +40,9 @@ Operations, one JSON object per line on stdin, one JSON line per request on stdo
          -> {"id", "state": {...}}   (Sherman-Morrison update of A_inv, b += r x)
     revert  the same request as update -> {"id", "state": {...}}: that update taken back out (an
             undone reaction); a state that never took it is refused
+    migrate {"id", "op": "migrate", "state": {...} | null, "from": [names], "to": [names]}
+         -> {"id", "state": {...}}: the state carried over to another feature version by feature
+            name (see linucb.migrate); null gives a fresh state of the new dimension
     health  {"id", "op": "health"} -> {"id", "ok": true, "version": "...", "numpy": true | false}
             ("numpy": whether linucb.py scores with numpy)
 

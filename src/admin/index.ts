@@ -54,10 +54,10 @@ const UserParams = t.Object({ id: t.String({ minLength: 1, maxLength: 100 }) });
  * The admin console: each page is HTML at /admin/… and the same data as JSON at /api/admin/…,
  * from one function. Every route needs an admin: the guard is applied once, here.
  */
-export function adminRoutes({ modules, database }: Runtime) {
+export function adminRoutes({ modules }: Runtime) {
   const { users, audit, operations, sql, backups, settings, health } = modules.admin;
   const stats = () => overviewStats(modules.recommender.activity());
-  const quality = () => dataQuality({ db: database.db, recommender: modules.recommender, integrations: modules.integrations });
+  const quality = () => dataQuality({ recommender: modules.recommender, integrations: modules.integrations });
   const listOf = (query: typeof UsersQuery.static) => users.list({ search: query.q, after: query.after, limit: query.limit });
   const userPage = (adminId: string, userId: string, notices: { done?: string; failed?: string } = {}) => {
     const detail = users.detail(userId);

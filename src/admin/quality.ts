@@ -1,4 +1,3 @@
-import type { Db } from "../db/client.ts";
 import type { IntegrationsModule } from "../integrations/module.ts";
 import type { RecommenderModule } from "../recommender/module.ts";
 import { DAY_MS } from "../time.ts";
@@ -12,7 +11,7 @@ const share = (part: number, whole: number) => (whole > 0 ? part / whole : 0);
  * whether every tip has its decision and context and every reaction reached the bandit.
  */
 export function dataQuality(
-  deps: { db: Db; recommender: Pick<RecommenderModule, "decisionCompleteness">; integrations: Pick<IntegrationsModule, "store"> },
+  deps: { recommender: Pick<RecommenderModule, "decisionCompleteness">; integrations: Pick<IntegrationsModule, "store"> },
   now = Date.now(),
   days = 14,
 ): DataQuality {

@@ -215,7 +215,7 @@ export const webhookDeliveries = sqliteTable(
 
 // ─── Recommender ────────────────────────────────────────────────────────────
 
-/** The curated advice library (seeded by migration, edited by admins). */
+/** The curated advice library (seeded by migrations; read-only at run time). */
 export const advice = sqliteTable("advice", {
   id: text("id").primaryKey(),
   content: text("content").notNull(),

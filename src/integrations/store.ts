@@ -186,7 +186,7 @@ export class IntegrationStore {
     });
   }
 
-  /** Writes for a provider not yet delivered, by user (for tests and the console). */
+  /** Writes for a provider not yet delivered, by user (for tests). */
   pendingWrites(userId: string, provider: string): number {
     return this.outbox.countPending(userId, `${provider}.`);
   }

@@ -123,7 +123,7 @@ export function createNotifierModule({ config, database, outbox, jobs, log, sett
   return {
     settings,
     runRound,
-    /** The last round's counts: how many were considered, sent, and skipped for each reason (the console). */
+    /** The last round's counts: how many were considered, sent, and skipped for each reason. */
     lastRound: () => lastRound,
     /** The VAPID public key browsers subscribe with. */
     publicKey: config.vapid.publicKey,
@@ -141,7 +141,7 @@ export function createNotifierModule({ config, database, outbox, jobs, log, sett
       return { removed, devices };
     },
     devices: (userId: string) => subscriptions.count(userId),
-    /** "Send a test push to this person": one to each of their devices. */
+    /** A test push to each of the person's devices (their "send me a test" on the account page). */
     sendTest: (userId: string, traceparent?: string) =>
       sendToDevices(userId, { kind: "test", text: "Notifications work. This is how a tip will reach you." }, { topic: "oo-test", urgency: "normal", traceparent }),
     /** Deliveries since `since` by outcome, the last error among them, and the last delivery ever (for the console). */
@@ -163,7 +163,7 @@ export function createNotifierModule({ config, database, outbox, jobs, log, sett
       const by = Object.fromEntries(counts.map((row) => [row.status, row.n]));
       return { sent: by.sent ?? 0, retried: by.retry ?? 0, failed: by.failed ?? 0, pruned: by.pruned ?? 0, lastError: lastError ?? null, last: last ?? null };
     },
-    /** Every attempt to reach one person's devices, newest first (tests, the console). */
+    /** Every attempt to reach one person's devices, newest first (for tests). */
     deliveriesOf: (userId: string) => db.select().from(pushDeliveries).where(eq(pushDeliveries.userId, userId)).orderBy(desc(pushDeliveries.id)).all(),
   };
 }

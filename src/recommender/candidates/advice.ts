@@ -34,9 +34,4 @@ export class AdviceSource implements CandidateSource {
       }));
     return this.cached;
   }
-
-  /** After an admin edits the library. */
-  invalidate() {
-    this.cached = null;
-  }
 }
