@@ -39,6 +39,8 @@ describe("parseConfig", () => {
     expect(config.secureCookies).toBe(true);
     expect(config.llm.promptVersions).toEqual(["v1", "v2"]);
     expect(config.vapid.subject).toBe("mailto:admin@oo.example");
+    // Only the port given: the links oO prints (the setup link) name that port.
+    expect(parseConfig({ PORT: "3411" }).apiBaseUrl).toBe("http://localhost:3411");
   });
 
   const badValues: [string, string, RegExp][] = [

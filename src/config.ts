@@ -69,7 +69,7 @@ export const variables = {
   HOST: text("listen address", "127.0.0.1"),
   DATA_DIR: text("database, generated secrets, backups, scorer script", "./data"),
   DATABASE_PATH: text("SQLite file (default $DATA_DIR/oo.db)"),
-  API_BASE_URL: { ...text("public URL: OAuth redirect URIs, Secure cookies when https", "http://localhost:3001"), check: url },
+  API_BASE_URL: { ...text("public URL: OAuth redirect URIs, links oO prints, Secure cookies when https (default http://localhost:$PORT)"), check: optionalUrl },
   WEB_BASE_URL: { ...text("CORS origin and post-login redirect (default API_BASE_URL)"), check: optionalUrl },
   TRUSTED_PROXIES: {
     ...text("comma list of proxy IPs and CIDRs whose X-Forwarded-For / Forwarded names the client (empty = trust none)"),
@@ -172,7 +172,7 @@ export function parseConfig(env: Env) {
     }
   }
   const dataDir = get("DATA_DIR");
-  const apiBaseUrl = get("API_BASE_URL").replace(/\/+$/, "");
+  const apiBaseUrl = (get("API_BASE_URL") || `http://localhost:${get("PORT")}`).replace(/\/+$/, "");
   const webBaseUrl = (get("WEB_BASE_URL") || apiBaseUrl).replace(/\/+$/, "");
   const llmBaseUrl = get("LLM_BASE_URL").replace(/\/+$/, "");
   return {

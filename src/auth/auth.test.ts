@@ -314,7 +314,7 @@ describe("owner setup link", () => {
     const planted = "planted-session-token-that-must-not-be-promoted-0";
     const created = await context.request("/setup", form({ token: tokenOf(link) }, { cookie: `sid=${planted}` }));
     expect(created.status).toBe(303);
-    expect(created.headers.get("location")).toBe("/");
+    expect(created.headers.get("location")).toBe("/admin");
     const sid = issuedSid(created)!;
     expect(sid).not.toBe(planted);
     const me = await sessionOf(context, sid);

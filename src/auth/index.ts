@@ -180,7 +180,8 @@ export function authRoutes({ config, log, bus, modules }: Runtime) {
           }
           startSession(cookie, request, ownerId, "setup");
           log.info({ userId: ownerId }, "owner signed in with a setup link");
-          return redirect(landing("/"), 303);
+          // The owner is the instance's admin: like every admin sign-in, it lands on the console.
+          return redirect(landing("/admin"), 303);
         },
         { body: SetupForm },
       )

@@ -113,7 +113,7 @@ describe("signed out", () => {
     const path = setupPath();
     const page = await open(path);
     await checkPage(page, "setup-create-owner");
-    await Promise.all([page.waitForURL(`${full.server.url}/`), page.locator('button[type="submit"]').click()]);
+    await Promise.all([page.waitForURL(`${full.server.url}/admin`), page.locator('button[type="submit"]').click()]);
     await page.close();
     await visit("setup-used", path, { status: 410 });
     await visit("setup-owner-sign-in", setupPath());
