@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, gt, gte, isNotNull, isNull, lte, ne, notExists, or } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client.ts";
 import { candidateStates, tipFeedback, tipViews } from "../db/schema.ts";
 import type { EventBus } from "../events/bus.ts";
@@ -195,7 +196,8 @@ export class FeedbackService {
    * Counts the tips nobody reacted to within `ignoredAfterHours` as weak negatives: each gets an
    * "ignored" reaction (source "system", reward `ignoredReward`) that reaches the bandit like any
    * other, once. Run by a job; goes on from where the last run stopped (after a restart, from two
-   * days back). The all-clear placeholder is no decision and is left out.
+   * days back). The all-clear placeholder is no decision and is left out, and so is a tip decided
+   * again later on the same candidate: the later decision is the one the person answers or not.
    */
   async markIgnored(now = Date.now(), signal?: AbortSignal): Promise<number> {
     const { db, settings } = this.deps;
@@ -212,10 +214,16 @@ export class FeedbackService {
         .select({ id: tipFeedback.id })
         .from(tipFeedback)
         .where(and(eq(tipFeedback.tipId, tipViews.id), isNull(tipFeedback.undoneAt)));
+      // The same tip decided again later (a reload after a sync): its outcome is that later decision's.
+      const later = alias(tipViews, "later");
+      const decidedAgain = db
+        .select({ id: later.id })
+        .from(later)
+        .where(and(eq(later.userId, tipViews.userId), gt(later.servedAt, tipViews.servedAt), eq(later.candidateKey, tipViews.candidateKey)));
       const tips = db
         .select({ id: tipViews.id, userId: tipViews.userId, servedAt: tipViews.servedAt })
         .from(tipViews)
-        .where(and(after, lte(tipViews.servedAt, through), isNull(tipViews.actedAt), ne(tipViews.candidateKey, ALL_CLEAR.key), notExists(standing)))
+        .where(and(after, lte(tipViews.servedAt, through), isNull(tipViews.actedAt), ne(tipViews.candidateKey, ALL_CLEAR.key), notExists(standing), notExists(decidedAgain)))
         .orderBy(asc(tipViews.servedAt), asc(tipViews.id))
         .limit(IGNORED_BATCH)
         .all();

@@ -67,6 +67,24 @@ describe("no reaction", () => {
     expect(counted.n).toBe(701);
   });
 
+  test("a tip decided again later on the same candidate leaves its outcome to the later decision", async () => {
+    const context = app({ python: false });
+    const { feedback } = context.modules.recommender;
+    const person = signIn(context.database);
+    seedTasks(context, person.userId, ["File the tax return"]);
+    const shown = await currentTip(context, person);
+    const { servedAt } = context.database.sqlite.query<{ servedAt: number }, [string]>("SELECT served_at AS servedAt FROM tip_views WHERE id = ?").get(shown.id)!;
+    // A reload a minute later decides again and shows the same task; nobody reacts to either.
+    context.database.sqlite.run(
+      `INSERT INTO tip_views (id, user_id, candidate_key, kind, source, content, why, policy, served_at)
+       SELECT id || '-again', user_id, candidate_key, kind, source, content, why, policy, served_at + 60000 FROM tip_views WHERE id = ?`,
+      [shown.id],
+    );
+    expect(await feedback.markIgnored(servedAt + 26 * HOUR_MS)).toBe(1);
+    expect(reactions(context, shown.id)).toEqual([]);
+    expect(reactions(context, `${shown.id}-again`)).toMatchObject([{ action: "ignored" }]);
+  });
+
   test("a tip answered in time is left alone, and a window of 0 turns the weak negative off", async () => {
     const context = app({ python: false });
     const { feedback, settings } = context.modules.recommender;
