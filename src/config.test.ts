@@ -50,6 +50,7 @@ describe("parseConfig", () => {
     ["TODOIST_SYNC_INTERVAL_MS", "1500.5", /^invalid TODOIST_SYNC_INTERVAL_MS: must be a whole number/],
     ["UNDO_SECONDS", "1e1", /^invalid UNDO_SECONDS: must be a whole number/],
     ["API_BASE_URL", "not a url", /invalid API_BASE_URL: must be an absolute URL/],
+    ["LOG_LEVEL", "loud", /^invalid LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent \(got "loud"\)$/],
     ["WEB_BASE_URL", "ftp://x", /invalid WEB_BASE_URL: must be an http\(s\) URL/],
     ["ENCRYPTION_KEY", "short", /invalid ENCRYPTION_KEY: must be 32 bytes/],
     ["ENCRYPTION_KEYS_OLD", `${"a".repeat(64)},nope`, /invalid ENCRYPTION_KEYS_OLD/],

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { join } from "node:path";
 import { Value } from "@sinclair/typebox/value";
 import { nodeCrypto, randomBytes } from "./crypto.ts";
-import { reasonOf } from "./errors.ts";
+import { checkProblem, reasonOf } from "./errors.ts";
 import { parseAddressRange } from "./http/client-address.ts";
 
 /**
@@ -133,7 +133,7 @@ function read(env: Env, name: VariableName): string {
   const converted = Value.Convert(spec.schema, value);
   if (!Value.Check(spec.schema, converted)) {
     const first = Value.Errors(spec.schema, converted).First();
-    throw new ConfigError(name, `${(first?.message ?? "invalid value").toLowerCase()} (got ${JSON.stringify(value)})`);
+    throw new ConfigError(name, `${checkProblem(spec.schema, (first?.message ?? "invalid value").toLowerCase())} (got ${JSON.stringify(value)})`);
   }
   const problem = spec.check?.(value);
   if (problem) throw new ConfigError(name, problem);

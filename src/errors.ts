@@ -32,3 +32,14 @@ export class AppError extends Error {
 
 /** The message of anything thrown, for logs that must not carry more than that. */
 export const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * What a schema's failed check says, in a person's words: a choice among fixed words lists them
+ * (a TypeBox message would say only "expected union value").
+ */
+export function checkProblem(schema: object | undefined, message: string): string {
+  const options = schema && "anyOf" in schema && Array.isArray(schema.anyOf) ? (schema.anyOf as { const?: unknown }[]) : [];
+  const choices = options.map((option) => option.const);
+  if (choices.length > 0 && choices.every((choice) => typeof choice === "string")) return `must be one of ${choices.join(", ")}`;
+  return message;
+}

@@ -210,6 +210,10 @@ describe("admin console: people", () => {
     expect((await act("delete")).status).toBe(200);
     expect(context.database.db.select().from(users).where(eq(users.id, person.userId)).get()).toBeUndefined();
     expect((await act("end-sessions")).status).toBe(404);
+    const unknown = await postJson(context, `/api/admin/users/${admin.userId}/actions`, admin.cookie, { action: "drop-tables" });
+    expect(((await unknown.json()) as { error: { message: string } }).error.message).toBe(
+      "action: must be one of end-sessions, reset-bandit, sync-now, revoke-integration, delete",
+    );
     for (const bad of [{ action: "drop-tables" }, {}, { action: "delete", extra: 1 }]) {
       const response = await postJson(context, `/api/admin/users/${admin.userId}/actions`, admin.cookie, bad);
       expect([bad, response.status]).toEqual([bad, 400]);

@@ -1,6 +1,6 @@
 import { Elysia, ValidationError } from "elysia";
 import { ErrorPage } from "../../views/error.tsx";
-import { AppError, type ErrorKind } from "../errors.ts";
+import { AppError, checkProblem, type ErrorKind } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { requestTrace } from "./request-context.ts";
 
@@ -30,7 +30,8 @@ function validationMessage(error: ValidationError): string {
   const detail = error.valueError;
   if (!detail) return `invalid ${error.type}`;
   const field = detail.path.replace(/^\//, "").replaceAll("/", ".");
-  return field ? `${field}: ${detail.message}` : `${error.type}: ${detail.message}`;
+  const problem = checkProblem(detail.schema, detail.message);
+  return field ? `${field}: ${problem}` : `${error.type}: ${problem}`;
 }
 
 /** Elysia's own errors in the app's terms; undefined for anything unexpected. */
