@@ -1,6 +1,6 @@
 import { html } from "@elysiajs/html";
 import { Elysia, t } from "elysia";
-import { adminRoutes } from "./admin/index.ts";
+import { adminRoutes, settingsRoutes } from "./admin/index.ts";
 import { authRoutes, GOOGLE_LOGIN_PATH, SIGNED_OUT_APIS } from "./auth/index.ts";
 import { cors } from "./http/cors.ts";
 import { BODY_LIMIT_BYTES, bodies } from "./http/bodies.ts";
@@ -76,6 +76,7 @@ export function createApp(runtime: Runtime) {
       .use(integrationRoutes(runtime))
       .use(notifierRoutes(runtime))
       .use(adminRoutes(runtime))
+      .use(settingsRoutes(runtime))
   );
 }
 

@@ -685,3 +685,100 @@ test("docs: the operator's documentation, built in, with every configuration var
   for (const name of Object.keys(variables)) expect(page).toContain(`>${name}</td>`);
   expect((await get(context, "/admin/docs", signIn(context.database).cookie)).status).toBe(403);
 });
+
+describe("admin console: settings", () => {
+  /** The recommender's form as the page sends it, with these fields changed. */
+  const recommenderForm = (changes: Record<string, string> = {}) => ({
+    servingPolicy: "linucb",
+    "shadowPolicies.heuristic": "on",
+    epsilon: "0.1",
+    alpha: "0.3",
+    snoozeHours: "3",
+    "rewards.done": "1",
+    "rewards.snooze": "0",
+    "rewards.dismiss": "-1",
+    "rewards.helpful": "0.5",
+    "rewards.not_helpful": "-0.5",
+    ignoredAfterHours: "24",
+    ignoredReward: "-0.05",
+    stabilityMinutes: "10",
+    ...changes,
+  });
+
+  test("the page shows every section's settings with their defaults; a save changes them at once, audited", async () => {
+    const context = app();
+    const admin = signIn(context.database, { role: "admin" });
+    const page = await (await get(context, "/admin/settings", admin.cookie)).text();
+    for (const title of ["Recommender", "Notifications", "Console", "Exploration (ε)", "Rewards", "Pushes a day, at most", "Backups kept"]) expect(page).toContain(title);
+    expect(page).toContain('name="rewards.not_helpful"');
+    expect(page).toContain("Default: 0.1.");
+
+    const saved = await postForm(context, "/admin/settings/recommender", admin.cookie, recommenderForm({ epsilon: "0.05", "rewards.helpful": "0.6", "shadowPolicies.random": "on" }));
+    expect(saved.status).toBe(200);
+    // The console's tests serve with the heuristic and ε = 0 (see app()): the form puts LinUCB back.
+    expect(await saved.text()).toContain(
+      "recommender: servingPolicy heuristic → linucb; shadowPolicies heuristic → heuristic, random; epsilon 0 → 0.05; rewards.helpful 0.5 → 0.6",
+    );
+    const settings = context.modules.recommender.settings.get();
+    expect(settings).toMatchObject({ epsilon: 0.05, shadowPolicies: ["heuristic", "random"], rewards: { helpful: 0.6, done: 1 } });
+    // Read at each use: the next reaction is worth the new reward.
+    const person = signIn(context.database);
+    const tip = await context.modules.recommender.recommender.recommend({ id: person.userId, timezone: "UTC" });
+    await context.modules.recommender.feedback.give(person.userId, tip.id, "helpful");
+    expect(context.database.db.select().from(auditLog).all().map((entry) => [entry.action, entry.result])).toContainEqual(["settings.update", "ok"]);
+    expect(context.database.sqlite.query("SELECT reward FROM tip_feedback").get()).toEqual({ reward: 0.6 });
+
+    // The JSON API: a part of a section.
+    const patched = await context.request("/api/admin/settings/admin", {
+      method: "PATCH",
+      headers: { cookie: admin.cookie, "content-type": "application/json" },
+      body: JSON.stringify({ backupsKept: 3 }),
+    });
+    expect(await patched.json()).toEqual({ ok: true, message: "admin: backupsKept 7 → 3" });
+    // What a change leaves out stays as it is (the serving policy is not put back to its default).
+    context.modules.recommender.settings.update({ servingPolicy: "heuristic" });
+    const alpha = await context.request("/api/admin/settings/recommender", {
+      method: "PATCH",
+      headers: { cookie: admin.cookie, "content-type": "application/json" },
+      body: JSON.stringify({ alpha: 0.5 }),
+    });
+    expect(await alpha.json()).toEqual({ ok: true, message: "recommender: alpha 0.3 → 0.5" });
+    expect(context.modules.recommender.settings.get()).toMatchObject({ servingPolicy: "heuristic", alpha: 0.5, epsilon: 0.05 });
+    expect((await (await get(context, "/api/admin/settings", admin.cookie)).json()).admin).toEqual({ auditRetentionDays: 365, backupsKept: 3 });
+  });
+
+  test("a value out of bounds, not a number or of another type is refused with the setting named, and nothing changes", async () => {
+    const context = app();
+    const admin = signIn(context.database, { role: "admin" });
+    const before = JSON.stringify(context.modules.recommender.settings.get());
+    for (const [changes, message] of [
+      [{ epsilon: "2" }, "recommender.epsilon: Expected number to be less or equal to 1"],
+      [{ alpha: "lots" }, "recommender.alpha: must be a number"],
+      [{ "rewards.done": "" }, "recommender.rewards.done: must be a number"],
+      [{ servingPolicy: "greedy" }, "recommender.servingPolicy"],
+    ] as const) {
+      const refused = await postForm(context, "/admin/settings/recommender", admin.cookie, recommenderForm(changes));
+      expect([changes, refused.status]).toEqual([changes, 400]);
+      expect(await refused.text()).toContain(message);
+    }
+    expect(JSON.stringify(context.modules.recommender.settings.get())).toBe(before);
+    const failed = context.database.db.select().from(auditLog).all();
+    expect(failed.map((entry) => [entry.action, entry.result])).toEqual(Array(4).fill(["settings.update", "failed"]));
+
+    const patch = (body: unknown) =>
+      context.request("/api/admin/settings/notifier", { method: "PATCH", headers: { cookie: admin.cookie, "content-type": "application/json" }, body: JSON.stringify(body) });
+    expect((await patch({ dailyCap: 2.5 })).status).toBe(400);
+    expect((await patch({ dailyCap: "3" })).status).toBe(400);
+    expect((await patch({ nonsense: 1 })).status).toBe(400);
+    expect(context.modules.notifier.settings.get().dailyCap).toBe(3);
+    // People cannot change them.
+    const person = signIn(context.database);
+    const asPerson = await context.request("/api/admin/settings/notifier", {
+      method: "PATCH",
+      headers: { cookie: person.cookie, "content-type": "application/json" },
+      body: JSON.stringify({ dailyCap: 1 }),
+    });
+    expect(asPerson.status).toBe(403);
+    expect(context.modules.notifier.settings.get().dailyCap).toBe(3);
+  });
+});

@@ -8,6 +8,7 @@ import { DataQualityPage } from "../../views/admin/quality.tsx";
 import { HealthPage, HealthReportView } from "../../views/admin/health.tsx";
 import { JobsPage, LogsPage } from "../../views/admin/jobs.tsx";
 import { OverviewPage } from "../../views/admin/overview.tsx";
+import { SettingsPage } from "../../views/admin/settings.tsx";
 import { SqlPage } from "../../views/admin/sql.tsx";
 import { ConfirmActionPage, UserPage, UsersPage } from "../../views/admin/users.tsx";
 import { showFormOnError } from "../http/errors.ts";
@@ -31,6 +32,9 @@ import {
   LogsQuery,
   LogsSchema,
   SavedQueriesSchema,
+  SettingsValuesSchema,
+  settingsFormSchema,
+  settingsPatchSchema,
   SavedQueryBody,
   SavedQueryParams,
   SqlBody,
@@ -201,4 +205,35 @@ export function adminRoutes({ modules }: Runtime) {
       .get("/api/admin/audit", ({ query }) => auditOf(query), { query: AuditQuery, response: AuditListSchema })
       .get("/admin/audit", ({ query }) => AuditPage({ list: auditOf(query), action: query.action ?? "", target: query.target ?? "" }), { query: AuditQuery })
   );
+}
+
+/** The console's Settings page and its API: a form and a PATCH per section, each checked by that section's schema. */
+export function settingsRoutes({ modules }: Runtime) {
+  const { settingsAdmin } = modules.admin;
+  const sections = [modules.recommender.settings, modules.notifier.settings, modules.admin.settings];
+  const page = (notices: { done?: string; failed?: string } = {}) => SettingsPage({ sections: settingsAdmin.view(), ...notices });
+  const routes = new Elysia({ name: "admin-settings" })
+    .use(modules.auth.guards)
+    .guard({ requireAdmin: true })
+    .onAfterHandle(({ set }) => {
+      set.headers["cache-control"] = "no-store";
+    })
+    .get("/api/admin/settings", () => settingsAdmin.values(), { response: SettingsValuesSchema })
+    .get("/admin/settings", () => page());
+  for (const section of sections) {
+    routes
+      .patch(`/api/admin/settings/${section.name}`, ({ user, body }) => ({ ok: true as const, message: settingsAdmin.update(user.id, section.name, body) }), {
+        body: settingsPatchSchema(section.schema),
+        response: ActionResultSchema,
+      })
+      .post(
+        `/admin/settings/${section.name}`,
+        ({ user, body, request }) => {
+          showFormOnError(request, (error) => page({ failed: error.message }));
+          return page({ done: settingsAdmin.updateFromForm(user.id, section.name, body) });
+        },
+        { body: settingsFormSchema(section.schema) },
+      );
+  }
+  return routes;
 }

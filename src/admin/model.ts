@@ -1,4 +1,4 @@
-import { type TSchema, Type } from "@sinclair/typebox";
+import { type TObject, type TSchema, Type } from "@sinclair/typebox";
 import { t } from "elysia";
 
 const Count = Type.Integer({ minimum: 0 });
@@ -112,10 +112,14 @@ export const AuditListSchema = t.Object({
 export type AuditList = typeof AuditListSchema.static;
 
 export const AdminSettingsSchema = t.Object({
-  /** Days the audit log is kept: longer than tips. */
-  auditRetentionDays: Type.Integer({ minimum: 30, maximum: 3650, default: 365 }),
-  /** Backups kept in DATA_DIR/backups (the daily job and "back up now" remove older ones). */
-  backupsKept: Type.Integer({ minimum: 1, maximum: 365, default: 7 }),
+  auditRetentionDays: Type.Integer({ minimum: 30, maximum: 3650, default: 365, title: "Audit log kept (days)", description: "Longer than tips: admins' actions stay accountable." }),
+  backupsKept: Type.Integer({
+    minimum: 1,
+    maximum: 365,
+    default: 7,
+    title: "Backups kept",
+    description: "In DATA_DIR/backups; the daily backup and Back up now remove older ones.",
+  }),
 });
 
 const EventSchema = t.Object({ id: Type.Integer(), subject: t.String(), userId: Nullable(t.String()), payload: t.Unknown(), at: Type.Integer() });
@@ -235,3 +239,60 @@ export const DataQualitySchema = t.Object({
   ),
 });
 export type DataQuality = typeof DataQualitySchema.static;
+
+const SettingValue = t.Union([t.Number(), t.String(), t.Array(t.String())]);
+/** One setting as the Settings page draws it; a value inside an object (a reward) carries its group. */
+export const SettingFieldSchema = t.Object({
+  /** The form field's name: the key, or `key.inner` for a value inside an object. */
+  name: t.String(),
+  kind: t.Union([t.Literal("number"), t.Literal("integer"), t.Literal("choice"), t.Literal("choices")]),
+  label: t.String(),
+  help: t.String(),
+  group: t.Optional(t.String()),
+  groupHelp: t.Optional(t.String()),
+  options: t.Optional(t.Array(t.String())),
+  min: t.Optional(t.Number()),
+  max: t.Optional(t.Number()),
+  value: SettingValue,
+  fallback: SettingValue,
+});
+export type SettingField = typeof SettingFieldSchema.static;
+export const SettingsViewSchema = t.Array(t.Object({ name: t.String(), fields: t.Array(SettingFieldSchema) }));
+export type SettingsView = typeof SettingsViewSchema.static;
+
+export const SettingsValuesSchema = t.Record(t.String(), t.Record(t.String(), t.Unknown()));
+
+/**
+ * The Settings page's form for one section, every field as text: a number or a choice by its name
+ * (`rewards.done` inside an object), a box of a multiple choice as `key.option` = "on" when ticked.
+ */
+export function settingsFormSchema(schema: TObject) {
+  const fields: Record<string, TSchema> = {};
+  const add = (key: string, field: TSchema) => {
+    if (field.type === "object") {
+      for (const [inner, innerField] of Object.entries(field.properties as Record<string, TSchema>)) add(`${key}.${inner}`, innerField);
+    } else if (field.type === "array") {
+      for (const option of (field.items as TSchema).anyOf as TSchema[]) fields[`${key}.${option.const}`] = t.Optional(t.Literal("on"));
+    } else {
+      fields[key] = t.String({ maxLength: 40 });
+    }
+  };
+  for (const [key, field] of Object.entries(schema.properties)) add(key, field);
+  return t.Object(fields);
+}
+
+/** A schema without its defaults, inner ones too: a request validated against it is never filled in. */
+function withoutDefaults<T extends TSchema>(schema: T): T {
+  const copy = { ...schema } as Record<string | symbol, unknown>;
+  delete copy.default;
+  if (schema.properties) {
+    copy.properties = Object.fromEntries(Object.entries(schema.properties as Record<string, TSchema>).map(([key, inner]) => [key, withoutDefaults(inner)]));
+  }
+  return copy as T;
+}
+
+/**
+ * The API's change to one section: any of its settings, each whole. Without the defaults: the
+ * validator fills in what a schema defaults, which would put every setting left out back to its default.
+ */
+export const settingsPatchSchema = (schema: TObject) => t.Partial(withoutDefaults(schema), { additionalProperties: false });

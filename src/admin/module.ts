@@ -6,6 +6,7 @@ import type { NotifierModule } from "../notifier/module.ts";
 import { DAY_MS, HOUR_MS, MINUTE_MS } from "../time.ts";
 import type { UserModule } from "../user/module.ts";
 import { AuditLog } from "./audit.ts";
+import { SettingsAdmin } from "./settings.ts";
 import { Backups } from "./backups.ts";
 import { Health } from "./health.ts";
 import { AdminSettingsSchema } from "./model.ts";
@@ -33,6 +34,7 @@ export function createAdminModule({ config, database, bus, log, jobs, scorer, la
   const users = new UserAdmin({ db, bus, log, audit, ...deps });
   const operations = new Operations({ db, bus, jobs, log, audit });
   const sql = new SqlConsole({ db, databasePath: database.sqlite.filename, audit });
+  const settingsAdmin = new SettingsAdmin({ sections: [deps.recommender.settings, deps.notifier.settings, settings], audit, log });
   const backups = new Backups({ databasePath: database.sqlite.filename, dataDir: config.dataDir, audit, log, keep: () => settings.get().backupsKept });
 
   bus.subscribe("account.signed_in", ({ userId, payload }) => {
@@ -60,7 +62,7 @@ export function createAdminModule({ config, database, bus, log, jobs, scorer, la
     lastCheckpoint,
   });
   jobs.add({ name: "health.checks", intervalMs: 10 * MINUTE_MS, startDelayMs: MINUTE_MS, run: () => health.checkInBackground() });
-  return { settings, audit, users, operations, sql, backups, health };
+  return { settings, settingsAdmin, audit, users, operations, sql, backups, health };
 }
 
 export type AdminModule = ReturnType<typeof createAdminModule>;

@@ -27,7 +27,8 @@ export class SettingsStore {
 export class SettingsSection<S extends TObject> {
   private current: Static<S> | null = null;
   private readonly prefix: string;
-  private readonly defaults: Static<S>;
+  /** Every setting at its default: what the Settings page shows beside each value. */
+  readonly defaults: Static<S>;
 
   constructor(
     private readonly db: Db,
@@ -49,7 +50,7 @@ export class SettingsSection<S extends TObject> {
   update(changes: Record<string, unknown>): Static<S> {
     const next: Record<string, unknown> = { ...this.get() };
     for (const [key, value] of Object.entries(changes)) {
-      if (!(key in this.schema.properties)) throw new AppError("invalid", "invalid_settings", `${this.name}: there is no setting ${key}`);
+      if (!Object.hasOwn(this.schema.properties, key)) throw new AppError("invalid", "invalid_settings", `${this.name}: there is no setting ${key}`);
       next[key] = value;
     }
     if (!Value.Check(this.schema, next)) {

@@ -22,7 +22,7 @@ const context = createTestApp({ TODOIST_CLIENT_ID: "hostile-client", TODOIST_CLI
 afterAll(() => context.close());
 
 /** A body as sent: flat for forms; JSON routes may nest one level (a push subscription's keys). */
-type Fields = Record<string, string | boolean | Record<string, string>>;
+type Fields = Record<string, string | number | boolean | Record<string, string>>;
 
 interface RouteSpec {
   /** A body its schema accepts (the action may still fail: an unknown tip, a wrong token); absent when the route takes none. */
@@ -94,6 +94,29 @@ const ROUTES: Record<string, RouteSpec> = {
   "DELETE /api/admin/saved-queries/:id": { params: { id: "1" } },
   "POST /admin/saved-queries": { body: { name: "One", sql: "SELECT 1" } },
   "POST /admin/saved-queries/:id/delete": { params: { id: "1" } },
+  "GET /api/admin/settings": {},
+  "PATCH /api/admin/settings/recommender": { body: { epsilon: 0.2 } },
+  "PATCH /api/admin/settings/notifier": { body: { dailyCap: 2 } },
+  "PATCH /api/admin/settings/admin": { body: { backupsKept: 5 } },
+  "POST /admin/settings/recommender": {
+    body: {
+      servingPolicy: "linucb",
+      "shadowPolicies.heuristic": "on",
+      epsilon: "0.1",
+      alpha: "0.3",
+      snoozeHours: "3",
+      "rewards.done": "1",
+      "rewards.snooze": "0",
+      "rewards.dismiss": "-1",
+      "rewards.helpful": "0.5",
+      "rewards.not_helpful": "-0.5",
+      ignoredAfterHours: "24",
+      ignoredReward: "-0.05",
+      stabilityMinutes: "10",
+    },
+  },
+  "POST /admin/settings/notifier": { body: { roundMinutes: "5", scoreThreshold: "0.8", dailyCap: "3" } },
+  "POST /admin/settings/admin": { body: { auditRetentionDays: "365", backupsKept: "7" } },
   "POST /connect/todoist/disconnect": {},
   [`POST ${TODOIST_WEBHOOK_PATH}`]: { signed: true },
 };
@@ -131,7 +154,9 @@ const wrongTypes = (value: Fields[string]): unknown[] =>
     ? [12345, true, null, ["x"], { $ne: "" }, "x".repeat(10_000)]
     : typeof value === "boolean"
       ? ["yes", 1, null, {}, []]
-      : ["keys", 1, null, [], { ...value, extra: "x" }];
+      : typeof value === "number"
+        ? [String(value), true, null, [value], { $gt: 0 }, 1e400]
+        : ["keys", 1, null, [], { ...value, extra: "x" }];
 
 /** How a route takes its body: JSON under /api, a form elsewhere and for the API routes a page's button posts to. */
 function shapeOf(route: Route) {

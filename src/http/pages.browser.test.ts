@@ -328,6 +328,18 @@ describe("signed in", () => {
     await page.close();
   }, 60_000);
 
+  test("the admin console's settings: a change saved, and what changed said", async () => {
+    const page = await open("/admin/settings", { as: signIn(full.context.database, { role: "admin" }) });
+    await checkPage(page, "admin-settings");
+    const before = full.context.modules.notifier.settings.get().dailyCap;
+    await page.locator("#notifier-dailyCap").fill(String(before === 2 ? 3 : 2));
+    await Promise.all([page.waitForURL(/\/admin\/settings\/notifier$/), page.getByRole("button", { name: "Save notifications settings" }).click()]);
+    await expect(page.getByRole("status").textContent()).resolves.toContain(`notifier: dailyCap ${before} → `);
+    await checkPage(page, "admin-settings-saved");
+    full.context.modules.notifier.settings.update({ dailyCap: before });
+    await page.close();
+  }, 60_000);
+
   test("the admin console's documentation", () => visit("admin-docs", "/admin/docs", { as: signIn(full.context.database, { role: "admin" }) }));
 
   test("the admin console's data quality", () => visit("admin-data-quality", "/admin/data-quality", { as: signIn(full.context.database, { role: "admin" }) }));

@@ -38,14 +38,17 @@ export interface PushSendPayload extends Record<string, unknown> {
   topic: string;
 }
 
-/** How the notifier decides, the `notifier.*` settings admins change without a restart. */
+/** How the notifier decides, the `notifier.*` settings admins change on the console's Settings page without a restart. */
 export const NotifierSettingsSchema = t.Object({
-  /** Minutes between two rounds (a round is checked for every minute). */
-  roundMinutes: Type.Integer({ minimum: 1, maximum: 60, default: 5 }),
-  /** A LinUCB pick scoring at least this is worth a push (besides urgent tasks due within the hour). */
-  scoreThreshold: t.Number({ minimum: -10, maximum: 10, default: 0.8 }),
-  /** Pushes per person per local day, at most. */
-  dailyCap: Type.Integer({ minimum: 0, maximum: 24, default: 3 }),
+  roundMinutes: Type.Integer({ minimum: 1, maximum: 60, default: 5, title: "Round every (minutes)", description: "How often the notifier looks for a tip worth a push." }),
+  scoreThreshold: t.Number({
+    minimum: -10,
+    maximum: 10,
+    default: 0.8,
+    title: "Worth a push from score",
+    description: "A LinUCB pick scoring at least this is worth a push (besides urgent tasks due within the hour).",
+  }),
+  dailyCap: Type.Integer({ minimum: 0, maximum: 24, default: 3, title: "Pushes a day, at most", description: "Per person and local day; 0 sends none." }),
 });
 
 /** Why a round sent a person nothing, one of these; counted per round. */

@@ -76,37 +76,62 @@ export type TipScreen = typeof TipScreenSchema.static;
 export const PolicyNameSchema = t.Union([t.Literal("linucb"), t.Literal("heuristic"), t.Literal("random")]);
 export type PolicyName = typeof PolicyNameSchema.static;
 
-/** How the recommender behaves: the `recommender.*` settings, which admins change without a restart. */
+/**
+ * How the recommender behaves: the `recommender.*` settings, which admins change on the console's
+ * Settings page without a restart (each title and description is what that page shows).
+ */
 export const RecommenderSettingsSchema = t.Object({
-  servingPolicy: t.Union(PolicyNameSchema.anyOf, { default: "linucb" }),
-  /** Policies that score every decision and log their pick without serving it. */
-  shadowPolicies: t.Array(PolicyNameSchema, { default: ["heuristic"], uniqueItems: true }),
-  /** The serving pick's exploration: the best candidate with probability 1 − ε; else LinUCB takes the heuristic's pick or one at random, half and half (the heuristic: one at random). */
-  epsilon: t.Number({ minimum: 0, maximum: 1, default: 0.1 }),
-  /** LinUCB's exploration bonus weight (0.3: what does best with f2 in the simulator, `scripts/bench/sim.ts`). */
-  alpha: t.Number({ minimum: 0, maximum: 100, default: 0.3 }),
-  snoozeHours: t.Number({ exclusiveMinimum: 0, maximum: 24 * 14, default: 3 }),
-  /**
-   * What each reaction is worth to the bandit, between -1 and 1 (the reward of its decision). A done
-   * is the strongest signal; an advice can be done too (a "done" on an advice is worth a done).
-   */
+  servingPolicy: t.Union(PolicyNameSchema.anyOf, { default: "linucb", title: "Serving policy", description: "The policy whose pick people see." }),
+  shadowPolicies: t.Array(PolicyNameSchema, {
+    default: ["heuristic"],
+    uniqueItems: true,
+    title: "Shadow policies",
+    description: "Policies that score every decision and log their pick without serving it, so off-policy evaluation can compare them.",
+  }),
+  epsilon: t.Number({
+    minimum: 0,
+    maximum: 1,
+    default: 0.1,
+    title: "Exploration (ε)",
+    description: "How often the serving pick explores: LinUCB then takes the heuristic's pick or one at random, half and half; the heuristic, one at random.",
+  }),
+  alpha: t.Number({
+    minimum: 0,
+    maximum: 100,
+    default: 0.3,
+    title: "LinUCB bonus (α)",
+    description: "The weight of LinUCB's bonus for what it knows little about (0.3 does best in the simulator).",
+  }),
+  snoozeHours: t.Number({ exclusiveMinimum: 0, maximum: 24 * 14, default: 3, title: "Snooze (hours)", description: "How long a snoozed tip stays away." }),
+  /** A done is the strongest signal; an advice can be done too (a "done" on an advice is worth a done). */
   rewards: t.Object(
     {
-      done: t.Number({ minimum: -1, maximum: 1, default: 1 }),
-      snooze: t.Number({ minimum: -1, maximum: 1, default: 0 }),
-      dismiss: t.Number({ minimum: -1, maximum: 1, default: -1 }),
-      helpful: t.Number({ minimum: -1, maximum: 1, default: 0.5 }),
-      not_helpful: t.Number({ minimum: -1, maximum: 1, default: -0.5 }),
+      done: t.Number({ minimum: -1, maximum: 1, default: 1, title: "Done" }),
+      snooze: t.Number({ minimum: -1, maximum: 1, default: 0, title: "Snooze" }),
+      dismiss: t.Number({ minimum: -1, maximum: 1, default: -1, title: "Dismiss" }),
+      helpful: t.Number({ minimum: -1, maximum: 1, default: 0.5, title: "Helpful" }),
+      not_helpful: t.Number({ minimum: -1, maximum: 1, default: -0.5, title: "Not helpful" }),
     },
-    { default: { done: 1, snooze: 0, dismiss: -1, helpful: 0.5, not_helpful: -0.5 } },
+    {
+      default: { done: 1, snooze: 0, dismiss: -1, helpful: 0.5, not_helpful: -0.5 },
+      title: "Rewards",
+      description: "What each reaction teaches the bandit, from −1 to 1. A reward is fixed when the reaction is recorded.",
+    },
   ),
-  /**
-   * A tip nobody reacted to within this many hours counts as a weak negative for its decision
-   * (`ignoredReward`); 0 turns it off. A reaction that comes later replaces it.
-   */
-  ignoredAfterHours: t.Number({ minimum: 0, maximum: 24 * 14, default: 24 }),
-  ignoredReward: t.Number({ minimum: -1, maximum: 0, default: -0.05 }),
-  /** A page reload within this window shows the same tip unless it was acted on. */
-  stabilityMinutes: t.Number({ minimum: 0, maximum: 24 * 60, default: 10 }),
+  ignoredAfterHours: t.Number({
+    minimum: 0,
+    maximum: 24 * 14,
+    default: 24,
+    title: "No reaction after (hours)",
+    description: "A tip nobody reacts to within this many hours counts as a weak negative; 0 turns it off. A reaction that comes later replaces it.",
+  }),
+  ignoredReward: t.Number({ minimum: -1, maximum: 0, default: -0.05, title: "No reaction's reward", description: "The weak negative of a tip nobody reacted to." }),
+  stabilityMinutes: t.Number({
+    minimum: 0,
+    maximum: 24 * 60,
+    default: 10,
+    title: "Same tip on reload (minutes)",
+    description: "A page reload within this window shows the same tip unless it was acted on.",
+  }),
 });
 export type RecommenderSettings = typeof RecommenderSettingsSchema.static;

@@ -14,6 +14,7 @@ const PAGES = [
   { path: "/admin/sql", title: "SQL" },
   { path: "/admin/backups", title: "Backups" },
   { path: "/admin/audit", title: "Audit log" },
+  { path: "/admin/settings", title: "Settings" },
   { path: "/admin/docs", title: "Docs" },
 ] as const;
 
