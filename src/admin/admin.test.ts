@@ -6,7 +6,7 @@ import { connectAccount } from "../testing/integrations.ts";
 import type { DataQuality } from "./model.ts";
 import { signIn } from "../testing/auth.ts";
 import { createTestApp, type TestContext, tempDir } from "../testing/harness.ts";
-import { rowCounts } from "../testing/requests.ts";
+import { rowCounts, settingsForm } from "../testing/requests.ts";
 import { DAY_MS } from "../time.ts";
 import { ALL_CLEAR } from "../recommender/recommend.ts";
 
@@ -687,24 +687,6 @@ test("docs: the operator's documentation, built in, with every configuration var
 });
 
 describe("admin console: settings", () => {
-  /** The recommender's form as the page sends it, with these fields changed. */
-  const recommenderForm = (changes: Record<string, string> = {}) => ({
-    servingPolicy: "linucb",
-    "shadowPolicies.heuristic": "on",
-    epsilon: "0.1",
-    alpha: "0.3",
-    snoozeHours: "3",
-    "rewards.done": "1",
-    "rewards.snooze": "0",
-    "rewards.dismiss": "-1",
-    "rewards.helpful": "0.5",
-    "rewards.not_helpful": "-0.5",
-    ignoredAfterHours: "24",
-    ignoredReward: "-0.05",
-    stabilityMinutes: "10",
-    ...changes,
-  });
-
   test("the page shows every section's settings with their defaults; a save changes them at once, audited", async () => {
     const context = app();
     const admin = signIn(context.database, { role: "admin" });
@@ -713,12 +695,10 @@ describe("admin console: settings", () => {
     expect(page).toContain('name="rewards.not_helpful"');
     expect(page).toContain("Default: 0.1.");
 
-    const saved = await postForm(context, "/admin/settings/recommender", admin.cookie, recommenderForm({ epsilon: "0.05", "rewards.helpful": "0.6", "shadowPolicies.random": "on" }));
+    const saved = await postForm(context, "/admin/settings/recommender", admin.cookie, { ...settingsForm(context.modules.recommender.settings.get()), epsilon: "0.05", "rewards.helpful": "0.6", "shadowPolicies.random": "on" });
     expect(saved.status).toBe(200);
-    // The console's tests serve with the heuristic and ε = 0 (see app()): the form puts LinUCB back.
-    expect(await saved.text()).toContain(
-      "recommender: servingPolicy heuristic → linucb; shadowPolicies heuristic → heuristic, random; epsilon 0 → 0.05; rewards.helpful 0.5 → 0.6",
-    );
+    // The console's tests serve with ε = 0 (see app()).
+    expect(await saved.text()).toContain("recommender: shadowPolicies heuristic → heuristic, random; epsilon 0 → 0.05; rewards.helpful 0.5 → 0.6");
     const settings = context.modules.recommender.settings.get();
     expect(settings).toMatchObject({ epsilon: 0.05, shadowPolicies: ["heuristic", "random"], rewards: { helpful: 0.6, done: 1 } });
     // Read at each use: the next reaction is worth the new reward.
@@ -757,7 +737,7 @@ describe("admin console: settings", () => {
       [{ "rewards.done": "" }, "recommender.rewards.done: must be a number"],
       [{ servingPolicy: "greedy" }, "recommender.servingPolicy"],
     ] as const) {
-      const refused = await postForm(context, "/admin/settings/recommender", admin.cookie, recommenderForm(changes));
+      const refused = await postForm(context, "/admin/settings/recommender", admin.cookie, { ...settingsForm(context.modules.recommender.settings.get()), ...changes });
       expect([changes, refused.status]).toEqual([changes, 400]);
       expect(await refused.text()).toContain(message);
     }

@@ -1,9 +1,11 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
+import { Value } from "@sinclair/typebox/value";
 import { TODOIST_WEBHOOK_PATH } from "../integrations/index.ts";
+import { RecommenderSettingsSchema } from "../recommender/model.ts";
 import { signIn, type SignedIn } from "../testing/auth.ts";
 import { createTestApp } from "../testing/harness.ts";
-import { chunked, rowCounts } from "../testing/requests.ts";
+import { chunked, rowCounts, settingsForm } from "../testing/requests.ts";
 import { isApiPath } from "./errors.ts";
 import { MAX_LOGGED_PATH } from "./request-context.ts";
 
@@ -98,23 +100,7 @@ const ROUTES: Record<string, RouteSpec> = {
   "PATCH /api/admin/settings/recommender": { body: { epsilon: 0.2 } },
   "PATCH /api/admin/settings/notifier": { body: { dailyCap: 2 } },
   "PATCH /api/admin/settings/admin": { body: { backupsKept: 5 } },
-  "POST /admin/settings/recommender": {
-    body: {
-      servingPolicy: "linucb",
-      "shadowPolicies.heuristic": "on",
-      epsilon: "0.1",
-      alpha: "0.3",
-      snoozeHours: "3",
-      "rewards.done": "1",
-      "rewards.snooze": "0",
-      "rewards.dismiss": "-1",
-      "rewards.helpful": "0.5",
-      "rewards.not_helpful": "-0.5",
-      ignoredAfterHours: "24",
-      ignoredReward: "-0.05",
-      stabilityMinutes: "10",
-    },
-  },
+  "POST /admin/settings/recommender": { body: settingsForm(Value.Default(RecommenderSettingsSchema, {}) as Record<string, unknown>) },
   "POST /admin/settings/notifier": { body: { roundMinutes: "5", scoreThreshold: "0.8", dailyCap: "3" } },
   "POST /admin/settings/admin": { body: { auditRetentionDays: "365", backupsKept: "7" } },
   "POST /connect/todoist/disconnect": {},

@@ -19,3 +19,18 @@ export function chunked(bytes: number, chunk = 16 * 1024): ReadableStream<Uint8A
     },
   });
 }
+
+/**
+ * A settings section's values as the console's Settings form sends them: numbers and choices as
+ * text, a value inside an object as `key.inner`, a ticked box of a multiple choice as `key.option=on`.
+ */
+export function settingsForm(values: Record<string, unknown>, prefix = ""): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(values).flatMap(([key, value]) => {
+      const name = `${prefix}${key}`;
+      if (Array.isArray(value)) return value.map((option) => [`${name}.${option}`, "on"]);
+      if (value && typeof value === "object") return Object.entries(settingsForm(value as Record<string, unknown>, `${name}.`));
+      return [[name, String(value)]];
+    }),
+  );
+}
