@@ -450,11 +450,12 @@ def run_policy(name, learner, people, library, days, seed, log=None):
                 late["expected"] += values[chosen]
                 late["oracle"] += max(values)
                 late["random"] += sum(values) / len(values)
-            if name == "expected-feedback":
-                # The mean of the rewards this person gives this pick when they react: no coin flips.
-                model.update(xs[chosen], values[chosen] / REACT_RATE)
             if react >= REACT_RATE:
                 continue
+            if name == "expected-feedback":
+                # As often as LinUCB learns (when the person reacts), the mean of the rewards this
+                # person gives this pick when they react: no coin flips of like or action.
+                model.update(xs[chosen], values[chosen] / REACT_RATE)
             liked = like < sigmoid(utilities[chosen])
             action = pick_action(REACTIONS[(candidate["kind"], liked)], pick)
             reward = REWARDS[action]

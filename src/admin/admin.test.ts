@@ -520,6 +520,9 @@ describe("admin console: backups", () => {
     setTimeout(() => order.push("a request served"), 0);
     await taking;
     expect(order).toEqual(["a request served", "backed up"]);
+    // A database with no file (in memory) cannot be copied by another connection: said, not an empty file.
+    const inMemory = app();
+    await expect(inMemory.modules.admin.backups.take(null)).rejects.toThrow("The backup failed: an in-memory database has no file to back up");
   });
 
   test("back up now, listed newest first, the newest N kept, downloaded whole (audited); a failure shows until one succeeds", async () => {
@@ -735,7 +738,9 @@ describe("admin console: settings", () => {
       [{ epsilon: "2" }, "recommender.epsilon: Expected number to be less or equal to 1"],
       [{ alpha: "lots" }, "recommender.alpha: must be a number"],
       [{ "rewards.done": "" }, "recommender.rewards.done: must be a number"],
-      [{ servingPolicy: "greedy" }, "recommender.servingPolicy"],
+      [{ servingPolicy: "greedy" }, "recommender.servingPolicy: must be one of linucb, heuristic, random"],
+      [{ alpha: "0x2" }, "recommender.alpha: must be a number"],
+      [{ snoozeHours: "0" }, "recommender.snoozeHours: Expected number to be greater than 0"],
     ] as const) {
       const refused = await postForm(context, "/admin/settings/recommender", admin.cookie, { ...settingsForm(context.modules.recommender.settings.get()), ...changes });
       expect([changes, refused.status]).toEqual([changes, 400]);
@@ -743,13 +748,21 @@ describe("admin console: settings", () => {
     }
     expect(JSON.stringify(context.modules.recommender.settings.get())).toBe(before);
     const failed = context.database.db.select().from(auditLog).all();
-    expect(failed.map((entry) => [entry.action, entry.result])).toEqual(Array(4).fill(["settings.update", "failed"]));
+    expect(failed.map((entry) => [entry.action, entry.result])).toEqual(Array(6).fill(["settings.update", "failed"]));
 
     const patch = (body: unknown) =>
       context.request("/api/admin/settings/notifier", { method: "PATCH", headers: { cookie: admin.cookie, "content-type": "application/json" }, body: JSON.stringify(body) });
     expect((await patch({ dailyCap: 2.5 })).status).toBe(400);
     expect((await patch({ dailyCap: "3" })).status).toBe(400);
     expect((await patch({ nonsense: 1 })).status).toBe(400);
+    const rewards = context.modules.recommender.settings.get().rewards;
+    const extraReward = await context.request("/api/admin/settings/recommender", {
+      method: "PATCH",
+      headers: { cookie: admin.cookie, "content-type": "application/json" },
+      body: JSON.stringify({ rewards: { ...rewards, extra: 5 } }),
+    });
+    expect(extraReward.status).toBe(400);
+    expect(context.modules.recommender.settings.get().rewards).toEqual(rewards);
     expect(context.modules.notifier.settings.get().dailyCap).toBe(3);
     // People cannot change them.
     const person = signIn(context.database);

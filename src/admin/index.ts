@@ -210,7 +210,6 @@ export function adminRoutes({ modules }: Runtime) {
 /** The console's Settings page and its API: a form and a PATCH per section, each checked by that section's schema. */
 export function settingsRoutes({ modules }: Runtime) {
   const { settingsAdmin } = modules.admin;
-  const sections = [modules.recommender.settings, modules.notifier.settings, modules.admin.settings];
   const page = (notices: { done?: string; failed?: string } = {}) => SettingsPage({ sections: settingsAdmin.view(), ...notices });
   const routes = new Elysia({ name: "admin-settings" })
     .use(modules.auth.guards)
@@ -220,7 +219,7 @@ export function settingsRoutes({ modules }: Runtime) {
     })
     .get("/api/admin/settings", () => settingsAdmin.values(), { response: SettingsValuesSchema })
     .get("/admin/settings", () => page());
-  for (const section of sections) {
+  for (const section of settingsAdmin.sections) {
     routes
       .patch(`/api/admin/settings/${section.name}`, ({ user, body }) => ({ ok: true as const, message: settingsAdmin.update(user.id, section.name, body) }), {
         body: settingsPatchSchema(section.schema),

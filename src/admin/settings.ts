@@ -33,7 +33,8 @@ function fieldsOf(key: string, schema: TSchema, value: unknown, fallback: unknow
       label,
       help,
       options: options ?? undefined,
-      min: (schema.minimum ?? schema.exclusiveMinimum) as number | undefined,
+      // An exclusive bound has no form attribute: the server's check says it.
+      min: schema.minimum as number | undefined,
       max: schema.maximum as number | undefined,
       value: value as SettingField["value"],
       fallback: fallback as SettingField["value"],
@@ -41,11 +42,10 @@ function fieldsOf(key: string, schema: TSchema, value: unknown, fallback: unknow
   ];
 }
 
-/** A number as the form sent it, or a refusal naming the setting. */
+/** A decimal number as the form sent it (not hex, binary or an exponent), or a refusal naming the setting. */
 function numberFrom(section: string, name: string, text: string | undefined): number {
-  const value = text === undefined || text.trim() === "" ? Number.NaN : Number(text);
-  if (!Number.isFinite(value)) throw new AppError("invalid", "invalid_settings", `${section}.${name}: must be a number`);
-  return value;
+  if (text === undefined || !/^\s*-?(\d+(\.\d*)?|\.\d+)\s*$/.test(text)) throw new AppError("invalid", "invalid_settings", `${section}.${name}: must be a number`);
+  return Number(text);
 }
 
 /** The value of one setting from a form's fields. */
@@ -90,8 +90,9 @@ export class SettingsAdmin {
     },
   ) {}
 
-  get names(): string[] {
-    return this.deps.sections.map((section) => section.name);
+  /** The sections, in the page's order: each gets its form and its PATCH route. */
+  get sections(): readonly AnySection[] {
+    return this.deps.sections;
   }
 
   /** Every section's current values, as the API gives them. */

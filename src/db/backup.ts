@@ -25,7 +25,8 @@ import { Database } from "bun:sqlite";
 self.onmessage = ({ data }) => {
   let database = null;
   try {
-    database = new Database(data.database);
+    // Read-only: a wrong path fails rather than making an empty database to copy.
+    database = new Database(data.database, { readonly: true });
     database.run("PRAGMA busy_timeout = 5000");
     database.run("VACUUM INTO ?", [data.into]);
     postMessage({ ok: true });
@@ -39,12 +40,20 @@ self.onmessage = ({ data }) => {
 
 /** `VACUUM INTO` on a connection of its own, in a worker thread: a copy of a large database takes seconds, and the thread that serves must not wait them out. */
 function copyDatabase(databasePath: string, into: string): Promise<void> {
-  const worker = new Worker(URL.createObjectURL(new Blob([COPY_WORKER_SOURCE], { type: "text/javascript" })));
+  // Another connection to an in-memory database would be a new, empty one.
+  if (databasePath === "" || databasePath === ":memory:") return Promise.reject(new Error("an in-memory database has no file to back up"));
+  const source = URL.createObjectURL(new Blob([COPY_WORKER_SOURCE], { type: "text/javascript" }));
+  const worker = new Worker(source);
   return new Promise<void>((resolve, reject) => {
     worker.onmessage = ({ data }) => (data.error ? reject(new Error(data.error)) : resolve());
     worker.onerror = (event) => reject(new Error(event.message));
+    // A worker that ends without a word must not leave the backup (and every one after it) waiting.
+    worker.addEventListener("close", () => reject(new Error("the copying thread ended without finishing")));
     worker.postMessage({ database: databasePath, into });
-  }).finally(() => worker.terminate());
+  }).finally(() => {
+    worker.terminate();
+    URL.revokeObjectURL(source);
+  });
 }
 
 /**

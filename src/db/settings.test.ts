@@ -26,13 +26,18 @@ describe("settings sections", () => {
     expect(settings.get()).toEqual({ mode: "calm", limit: 3 });
     expect(settings.update({ limit: 7 })).toEqual({ mode: "calm", limit: 7 });
     expect(stored(database)).toEqual({ "demo.limit": "7" });
+    // Sent but unchanged is not stored; put back to its default, it is forgotten (and follows the default again).
+    expect(settings.update({ mode: "calm", limit: 7 })).toEqual({ mode: "calm", limit: 7 });
+    expect(stored(database)).toEqual({ "demo.limit": "7" });
+    expect(settings.update({ limit: 3 })).toEqual({ mode: "calm", limit: 3 });
+    expect(stored(database)).toEqual({});
   });
 
   test("a bad value or an unknown key is refused with a clear error, and nothing is stored", () => {
     const { database, settings } = section();
     for (const [changes, message] of [
       [{ limit: 0 }, "demo.limit: Expected integer to be greater or equal to 1"],
-      [{ mode: "loud" }, "demo.mode"],
+      [{ mode: "loud" }, "demo.mode: must be one of calm, busy"],
       [{ limit: 5, volume: 11 }, "demo: there is no setting volume"],
     ] as const) {
       let thrown: unknown;

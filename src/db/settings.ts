@@ -1,7 +1,7 @@
 import type { Static, TObject } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
-import { like } from "drizzle-orm";
-import { AppError } from "../errors.ts";
+import { eq, like } from "drizzle-orm";
+import { AppError, checkProblem } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Db } from "./client.ts";
 import { meta } from "./schema.ts";
@@ -55,14 +55,20 @@ export class SettingsSection<S extends TObject> {
     }
     if (!Value.Check(this.schema, next)) {
       const first = Value.Errors(this.schema, next).First();
-      const field = first?.path.replace(/^\//, "") || this.name;
-      throw new AppError("invalid", "invalid_settings", `${this.name}.${field}: ${first?.message ?? "is invalid"}`);
+      const field = first?.path.replace(/^\//, "").replaceAll("/", ".") || this.name;
+      throw new AppError("invalid", "invalid_settings", `${this.name}.${field}: ${checkProblem(first?.schema, first?.message ?? "is invalid")}`);
     }
     const now = Date.now();
+    // Only what differs is stored, and a setting put back to its default is forgotten: one never
+    // changed keeps following its default, should a release change it.
+    const current = this.get() as Record<string, unknown>;
+    const defaults = this.defaults as Record<string, unknown>;
+    const changed = Object.keys(changes).filter((key) => JSON.stringify(next[key]) !== JSON.stringify(current[key]));
     this.db.transaction((tx) => {
-      for (const key of Object.keys(changes)) {
+      for (const key of changed) {
         const row = { key: `${this.prefix}${key}`, value: JSON.stringify(next[key]), updatedAt: now };
-        tx.insert(meta).values(row).onConflictDoUpdate({ target: meta.key, set: { value: row.value, updatedAt: now } }).run();
+        if (row.value === JSON.stringify(defaults[key])) tx.delete(meta).where(eq(meta.key, row.key)).run();
+        else tx.insert(meta).values(row).onConflictDoUpdate({ target: meta.key, set: { value: row.value, updatedAt: now } }).run();
       }
     });
     this.current = null;

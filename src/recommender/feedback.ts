@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, gte, isNotNull, isNull, lte, ne, notExists, or } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, isNotNull, isNull, lte, ne, notExists, or, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client.ts";
 import { candidateStates, tipFeedback, tipViews } from "../db/schema.ts";
@@ -323,14 +323,10 @@ export class FeedbackService {
     const { db, bandits, queue } = this.deps;
     return queue.run(userId, async () =>
       db.transaction(() => {
-        const mine = eq(tipFeedback.userId, userId);
+        // Applied and taken back, as far as any model to come is concerned: nothing is applied to it, or reverted from it.
         db.update(tipFeedback)
-          .set({ banditRevertedAt: now })
-          .where(and(mine, isNotNull(tipFeedback.banditAppliedAt), isNull(tipFeedback.banditRevertedAt)))
-          .run();
-        db.update(tipFeedback)
-          .set({ banditAppliedAt: now })
-          .where(and(mine, isNull(tipFeedback.banditAppliedAt)))
+          .set({ banditAppliedAt: sql`coalesce(${tipFeedback.banditAppliedAt}, ${now})`, banditRevertedAt: sql`coalesce(${tipFeedback.banditRevertedAt}, ${now})` })
+          .where(eq(tipFeedback.userId, userId))
           .run();
         return bandits.reset(userId);
       }),

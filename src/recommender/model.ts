@@ -113,6 +113,7 @@ export const RecommenderSettingsSchema = t.Object({
       not_helpful: t.Number({ minimum: -1, maximum: 1, default: -0.5, title: "Not helpful" }),
     },
     {
+      additionalProperties: false,
       default: { done: 1, snooze: 0, dismiss: -1, helpful: 0.5, not_helpful: -0.5 },
       title: "Rewards",
       description: "What each reaction teaches the bandit, from −1 to 1. A reward is fixed when the reaction is recorded.",

@@ -11,34 +11,45 @@ const { app } = tipApps();
 const undo = (context: TestContext, person: SignedIn, tipId: string) => context.request(`/api/tip/${tipId}/undo`, post(person));
 
 describe("undo", () => {
-  test("after an admin's reset, a reward in flight does not land on the fresh model, and an undo takes nothing out of it", async () => {
+  test("after an admin's reset, a reward in flight does not land on the fresh model, and no undo takes anything out of it", async () => {
     const context = app();
     const { bandits, feedback, idle } = context.modules.recommender;
     const person = signIn(context.database);
-    seedTasks(context, person.userId, ["File the tax return", "Call the dentist", "Water the plants"]);
-    const first = await currentTip(context, person);
-    expect((await react(context, person, first.id, "helpful")).status).toBe(200);
+    seedTasks(context, person.userId, ["File the tax return", "Call the dentist", "Water the plants", "Book the flights"]);
+    const problems = () => context.lines.filter((line) => ["warn", "error", "fatal"].includes(line.level as string));
+
+    // Applied before the reset.
+    const applied = await currentTip(context, person);
+    expect((await react(context, person, applied.id, "helpful")).status).toBe(200);
     await idle();
     expect(bandits.get(person.userId, "linucb")!.pulls).toBe(1);
-
-    // A reaction whose reward is still on its way to the scorer when the reset comes.
-    const second = await currentTip(context, person);
-    expect((await react(context, person, second.id, "done")).status).toBe(200);
+    // Waiting for the scorer when the reset comes (as while it was away).
+    const waiting = await currentTip(context, person);
+    expect((await react(context, person, waiting.id, "snooze")).status).toBe(200);
+    await idle();
+    context.database.sqlite.run("UPDATE tip_feedback SET bandit_applied_at = NULL WHERE tip_id = ?", [waiting.id]);
+    // On its way to the scorer when the reset comes: the reset waits for it, then clears it too.
+    const inFlight = await currentTip(context, person);
+    const giving = feedback.give(person.userId, inFlight.id, "done");
     expect(await feedback.resetLearning(person.userId)).toBe(1);
+    await giving;
     await idle();
     expect(bandits.get(person.userId, "linucb")).toBeNull();
 
-    const problems = () => context.lines.filter((line) => (line.level as number) >= 40);
+    // Undone afterwards, or replayed by the backlog: nothing is taken out of (or put into) the fresh model.
     const before = problems();
-    expect((await undo(context, person, second.id)).status).toBe(200);
+    expect((await undo(context, person, inFlight.id)).status).toBe(200);
+    await feedback.applyBacklog();
     await idle();
     expect(bandits.get(person.userId, "linucb")).toBeNull();
     expect(problems()).toEqual(before);
-    expect(reactions(context, second.id)[0]).toMatchObject({ undoneAt: expect.any(Number), banditRevertedAt: expect.any(Number) });
+    for (const tip of [applied, waiting, inFlight]) {
+      expect(reactions(context, tip.id)[0]).toMatchObject({ banditAppliedAt: expect.any(Number), banditRevertedAt: expect.any(Number) });
+    }
 
     // What comes after the reset teaches the fresh model, from nothing.
-    const third = await currentTip(context, person);
-    expect((await react(context, person, third.id, "done")).status).toBe(200);
+    const next = await currentTip(context, person);
+    expect((await react(context, person, next.id, "done")).status).toBe(200);
     await idle();
     expect(bandits.get(person.userId, "linucb")!.pulls).toBe(1);
   });
