@@ -584,7 +584,9 @@ describe("admin console: health", () => {
       const first = await report();
       expect(first.lines.map((one) => one.name)).toEqual(["Database", "Scorer", "Event bus", "Jobs", "Web push", "LLM", "Backups"]);
       // LinUCB serves by default, but there is no python here: red, and so is the whole.
-      expect((await line("Scorer")).status).toBe("fail");
+      const absent = await line("Scorer");
+      expect(absent).toMatchObject({ status: "fail", summary: "Absent: the heuristic serves" });
+      expect(absent.details.find(([term]) => term === "Last error")?.[1]).toContain("cannot run");
       expect(first.status).toBe("fail");
       // With the heuristic serving the scorer is not needed; no backup yet is amber.
       context.modules.recommender.settings.update({ servingPolicy: "heuristic" });
@@ -628,7 +630,7 @@ test("health: with a working scorer, its line shows it up, its version and how t
   for (let n = 0; n < 3; n++) await context.modules.recommender.recommender.recommend({ id: admin.userId, timezone: "UTC" });
   const scorer = ((await (await get(context, "/api/admin/health", admin.cookie)).json()) as { lines: { name: string; status: string; summary: string; details: [string, string][] }[] }).lines.find((line) => line.name === "Scorer")!;
   expect(scorer).toMatchObject({ status: "ok", summary: "Up" });
-  expect(scorer.details).toContainEqual(["Last hour", "ok 3"]);
+  expect(scorer.details).toContainEqual(["Last hour", "3 decisions: 3 ok"]);
   expect(scorer.details.find(([term]) => term === "State")![1]).toMatch(/^up \(child, /);
   expect(scorer.details.find(([term]) => term === "Last decision's latency")![1]).toMatch(/^[\d.]+ ms$/);
 });

@@ -99,7 +99,7 @@ export class Health {
         ? share > FALLBACK_WARN_SHARE
           ? `Up, but the heuristic stood in for ${(share * 100).toFixed(1)} % of decisions in the last hour`
           : "Up"
-        : `${status.state}: the heuristic serves${status.lastError ? ` (${status.lastError})` : ""}`;
+        : `${status.state[0]!.toUpperCase()}${status.state.slice(1)}: the heuristic serves`;
     return {
       name: "Scorer",
       status: line,
@@ -108,7 +108,8 @@ export class Health {
         ["State", `${status.state} (${status.mode}${status.version ? `, ${status.version}` : ""}${status.numpy === null ? "" : status.numpy ? ", numpy" : ", no numpy"})`],
         ["Restarts", String(status.restarts)],
         ["Last decision's latency", outcomes.lastLatencyMs === null ? "—" : `${outcomes.lastLatencyMs} ms`],
-        ["Last hour", decisions === 0 ? "no decisions" : Object.entries(outcomes.byStatus).map(([name, n]) => `${name} ${n}`).join(", ")],
+        ["Last hour", decisions === 0 ? "no decisions" : `${decisions} decision${decisions === 1 ? "" : "s"}: ${Object.entries(outcomes.byStatus).map(([name, n]) => `${n} ${name}`).join(", ")}`],
+        ...(status.lastError && status.state !== "up" ? [["Last error", status.lastError]] : []),
       ] as [string, string][],
     };
   }
