@@ -372,9 +372,14 @@ describe("admin console: events, jobs and logs", () => {
     expect(after.jobs.find((job) => job.name === "audit.retention")).toMatchObject({ runs: 1, lastRunAt: expect.any(Number) });
     expect((await context.request("/api/admin/jobs/no-such-job/run", { method: "POST", headers: { cookie: admin.cookie } })).status).toBe(404);
     expect(context.database.db.select().from(auditLog).all().map((entry) => [entry.action, entry.detail])).toEqual([["job.run", "Started audit.retention"]]);
-    const page = await (await postForm(context, "/admin/jobs/retention/run", admin.cookie, {})).text();
+    // The form sends the browser on to the page, so a reload does not run the job again.
+    const ran = await postForm(context, "/admin/jobs/retention/run", admin.cookie, {});
+    expect(ran.status).toBe(303);
+    expect(ran.headers.get("location")).toBe("/admin/jobs?started=retention");
+    const page = await (await get(context, ran.headers.get("location")!, admin.cookie)).text();
     expect(page).toContain("Started retention");
     expect(page).toContain('aria-label="Run now: retention"');
+    expect(await (await get(context, "/admin/jobs?started=no-such-job", admin.cookie)).text()).not.toContain("Started");
   });
 
   test("logs: the last warnings and errors, newest first, errors only when asked, secrets masked", async () => {
@@ -555,6 +560,13 @@ describe("admin console: backups", () => {
     expect((await get(context, `/api/admin/backups/${names[0]}`, admin.cookie)).status).toBe(404);
     for (const bad of ["..%2Foo.db", "oo.db", "oo-20261205T120000Z.db.partial"]) expect((await get(context, `/api/admin/backups/${bad}`, admin.cookie)).status).toBe(400);
     expect(context.database.db.select().from(auditLog).all().map((entry) => entry.action)).toEqual(["backup.create", "backup.create", "backup.create", "backup.download"]);
+
+    // The page's button: sent on to the page naming the backup, so a reload takes no second one.
+    const viaPage = await context.request("/admin/backups", { method: "POST", headers: { cookie: admin.cookie } });
+    expect(viaPage.status).toBe(303);
+    const shown = viaPage.headers.get("location")!;
+    expect(shown).toMatch(/^\/admin\/backups\?done=oo-\d{8}T\d{6}Z\.db$/);
+    expect(await (await get(context, shown, admin.cookie)).text()).toContain(`Backed up: ${decodeURIComponent(shown.split("=")[1]!)}.`);
 
     // The folder cannot be written: the attempt fails with the reason, which stays on show until a backup works.
     const { rmSync, writeFileSync } = await import("node:fs");

@@ -41,6 +41,11 @@ export class Backups {
     return { backups: listBackups(this.deps.dataDir), lastFailure: this.lastFailure };
   }
 
+  /** What the page says after "Back up now" made `name` (the address it is sent to names it); null for no such backup. */
+  doneNotice(name: string | undefined): string | null {
+    return name && backupPath(this.deps.dataDir, name) ? `Backed up: ${name}.` : null;
+  }
+
   /** The file of a backup to download; audited. */
   download(actorId: string, name: string): string {
     const path = backupPath(this.deps.dataDir, name);

@@ -20,12 +20,14 @@ import {
   AuditQuery,
   BackupListSchema,
   BackupParams,
+  BackupsPageQuery,
   CreatedBackupSchema,
   DataQualitySchema,
   EventHistoryQuery,
   HealthReportSchema,
   EventHistorySchema,
   JobParams,
+  JobsPageQuery,
   JobsSchema,
   LiveEventsQuery,
   LiveEventsSchema,
@@ -114,13 +116,21 @@ export function adminRoutes({ modules }: Runtime) {
         query: LiveEventsQuery,
       })
       .get("/api/admin/jobs", () => operations.jobs(), { response: JobsSchema })
-      .get("/admin/jobs", () => JobsPage({ jobs: operations.jobs() }))
+      .get("/admin/jobs", ({ query }) => JobsPage({ jobs: operations.jobs(), done: operations.startedNotice(query.started) ?? undefined }), { query: JobsPageQuery })
       .post("/api/admin/jobs/:name/run", ({ user, params, set }) => {
         const message = operations.runJob(user.id, params.name);
         set.status = 202;
         return { ok: true as const, message };
       }, { params: JobParams, response: { 202: ActionResultSchema } })
-      .post("/admin/jobs/:name/run", ({ user, params }) => JobsPage({ jobs: operations.jobs(), done: operations.runJob(user.id, params.name) }), { params: JobParams })
+      // After a form's action, the page it sends the browser to: a reload shows it again instead of acting again.
+      .post(
+        "/admin/jobs/:name/run",
+        ({ user, params, redirect }) => {
+          operations.runJob(user.id, params.name);
+          return redirect(`/admin/jobs?started=${encodeURIComponent(params.name)}`, 303);
+        },
+        { params: JobParams },
+      )
       .get("/api/admin/logs", ({ query }) => operations.logs(query.level), { query: LogsQuery, response: LogsSchema })
       .get("/admin/logs", ({ query }) => LogsPage({ logs: operations.logs(query.level), level: query.level ?? "warn" }), { query: LogsQuery })
       .post("/api/admin/sql", ({ user, body }) => sql.run(user.id, body.sql), { body: SqlBody, response: SqlResultSchema })
@@ -195,11 +205,13 @@ export function adminRoutes({ modules }: Runtime) {
         },
         { params: BackupParams },
       )
-      .get("/admin/backups", () => BackupsPage({ list: backups.list(), kept: settings.get().backupsKept }))
-      .post("/admin/backups", async ({ user, request }) => {
+      .get("/admin/backups", ({ query }) => BackupsPage({ list: backups.list(), kept: settings.get().backupsKept, done: backups.doneNotice(query.done) ?? undefined }), {
+        query: BackupsPageQuery,
+      })
+      .post("/admin/backups", async ({ user, request, redirect }) => {
         showFormOnError(request, (error) => BackupsPage({ list: backups.list(), kept: settings.get().backupsKept, failed: error.message }));
         const backup = await backups.take(user.id);
-        return BackupsPage({ list: backups.list(), kept: settings.get().backupsKept, done: `Backed up: ${backup.name}.` });
+        return redirect(`/admin/backups?done=${encodeURIComponent(backup.name)}`, 303);
       })
       .get("/admin/docs", () => DocsPage())
       .get("/api/admin/audit", ({ query }) => auditOf(query), { query: AuditQuery, response: AuditListSchema })

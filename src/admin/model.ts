@@ -296,3 +296,8 @@ function withoutDefaults<T extends TSchema>(schema: T): T {
  * validator fills in what a schema defaults, which would put every setting left out back to its default.
  */
 export const settingsPatchSchema = (schema: TObject) => t.Partial(withoutDefaults(schema), { additionalProperties: false });
+
+/** The jobs page after "Run now": the job started (its notice). */
+export const JobsPageQuery = t.Object({ started: t.Optional(t.String({ maxLength: 100 })) });
+/** The backups page after "Back up now": the backup made (its notice). */
+export const BackupsPageQuery = t.Object({ done: t.Optional(t.String({ maxLength: 100 })) });

@@ -55,6 +55,12 @@ export class Operations {
     if (!this.deps.jobs.status().some((job) => job.name === name)) throw new AppError("not_found", "no_such_job", `There is no job named ${name}.`);
     void this.deps.jobs.trigger(name).catch(() => undefined); // a failing run is logged and shown by the runner
     this.deps.audit.record({ actorId: adminId, action: "job.run", targetId: null, result: "ok", detail: `Started ${name}` });
+    return this.startedNotice(name)!;
+  }
+
+  /** What the jobs page says after "Run now" of `name` (the address it is sent to names the job); null for no such job. */
+  startedNotice(name: string | undefined): string | null {
+    if (!name || !this.deps.jobs.status().some((job) => job.name === name)) return null;
     return `Started ${name}: its line below shows when it has run.`;
   }
 

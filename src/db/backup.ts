@@ -65,8 +65,11 @@ function copyDatabase(databasePath: string, into: string): Promise<void> {
 export async function backUp(databasePath: string, dataDir: string, now = Date.now()): Promise<BackupFile> {
   const dir = backupsDir(dataDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // Names order backups, and pruning keeps the newest by name: a new one is named after every one
+  // kept (two within one second take the next second), or it could be pruned at once.
+  const newest = listBackups(dataDir)[0];
+  if (newest && newest.at >= now) now = newest.at + 1000;
   let name = nameAt(now);
-  // Two backups within one second: the second waits its turn by name.
   while (existsSync(join(dir, name))) name = nameAt((now += 1000));
   const partial = join(dir, `${name}.partial`);
   rmSync(partial, { force: true });

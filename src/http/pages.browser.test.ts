@@ -300,7 +300,7 @@ describe("signed in", () => {
     await checkPage(events, "admin-events");
     await events.close();
     const jobs = await open("/admin/jobs", { as: admin });
-    await Promise.all([jobs.waitForURL(/\/run$/), jobs.getByRole("button", { name: "Run now: audit.retention" }).click()]);
+    await Promise.all([jobs.waitForURL(/\/admin\/jobs\?started=audit\.retention$/), jobs.getByRole("button", { name: "Run now: audit.retention" }).click()]);
     await expect(jobs.getByRole("status").textContent()).resolves.toContain("Started audit.retention");
     await checkPage(jobs, "admin-jobs");
     await jobs.close();
@@ -355,7 +355,7 @@ describe("signed in", () => {
 
   test("the admin console's backups: back up now, then the list to download from", async () => {
     const page = await open("/admin/backups", { as: signIn(full.context.database, { role: "admin" }) });
-    await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Back up now" }).click()]);
+    await Promise.all([page.waitForURL(/\/admin\/backups\?done=oo-/), page.getByRole("button", { name: "Back up now" }).click()]);
     await expect(page.getByRole("status").textContent()).resolves.toMatch(/^Backed up: oo-\d{8}T\d{6}Z\.db\.$/);
     await checkPage(page, "admin-backups");
     await page.close();
