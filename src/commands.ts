@@ -5,7 +5,7 @@ import { type Command, fail, print, VERSION } from "./cli.ts";
 import { type Config, ConfigError, parseConfig, resolveSecrets } from "./config.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { backUp, backupsDir, claimDatabase, DatabaseInUse, RestoreRefused, restore } from "./db/backup.ts";
+import { backupsDir, claimDatabase, DatabaseInUse, RestoreRefused, restore } from "./db/backup.ts";
 import { MigrationError } from "./db/migrate.ts";
 import { reasonOf } from "./errors.ts";
 import { closeLogger, createLogger, type Logger, logDestination } from "./log.ts";
@@ -16,7 +16,9 @@ const SHUTDOWN_GRACE_MS = 10 * SECOND_MS;
 const BACKGROUND_START_DELAY_MS = 250;
 
 /** Commands that work on an instance's existing data: pointed where there is none, they make none. */
-const NEEDS_DATA: ReadonlySet<Command> = new Set(["ope", "backup", "rotate-keys"]);
+const NEEDS_DATA: ReadonlySet<Command> = new Set(["ope", "sim", "backup", "rotate-keys"]);
+/** Commands that take no arguments: one given is a mistake worth saying, not ignoring. */
+const NO_ARGUMENTS: ReadonlySet<Command> = new Set(["serve", "migrate", "admin-link", "backup", "rotate-keys"]);
 
 function loadConfig(command: Command): Config {
   let config: ReturnType<typeof parseConfig>;
@@ -148,6 +150,7 @@ export async function runCommand(command: Command, rest: string[]): Promise<void
   // A dependency's deprecation notice (web-push's `url.parse`) is nothing an operator can act on,
   // and would be a line of plain text among the JSON ones, naming a flag `oo` does not take.
   process.noDeprecation = true;
+  if (NO_ARGUMENTS.has(command) && rest.length > 0) fail(`oo ${command} takes no arguments (got ${JSON.stringify(rest[0])})`, 2);
   const config = loadConfig(command);
   const log = createLogger(config.logLevel, logDestination(command === "serve"));
   switch (command) {
@@ -160,10 +163,15 @@ export async function runCommand(command: Command, rest: string[]): Promise<void
     case "ope":
       return withChild(config, log, ({ modules }) => runOffPolicyEvaluation(config, modules.recommender.decisionLog, rest));
     case "sim":
-      return withChild(config, log, ({ modules }) => runSimulator(config, modules.recommender.adviceLibrary(), rest));
+      return withChild(config, log, ({ modules }) => {
+        // This instance's exploration, unless the command line says otherwise (the last flag wins).
+        const { alpha, epsilon } = modules.recommender.settings.get();
+        return runSimulator(config, modules.recommender.adviceLibrary(), ["--alpha", String(alpha), "--epsilon", String(epsilon), ...rest]);
+      });
     case "backup":
-      return once(config, log, async ({ database }) => {
-        const backup = await backUp(database.sqlite.filename, config.dataDir);
+      // The console's way: the newest `admin.backupsKept` are kept, and a failure is one line.
+      return once(config, log, async ({ modules }) => {
+        const backup = await modules.admin.backups.take(null);
         return print(`backed up to ${join(backupsDir(config.dataDir), backup.name)} (${backup.bytes} bytes)`);
       });
     case "restore": {
@@ -174,7 +182,7 @@ export async function runCommand(command: Command, rest: string[]): Promise<void
         restored = restore(config.databasePath, file);
       } catch (error) {
         if (error instanceof RestoreRefused) fail(`restore refused: ${error.message}`, 1);
-        throw error;
+        fail(`restore failed: ${reasonOf(error)}`, 1);
       }
       return print(
         `restored ${config.databasePath} from ${file}${restored.kept ? `; the replaced database is kept as ${restored.kept}` : ""}${restored.migrations > 0 ? `; ${restored.migrations} migration(s) run on the next start` : ""}`,

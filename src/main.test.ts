@@ -57,11 +57,11 @@ describe("oo command line", () => {
     }
   });
 
-  test("commands on an instance's data, pointed where there is none, say so and make nothing; answers alone on stdout", () => {
+  test("commands on an instance's data, pointed where there is none, say so and make nothing; answers alone on stdout; errors in one line", async () => {
     const dir = tempDir();
     try {
       const empty = join(dir.path, "nothing-here");
-      for (const command of ["ope", "backup", "rotate-keys"]) {
+      for (const command of ["ope", "sim", "backup", "rotate-keys"]) {
         const { code, stdout, stderr } = run([command], { DATA_DIR: empty });
         expect([command, code, stdout]).toEqual([command, 1, ""]);
         expect(stderr).toBe(`oo: no database at ${join(empty, "oo.db")}: run oo ${command} where oO keeps its data, or set DATA_DIR\n`);
@@ -72,6 +72,16 @@ describe("oo command line", () => {
       expect(migrated.stdout).toStartWith("applied ");
       expect(migrated.stdout.trim().split("\n")).toHaveLength(1);
       expect(migrated.stderr).toContain('"database migrated"');
+      // An argument a command does not take is refused, not ignored.
+      expect(run(["backup", "--bogus"], { DATA_DIR: dir.path })).toMatchObject({ code: 2, stderr: 'oo: oo backup takes no arguments (got "--bogus")\n' });
+      // A backup that cannot be written, or a restore from a folder: one line each, exit 1.
+      await Bun.write(join(dir.path, "backups"), "a file where the folder goes");
+      const unwritable = run(["backup"], { DATA_DIR: dir.path });
+      expect(unwritable.code).toBe(1);
+      expect(unwritable.stderr.trim().split("\n").filter((line) => !line.startsWith("{"))).toEqual([expect.stringMatching(/^oo: The backup failed: /)]);
+      const folder = run(["restore", dir.path], { DATA_DIR: dir.path });
+      expect(folder).toMatchObject({ code: 1 });
+      expect(folder.stderr).toMatch(/^oo: restore refused: .* is not a readable SQLite database: .*\n$/);
     } finally {
       dir.cleanup();
     }
@@ -184,6 +194,9 @@ describe("oo backup and oo restore", () => {
       // The database itself, by any path to it: refused, and it stays where it is.
       const itself = run(["restore", `${dir.path}/./oo.db`], env);
       expect(itself.stderr).toBe(`oo: restore refused: ${dir.path}/./oo.db is the database itself: name a backup to restore\n`);
+      const { linkSync } = await import("node:fs");
+      linkSync(databasePath, join(dir.path, "hard.db"));
+      expect(run(["restore", join(dir.path, "hard.db")], env).stderr).toContain("is the database itself");
       expect(names()).toEqual(["After", "Before"]);
 
       const restored = run(["restore", file], env);

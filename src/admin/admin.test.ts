@@ -525,6 +525,12 @@ describe("admin console: backups", () => {
     setTimeout(() => order.push("a request served"), 0);
     await taking;
     expect(order).toEqual(["a request served", "backed up"]);
+    // Two at once from two processes (the server's and `oo backup`): each its own name, both whole.
+    const { backUp } = await import("../db/backup.ts");
+    const now = Date.now();
+    const both = await Promise.all([backUp(join(dir.path, "oo.db"), dir.path, now), backUp(join(dir.path, "oo.db"), dir.path, now)]);
+    expect(new Set(both.map((backup) => backup.name)).size).toBe(2);
+    expect(both.every((backup) => backup.bytes > 0)).toBe(true);
     // A database with no file (in memory) cannot be copied by another connection: said, not an empty file.
     const inMemory = app();
     await expect(inMemory.modules.admin.backups.take(null)).rejects.toThrow("The backup failed: an in-memory database has no file to back up");
@@ -741,6 +747,11 @@ describe("admin console: settings", () => {
     });
     expect(await alpha.json()).toEqual({ ok: true, message: "recommender: alpha 0.3 → 0.5" });
     expect(context.modules.recommender.settings.get()).toMatchObject({ servingPolicy: "heuristic", alpha: 0.5, epsilon: 0.05 });
+    // A number the page shows in exponent form (1e-7) is taken back as it is shown.
+    context.modules.recommender.settings.update({ alpha: 1e-7 });
+    const resaved = await postForm(context, "/admin/settings/recommender", admin.cookie, settingsForm(context.modules.recommender.settings.get()));
+    expect(resaved.status).toBe(200);
+    expect(await resaved.text()).toContain("recommender: nothing changed");
     expect((await (await get(context, "/api/admin/settings", admin.cookie)).json()).admin).toEqual({ auditRetentionDays: 365, backupsKept: 3 });
   });
 
@@ -761,8 +772,20 @@ describe("admin console: settings", () => {
       expect(await refused.text()).toContain(message);
     }
     expect(JSON.stringify(context.modules.recommender.settings.get())).toBe(before);
+    // The refused form comes back as it was typed: no edit is lost.
+    const typed = await postForm(context, "/admin/settings/recommender", admin.cookie, {
+      ...settingsForm(context.modules.recommender.settings.get()),
+      servingPolicy: "random",
+      epsilon: "0.42",
+      alpha: "lots",
+    });
+    const again = await typed.text();
+    expect(again).toContain('<option value="random" selected>');
+    expect(again).toContain('value="0.42"');
+    expect(again).toContain('value="lots"');
+    expect(JSON.stringify(context.modules.recommender.settings.get())).toBe(before);
     const failed = context.database.db.select().from(auditLog).all();
-    expect(failed.map((entry) => [entry.action, entry.result])).toEqual(Array(6).fill(["settings.update", "failed"]));
+    expect(failed.map((entry) => [entry.action, entry.result])).toEqual(Array(7).fill(["settings.update", "failed"]));
 
     const patch = (body: unknown) =>
       context.request("/api/admin/settings/notifier", { method: "PATCH", headers: { cookie: admin.cookie, "content-type": "application/json" }, body: JSON.stringify(body) });

@@ -222,7 +222,8 @@ export function adminRoutes({ modules }: Runtime) {
 /** The console's Settings page and its API: a form and a PATCH per section, each checked by that section's schema. */
 export function settingsRoutes({ modules }: Runtime) {
   const { settingsAdmin } = modules.admin;
-  const page = (notices: { done?: string; failed?: string } = {}) => SettingsPage({ sections: settingsAdmin.view(), ...notices });
+  const page = (notices: { done?: string; failed?: string; typed?: { section: string; form: Record<string, unknown> } } = {}) =>
+    SettingsPage({ sections: settingsAdmin.view(), ...notices });
   const routes = new Elysia({ name: "admin-settings" })
     .use(modules.auth.guards)
     .guard({ requireAdmin: true })
@@ -240,7 +241,8 @@ export function settingsRoutes({ modules }: Runtime) {
       .post(
         `/admin/settings/${section.name}`,
         ({ user, body, request }) => {
-          showFormOnError(request, (error) => page({ failed: error.message }));
+          // A refusal shows the form as it was sent, so nothing typed is lost.
+          showFormOnError(request, (error) => page({ failed: error.message, typed: { section: section.name, form: body } }));
           return page({ done: settingsAdmin.updateFromForm(user.id, section.name, body) });
         },
         { body: settingsFormSchema(section.schema) },

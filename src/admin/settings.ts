@@ -42,9 +42,9 @@ function fieldsOf(key: string, schema: TSchema, value: unknown, fallback: unknow
   ];
 }
 
-/** A decimal number as the form sent it (not hex, binary or an exponent), or a refusal naming the setting. */
+/** A decimal number as the form sent it (an exponent too, as the page may show one; not hex or binary), or a refusal naming the setting. */
 function numberFrom(section: string, name: string, text: string | undefined): number {
-  if (text === undefined || !/^\s*-?(\d+(\.\d*)?|\.\d+)\s*$/.test(text)) throw new AppError("invalid", "invalid_settings", `${section}.${name}: must be a number`);
+  if (text === undefined || !/^\s*-?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?\s*$/i.test(text)) throw new AppError("invalid", "invalid_settings", `${section}.${name}: must be a number`);
   return Number(text);
 }
 

@@ -1,6 +1,7 @@
 import { Database } from "bun:sqlite";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { randomBytes } from "../crypto.ts";
 import { embeddedMigrations } from "./migrations.gen.ts";
 
 /** Backups are named by their UTC time, so the newest sorts last: `oo-20261205T143000Z.db`. */
@@ -67,18 +68,26 @@ export async function backUp(databasePath: string, dataDir: string, now = Date.n
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // Names order backups, and pruning keeps the newest by name: a new one is named after every one
   // kept (two within one second take the next second), or it could be pruned at once.
-  const newest = listBackups(dataDir)[0];
-  if (newest && newest.at >= now) now = newest.at + 1000;
-  let name = nameAt(now);
-  while (existsSync(join(dir, name))) name = nameAt((now += 1000));
-  const partial = join(dir, `${name}.partial`);
-  rmSync(partial, { force: true });
+  // The copy's temporary name is this process's own: `oo backup` may run beside the server's backup.
+  const partial = join(dir, `oo-${process.pid}-${randomBytes(4).toString("hex")}.partial`);
   try {
     await copyDatabase(databasePath, partial);
-    renameSync(partial, join(dir, name));
+    const newest = listBackups(dataDir)[0];
+    if (newest && newest.at >= now) now = newest.at + 1000;
+    // A hard link claims the name or fails if another backup took it: never one over another.
+    for (;;) {
+      try {
+        linkSync(partial, join(dir, nameAt(now)));
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+        now += 1000;
+      }
+    }
   } finally {
     rmSync(partial, { force: true });
   }
+  const name = nameAt(now);
   return { name, bytes: statSync(join(dir, name)).size, at: now };
 }
 
@@ -148,6 +157,12 @@ export function claimDatabase(databasePath: string): () => void {
 
 export class RestoreRefused extends Error {}
 
+/** Whether two paths name one file: by any path, a symbolic link or a hard link. */
+function sameFile(first: string, second: string): boolean {
+  const [a, b] = [statSync(first), statSync(second)];
+  return a.dev === b.dev && a.ino === b.ino;
+}
+
 /**
  * Replaces the database with a backup: refused while a server runs on it, for a file that is not a
  * whole oO database (`integrity_check`), and for one migrated past this build. The replaced database
@@ -172,10 +187,11 @@ export function restore(databasePath: string, file: string, now = Date.now()): {
 
 function restoreHeld(databasePath: string, file: string, now: number): { replacedBy: string; kept: string | null; migrations: number } {
   if (!existsSync(file)) throw new RestoreRefused(`${file} does not exist`);
-  if (existsSync(databasePath) && realpathSync(file) === realpathSync(databasePath)) throw new RestoreRefused(`${file} is the database itself: name a backup to restore`);
+  if (existsSync(databasePath) && sameFile(file, databasePath)) throw new RestoreRefused(`${file} is the database itself: name a backup to restore`);
   let applied: string[];
-  const candidate = new Database(file, { readonly: true });
+  let candidate: Database | null = null;
   try {
+    candidate = new Database(file, { readonly: true });
     const check = candidate.query<{ integrity_check: string }, []>("PRAGMA integrity_check").all();
     if (check.length !== 1 || check[0]!.integrity_check !== "ok") throw new RestoreRefused(`${file} fails its integrity check: ${check.map((row) => row.integrity_check).slice(0, 3).join("; ")}`);
     const known = candidate.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
@@ -185,7 +201,7 @@ function restoreHeld(databasePath: string, file: string, now: number): { replace
     if (error instanceof RestoreRefused) throw error;
     throw new RestoreRefused(`${file} is not a readable SQLite database: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
-    candidate.close();
+    candidate?.close();
   }
   const ours = new Set(embeddedMigrations.map((migration) => migration.tag));
   const newer = applied.filter((tag) => !ours.has(tag));

@@ -10,7 +10,19 @@ const SECTIONS: Record<string, { title: string; about: string }> = {
 
 const shown = (value: SettingField["value"]) => (Array.isArray(value) ? value.join(", ") || "none" : String(value));
 
-function Input({ section, field }: { section: string; field: SettingField }) {
+/** A refused form as it was sent: its fields by name. */
+type Typed = Record<string, unknown> | undefined;
+
+/** A field's value as the form shows it: as typed when a refused form comes back, else as stored. */
+function valueOf(field: SettingField, typed: Typed): SettingField["value"] {
+  if (!typed) return field.value;
+  if (field.kind === "choices") return (field.options ?? []).filter((option) => typed[`${field.name}.${option}`] === "on");
+  const sent = typed[field.name];
+  return typeof sent === "string" ? sent : field.value;
+}
+
+function Input({ section, field, typed }: { section: string; field: SettingField; typed: Typed }) {
+  const value = valueOf(field, typed);
   const id = `${section}-${field.name.replaceAll(".", "-")}`;
   const hint = `${id}-hint`;
   const help = `${field.help ? `${field.help} ` : ""}Default: ${shown(field.fallback)}.`;
@@ -20,7 +32,7 @@ function Input({ section, field }: { section: string; field: SettingField }) {
         <legend safe>{field.label}</legend>
         {(field.options ?? []).map((option) => (
           <label class="inline">
-            <input type="checkbox" name={`${field.name}.${option}`} value="on" checked={(field.value as string[]).includes(option)} />
+            <input type="checkbox" name={`${field.name}.${option}`} value="on" checked={(value as string[]).includes(option)} />
             <span safe>{option}</span>
           </label>
         ))}
@@ -38,7 +50,7 @@ function Input({ section, field }: { section: string; field: SettingField }) {
       {field.kind === "choice" ? (
         <select id={id} name={field.name} aria-describedby={hint}>
           {(field.options ?? []).map((option) => (
-            <option value={option} selected={option === field.value} safe>
+            <option value={option} selected={option === value} safe>
               {option}
             </option>
           ))}
@@ -51,7 +63,7 @@ function Input({ section, field }: { section: string; field: SettingField }) {
           step={field.kind === "integer" ? "1" : "any"}
           min={field.min === undefined ? undefined : String(field.min)}
           max={field.max === undefined ? undefined : String(field.max)}
-          value={String(field.value)}
+          value={String(value)}
           required
           aria-describedby={hint}
         />
@@ -64,7 +76,7 @@ function Input({ section, field }: { section: string; field: SettingField }) {
 }
 
 /** A section's fields, those inside one object (the rewards) together under its name. */
-function Fields({ section, fields }: { section: string; fields: SettingField[] }) {
+function Fields({ section, fields, typed }: { section: string; fields: SettingField[]; typed: Typed }) {
   const groups: { group?: string; help?: string; fields: SettingField[] }[] = [];
   for (const field of fields) {
     const last = groups.at(-1);
@@ -86,12 +98,12 @@ function Fields({ section, fields }: { section: string; fields: SettingField[] }
             )}
             <div class="setting-grid">
               {group.fields.map((field) => (
-                <Input section={section} field={field} />
+                <Input section={section} field={field} typed={typed} />
               ))}
             </div>
           </fieldset>
         ) : (
-          <Input section={section} field={group.fields[0]!} />
+          <Input section={section} field={group.fields[0]!} typed={typed} />
         ),
       )}
     </>
@@ -99,7 +111,17 @@ function Fields({ section, fields }: { section: string; fields: SettingField[] }
 }
 
 /** Every settings section as a form of its own: saved whole, checked first, audited. */
-export function SettingsPage({ sections, done, failed }: { sections: SettingsView; done?: string; failed?: string }) {
+export function SettingsPage({
+  sections,
+  done,
+  failed,
+  typed,
+}: {
+  sections: SettingsView;
+  done?: string;
+  failed?: string;
+  typed?: { section: string; form: Record<string, unknown> };
+}) {
   return (
     <AdminLayout title="Settings" path="/admin/settings">
       <Notice text={done} />
@@ -116,7 +138,7 @@ export function SettingsPage({ sections, done, failed }: { sections: SettingsVie
               {about.about}
             </p>
             <form method="post" action={`/admin/settings/${section.name}`}>
-              <Fields section={section.name} fields={section.fields} />
+              <Fields section={section.name} fields={section.fields} typed={typed?.section === section.name ? typed.form : undefined} />
               <button type="submit" safe>{`Save ${about.title.toLowerCase()} settings`}</button>
             </form>
           </section>
