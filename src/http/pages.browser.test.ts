@@ -122,9 +122,9 @@ describe("signed out", () => {
 });
 
 describe("signed in", () => {
-  /** The tip page as a person sees it first, once htmx (and so the page's own script) is in. */
-  async function tipPage() {
-    const page = await open("/", { as: signIn(full.context.database) });
+  /** The tip page as a person (or an admin) sees it first, once htmx (and so the page's own script) is in. */
+  async function tipPage(role: "user" | "admin" = "user") {
+    const page = await open("/", { as: signIn(full.context.database, { role }) });
     await page.waitForFunction(() => "htmx" in window);
     return page;
   }
@@ -132,6 +132,20 @@ describe("signed in", () => {
   test("the tip", async () => {
     const page = await tipPage();
     await checkPage(page, "tip");
+    await page.close();
+  });
+
+  test("the tip as an admin: the console's link sits with the account's, clear of the why", async () => {
+    const page = await tipPage("admin");
+    const [account, admin, why] = await Promise.all(
+      [page.getByRole("link", { name: "account" }), page.getByRole("link", { name: "admin" }), page.locator("#tip .why > summary")].map((locator) => locator.boundingBox()),
+    );
+    const viewport = page.viewportSize()!;
+    // Both on the right half, so nothing sits under the centred "why".
+    expect(account!.x).toBeGreaterThan(viewport.width / 2);
+    expect(admin!.x).toBeGreaterThan(account!.x);
+    expect(why).not.toBeNull();
+    await checkPage(page, "tip-admin");
     await page.close();
   });
 
