@@ -7,11 +7,11 @@ export const commands = {
   serve: "run the server (the default)",
   migrate: "apply database migrations and exit",
   "admin-link": "print a one-time owner sign-in link (valid 1 h; replaces earlier links)",
-  backup: "write a consistent snapshot of the database to DATA_DIR/backups/oo-<UTC time>.db",
+  backup: "write a consistent snapshot of the database to DATA_DIR/backups/oo-<UTC time>.db, keeping the newest backupsKept (a setting)",
   restore: "oo restore FILE: replace the database with a backup (the server stopped; the replaced file is kept)",
   "rotate-keys": "re-encrypt every stored provider token under ENCRYPTION_KEY (old keys in ENCRYPTION_KEYS_OLD)",
   ope: "off-policy evaluation of random and the shadow policies over the last --days N (30) of decisions, --features V for DR on V's vectors (JSON)",
-  sim: "simulate people meeting the policies: --people N --days D --seed S --policies linucb,heuristic,random (or full-info, expected-feedback: ceilings) --features f1,f2 [--prior-seed S2] (JSON lines)",
+  sim: "simulate people meeting the policies: --people N --days D --seed S --policies linucb,heuristic,random (or full-info, expected-feedback: ceilings) --features f1,f2 [--alpha A --epsilon E: the instance's unless given] [--prior-seed S2] (JSON lines)",
 } as const;
 
 export type Command = keyof typeof commands;

@@ -150,7 +150,8 @@ export async function runCommand(command: Command, rest: string[]): Promise<void
   // A dependency's deprecation notice (web-push's `url.parse`) is nothing an operator can act on,
   // and would be a line of plain text among the JSON ones, naming a flag `oo` does not take.
   process.noDeprecation = true;
-  if (NO_ARGUMENTS.has(command) && rest.length > 0) fail(`oo ${command} takes no arguments (got ${JSON.stringify(rest[0])})`, 2);
+  if (NO_ARGUMENTS.has(command) && rest.length > 0) fail(`${command} takes no arguments (got ${JSON.stringify(rest[0])})`, 2);
+  if (command === "restore" && rest.length > 1) fail(`restore takes one backup file (got also ${JSON.stringify(rest[1])})`, 2);
   const config = loadConfig(command);
   const log = createLogger(config.logLevel, logDestination(command === "serve"));
   switch (command) {

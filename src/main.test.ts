@@ -73,7 +73,7 @@ describe("oo command line", () => {
       expect(migrated.stdout.trim().split("\n")).toHaveLength(1);
       expect(migrated.stderr).toContain('"database migrated"');
       // An argument a command does not take is refused, not ignored.
-      expect(run(["backup", "--bogus"], { DATA_DIR: dir.path })).toMatchObject({ code: 2, stderr: 'oo: oo backup takes no arguments (got "--bogus")\n' });
+      expect(run(["backup", "--bogus"], { DATA_DIR: dir.path })).toMatchObject({ code: 2, stderr: 'oo: backup takes no arguments (got "--bogus")\n' });
       // A backup that cannot be written, or a restore from a folder: one line each, exit 1.
       await Bun.write(join(dir.path, "backups"), "a file where the folder goes");
       const unwritable = run(["backup"], { DATA_DIR: dir.path });

@@ -531,6 +531,15 @@ describe("admin console: backups", () => {
     const both = await Promise.all([backUp(join(dir.path, "oo.db"), dir.path, now), backUp(join(dir.path, "oo.db"), dir.path, now)]);
     expect(new Set(both.map((backup) => backup.name)).size).toBe(2);
     expect(both.every((backup) => backup.bytes > 0)).toBe(true);
+    // Stray files of the backups' shape do not lead the names: one with no real time is ignored, and
+    // one far in the future (a clock that was ahead) is not followed, so backups keep real times.
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(join(dir.path, "backups", "oo-20261399T999999Z.db"), "");
+    writeFileSync(join(dir.path, "backups", "oo-20360101T000000Z.db"), "");
+    const { listBackups } = await import("../db/backup.ts");
+    expect(listBackups(dir.path).map((backup) => backup.name)).not.toContain("oo-20261399T999999Z.db");
+    const fresh = await backUp(join(dir.path, "oo.db"), dir.path);
+    expect(fresh.name.slice(3, 11)).toBe(new Date().toISOString().slice(0, 10).replaceAll("-", ""));
     // A database with no file (in memory) cannot be copied by another connection: said, not an empty file.
     const inMemory = app();
     await expect(inMemory.modules.admin.backups.take(null)).rejects.toThrow("The backup failed: an in-memory database has no file to back up");
@@ -766,8 +775,11 @@ describe("admin console: settings", () => {
       [{ servingPolicy: "greedy" }, "recommender.servingPolicy: must be one of linucb, heuristic, random"],
       [{ alpha: "0x2" }, "recommender.alpha: must be a number"],
       [{ snoozeHours: "0" }, "recommender.snoozeHours: Expected number to be greater than 0"],
+      [{ "rewards.done": undefined }, "recommender.rewards.done: must be a number"],
     ] as const) {
-      const refused = await postForm(context, "/admin/settings/recommender", admin.cookie, { ...settingsForm(context.modules.recommender.settings.get()), ...changes });
+      const form: Record<string, string | undefined> = { ...settingsForm(context.modules.recommender.settings.get()), ...changes };
+      for (const [name, value] of Object.entries(form)) if (value === undefined) delete form[name];
+      const refused = await postForm(context, "/admin/settings/recommender", admin.cookie, form as Record<string, string>);
       expect([changes, refused.status]).toEqual([changes, 400]);
       expect(await refused.text()).toContain(message);
     }
@@ -785,7 +797,7 @@ describe("admin console: settings", () => {
     expect(again).toContain('value="lots"');
     expect(JSON.stringify(context.modules.recommender.settings.get())).toBe(before);
     const failed = context.database.db.select().from(auditLog).all();
-    expect(failed.map((entry) => [entry.action, entry.result])).toEqual(Array(7).fill(["settings.update", "failed"]));
+    expect(failed.map((entry) => [entry.action, entry.result])).toEqual(Array(8).fill(["settings.update", "failed"]));
 
     const patch = (body: unknown) =>
       context.request("/api/admin/settings/notifier", { method: "PATCH", headers: { cookie: admin.cookie, "content-type": "application/json" }, body: JSON.stringify(body) });

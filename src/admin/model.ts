@@ -118,7 +118,7 @@ export const AdminSettingsSchema = t.Object({
     maximum: 365,
     default: 7,
     title: "Backups kept",
-    description: "In DATA_DIR/backups; the daily backup and Back up now remove older ones.",
+    description: "In DATA_DIR/backups; each new backup (daily, Back up now or oo backup) removes older ones.",
   }),
 });
 
@@ -274,7 +274,9 @@ export function settingsFormSchema(schema: TObject) {
     } else if (field.type === "array") {
       for (const option of (field.items as TSchema).anyOf as TSchema[]) fields[`${key}.${option.const}`] = t.Optional(t.Literal("on"));
     } else {
-      fields[key] = t.String({ maxLength: 40 });
+      // Optional, and long enough for any junk: a missing or wrong value is refused by the section's
+      // check, which names it, audits it and gives the form back as typed.
+      fields[key] = t.Optional(t.String({ maxLength: 200 }));
     }
   };
   for (const [key, field] of Object.entries(schema.properties)) add(key, field);

@@ -2,6 +2,8 @@ import { Database } from "bun:sqlite";
 import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { randomBytes } from "../crypto.ts";
+import { reasonOf } from "../errors.ts";
+import { MINUTE_MS } from "../time.ts";
 import { embeddedMigrations } from "./migrations.gen.ts";
 
 /** Backups are named by their UTC time, so the newest sorts last: `oo-20261205T143000Z.db`. */
@@ -72,23 +74,38 @@ export async function backUp(databasePath: string, dataDir: string, now = Date.n
   const partial = join(dir, `oo-${process.pid}-${randomBytes(4).toString("hex")}.partial`);
   try {
     await copyDatabase(databasePath, partial);
+    // A stray name far in the future (a clock that was ahead) is not followed: backups keep real times.
     const newest = listBackups(dataDir)[0];
-    if (newest && newest.at >= now) now = newest.at + 1000;
-    // A hard link claims the name or fails if another backup took it: never one over another.
+    if (newest && newest.at >= now && newest.at - now < MINUTE_MS) now = newest.at + 1000;
     for (;;) {
-      try {
-        linkSync(partial, join(dir, nameAt(now)));
-        break;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-        now += 1000;
-      }
+      const target = join(dir, nameAt(now));
+      if (claim(partial, target)) break;
+      now += 1000;
     }
   } finally {
     rmSync(partial, { force: true });
   }
   const name = nameAt(now);
   return { name, bytes: statSync(join(dir, name)).size, at: now };
+}
+
+/**
+ * Puts the finished copy at `target` unless a backup is there already (false). A hard link claims the
+ * name atomically, so two processes never write one over the other; a filesystem without hard links
+ * (vfat, some network mounts) gets a rename after a check.
+ */
+function claim(partial: string, target: string): boolean {
+  try {
+    linkSync(partial, target);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") return false;
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP") throw error;
+    if (existsSync(target)) return false;
+    renameSync(partial, target);
+    return true;
+  }
 }
 
 /** The backups kept, newest first. */
@@ -99,7 +116,16 @@ export function listBackups(dataDir: string): BackupFile[] {
     .filter((name) => BACKUP_NAME.test(name))
     .sort()
     .reverse()
-    .map((name) => ({ name, bytes: statSync(join(dir, name)).size, at: timeOf(name) }));
+    .map((name) => ({ name, at: timeOf(name) }))
+    // A name of the shape but no real time (a stray file) is no backup of ours.
+    .filter((backup) => Number.isFinite(backup.at))
+    .flatMap(({ name, at }) => {
+      try {
+        return [{ name, bytes: statSync(join(dir, name)).size, at }];
+      } catch {
+        return []; // pruned by another process between the listing and now
+      }
+    });
 }
 
 /** Keeps the newest `keep` backups; returns the names removed. */
@@ -222,6 +248,13 @@ function restoreHeld(databasePath: string, file: string, now: number): { replace
     renameSync(databasePath, kept);
   }
   for (const suffix of ["-wal", "-shm"]) rmSync(`${databasePath}${suffix}`, { force: true });
-  copyFileSync(file, databasePath);
+  try {
+    copyFileSync(file, databasePath);
+  } catch (error) {
+    // A failed copy (a full disk) must not leave no database: the replaced one goes back.
+    rmSync(databasePath, { force: true });
+    if (kept) renameSync(kept, databasePath);
+    throw new Error(`${reasonOf(error)}; the database is as it was`);
+  }
   return { replacedBy: file, kept, migrations: embeddedMigrations.length - applied.length };
 }
