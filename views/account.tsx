@@ -110,7 +110,7 @@ export function AccountPage({ profile, timeZones, saved, problem }: AccountPageP
           </a>
         </p>
 
-        <h2>Sign out</h2>
+        <h2>This device</h2>
         <form method="post" action="/signout">
           <button type="submit" class="quiet">
             Sign out

@@ -140,10 +140,11 @@ export function NextPage({ path, params }: { path: string; params: Record<string
 /** A time as the console shows it: UTC, to the minute. */
 export const utc = (ms: number | null) => (ms === null ? "—" : `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`);
 
-/** A time in a table cell: it may wrap between the date and the time, never inside the date. */
-export function When({ ms }: { ms: number | null }) {
-  if (ms === null) return "—";
-  const [date, time] = utc(ms).split(" ", 2);
+/** A time in a table cell (to the second for a log line): it may wrap between the date and the time, never inside the date. */
+export function When({ ms, seconds = false }: { ms: number | null; seconds?: boolean }) {
+  if (ms === null || Number.isNaN(ms)) return "—";
+  const [date, minutes] = utc(ms).split(" ", 2);
+  const time = seconds ? new Date(ms).toISOString().slice(11, 19) : minutes;
   return (
     <time datetime={new Date(ms).toISOString()}>
       <span class="nowrap" safe>

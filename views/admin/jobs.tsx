@@ -57,7 +57,7 @@ export function JobsPage({ jobs, done }: { jobs: Jobs; done?: string }) {
 export function LogsPage({ logs, level }: { logs: Logs; level: "warn" | "error" }) {
   return (
     <AdminLayout title="Logs" path="/admin/logs">
-      <nav class="admin-menu" aria-label="Level">
+      <nav class="filter-tabs" aria-label="Level">
         <a href="/admin/logs" aria-current={level === "warn" ? "page" : undefined}>
           Warnings and errors
         </a>
@@ -82,7 +82,9 @@ export function LogsPage({ logs, level }: { logs: Logs; level: "warn" | "error" 
             <tbody>
               {logs.lines.map((line) => (
                 <tr>
-                  <td safe>{line.time.slice(0, 19).replace("T", " ")}</td>
+                  <td>
+                    <When ms={Date.parse(line.time)} seconds />
+                  </td>
                   <td safe>{line.level}</td>
                   <td safe>{line.msg}</td>
                   <td class="code" safe>

@@ -49,7 +49,10 @@ export function DataQualityPage({ quality }: { quality: DataQuality }) {
       <h2>Every day's log, complete?</h2>
       <WideTable label="Daily completeness">
         <table class="table">
-          <caption>Last 14 days (UTC), newest first: each tip should have its decision and its context; each reaction should reach the bandit</caption>
+          <caption>
+            Last 14 days (UTC), newest first: each tip should have its decision and its context; each reaction should reach the bandit. A
+            count short of that is amber and marked “short”.
+          </caption>
           <thead>
             <tr>
               <th scope="col">Day</th>
@@ -75,7 +78,7 @@ export function DataQualityPage({ quality }: { quality: DataQuality }) {
                 ).map(([value, expected]) => (
                   // Short of what the day should have: amber.
                   <td class={value < expected ? "num short" : "num"} safe>
-                    {String(value)}
+                    {value < expected ? `${value} short` : String(value)}
                   </td>
                 ))}
               </tr>
