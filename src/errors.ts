@@ -38,8 +38,13 @@ export const reasonOf = (error: unknown): string => (error instanceof Error ? er
  * (a TypeBox message would say only "expected union value").
  */
 export function checkProblem(schema: object | undefined, message: string): string {
+  const choices = literalChoices(schema);
+  return choices ? `must be one of ${choices.join(", ")}` : message;
+}
+
+/** The fixed words a schema takes (a union of string literals), or null. */
+export function literalChoices(schema: object | undefined): string[] | null {
   const options = schema && "anyOf" in schema && Array.isArray(schema.anyOf) ? (schema.anyOf as { const?: unknown }[]) : [];
   const choices = options.map((option) => option.const);
-  if (choices.length > 0 && choices.every((choice) => typeof choice === "string")) return `must be one of ${choices.join(", ")}`;
-  return message;
+  return choices.length > 0 && choices.every((choice) => typeof choice === "string") ? (choices as string[]) : null;
 }

@@ -1,17 +1,12 @@
 import type { TObject, TSchema } from "@sinclair/typebox";
 import type { SettingsSection } from "../db/settings.ts";
-import { AppError } from "../errors.ts";
+import { AppError, literalChoices as choicesOf } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { AuditLog } from "./audit.ts";
 import type { SettingField, SettingsView } from "./model.ts";
 
 type AnySection = SettingsSection<TObject>;
 
-/** The fixed words a schema takes (a union of literals), or null. */
-const choicesOf = (schema: TSchema): string[] | null =>
-  Array.isArray(schema.anyOf) && schema.anyOf.every((option: TSchema) => typeof option.const === "string")
-    ? schema.anyOf.map((option: TSchema) => option.const as string)
-    : null;
 
 /** One setting as the page draws it, named as its form sends it (`rewards.done` for a value inside an object). */
 function fieldsOf(key: string, schema: TSchema, value: unknown, fallback: unknown): SettingField[] {
@@ -114,35 +109,38 @@ export class SettingsAdmin {
 
   /** Changes some settings of one section (checked whole first; nothing stored on a refusal); audited. Returns what changed, said. */
   update(adminId: string, name: string, changes: Record<string, unknown>): string {
-    const section = this.section(name);
-    const before = section.get() as Record<string, unknown>;
-    let after: Record<string, unknown>;
-    try {
-      after = section.update(changes) as Record<string, unknown>;
-    } catch (error) {
-      if (error instanceof AppError) this.deps.audit.record({ actorId: adminId, action: "settings.update", result: "failed", detail: error.message });
-      throw error;
-    }
-    const changed = differences(before, after, Object.keys(changes));
-    const detail = changed.length === 0 ? `${name}: nothing changed` : `${name}: ${changed.join("; ")}`;
-    if (changed.length > 0) {
-      this.deps.audit.record({ actorId: adminId, action: "settings.update", result: "ok", detail });
-      this.deps.log.info({ adminId, section: name, changed }, "settings changed");
-    }
-    return detail;
+    return this.audited(adminId, () => this.apply(adminId, name, changes));
   }
 
   /** The same from the page's form: every field of the section, as text. */
   updateFromForm(adminId: string, name: string, form: Record<string, unknown>): string {
-    const section = this.section(name);
-    let changes: Record<string, unknown>;
+    return this.audited(adminId, () => {
+      const { schema } = this.section(name);
+      const changes = Object.fromEntries(Object.entries(schema.properties).map(([key, field]) => [key, valueFrom(name, key, field, form)]));
+      return this.apply(adminId, name, changes);
+    });
+  }
+
+  /** A change refused (a value out of bounds, not a number) is audited too, then thrown on. */
+  private audited(adminId: string, change: () => string): string {
     try {
-      changes = Object.fromEntries(Object.entries(section.schema.properties).map(([key, schema]) => [key, valueFrom(name, key, schema, form)]));
+      return change();
     } catch (error) {
       if (error instanceof AppError) this.deps.audit.record({ actorId: adminId, action: "settings.update", result: "failed", detail: error.message });
       throw error;
     }
-    return this.update(adminId, name, changes);
+  }
+
+  private apply(adminId: string, name: string, changes: Record<string, unknown>): string {
+    const section = this.section(name);
+    const before = section.get() as Record<string, unknown>;
+    const after = section.update(changes) as Record<string, unknown>;
+    const changed = differences(before, after, Object.keys(changes));
+    if (changed.length === 0) return `${name}: nothing changed`;
+    const detail = `${name}: ${changed.join("; ")}`;
+    this.deps.audit.record({ actorId: adminId, action: "settings.update", result: "ok", detail });
+    this.deps.log.info({ adminId, section: name, changed }, "settings changed");
+    return detail;
   }
 
   private section(name: string): AnySection {
