@@ -6,6 +6,20 @@ import { HOUR_MS } from "../time.ts";
 
 const { app } = tipApps();
 
+/**
+ * `count` more decisions on the same candidate as the tip `tipId` (ids `<tipId>-001`…), served
+ * `laterMs` after it; returns when the tip itself was served.
+ */
+function decidedAgain(context: TestContext, tipId: string, { count, laterMs = 0 }: { count: number; laterMs?: number }): number {
+  context.database.sqlite.run(
+    `WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < ?)
+     INSERT INTO tip_views (id, user_id, candidate_key, kind, source, content, why, policy, served_at)
+     SELECT printf('%s-%03d', t.id, n.v), t.user_id, t.candidate_key, t.kind, t.source, t.content, t.why, t.policy, t.served_at + ? FROM tip_views t, n WHERE t.id = ?`,
+    [count, laterMs, tipId],
+  );
+  return context.database.sqlite.query<{ servedAt: number }, [string]>("SELECT served_at AS servedAt FROM tip_views WHERE id = ?").get(tipId)!.servedAt;
+}
+
 /** The serving decision's features of a tip: what its reward teaches the bandit. */
 const servedFeatures = (context: TestContext, tipId: string) => loggedDecision(context, tipId).x;
 
@@ -53,13 +67,7 @@ describe("no reaction", () => {
     seedTasks(context, person.userId, ["File the tax return"]);
     const shown = await currentTip(context, person);
     // 700 more unanswered tips served at the very same time as this one.
-    context.database.sqlite.run(
-      `WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 700)
-       INSERT INTO tip_views (id, user_id, candidate_key, kind, source, content, why, policy, served_at, channel)
-       SELECT printf('%s-%03d', t.id, n.v), t.user_id, t.candidate_key, t.kind, t.source, t.content, t.why, t.policy, t.served_at, 'push' FROM tip_views t, n WHERE t.id = ?`,
-      [shown.id],
-    );
-    const { servedAt } = context.database.sqlite.query<{ servedAt: number }, [string]>("SELECT served_at AS servedAt FROM tip_views WHERE id = ?").get(shown.id)!;
+    const servedAt = decidedAgain(context, shown.id, { count: 700 });
 
     expect(await feedback.markIgnored(servedAt + 25 * HOUR_MS)).toBe(701);
     expect(await feedback.markIgnored(servedAt + 26 * HOUR_MS)).toBe(0);
@@ -73,16 +81,11 @@ describe("no reaction", () => {
     const person = signIn(context.database);
     seedTasks(context, person.userId, ["File the tax return"]);
     const shown = await currentTip(context, person);
-    const { servedAt } = context.database.sqlite.query<{ servedAt: number }, [string]>("SELECT served_at AS servedAt FROM tip_views WHERE id = ?").get(shown.id)!;
     // A reload a minute later decides again and shows the same task; nobody reacts to either.
-    context.database.sqlite.run(
-      `INSERT INTO tip_views (id, user_id, candidate_key, kind, source, content, why, policy, served_at)
-       SELECT id || '-again', user_id, candidate_key, kind, source, content, why, policy, served_at + 60000 FROM tip_views WHERE id = ?`,
-      [shown.id],
-    );
+    const servedAt = decidedAgain(context, shown.id, { count: 1, laterMs: 60_000 });
     expect(await feedback.markIgnored(servedAt + 26 * HOUR_MS)).toBe(1);
     expect(reactions(context, shown.id)).toEqual([]);
-    expect(reactions(context, `${shown.id}-again`)).toMatchObject([{ action: "ignored" }]);
+    expect(reactions(context, `${shown.id}-001`)).toMatchObject([{ action: "ignored" }]);
   });
 
   test("a tip answered in time is left alone, and a window of 0 turns the weak negative off", async () => {
